@@ -1,0 +1,217 @@
+// Package store defines aisd's persistent state behind one interface. The
+// sqlite (embedded default) and postgres backends both pass the conformance
+// suite in store/conformance.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every backend returns for the same conditions.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrConflict = errors.New("store: already exists")
+)
+
+// Account states.
+const (
+	StateActive     = "active"
+	StateFrozen     = "frozen"     // frozen for arrears
+	StateRestricted = "restricted" // restricted by the operator
+)
+
+// Domain is an account.
+type Domain struct {
+	ID        string
+	Name      string
+	State     string
+	Paid      bool // a paid account is not limited by the free allowance
+	CreatedAt time.Time
+}
+
+// Project lives in a domain; its Name is a region name such as cn-north-4.
+type Project struct {
+	ID        string // 32 lower-case hex digits
+	Name      string
+	DomainID  string
+	CreatedAt time.Time
+}
+
+// User belongs to a domain.
+type User struct {
+	ID           string
+	DomainID     string
+	Name         string
+	PasswordHash string
+	Admin        bool // may use the admin API
+	CreatedAt    time.Time
+}
+
+// Credential is an AK/SK pair; the SK is stored encrypted with the server key.
+type Credential struct {
+	AK          string
+	UserID      string
+	DomainID    string
+	SealedSK    []byte
+	Description string
+	CreatedAt   time.Time
+}
+
+// Subscription records that a project may call a service.
+type Subscription struct {
+	ProjectID string
+	Service   string
+	CreatedAt time.Time
+}
+
+// UsageRecord meters one call.
+type UsageRecord struct {
+	ProjectID string
+	UserID    string
+	Service   string
+	API       string
+	Time      time.Time
+	Status    int
+	Code      string // error_code, empty on success
+}
+
+// UsageFilter selects usage records.
+type UsageFilter struct {
+	ProjectID string // required
+	Service   string // optional
+	From, To  time.Time
+}
+
+// UsageRow is one aggregated row: calls per day and API.
+type UsageRow struct {
+	Day     string // YYYY-MM-DD (UTC)
+	API     string
+	Calls   int64
+	Success int64
+}
+
+// Job states.
+const (
+	JobQueued    = "queued"
+	JobRunning   = "running"
+	JobSucceeded = "succeeded"
+	JobFailed    = "failed"
+)
+
+// Job is an asynchronous task (video and audio moderation).
+type Job struct {
+	ID          string
+	ProjectID   string
+	UserID      string
+	Kind        string // e.g. "moderation.video"
+	State       string
+	Request     []byte // JSON
+	Result      []byte // JSON, set when finished
+	ErrorCode   string
+	ErrorMsg    string
+	RequestID   string
+	CallbackURL string
+	Seed        string
+	Attempts    int
+	// CallbackState is "", "pending", "delivered" or "failed".
+	CallbackState string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ExpiresAt     time.Time
+}
+
+// Fault modes.
+const (
+	FaultCount   = "count"   // the next Remaining calls fail
+	FaultPercent = "percent" // Percent % of calls fail
+	FaultLatency = "latency" // calls are delayed by LatencyMS
+)
+
+// Fault is an operator-injected failure for calls of an API in a project.
+type Fault struct {
+	ID        string
+	ProjectID string
+	API       string // API name, "*" for every API
+	Code      string // catalog code (empty for latency faults)
+	Mode      string
+	Remaining int
+	Percent   int
+	LatencyMS int
+	CreatedAt time.Time
+}
+
+// Store is aisd's persistence. Methods return ErrNotFound / ErrConflict for
+// the conditions those name; other errors are backend failures.
+type Store interface {
+	// IAM
+	CreateDomain(ctx context.Context, d Domain) error
+	GetDomain(ctx context.Context, id string) (Domain, error)
+	GetDomainByName(ctx context.Context, name string) (Domain, error)
+	ListDomains(ctx context.Context) ([]Domain, error)
+	SetDomainState(ctx context.Context, id, state string) error
+	SetDomainPaid(ctx context.Context, id string, paid bool) error
+
+	CreateProject(ctx context.Context, p Project) error
+	GetProject(ctx context.Context, id string) (Project, error)
+	// ListProjects lists a domain's projects; name filters when non-empty.
+	ListProjects(ctx context.Context, domainID, name string) ([]Project, error)
+
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, id string) (User, error)
+	GetUserByName(ctx context.Context, domainID, name string) (User, error)
+	ListUsers(ctx context.Context, domainID string) ([]User, error)
+
+	CreateCredential(ctx context.Context, c Credential) error
+	GetCredential(ctx context.Context, ak string) (Credential, error)
+	ListCredentials(ctx context.Context, userID string) ([]Credential, error)
+	DeleteCredential(ctx context.Context, ak string) error
+
+	// Subscriptions
+	Subscribe(ctx context.Context, s Subscription) error // ErrConflict when present
+	Unsubscribe(ctx context.Context, projectID, service string) error
+	ListSubscriptions(ctx context.Context, projectID string) ([]Subscription, error)
+	IsSubscribed(ctx context.Context, projectID, service string) (bool, error)
+
+	// Agencies: a project's grant to a service to read its object storage.
+	SetAgency(ctx context.Context, projectID, service string, granted bool) error
+	HasAgency(ctx context.Context, projectID, service string) (bool, error)
+
+	// Metering
+	RecordUsage(ctx context.Context, r UsageRecord) error
+	// CountSuccess counts successful calls of a service in a project since t.
+	CountSuccess(ctx context.Context, projectID, service string, since time.Time) (int64, error)
+	Usage(ctx context.Context, f UsageFilter) ([]UsageRow, error)
+
+	// Per-project settings (rate-limit overrides and the like).
+	SetSetting(ctx context.Context, projectID, key, value string) error
+	GetSetting(ctx context.Context, projectID, key string) (string, error)
+
+	// Jobs
+	CreateJob(ctx context.Context, j Job) error
+	GetJob(ctx context.Context, id string) (Job, error)
+	UpdateJob(ctx context.Context, j Job) error
+	// ClaimJob atomically moves one queued job (oldest first) to running.
+	ClaimJob(ctx context.Context, kinds []string) (Job, error)
+	// RequeueRunning moves jobs left running by a dead process back to queued.
+	RequeueRunning(ctx context.Context) (int, error)
+	CountUnfinished(ctx context.Context, projectID string) (int, error)
+	// PendingCallbacks lists finished jobs whose callback is still pending.
+	PendingCallbacks(ctx context.Context, limit int) ([]Job, error)
+	DeleteExpiredJobs(ctx context.Context, now time.Time) (int, error)
+
+	// Fault injection
+	CreateFault(ctx context.Context, f Fault) error
+	ListFaults(ctx context.Context, projectID string) ([]Fault, error)
+	DeleteFault(ctx context.Context, id string) error
+	// TakeFault returns the fault that applies to a call, decrementing a
+	// count fault atomically; ErrNotFound when none applies.
+	TakeFault(ctx context.Context, projectID, api string) (Fault, error)
+
+	// Server-wide key/value (server key, bootstrap markers).
+	GetMeta(ctx context.Context, key string) (string, error)
+	SetMeta(ctx context.Context, key, value string) error
+
+	Close() error
+}
