@@ -88,7 +88,7 @@ func (e *Entry) Variant(name string) (Variant, bool) {
 }
 
 type document struct {
-	Codes []Entry                      `yaml:"codes"`
+	Codes []Entry                    `yaml:"codes"`
 	Kinds map[Kind]map[Family]string `yaml:"kinds"`
 }
 
