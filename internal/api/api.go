@@ -1,0 +1,53 @@
+// Package api is the contract between the gateway/platform and the services:
+// the platform authenticates, meters, throttles and reads the body, then hands
+// a Call to the service's Handler and renders what it returns.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/aisd/aisd/internal/catalog"
+)
+
+// Call is one authenticated API call as a service sees it.
+type Call struct {
+	RequestID string
+	DomainID  string
+	ProjectID string
+	UserID    string
+	Family    catalog.Family
+	// Service is the metering/subscription unit (e.g. "ocr.general-text").
+	Service string
+	// API is the SDK operation name (e.g. "RecognizeGeneralText").
+	API        string
+	Method     string
+	Path       string
+	PathParams map[string]string
+	Query      url.Values
+	Header     http.Header
+	// Body is the request body, already read within the service's limit.
+	Body []byte
+}
+
+// Handler serves one API. A non-nil resp is encoded as the 200 JSON body; an
+// error should carry its catalog code (anything else becomes the family's
+// internal error).
+type Handler func(ctx context.Context, c *Call) (resp any, err error)
+
+// DecodeJSON decodes the call's body into v, answering the family's
+// malformed-JSON code when it is not valid JSON.
+func (c *Call) DecodeJSON(v any) error {
+	if len(c.Body) == 0 {
+		return catalog.Of(catalog.KindMissingParam, c.Family)
+	}
+	if err := json.Unmarshal(c.Body, v); err != nil {
+		if _, ok := err.(*json.UnmarshalTypeError); ok {
+			return catalog.Of(catalog.KindBadParam, c.Family).Wrap(err)
+		}
+		return catalog.Of(catalog.KindBadJSON, c.Family).Wrap(err)
+	}
+	return nil
+}
