@@ -1,0 +1,7 @@
+//go:build !unix
+
+package models
+
+// lockRoot is a no-op where flock is unavailable; concurrent installs into
+// one root are then the caller's concern.
+func lockRoot(string) (func(), error) { return func() {}, nil }
