@@ -44,4 +44,50 @@ const (
 	KindOBSRead          Kind = "obs_read"           // object could not be read
 	KindOBSTooLarge      Kind = "obs_too_large"      // object exceeds the limit
 	KindOBSNotFound      Kind = "obs_not_found"      // object does not exist
+
+	// Kinds implied by the seed pages, appended after the first set.
+	KindForbidden        Kind = "forbidden"             // caller lacks permission for the API
+	KindTokenExpired     Kind = "token_expired"         // token well-formed but expired or revoked
+	KindTempCredentials  Kind = "temp_credentials"      // temporary AK/SK for the caller could not be obtained
+	KindBackendResponse  Kind = "backend_response"      // model back end answered with garbage or hung up
+	KindFileType         Kind = "file_type"             // non-image file type not supported
+	KindCategory         Kind = "unsupported_category"  // unknown category, scene or service type
+	KindColorDepth       Kind = "color_depth"           // colour depth of the image not supported
+	KindStreamDuplicate  Kind = "stream_duplicate"      // a moderation job for this stream already runs
+	KindVideoURL         Kind = "video_url_invalid"     // video URL malformed
+	KindVideoConnect     Kind = "video_connect"         // video URL cannot be connected to
+	KindVideoSizeUnknown Kind = "video_size_unknown"    // video response carries no size
+	KindVideoTooLarge    Kind = "video_too_large"       // video over the size limit (300 MB)
+	KindVideoFormat      Kind = "video_format"          // video container not supported
+	KindVideoCorrupt     Kind = "video_corrupt"         // video cannot be decoded
+	KindVideoDownload    Kind = "video_download"        // video download failed midway
+	KindVideoProcess     Kind = "video_process"         // video analysis failed
+	KindVideoTooLong     Kind = "video_too_long"        // video over the duration limit (2 h)
+	KindVideoResolution  Kind = "video_resolution"      // video sides outside 20–6000 px
+	KindIDNotFound       Kind = "id_not_found"          // template_id / classifier_id unknown
+	KindTaxAuthority     Kind = "tax_authority"         // upstream tax-authority check failed
+	KindTemplateMatch    Kind = "template_match"        // image does not match the template
+	KindClassification   Kind = "classification_failed" // classifier matched no template
+	KindTemplateArea     Kind = "template_area"         // template has no recognition area
+	KindDuplicateIDCard  Kind = "duplicate_id_card"     // two or more ID cards with the same side
 )
+
+// AllKinds lists every Kind constant; a test checks it against the
+// declarations above so a new kind cannot be left without codes.
+var AllKinds = []Kind{
+	KindInternal, KindBadJSON, KindBadParam, KindMissingParam, KindMissingHeader,
+	KindMethodNotAllowed, KindServiceNotFound, KindNotSubscribed, KindQuotaExhausted,
+	KindBodyTooLarge, KindBadBase64, KindURLForbidden, KindURLFetch, KindURLTooLarge,
+	KindImageFormat, KindImageSize, KindImageQuality, KindImageEmpty, KindRecognition,
+	KindLanguage, KindTokenEmpty, KindTokenParse, KindTokenInvalid, KindTokenScope,
+	KindAccountFrozen, KindAccountRestrict, KindProjectMismatch, KindTooManyRequests,
+	KindBackendTimeout, KindBackendDown, KindJobForbidden, KindJobNotFound, KindJobLimit,
+	KindOBSNoAgency, KindOBSBadURL, KindOBSRead, KindOBSTooLarge, KindOBSNotFound,
+	KindForbidden, KindTokenExpired, KindTempCredentials, KindBackendResponse,
+	KindFileType, KindCategory, KindColorDepth, KindStreamDuplicate,
+	KindVideoURL, KindVideoConnect, KindVideoSizeUnknown, KindVideoTooLarge,
+	KindVideoFormat, KindVideoCorrupt, KindVideoDownload, KindVideoProcess,
+	KindVideoTooLong, KindVideoResolution,
+	KindIDNotFound, KindTaxAuthority, KindTemplateMatch, KindClassification,
+	KindTemplateArea, KindDuplicateIDCard,
+}
