@@ -117,10 +117,22 @@ type Job struct {
 	Attempts    int
 	// CallbackState is "", "pending", "delivered" or "failed".
 	CallbackState string
+	// CallbackAttempts counts delivery attempts made so far.
+	CallbackAttempts int
+	// CallbackAt is when the next delivery attempt is due.
+	CallbackAt time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	ExpiresAt     time.Time
 }
+
+// Callback states.
+const (
+	CallbackNone      = ""
+	CallbackPending   = "pending"
+	CallbackDelivered = "delivered"
+	CallbackFailed    = "failed"
+)
 
 // Fault modes.
 const (
@@ -197,7 +209,8 @@ type Store interface {
 	// RequeueRunning moves jobs left running by a dead process back to queued.
 	RequeueRunning(ctx context.Context) (int, error)
 	CountUnfinished(ctx context.Context, projectID string) (int, error)
-	// PendingCallbacks lists finished jobs whose callback is still pending.
+	// PendingCallbacks lists finished jobs whose callback is still pending,
+	// earliest CallbackAt first.
 	PendingCallbacks(ctx context.Context, limit int) ([]Job, error)
 	DeleteExpiredJobs(ctx context.Context, now time.Time) (int, error)
 

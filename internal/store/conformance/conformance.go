@@ -1,0 +1,701 @@
+// Package conformance is the behaviour every store backend must show. A
+// backend's tests call Run with a function that opens a fresh, empty store.
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aisd/aisd/internal/store"
+)
+
+// Run runs every conformance test; open must return an empty, migrated
+// store and arrange for it to be closed.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"Domains", testDomains},
+		{"Projects", testProjects},
+		{"Users", testUsers},
+		{"Credentials", testCredentials},
+		{"Subscriptions", testSubscriptions},
+		{"Agencies", testAgencies},
+		{"Usage", testUsage},
+		{"Settings", testSettings},
+		{"Meta", testMeta},
+		{"Jobs", testJobs},
+		{"ClaimAtomic", testClaimAtomic},
+		{"ClaimKinds", testClaimKinds},
+		{"Requeue", testRequeue},
+		{"PendingCallbacks", testPendingCallbacks},
+		{"JobExpiry", testJobExpiry},
+		{"Faults", testFaults},
+		{"TakeFaultCount", testTakeFaultCount},
+		{"TakeFaultConcurrent", testTakeFaultConcurrent},
+		{"TakeFaultWildcard", testTakeFaultWildcard},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, open(t))
+		})
+	}
+}
+
+var ctx = context.Background()
+
+// at is a fixed instant with sub-millisecond noise the store may drop.
+func at(offset time.Duration) time.Time {
+	return time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.FixedZone("UTC+8", 8*3600)).Add(offset)
+}
+
+func norm(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Millisecond)
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantErr(t *testing.T, err, want error, what string) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: got error %v, want %v", what, err, want)
+	}
+}
+
+func equal(t *testing.T, got, want any, what string) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\n got %+v\nwant %+v", what, got, want)
+	}
+}
+
+func seedDomain(t *testing.T, s store.Store, id, name string) store.Domain {
+	t.Helper()
+	d := store.Domain{ID: id, Name: name, State: store.StateActive, CreatedAt: at(0)}
+	must(t, s.CreateDomain(ctx, d))
+	d.CreatedAt = norm(d.CreatedAt)
+	return d
+}
+
+func seedUser(t *testing.T, s store.Store, domainID, id, name string) store.User {
+	t.Helper()
+	u := store.User{ID: id, DomainID: domainID, Name: name, PasswordHash: "$argon2id$" + id, CreatedAt: at(time.Second)}
+	must(t, s.CreateUser(ctx, u))
+	u.CreatedAt = norm(u.CreatedAt)
+	return u
+}
+
+func testDomains(t *testing.T, s store.Store) {
+	d := seedDomain(t, s, "d1", "alice")
+	d2 := seedDomain(t, s, "d2", "bob")
+
+	got, err := s.GetDomain(ctx, "d1")
+	must(t, err)
+	equal(t, got, d, "GetDomain")
+	got, err = s.GetDomainByName(ctx, "bob")
+	must(t, err)
+	equal(t, got, d2, "GetDomainByName")
+
+	_, err = s.GetDomain(ctx, "nope")
+	wantErr(t, err, store.ErrNotFound, "GetDomain unknown")
+	_, err = s.GetDomainByName(ctx, "nope")
+	wantErr(t, err, store.ErrNotFound, "GetDomainByName unknown")
+	wantErr(t, s.CreateDomain(ctx, store.Domain{ID: "d1", Name: "other", CreatedAt: at(0)}), store.ErrConflict, "duplicate id")
+	wantErr(t, s.CreateDomain(ctx, store.Domain{ID: "d3", Name: "alice", CreatedAt: at(0)}), store.ErrConflict, "duplicate name")
+
+	must(t, s.SetDomainState(ctx, "d1", store.StateFrozen))
+	must(t, s.SetDomainPaid(ctx, "d1", true))
+	got, err = s.GetDomain(ctx, "d1")
+	must(t, err)
+	if got.State != store.StateFrozen || !got.Paid {
+		t.Fatalf("after updates: %+v", got)
+	}
+	must(t, s.SetDomainPaid(ctx, "d1", false))
+	got, _ = s.GetDomain(ctx, "d1")
+	if got.Paid {
+		t.Fatal("SetDomainPaid(false) did not clear paid")
+	}
+	wantErr(t, s.SetDomainState(ctx, "nope", store.StateActive), store.ErrNotFound, "SetDomainState unknown")
+	wantErr(t, s.SetDomainPaid(ctx, "nope", true), store.ErrNotFound, "SetDomainPaid unknown")
+
+	all, err := s.ListDomains(ctx)
+	must(t, err)
+	if len(all) != 2 || all[0].Name != "alice" || all[1].Name != "bob" {
+		t.Fatalf("ListDomains = %+v", all)
+	}
+}
+
+func testProjects(t *testing.T, s store.Store) {
+	seedDomain(t, s, "d1", "alice")
+	seedDomain(t, s, "d2", "bob")
+	p := store.Project{ID: "0123456789abcdef0123456789abcdef", Name: "cn-north-4", DomainID: "d1", CreatedAt: at(0)}
+	must(t, s.CreateProject(ctx, p))
+	must(t, s.CreateProject(ctx, store.Project{ID: "p2", Name: "ap-southeast-1", DomainID: "d1", CreatedAt: at(0)}))
+	// The same region name in another domain is a different project.
+	must(t, s.CreateProject(ctx, store.Project{ID: "p3", Name: "cn-north-4", DomainID: "d2", CreatedAt: at(0)}))
+
+	got, err := s.GetProject(ctx, p.ID)
+	must(t, err)
+	p.CreatedAt = norm(p.CreatedAt)
+	equal(t, got, p, "GetProject")
+	_, err = s.GetProject(ctx, "nope")
+	wantErr(t, err, store.ErrNotFound, "GetProject unknown")
+	wantErr(t, s.CreateProject(ctx, store.Project{ID: p.ID, Name: "x", DomainID: "d1", CreatedAt: at(0)}), store.ErrConflict, "duplicate id")
+	wantErr(t, s.CreateProject(ctx, store.Project{ID: "p4", Name: "cn-north-4", DomainID: "d1", CreatedAt: at(0)}), store.ErrConflict, "duplicate name in domain")
+
+	ps, err := s.ListProjects(ctx, "d1", "")
+	must(t, err)
+	if len(ps) != 2 || ps[0].Name != "ap-southeast-1" || ps[1].Name != "cn-north-4" {
+		t.Fatalf("ListProjects(d1) = %+v", ps)
+	}
+	ps, err = s.ListProjects(ctx, "d1", "cn-north-4")
+	must(t, err)
+	equal(t, ps, []store.Project{p}, "ListProjects by name")
+	ps, err = s.ListProjects(ctx, "d1", "eu-west-0")
+	must(t, err)
+	if len(ps) != 0 {
+		t.Fatalf("ListProjects unknown name = %+v", ps)
+	}
+}
+
+func testUsers(t *testing.T, s store.Store) {
+	seedDomain(t, s, "d1", "alice")
+	seedDomain(t, s, "d2", "bob")
+	u := seedUser(t, s, "d1", "u1", "alice")
+	u.Admin = false
+	admin := store.User{ID: "u2", DomainID: "d1", Name: "ops", PasswordHash: "h", Admin: true, CreatedAt: at(0)}
+	must(t, s.CreateUser(ctx, admin))
+	seedUser(t, s, "d2", "u3", "alice") // same name, other domain
+
+	got, err := s.GetUser(ctx, "u1")
+	must(t, err)
+	equal(t, got, u, "GetUser")
+	got, err = s.GetUserByName(ctx, "d1", "ops")
+	must(t, err)
+	if !got.Admin || got.ID != "u2" {
+		t.Fatalf("GetUserByName(ops) = %+v", got)
+	}
+	_, err = s.GetUser(ctx, "nope")
+	wantErr(t, err, store.ErrNotFound, "GetUser unknown")
+	_, err = s.GetUserByName(ctx, "d2", "ops")
+	wantErr(t, err, store.ErrNotFound, "GetUserByName in other domain")
+	wantErr(t, s.CreateUser(ctx, store.User{ID: "u9", DomainID: "d1", Name: "alice", CreatedAt: at(0)}), store.ErrConflict, "duplicate name")
+	wantErr(t, s.CreateUser(ctx, store.User{ID: "u1", DomainID: "d2", Name: "zed", CreatedAt: at(0)}), store.ErrConflict, "duplicate id")
+
+	us, err := s.ListUsers(ctx, "d1")
+	must(t, err)
+	if len(us) != 2 || us[0].Name != "alice" || us[1].Name != "ops" {
+		t.Fatalf("ListUsers = %+v", us)
+	}
+}
+
+func testCredentials(t *testing.T, s store.Store) {
+	seedDomain(t, s, "d1", "alice")
+	seedUser(t, s, "d1", "u1", "alice")
+	seedUser(t, s, "d1", "u2", "bob")
+	c := store.Credential{AK: "AK1", UserID: "u1", DomainID: "d1", SealedSK: []byte{0, 1, 2, 255}, Description: "ci", CreatedAt: at(0)}
+	must(t, s.CreateCredential(ctx, c))
+	must(t, s.CreateCredential(ctx, store.Credential{AK: "AK2", UserID: "u1", DomainID: "d1", SealedSK: []byte("x"), CreatedAt: at(time.Minute)}))
+	must(t, s.CreateCredential(ctx, store.Credential{AK: "AK3", UserID: "u2", DomainID: "d1", SealedSK: []byte("y"), CreatedAt: at(0)}))
+
+	got, err := s.GetCredential(ctx, "AK1")
+	must(t, err)
+	c.CreatedAt = norm(c.CreatedAt)
+	equal(t, got, c, "GetCredential")
+	wantErr(t, s.CreateCredential(ctx, store.Credential{AK: "AK1", UserID: "u2", DomainID: "d1", SealedSK: []byte("z"), CreatedAt: at(0)}), store.ErrConflict, "duplicate AK")
+
+	cs, err := s.ListCredentials(ctx, "u1")
+	must(t, err)
+	if len(cs) != 2 || cs[0].AK != "AK1" || cs[1].AK != "AK2" {
+		t.Fatalf("ListCredentials = %+v", cs)
+	}
+	must(t, s.DeleteCredential(ctx, "AK1"))
+	_, err = s.GetCredential(ctx, "AK1")
+	wantErr(t, err, store.ErrNotFound, "GetCredential after delete")
+	wantErr(t, s.DeleteCredential(ctx, "AK1"), store.ErrNotFound, "DeleteCredential twice")
+	cs, err = s.ListCredentials(ctx, "u1")
+	must(t, err)
+	if len(cs) != 1 || cs[0].AK != "AK2" {
+		t.Fatalf("ListCredentials after delete = %+v", cs)
+	}
+}
+
+func testSubscriptions(t *testing.T, s store.Store) {
+	sub := store.Subscription{ProjectID: "p1", Service: "ocr.general-text", CreatedAt: at(0)}
+	must(t, s.Subscribe(ctx, sub))
+	must(t, s.Subscribe(ctx, store.Subscription{ProjectID: "p1", Service: "image.tagging", CreatedAt: at(0)}))
+	wantErr(t, s.Subscribe(ctx, sub), store.ErrConflict, "Subscribe twice")
+
+	ok, err := s.IsSubscribed(ctx, "p1", "ocr.general-text")
+	must(t, err)
+	if !ok {
+		t.Fatal("IsSubscribed = false after Subscribe")
+	}
+	ok, err = s.IsSubscribed(ctx, "p2", "ocr.general-text")
+	must(t, err)
+	if ok {
+		t.Fatal("IsSubscribed true for another project")
+	}
+	subs, err := s.ListSubscriptions(ctx, "p1")
+	must(t, err)
+	sub.CreatedAt = norm(sub.CreatedAt)
+	if len(subs) != 2 || subs[0].Service != "image.tagging" || !reflect.DeepEqual(subs[1], sub) {
+		t.Fatalf("ListSubscriptions = %+v", subs)
+	}
+	must(t, s.Unsubscribe(ctx, "p1", "ocr.general-text"))
+	ok, _ = s.IsSubscribed(ctx, "p1", "ocr.general-text")
+	if ok {
+		t.Fatal("IsSubscribed true after Unsubscribe")
+	}
+	wantErr(t, s.Unsubscribe(ctx, "p1", "ocr.general-text"), store.ErrNotFound, "Unsubscribe twice")
+}
+
+func testAgencies(t *testing.T, s store.Store) {
+	has := func(p, svc string) bool {
+		t.Helper()
+		ok, err := s.HasAgency(ctx, p, svc)
+		must(t, err)
+		return ok
+	}
+	if has("p1", "moderation") {
+		t.Fatal("agency granted before SetAgency")
+	}
+	must(t, s.SetAgency(ctx, "p1", "moderation", true))
+	must(t, s.SetAgency(ctx, "p1", "moderation", true)) // idempotent
+	if !has("p1", "moderation") || has("p1", "ocr") || has("p2", "moderation") {
+		t.Fatal("agency leaked to another project or service, or not granted")
+	}
+	must(t, s.SetAgency(ctx, "p1", "moderation", false))
+	if has("p1", "moderation") {
+		t.Fatal("agency still granted after revoking")
+	}
+	must(t, s.SetAgency(ctx, "p1", "moderation", false))
+}
+
+func testUsage(t *testing.T, s store.Store) {
+	day1 := time.Date(2026, 5, 1, 23, 59, 59, 999e6, time.UTC)
+	day2 := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
+	recs := []store.UsageRecord{
+		{ProjectID: "p1", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: day1, Status: 200},
+		{ProjectID: "p1", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: day1.Add(-time.Hour), Status: 400, Code: "AIS.0101"},
+		{ProjectID: "p1", Service: "ocr.id-card", API: "RecognizeIdCard", Time: day1, Status: 200},
+		{ProjectID: "p1", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: day2, Status: 200},
+		{ProjectID: "p1", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: day2.Add(time.Hour), Status: 200},
+		// A local time on day 2 in UTC, day 3 in UTC+8: days are UTC.
+		{ProjectID: "p1", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: time.Date(2026, 5, 3, 7, 0, 0, 0, time.FixedZone("", 8*3600)), Status: 500, Code: "APIG.0201"},
+		{ProjectID: "p2", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: day1, Status: 200},
+	}
+	for _, r := range recs {
+		r.UserID = "u1"
+		must(t, s.RecordUsage(ctx, r))
+	}
+
+	n, err := s.CountSuccess(ctx, "p1", "ocr.general-text", time.Time{})
+	must(t, err)
+	if n != 3 {
+		t.Fatalf("CountSuccess all time = %d, want 3", n)
+	}
+	n, err = s.CountSuccess(ctx, "p1", "ocr.general-text", day2)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("CountSuccess since day2 = %d, want 2 (since is inclusive)", n)
+	}
+
+	rows, err := s.Usage(ctx, store.UsageFilter{ProjectID: "p1"})
+	must(t, err)
+	equal(t, rows, []store.UsageRow{
+		{Day: "2026-05-01", API: "RecognizeGeneralText", Calls: 2, Success: 1},
+		{Day: "2026-05-01", API: "RecognizeIdCard", Calls: 1, Success: 1},
+		{Day: "2026-05-02", API: "RecognizeGeneralText", Calls: 3, Success: 2},
+	}, "Usage(p1)")
+
+	rows, err = s.Usage(ctx, store.UsageFilter{ProjectID: "p1", Service: "ocr.general-text", From: day2, To: day2.Add(2 * time.Hour)})
+	must(t, err)
+	equal(t, rows, []store.UsageRow{{Day: "2026-05-02", API: "RecognizeGeneralText", Calls: 2, Success: 2}}, "Usage filtered (To exclusive)")
+
+	rows, err = s.Usage(ctx, store.UsageFilter{ProjectID: "p3"})
+	must(t, err)
+	if len(rows) != 0 {
+		t.Fatalf("Usage(empty project) = %+v", rows)
+	}
+}
+
+func testSettings(t *testing.T, s store.Store) {
+	_, err := s.GetSetting(ctx, "p1", "rate")
+	wantErr(t, err, store.ErrNotFound, "GetSetting unset")
+	must(t, s.SetSetting(ctx, "p1", "rate", "10"))
+	must(t, s.SetSetting(ctx, "p2", "rate", "99"))
+	must(t, s.SetSetting(ctx, "p1", "rate", "20"))
+	v, err := s.GetSetting(ctx, "p1", "rate")
+	must(t, err)
+	if v != "20" {
+		t.Fatalf("GetSetting = %q, want the overwritten 20", v)
+	}
+	v, _ = s.GetSetting(ctx, "p2", "rate")
+	if v != "99" {
+		t.Fatalf("settings leaked between projects: %q", v)
+	}
+}
+
+func testMeta(t *testing.T, s store.Store) {
+	_, err := s.GetMeta(ctx, "server_key")
+	wantErr(t, err, store.ErrNotFound, "GetMeta unset")
+	must(t, s.SetMeta(ctx, "server_key", "a"))
+	must(t, s.SetMeta(ctx, "server_key", "b"))
+	v, err := s.GetMeta(ctx, "server_key")
+	must(t, err)
+	if v != "b" {
+		t.Fatalf("GetMeta = %q", v)
+	}
+}
+
+func newJob(id string, created time.Time) store.Job {
+	return store.Job{
+		ID: id, ProjectID: "p1", UserID: "u1", Kind: "moderation.video", State: store.JobQueued,
+		Request: []byte(`{"data":{"url":"x"}}`), RequestID: "req-" + id,
+		CreatedAt: created, UpdatedAt: created, ExpiresAt: created.Add(72 * time.Hour),
+	}
+}
+
+func normJob(j store.Job) store.Job {
+	j.CreatedAt, j.UpdatedAt, j.ExpiresAt, j.CallbackAt = norm(j.CreatedAt), norm(j.UpdatedAt), norm(j.ExpiresAt), norm(j.CallbackAt)
+	return j
+}
+
+func testJobs(t *testing.T, s store.Store) {
+	j := newJob("j1", at(0))
+	j.CallbackURL, j.Seed = "http://127.0.0.1:9/cb", "s33d"
+	must(t, s.CreateJob(ctx, j))
+	wantErr(t, s.CreateJob(ctx, j), store.ErrConflict, "CreateJob twice")
+
+	got, err := s.GetJob(ctx, "j1")
+	must(t, err)
+	equal(t, got, normJob(j), "GetJob")
+	_, err = s.GetJob(ctx, "nope")
+	wantErr(t, err, store.ErrNotFound, "GetJob unknown")
+
+	n, err := s.CountUnfinished(ctx, "p1")
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("CountUnfinished = %d", n)
+	}
+
+	got.State = store.JobSucceeded
+	got.Result = []byte(`{"suggestion":"pass"}`)
+	got.ErrorCode, got.ErrorMsg = "AIS.0999", "msg"
+	got.Attempts = 2
+	got.CallbackState, got.CallbackAttempts, got.CallbackAt = store.CallbackPending, 1, at(time.Minute)
+	got.UpdatedAt, got.ExpiresAt = at(time.Hour), at(100*time.Hour)
+	must(t, s.UpdateJob(ctx, got))
+	again, err := s.GetJob(ctx, "j1")
+	must(t, err)
+	equal(t, again, normJob(got), "GetJob after UpdateJob")
+	wantErr(t, s.UpdateJob(ctx, newJob("nope", at(0))), store.ErrNotFound, "UpdateJob unknown")
+
+	n, _ = s.CountUnfinished(ctx, "p1")
+	if n != 0 {
+		t.Fatalf("CountUnfinished after success = %d", n)
+	}
+}
+
+func testClaimAtomic(t *testing.T, s store.Store) {
+	const jobs, workers = 40, 8
+	for i := 0; i < jobs; i++ {
+		must(t, s.CreateJob(ctx, newJob(fmt.Sprintf("j%03d", i), at(time.Duration(i)*time.Millisecond))))
+	}
+	var (
+		mu      sync.Mutex
+		claimed = map[string]int{}
+		wg      sync.WaitGroup
+		errs    = make(chan error, workers)
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				j, err := s.ClaimJob(ctx, []string{"moderation.video"})
+				if errors.Is(err, store.ErrNotFound) {
+					return
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				if j.State != store.JobRunning || j.Attempts != 1 {
+					errs <- fmt.Errorf("claimed %s in state %s attempts %d", j.ID, j.State, j.Attempts)
+					return
+				}
+				mu.Lock()
+				claimed[j.ID]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(claimed) != jobs {
+		t.Fatalf("claimed %d distinct jobs, want %d", len(claimed), jobs)
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Fatalf("job %s claimed %d times", id, n)
+		}
+	}
+	n, _ := s.CountUnfinished(ctx, "p1")
+	if n != jobs {
+		t.Fatalf("running jobs count as unfinished: got %d", n)
+	}
+}
+
+func testClaimKinds(t *testing.T, s store.Store) {
+	a := newJob("ja", at(2*time.Second))
+	b := newJob("jb", at(time.Second))
+	b.Kind = "moderation.audio"
+	c := newJob("jc", at(3*time.Second))
+	must(t, s.CreateJob(ctx, c))
+	must(t, s.CreateJob(ctx, a))
+	must(t, s.CreateJob(ctx, b))
+
+	j, err := s.ClaimJob(ctx, []string{"moderation.video"})
+	must(t, err)
+	if j.ID != "ja" {
+		t.Fatalf("claimed %s, want the oldest video job ja", j.ID)
+	}
+	j, err = s.ClaimJob(ctx, nil)
+	must(t, err)
+	if j.ID != "jb" {
+		t.Fatalf("claim any kind got %s, want oldest jb", j.ID)
+	}
+	_, err = s.ClaimJob(ctx, []string{"moderation.audio"})
+	wantErr(t, err, store.ErrNotFound, "no queued audio job left")
+	j, err = s.ClaimJob(ctx, []string{"moderation.audio", "moderation.video"})
+	must(t, err)
+	if j.ID != "jc" {
+		t.Fatalf("claimed %s, want jc", j.ID)
+	}
+	_, err = s.ClaimJob(ctx, nil)
+	wantErr(t, err, store.ErrNotFound, "queue empty")
+}
+
+func testRequeue(t *testing.T, s store.Store) {
+	for i := 0; i < 3; i++ {
+		must(t, s.CreateJob(ctx, newJob(fmt.Sprintf("j%d", i), at(time.Duration(i)*time.Second))))
+	}
+	done := newJob("done", at(0))
+	done.State = store.JobSucceeded
+	must(t, s.CreateJob(ctx, done))
+	for i := 0; i < 2; i++ {
+		_, err := s.ClaimJob(ctx, nil)
+		must(t, err)
+	}
+	n, err := s.RequeueRunning(ctx)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("RequeueRunning = %d, want 2", n)
+	}
+	j, err := s.GetJob(ctx, "j0")
+	must(t, err)
+	if j.State != store.JobQueued || j.Attempts != 1 {
+		t.Fatalf("requeued job: state %s attempts %d", j.State, j.Attempts)
+	}
+	j, _ = s.GetJob(ctx, "done")
+	if j.State != store.JobSucceeded {
+		t.Fatalf("finished job requeued: %s", j.State)
+	}
+	// The requeued job is claimed again, oldest first, attempts counted.
+	j, err = s.ClaimJob(ctx, nil)
+	must(t, err)
+	if j.ID != "j0" || j.Attempts != 2 {
+		t.Fatalf("reclaim: %s attempts %d", j.ID, j.Attempts)
+	}
+	n, _ = s.RequeueRunning(ctx)
+	if n != 1 {
+		t.Fatalf("second RequeueRunning = %d, want 1", n)
+	}
+}
+
+func testPendingCallbacks(t *testing.T, s store.Store) {
+	mk := func(id, state, cb string, due time.Duration) {
+		j := newJob(id, at(0))
+		j.State, j.CallbackState, j.CallbackAt = state, cb, at(due)
+		must(t, s.CreateJob(ctx, j))
+	}
+	mk("late", store.JobSucceeded, store.CallbackPending, 2*time.Minute)
+	mk("soon", store.JobFailed, store.CallbackPending, time.Minute)
+	mk("sent", store.JobSucceeded, store.CallbackDelivered, 0)
+	mk("gaveup", store.JobFailed, store.CallbackFailed, 0)
+	mk("running", store.JobRunning, store.CallbackPending, 0)
+	mk("none", store.JobSucceeded, store.CallbackNone, 0)
+
+	js, err := s.PendingCallbacks(ctx, 10)
+	must(t, err)
+	var ids []string
+	for _, j := range js {
+		ids = append(ids, j.ID)
+	}
+	equal(t, ids, []string{"soon", "late"}, "PendingCallbacks (due first)")
+	js, err = s.PendingCallbacks(ctx, 1)
+	must(t, err)
+	if len(js) != 1 || js[0].ID != "soon" {
+		t.Fatalf("PendingCallbacks limit 1 = %+v", js)
+	}
+}
+
+func testJobExpiry(t *testing.T, s store.Store) {
+	now := at(0)
+	mk := func(id string, exp time.Time) {
+		j := newJob(id, now.Add(-time.Hour))
+		j.ExpiresAt = exp
+		must(t, s.CreateJob(ctx, j))
+	}
+	mk("old", now.Add(-time.Second))
+	mk("edge", now)
+	mk("fresh", now.Add(time.Second))
+	mk("forever", time.Time{})
+	n, err := s.DeleteExpiredJobs(ctx, now)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("DeleteExpiredJobs = %d, want 2", n)
+	}
+	for id, want := range map[string]error{"old": store.ErrNotFound, "edge": store.ErrNotFound, "fresh": nil, "forever": nil} {
+		_, err := s.GetJob(ctx, id)
+		if !errors.Is(err, want) && !(want == nil && err == nil) {
+			t.Fatalf("GetJob(%s) after expiry: %v, want %v", id, err, want)
+		}
+	}
+}
+
+func testFaults(t *testing.T, s store.Store) {
+	f := store.Fault{ID: "f1", ProjectID: "p1", API: "RecognizeGeneralText", Code: "AIS.0103", Mode: store.FaultCount, Remaining: 2, CreatedAt: at(0)}
+	must(t, s.CreateFault(ctx, f))
+	lat := store.Fault{ID: "f2", ProjectID: "p1", API: "*", Mode: store.FaultLatency, LatencyMS: 250, CreatedAt: at(time.Second)}
+	must(t, s.CreateFault(ctx, lat))
+	must(t, s.CreateFault(ctx, store.Fault{ID: "f3", ProjectID: "p2", API: "*", Code: "APIG.0201", Mode: store.FaultPercent, Percent: 50, CreatedAt: at(0)}))
+	wantErr(t, s.CreateFault(ctx, f), store.ErrConflict, "CreateFault twice")
+
+	fs, err := s.ListFaults(ctx, "p1")
+	must(t, err)
+	f.CreatedAt, lat.CreatedAt = norm(f.CreatedAt), norm(lat.CreatedAt)
+	equal(t, fs, []store.Fault{f, lat}, "ListFaults")
+
+	must(t, s.DeleteFault(ctx, "f1"))
+	wantErr(t, s.DeleteFault(ctx, "f1"), store.ErrNotFound, "DeleteFault twice")
+	fs, _ = s.ListFaults(ctx, "p1")
+	equal(t, fs, []store.Fault{lat}, "ListFaults after delete")
+
+	got, err := s.TakeFault(ctx, "p2", "Anything")
+	must(t, err)
+	if got.ID != "f3" || got.Percent != 50 {
+		t.Fatalf("TakeFault percent = %+v", got)
+	}
+	got, _ = s.TakeFault(ctx, "p2", "Anything")
+	if got.ID != "f3" {
+		t.Fatal("a percent fault is not used up")
+	}
+	_, err = s.TakeFault(ctx, "p9", "RecognizeGeneralText")
+	wantErr(t, err, store.ErrNotFound, "TakeFault without faults")
+}
+
+func testTakeFaultCount(t *testing.T, s store.Store) {
+	must(t, s.CreateFault(ctx, store.Fault{ID: "f1", ProjectID: "p1", API: "RecognizeIdCard", Code: "AIS.0103", Mode: store.FaultCount, Remaining: 2, CreatedAt: at(0)}))
+	for want := 1; want >= 0; want-- {
+		f, err := s.TakeFault(ctx, "p1", "RecognizeIdCard")
+		must(t, err)
+		if f.ID != "f1" || f.Remaining != want {
+			t.Fatalf("TakeFault = %+v, want remaining %d", f, want)
+		}
+	}
+	_, err := s.TakeFault(ctx, "p1", "RecognizeIdCard")
+	wantErr(t, err, store.ErrNotFound, "exhausted count fault")
+	_, err = s.TakeFault(ctx, "p1", "RecognizeGeneralText")
+	wantErr(t, err, store.ErrNotFound, "fault of another API")
+	fs, _ := s.ListFaults(ctx, "p1")
+	if len(fs) != 1 || fs[0].Remaining != 0 {
+		t.Fatalf("exhausted fault listed as %+v", fs)
+	}
+}
+
+func testTakeFaultConcurrent(t *testing.T, s store.Store) {
+	const budget, callers, tries = 25, 8, 10
+	must(t, s.CreateFault(ctx, store.Fault{ID: "f1", ProjectID: "p1", API: "*", Code: "AIS.0103", Mode: store.FaultCount, Remaining: budget, CreatedAt: at(0)}))
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		taken []int
+		errs  = make(chan error, callers)
+	)
+	for c := 0; c < callers; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < tries; i++ {
+				f, err := s.TakeFault(ctx, "p1", "RecognizeGeneralText")
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				taken = append(taken, f.Remaining)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(taken) != budget {
+		t.Fatalf("fault taken %d times, want exactly %d", len(taken), budget)
+	}
+	sort.Ints(taken)
+	for i, r := range taken {
+		if r != i {
+			t.Fatalf("remaining values after takes = %v, want 0..%d each once", taken, budget-1)
+		}
+	}
+}
+
+func testTakeFaultWildcard(t *testing.T, s store.Store) {
+	// The "*" fault is older, but a fault for the exact API wins.
+	must(t, s.CreateFault(ctx, store.Fault{ID: "all", ProjectID: "p1", API: "*", Code: "APIG.0201", Mode: store.FaultCount, Remaining: 5, CreatedAt: at(0)}))
+	must(t, s.CreateFault(ctx, store.Fault{ID: "one", ProjectID: "p1", API: "RecognizeIdCard", Code: "AIS.0103", Mode: store.FaultCount, Remaining: 1, CreatedAt: at(time.Second)}))
+
+	f, err := s.TakeFault(ctx, "p1", "RecognizeIdCard")
+	must(t, err)
+	if f.ID != "one" {
+		t.Fatalf("TakeFault = %s, want the API-specific fault", f.ID)
+	}
+	f, err = s.TakeFault(ctx, "p1", "RecognizeIdCard")
+	must(t, err)
+	if f.ID != "all" || f.Remaining != 4 {
+		t.Fatalf("after exhausting the specific fault got %+v, want * with 4 left", f)
+	}
+	f, err = s.TakeFault(ctx, "p1", "RecognizeGeneralText")
+	must(t, err)
+	if f.ID != "all" || f.Remaining != 3 {
+		t.Fatalf("* fault for another API: %+v", f)
+	}
+}

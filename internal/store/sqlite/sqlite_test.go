@@ -1,0 +1,94 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/aisd/aisd/internal/store"
+	"github.com/aisd/aisd/internal/store/conformance"
+	"github.com/aisd/aisd/internal/store/sqlite"
+)
+
+func TestConformanceFile(t *testing.T) {
+	conformance.Run(t, func(t *testing.T) store.Store {
+		s, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "aisd.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestConformanceMemory(t *testing.T) {
+	conformance.Run(t, func(t *testing.T) store.Store {
+		s, err := store.Open(context.Background(), "sqlite::memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestPath(t *testing.T) {
+	for _, tc := range []struct{ dsn, want string }{
+		{"sqlite:data/aisd.db", "data/aisd.db"},
+		{"sqlite:///var/lib/aisd/aisd.db", "/var/lib/aisd/aisd.db"},
+		{"sqlite://rel.db", "rel.db"},
+		{"sqlite::memory:", ":memory:"},
+		{"/abs/x.db", "/abs/x.db"},
+	} {
+		got, err := sqlite.Path(tc.dsn)
+		if err != nil || got != tc.want {
+			t.Errorf("Path(%q) = %q, %v; want %q", tc.dsn, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"sqlite:", "sqlite:x.db?mode=ro"} {
+		if _, err := sqlite.Path(bad); err == nil {
+			t.Errorf("Path(%q) accepted", bad)
+		}
+	}
+}
+
+// Reopening runs no migration twice and keeps the data.
+func TestReopen(t *testing.T) {
+	ctx := context.Background()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "sub", "aisd.db")
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetMeta(ctx, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, err := s.GetMeta(ctx, "k"); err != nil || v != "v" {
+		t.Fatalf("after reopen GetMeta = %q, %v", v, err)
+	}
+}
+
+// A project in an unknown domain is refused as a missing reference.
+func TestForeignKeys(t *testing.T) {
+	s, err := store.Open(context.Background(), "sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.CreateProject(context.Background(), store.Project{ID: "p", Name: "cn-north-4", DomainID: "ghost"})
+	if err == nil {
+		t.Fatal("project created in a domain that does not exist")
+	}
+}
+
+func TestUnknownScheme(t *testing.T) {
+	if _, err := store.Open(context.Background(), "mysql://x"); err == nil {
+		t.Fatal("unknown scheme accepted")
+	}
+}
