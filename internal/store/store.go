@@ -121,9 +121,9 @@ type Job struct {
 	CallbackAttempts int
 	// CallbackAt is when the next delivery attempt is due.
 	CallbackAt time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	ExpiresAt     time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ExpiresAt  time.Time
 }
 
 // Callback states.
