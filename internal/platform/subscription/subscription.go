@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,7 +92,12 @@ func (s *Subscriptions) Check(ctx context.Context, fam catalog.Family, projectID
 		s.mu.Unlock()
 	}
 	if !e.subscribed {
-		return catalog.Of(catalog.KindNotSubscribed, fam)
+		err := catalog.Of(catalog.KindNotSubscribed, fam, service)
+		// OCR's published text names the API in place of "XXX".
+		if strings.Contains(err.Msg, "XXX") {
+			err = err.WithMsg("%s", strings.Replace(err.Msg, "XXX", service, 1))
+		}
+		return err
 	}
 	return nil
 }

@@ -161,6 +161,9 @@ func TestCheck(t *testing.T) {
 			continue
 		}
 		wantCode(t, err, want)
+		if e, _ := catalog.From(err); tc.fam == catalog.FamilyOCR && e.Msg != "Request api error! The API ocr.general-text is not subscribed." {
+			t.Errorf("OCR message %q", e.Msg)
+		}
 	}
 }
 

@@ -1,0 +1,175 @@
+package limits
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aisd/aisd/internal/catalog"
+)
+
+// GuardOptions configures a Guard.
+type GuardOptions struct {
+	// MaxInFlight caps concurrent calls per service (0: no cap);
+	// InFlightPer overrides it per service.
+	MaxInFlight int
+	InFlightPer map[string]int
+	// Deadline bounds one handler call (0: none); DeadlinePer overrides it
+	// per service.
+	Deadline    time.Duration
+	DeadlinePer map[string]time.Duration
+	Breaker     BreakerOptions
+}
+
+// Guard runs service handlers behind, in order, the service's circuit
+// breaker, its in-flight cap and its deadline.
+//
+// Two deadlines exist. The platform deadline here is per service and answers
+// the family's back-end time-out (ModelArts.4402). The gateway's deadline,
+// carried by the ctx the server passes in, is the longer overall bound on a
+// request (reading the body, queuing, the handler); when it is what ran out,
+// Do answers APIG.0201 "Backend timeout." (504), the gateway's code. The
+// gateway deadline should therefore be longer than every platform deadline.
+type Guard struct {
+	inflight *InFlight
+	deadline time.Duration
+	per      map[string]time.Duration
+	bo       BreakerOptions
+
+	mu       sync.Mutex
+	breakers map[string]*Breaker
+}
+
+// NewGuard returns a Guard.
+func NewGuard(o GuardOptions) *Guard {
+	per := make(map[string]time.Duration, len(o.DeadlinePer))
+	for k, v := range o.DeadlinePer {
+		per[k] = v
+	}
+	return &Guard{
+		inflight: NewInFlight(o.MaxInFlight, o.InFlightPer),
+		deadline: o.Deadline,
+		per:      per,
+		bo:       o.Breaker.withDefaults(),
+		breakers: make(map[string]*Breaker),
+	}
+}
+
+// InFlight exposes the guard's in-flight limiter (for metrics).
+func (g *Guard) InFlight() *InFlight { return g.inflight }
+
+// Breaker returns the breaker of a service, creating it closed.
+func (g *Guard) Breaker(service string) *Breaker {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	b := g.breakers[service]
+	if b == nil {
+		b = NewBreaker(g.bo)
+		g.breakers[service] = b
+	}
+	return b
+}
+
+// BreakerStates returns every known service's breaker state (for metrics).
+func (g *Guard) BreakerStates() map[string]State {
+	g.mu.Lock()
+	names := make([]string, 0, len(g.breakers))
+	for n := range g.breakers {
+		names = append(names, n)
+	}
+	g.mu.Unlock()
+	sort.Strings(names)
+	out := make(map[string]State, len(names))
+	for _, n := range names {
+		out[n] = g.Breaker(n).State()
+	}
+	return out
+}
+
+// Deadline returns the platform deadline of a service (0: none).
+func (g *Guard) Deadline(service string) time.Duration {
+	if d, ok := g.per[service]; ok {
+		return d
+	}
+	return g.deadline
+}
+
+type result struct {
+	v   any
+	err error
+}
+
+// Do runs fn for one call of service. It answers the family's back-end-down
+// error (ModelArts.4403) while the breaker is open, ModelArts.4401 when the
+// service is at its in-flight cap, and the family's back-end time-out
+// (ModelArts.4402) when fn overruns the service deadline; otherwise it
+// returns what fn returns. On a time-out Do returns at once while fn goes on
+// in the background, holding its in-flight slot until it really ends, so
+// that the cap reflects the work the engines are actually doing.
+func (g *Guard) Do(ctx context.Context, fam catalog.Family, service string, fn func(context.Context) (any, error)) (any, error) {
+	done, ok := g.Breaker(service).Allow()
+	if !ok {
+		return nil, catalog.Of(catalog.KindBackendDown, fam)
+	}
+	release, err := g.inflight.Acquire(service)
+	if err != nil {
+		done(Ignored)
+		return nil, err
+	}
+	callCtx, cancel := ctx, context.CancelFunc(func() {})
+	if d := g.Deadline(service); d > 0 {
+		callCtx, cancel = context.WithTimeoutCause(ctx, d, errPlatformDeadline)
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer release()
+		defer cancel()
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r = result{err: catalog.Of(catalog.KindInternal, fam).Wrap(panicError{p})}
+			}
+			ch <- r
+		}()
+		r.v, r.err = fn(callCtx)
+	}()
+
+	var r result
+	select {
+	case r = <-ch:
+	case <-callCtx.Done():
+		// fn may have finished at the same instant; prefer its answer.
+		select {
+		case r = <-ch:
+		default:
+			r = result{err: callCtx.Err()}
+		}
+	}
+	if r.err != nil && callCtx.Err() != nil && (errors.Is(r.err, context.DeadlineExceeded) || errors.Is(r.err, context.Canceled)) {
+		r.err = g.deadlineError(ctx, callCtx, fam)
+	}
+	done(Classify(r.err))
+	return r.v, r.err
+}
+
+var errPlatformDeadline = errors.New("platform deadline exceeded")
+
+// deadlineError names the layer whose bound ran out.
+func (g *Guard) deadlineError(parent, call context.Context, fam catalog.Family) error {
+	switch {
+	case context.Cause(call) == errPlatformDeadline:
+		return catalog.Of(catalog.KindBackendTimeout, fam).Wrap(context.DeadlineExceeded)
+	case errors.Is(parent.Err(), context.DeadlineExceeded):
+		return catalog.NewVariant("APIG.0201", "timeout").Wrap(context.DeadlineExceeded)
+	default:
+		// The caller went away; nothing will be rendered.
+		return context.Cause(parent)
+	}
+}
+
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return fmt.Sprint("handler panic: ", p.v) }

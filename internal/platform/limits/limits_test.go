@@ -1,0 +1,561 @@
+package limits
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/store"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// wantCode asserts err carries code. While the catalog lacks the code,
+// catalog.New degrades to APIG.0201 whose cause still names the code asked for.
+func wantCode(t *testing.T, err error, code string) *catalog.Error {
+	t.Helper()
+	e, ok := catalog.From(err)
+	if !ok {
+		t.Fatalf("error %v carries no catalog code, want %s", err, code)
+	}
+	if _, known := catalog.Lookup(code); known {
+		if e.Code != code {
+			t.Fatalf("code = %s (%v), want %s", e.Code, err, code)
+		}
+		return e
+	}
+	if !strings.Contains(err.Error(), `"`+code+`"`) {
+		t.Fatalf("error %v, want code %s (not yet in the catalog)", err, code)
+	}
+	return e
+}
+
+// wantKind asserts err is the family's code for kind.
+func wantKind(t *testing.T, err error, k catalog.Kind, f catalog.Family) {
+	t.Helper()
+	if code, ok := catalog.CodeFor(k, f); ok {
+		wantCode(t, err, code)
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), "kind "+string(k)) {
+		t.Fatalf("error %v, want kind %s (not yet in the catalog)", err, k)
+	}
+}
+
+type settings struct {
+	mu    sync.Mutex
+	vals  map[string]string
+	reads int
+	fail  error
+}
+
+func (s *settings) GetSetting(_ context.Context, project, key string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads++
+	if s.fail != nil {
+		return "", s.fail
+	}
+	v, ok := s.vals[project+"/"+key]
+	if !ok {
+		return "", store.ErrNotFound
+	}
+	return v, nil
+}
+
+func TestThrottleWindow(t *testing.T) {
+	clk := newClock()
+	th := NewThrottle(nil, ThrottleOptions{Limit: 3, Now: clk.Now})
+	ctx := context.Background()
+	reset := strconv.FormatInt(clk.Now().Add(time.Minute).Unix(), 10)
+
+	for i, wantRemaining := range []string{"2", "1", "0"} {
+		clk.Add(10 * time.Second)
+		d, err := th.Allow(ctx, "u1", "p1", "RecognizeGeneralText")
+		if err != nil || !d.Allowed {
+			t.Fatalf("call %d refused: %v", i+1, err)
+		}
+		h := d.Headers()
+		if h.Get("X-RateLimit-Limit") != "3" || h.Get("X-RateLimit-Remaining") != wantRemaining || h.Get("Retry-After") != "" {
+			t.Fatalf("call %d headers %v", i+1, h)
+		}
+	}
+	// The window started at the first call (t0+10s).
+	reset = strconv.FormatInt(clk.Now().Add(-20*time.Second).Add(time.Minute).Unix(), 10)
+	clk.Add(5 * time.Second) // t0+35s: 35s left in the window
+	d, err := th.Allow(ctx, "u1", "p1", "RecognizeGeneralText")
+	if d.Allowed || err == nil {
+		t.Fatal("4th call in the window allowed")
+	}
+	e := wantCode(t, err, "APIG.0308")
+	if _, ok := catalog.Lookup("APIG.0308"); ok {
+		if e.Status != 429 || !strings.Contains(e.Msg, "limit:3,time:1 minute") {
+			t.Errorf("got %d %q", e.Status, e.Msg)
+		}
+	}
+	for k, want := range map[string]string{"Retry-After": "35", "X-RateLimit-Limit": "3", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset} {
+		if got := e.Header.Get(k); got != want {
+			t.Errorf("error header %s = %q, want %q", k, got, want)
+		}
+		if got := d.Headers().Get(k); got != want {
+			t.Errorf("decision header %s = %q, want %q", k, got, want)
+		}
+	}
+	// Another user and another API have their own windows.
+	if _, err := th.Allow(ctx, "u2", "p1", "RecognizeGeneralText"); err != nil {
+		t.Errorf("other user: %v", err)
+	}
+	if _, err := th.Allow(ctx, "u1", "p1", "RunImageTagging"); err != nil {
+		t.Errorf("other API: %v", err)
+	}
+	// Refusals do not extend the window: once it ends, calls flow again.
+	clk.Add(34 * time.Second)
+	if _, err := th.Allow(ctx, "u1", "p1", "RecognizeGeneralText"); err == nil {
+		t.Fatal("allowed 1s before the window ends")
+	}
+	clk.Add(time.Second)
+	d, err = th.Allow(ctx, "u1", "p1", "RecognizeGeneralText")
+	if err != nil || d.Remaining != 2 {
+		t.Fatalf("new window: %+v %v", d, err)
+	}
+}
+
+func TestThrottleOverrides(t *testing.T) {
+	ctx := context.Background()
+	const api = "RecognizeGeneralText"
+	for _, tc := range []struct {
+		name    string
+		vals    map[string]string
+		fail    error
+		allowed int // -1: unlimited
+	}{
+		{"default", nil, nil, 2},
+		{"project", map[string]string{"p/ratelimit": "4"}, nil, 4},
+		{"project and api", map[string]string{"p/ratelimit": "4", "p/ratelimit." + api: "1"}, nil, 1},
+		{"other api's override ignored", map[string]string{"p/ratelimit.RunImageTagging": "1"}, nil, 2},
+		{"zero turns it off", map[string]string{"p/ratelimit": "0"}, nil, -1},
+		{"garbage falls back", map[string]string{"p/ratelimit." + api: "lots", "p/ratelimit": "3"}, nil, 3},
+		{"store failure uses default", nil, errors.New("db down"), 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &settings{vals: tc.vals, fail: tc.fail}
+			th := NewThrottle(st, ThrottleOptions{Limit: 2, Now: newClock().Now})
+			n := 0
+			for ; n < 50; n++ {
+				d, err := th.Allow(ctx, "u", "p", api)
+				if err != nil {
+					break
+				}
+				if tc.allowed == -1 && len(d.Headers()) != 0 {
+					t.Fatalf("unlimited call has headers %v", d.Headers())
+				}
+			}
+			if want := tc.allowed; (want == -1 && n != 50) || (want >= 0 && n != want) {
+				t.Fatalf("allowed %d calls, want %d", n, tc.allowed)
+			}
+		})
+	}
+}
+
+func TestThrottleOverrideCache(t *testing.T) {
+	ctx := context.Background()
+	clk := newClock()
+	st := &settings{vals: map[string]string{"p/ratelimit": "100"}}
+	th := NewThrottle(st, ThrottleOptions{Limit: 2, Now: clk.Now, OverrideTTL: 30 * time.Second})
+	for i := 0; i < 10; i++ {
+		if _, err := th.Allow(ctx, "u", "p", "A"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st.reads != 2 { // ratelimit.A (absent), then ratelimit
+		t.Fatalf("setting reads = %d, want 2", st.reads)
+	}
+	st.vals["p/ratelimit"] = "10"
+	clk.Add(31 * time.Second)
+	if _, err := th.Allow(ctx, "u", "p", "A"); err == nil {
+		t.Fatal("lowered override not applied after the TTL")
+	}
+}
+
+func TestThrottleBoundedKeys(t *testing.T) {
+	clk := newClock()
+	th := NewThrottle(nil, ThrottleOptions{Limit: 5, MaxKeys: 100, Now: clk.Now})
+	for i := 0; i < 1000; i++ {
+		if _, err := th.Allow(context.Background(), "user"+strconv.Itoa(i), "p", "A"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := th.Keys(); n > 100 {
+		t.Fatalf("%d windows kept, bound is 100", n)
+	}
+	// Idle windows go once they have ended.
+	clk.Add(2 * time.Minute)
+	_, _ = th.Allow(context.Background(), "late", "p", "A")
+	if n := th.Keys(); n != 1 {
+		t.Fatalf("%d windows after idling, want 1", n)
+	}
+}
+
+func TestInFlight(t *testing.T) {
+	l := NewInFlight(3, map[string]int{"ocr.id-card": 1, "moderation.text": 0})
+	const n = 20
+	var (
+		wg       sync.WaitGroup
+		got      atomic.Int32
+		refused  atomic.Int32
+		hold     = make(chan struct{})
+		releases = make(chan func(), n)
+	)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rel, err := l.Acquire("ocr.general-text")
+			if err != nil {
+				wantCode(t, err, "ModelArts.4401")
+				refused.Add(1)
+				return
+			}
+			got.Add(1)
+			releases <- rel
+			<-hold
+		}()
+	}
+	for got.Load()+refused.Load() < n {
+		time.Sleep(time.Millisecond)
+	}
+	if got.Load() != 3 || refused.Load() != 17 || l.InUse("ocr.general-text") != 3 {
+		t.Fatalf("acquired %d refused %d in use %d; want 3/17/3", got.Load(), refused.Load(), l.InUse("ocr.general-text"))
+	}
+	// Services are counted apart; a per-service cap overrides the default.
+	rel, err := l.Acquire("ocr.id-card")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Acquire("ocr.id-card"); err == nil {
+		t.Fatal("second id-card call allowed with cap 1")
+	}
+	rel()
+	rel() // releasing twice gives back one slot only
+	if l.InUse("ocr.id-card") != 0 {
+		t.Fatalf("in use %d after release", l.InUse("ocr.id-card"))
+	}
+	for i := 0; i < 50; i++ { // cap 0: unlimited
+		if _, err := l.Acquire("moderation.text"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(hold)
+	wg.Wait()
+	close(releases)
+	for r := range releases {
+		r()
+	}
+	if _, err := l.Acquire("ocr.general-text"); err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+}
+
+func TestInFlightNeverExceeded(t *testing.T) {
+	l := NewInFlight(4, nil)
+	var cur, peak atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 200; j++ {
+				rel, err := l.Acquire("s")
+				if err != nil {
+					continue
+				}
+				c := cur.Add(1)
+				for {
+					p := peak.Load()
+					if c <= p || peak.CompareAndSwap(p, c) {
+						break
+					}
+				}
+				cur.Add(-1)
+				rel()
+			}
+		}()
+	}
+	wg.Wait()
+	if peak.Load() > 4 || l.InUse("s") != 0 {
+		t.Fatalf("peak %d, in use %d", peak.Load(), l.InUse("s"))
+	}
+}
+
+func TestBreakerLifecycle(t *testing.T) {
+	clk := newClock()
+	b := NewBreaker(BreakerOptions{Window: 10 * time.Second, MinCalls: 4, FailureRate: 0.5, CoolDown: 5 * time.Second, Now: clk.Now})
+	call := func(o Outcome) {
+		t.Helper()
+		done, ok := b.Allow()
+		if !ok {
+			t.Fatalf("refused in state %v", b.State())
+		}
+		done(o)
+	}
+	// Below the volume threshold failures do not open it.
+	call(Failure)
+	call(Failure)
+	call(Failure)
+	if b.State() != Closed {
+		t.Fatalf("opened below MinCalls")
+	}
+	// Old outcomes leave the rolling window.
+	clk.Add(11 * time.Second)
+	call(Success)
+	call(Success)
+	call(Failure)
+	if b.State() != Closed {
+		t.Fatal("opened on 1/3 failures")
+	}
+	call(Failure) // 2 of 4
+	if b.State() != Open {
+		t.Fatalf("state %v after 2/4 failures, want open", b.State())
+	}
+	if _, ok := b.Allow(); ok {
+		t.Fatal("open breaker allowed a call")
+	}
+	clk.Add(5 * time.Second)
+	if b.State() != HalfOpen {
+		t.Fatalf("state %v after cool-down, want half-open", b.State())
+	}
+	probe, ok := b.Allow()
+	if !ok {
+		t.Fatal("half-open refused the probe")
+	}
+	if _, ok := b.Allow(); ok {
+		t.Fatal("half-open let a second call through")
+	}
+	probe(Failure)
+	if b.State() != Open {
+		t.Fatalf("failed probe left %v", b.State())
+	}
+	clk.Add(5 * time.Second)
+	probe, _ = b.Allow()
+	probe(Ignored) // a cancelled probe says nothing: another may try
+	probe, ok = b.Allow()
+	if !ok {
+		t.Fatal("no probe after an ignored one")
+	}
+	probe(Success)
+	if b.State() != Closed {
+		t.Fatalf("successful probe left %v", b.State())
+	}
+	// Closing forgets the failures that opened it.
+	call(Failure)
+	call(Success)
+	call(Success)
+	if b.State() != Closed {
+		t.Fatal("reopened from stale failures")
+	}
+}
+
+func TestBreakerStaleOutcome(t *testing.T) {
+	clk := newClock()
+	b := NewBreaker(BreakerOptions{MinCalls: 1, FailureRate: 1, CoolDown: time.Second, Now: clk.Now})
+	slow, _ := b.Allow()
+	fast, _ := b.Allow()
+	fast(Failure)
+	clk.Add(time.Second)
+	probe, _ := b.Allow()
+	slow(Success) // started before the breaker opened: must not close it
+	if b.State() != HalfOpen {
+		t.Fatalf("stale outcome changed state to %v", b.State())
+	}
+	probe(Success)
+	if b.State() != Closed {
+		t.Fatal("probe did not close")
+	}
+}
+
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want Outcome
+	}{
+		{"nil", nil, Success},
+		{"cancelled", context.Canceled, Ignored},
+		{"deadline", context.DeadlineExceeded, Failure},
+		{"uncoded", errors.New("boom"), Failure},
+		{"5xx", &catalog.Error{Code: "X.1", Status: 503}, Failure},
+		{"client error", &catalog.Error{Code: "X.2", Status: 400}, Success},
+	} {
+		if got := Classify(tc.err); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	for _, k := range []catalog.Kind{catalog.KindInternal, catalog.KindBackendTimeout, catalog.KindRecognition} {
+		for _, f := range catalog.Families {
+			if c, ok := catalog.CodeFor(k, f); ok {
+				if got := Classify(catalog.New(c)); got != Failure {
+					t.Errorf("%s (%s/%s) classified %v", c, k, f, got)
+				}
+			}
+		}
+	}
+	for _, k := range []catalog.Kind{catalog.KindBadParam, catalog.KindImageFormat, catalog.KindBadBase64} {
+		for _, f := range catalog.Families {
+			if c, ok := catalog.CodeFor(k, f); ok {
+				if got := Classify(catalog.New(c)); got != Success {
+					t.Errorf("%s (%s/%s) classified %v", c, k, f, got)
+				}
+			}
+		}
+	}
+}
+
+func TestGuardDeadline(t *testing.T) {
+	g := NewGuard(GuardOptions{Deadline: 30 * time.Millisecond, DeadlinePer: map[string]time.Duration{"fast": 5 * time.Millisecond}})
+	ctx := context.Background()
+
+	v, err := g.Do(ctx, catalog.FamilyOCR, "ocr.general-text", func(context.Context) (any, error) { return "ok", nil })
+	if err != nil || v != "ok" {
+		t.Fatalf("got %v %v", v, err)
+	}
+	// A handler that honours ctx.
+	_, err = g.Do(ctx, catalog.FamilyOCR, "ocr.general-text", func(ctx context.Context) (any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	wantKind(t, err, catalog.KindBackendTimeout, catalog.FamilyOCR)
+
+	// A handler that ignores ctx: Do answers at the deadline, the slot is
+	// held until the handler really ends.
+	g2 := NewGuard(GuardOptions{MaxInFlight: 1, DeadlinePer: map[string]time.Duration{"fast": 5 * time.Millisecond}})
+	finish := make(chan struct{})
+	ended := make(chan struct{})
+	start := time.Now()
+	_, err = g2.Do(ctx, catalog.FamilyImage, "fast", func(context.Context) (any, error) {
+		<-finish
+		close(ended)
+		return "late", nil
+	})
+	if time.Since(start) > time.Second {
+		t.Fatal("Do waited for a handler that ignores its deadline")
+	}
+	wantKind(t, err, catalog.KindBackendTimeout, catalog.FamilyImage)
+	if _, err := g2.Do(ctx, catalog.FamilyImage, "fast", func(context.Context) (any, error) { return nil, nil }); err == nil {
+		t.Fatal("slot freed while the overrunning handler still runs")
+	} else {
+		wantCode(t, err, "ModelArts.4401")
+	}
+	close(finish)
+	<-ended
+	for g2.InFlight().InUse("fast") != 0 {
+		time.Sleep(time.Millisecond)
+	}
+
+	// The gateway's (caller's) deadline is the gateway's code.
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+	defer cancel()
+	_, err = g.Do(pctx, catalog.FamilyOCR, "ocr.general-text", func(ctx context.Context) (any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	e := wantCode(t, err, "APIG.0201")
+	if _, ok := catalog.Lookup("APIG.0201"); ok {
+		if v, ok := mustEntry("APIG.0201").Variant("timeout"); ok && (e.Status != v.Status || e.Msg != v.Message) {
+			t.Errorf("gateway timeout answered %d %q, want %d %q", e.Status, e.Msg, v.Status, v.Message)
+		}
+	}
+
+	// A caller that went away is not an error of the service.
+	cctx, ccancel := context.WithCancel(ctx)
+	ccancel()
+	_, err = g.Do(cctx, catalog.FamilyOCR, "ocr.general-text", func(ctx context.Context) (any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled caller: %v", err)
+	}
+}
+
+func mustEntry(code string) *catalog.Entry {
+	e, _ := catalog.Lookup(code)
+	return e
+}
+
+func TestGuardBreaker(t *testing.T) {
+	clk := newClock()
+	g := NewGuard(GuardOptions{Breaker: BreakerOptions{MinCalls: 3, FailureRate: 0.5, CoolDown: 10 * time.Second, Now: clk.Now}})
+	ctx := context.Background()
+	fail := func(context.Context) (any, error) { return nil, errors.New("engine crashed") }
+	ok := func(context.Context) (any, error) { return "text", nil }
+	bad := func(context.Context) (any, error) { return nil, &catalog.Error{Code: "AIS.0101", Status: 400} }
+
+	// Client errors never open it.
+	for i := 0; i < 10; i++ {
+		_, _ = g.Do(ctx, catalog.FamilyModeration, "moderation.text", bad)
+	}
+	if s := g.BreakerStates()["moderation.text"]; s != Closed {
+		t.Fatalf("client errors opened the breaker: %v", s)
+	}
+	g = NewGuard(GuardOptions{Breaker: BreakerOptions{MinCalls: 3, FailureRate: 0.5, CoolDown: 10 * time.Second, Now: clk.Now}})
+	for i := 0; i < 3; i++ {
+		if _, err := g.Do(ctx, catalog.FamilyModeration, "moderation.text", fail); err == nil {
+			t.Fatal("failure not returned")
+		}
+	}
+	if s := g.BreakerStates()["moderation.text"]; s != Open {
+		t.Fatalf("state %v after 3 failures", s)
+	}
+	ran := false
+	_, err := g.Do(ctx, catalog.FamilyModeration, "moderation.text", func(context.Context) (any, error) { ran = true; return nil, nil })
+	if ran {
+		t.Fatal("open breaker ran the handler")
+	}
+	wantKind(t, err, catalog.KindBackendDown, catalog.FamilyModeration)
+	// Other services are unaffected.
+	if _, err := g.Do(ctx, catalog.FamilyOCR, "ocr.general-text", ok); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(10 * time.Second)
+	if s := g.BreakerStates()["moderation.text"]; s != HalfOpen {
+		t.Fatalf("state %v after cool-down", s)
+	}
+	if v, err := g.Do(ctx, catalog.FamilyModeration, "moderation.text", ok); err != nil || v != "text" {
+		t.Fatalf("probe: %v %v", v, err)
+	}
+	if s := g.BreakerStates()["moderation.text"]; s != Closed {
+		t.Fatalf("state %v after a good probe", s)
+	}
+}
+
+func TestGuardPanic(t *testing.T) {
+	g := NewGuard(GuardOptions{})
+	_, err := g.Do(context.Background(), catalog.FamilyOCR, "s", func(context.Context) (any, error) { panic("nil map") })
+	if err == nil || !strings.Contains(err.Error(), "nil map") {
+		t.Fatalf("panic gave %v", err)
+	}
+	wantKind(t, err, catalog.KindInternal, catalog.FamilyOCR)
+}
