@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/server"
+)
+
+func serveCmd() *cobra.Command {
+	var (
+		file  string
+		flags config.Config
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server (defaults: 127.0.0.1:8080, SQLite under ./data)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := config.Default()
+			if file != "" {
+				if err := cfg.LoadFile(file); err != nil {
+					return err
+				}
+			}
+			if err := cfg.LoadEnv(os.LookupEnv); err != nil {
+				return err
+			}
+			// Flags win over file and environment, but only when given.
+			f := cmd.Flags()
+			if f.Changed("addr") {
+				cfg.Addr = flags.Addr
+			}
+			if f.Changed("data-dir") {
+				cfg.DataDir = flags.DataDir
+			}
+			if f.Changed("dsn") {
+				cfg.DSN = flags.DSN
+			}
+			if f.Changed("region") {
+				cfg.Region = flags.Region
+			}
+			if f.Changed("models-dir") {
+				cfg.ModelsDir = flags.ModelsDir
+			}
+			if f.Changed("log-level") {
+				cfg.LogLevel = flags.LogLevel
+			}
+			log := newLogger(cfg)
+			slog.SetDefault(log)
+			s, err := server.New(cmd.Context(), cfg, log)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			out := cmd.OutOrStdout()
+			return s.Serve(cmd.Context(), func(addr string) {
+				log.Info("listening", "addr", addr, "region", cfg.Region, "project_id", s.Root.Project.ID, "store", redactDSN(cfg.ResolvedDSN()))
+				printBanner(out, addr, s)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&file, "config", "c", "", "YAML config file")
+	f.StringVar(&flags.Addr, "addr", "", "listen address (default 127.0.0.1:8080)")
+	f.StringVar(&flags.DataDir, "data-dir", "", "data directory (default ./data)")
+	f.StringVar(&flags.DSN, "dsn", "", "store DSN: sqlite:PATH or postgres://… (default SQLite in the data directory)")
+	f.StringVar(&flags.Region, "region", "", "region name of the default project (default cn-north-4)")
+	f.StringVar(&flags.ModelsDir, "models-dir", "", "models directory (default ./models)")
+	f.StringVar(&flags.LogLevel, "log-level", "", "debug, info, warn or error")
+	return cmd
+}
+
+func newLogger(cfg config.Config) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
+
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "@"); i > 0 && strings.Contains(dsn[:i], "://") {
+		j := strings.Index(dsn, "://") + 3
+		return dsn[:j] + "***" + dsn[i:]
+	}
+	return dsn
+}
+
+func printBanner(w interface{ Write([]byte) (int, error) }, addr string, s *server.Server) {
+	fmt.Fprintf(w, "\naisd is listening on http://%s\n", addr)
+	fmt.Fprintf(w, "  region %s, project id %s\n", s.Config.Region, s.Root.Project.ID)
+	if s.Root.Generated {
+		fmt.Fprintf(w, "  root credentials were generated now and are shown only this once:\n")
+		fmt.Fprintf(w, "    export AISD_ROOT_AK=%s\n    export AISD_ROOT_SK=%s\n", s.Root.AK, s.Root.SK)
+	} else {
+		fmt.Fprintf(w, "  root access key: %s (secret key as configured or shown at first start)\n", s.Root.AK)
+	}
+	fmt.Fprintf(w, "  SDK endpoint: region.NewRegion(%q, \"http://%s\") with WithIamEndpointOverride(\"http://%s\")\n", s.Config.Region, addr, addr)
+	fmt.Fprintf(w, "  try: curl http://%s/v1/error-codes?service=ocr\n\n", addr)
+}

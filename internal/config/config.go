@@ -1,0 +1,176 @@
+// Package config holds aisd's settings: embedded defaults, overridden by an
+// optional YAML file, then AISD_* environment variables, then flags.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is every setting of the server. YAML keys and AISD_<UPPER_KEY>
+// environment variables use the yaml tag names.
+type Config struct {
+	Addr      string `yaml:"addr"`
+	DataDir   string `yaml:"data_dir"`
+	DSN       string `yaml:"dsn"` // sqlite:PATH or postgres://…; default sqlite under data_dir
+	Region    string `yaml:"region"`
+	ModelsDir string `yaml:"models_dir"`
+	LogLevel  string `yaml:"log_level"`
+	LogFormat string `yaml:"log_format"` // json or text
+
+	// Root credentials (MinIO-style); generated on first start when empty.
+	RootAK string `yaml:"root_ak"`
+	RootSK string `yaml:"root_sk"`
+	// ServerKey (hex, 32 bytes) seals stored SKs and tokens; default: a key
+	// file generated under data_dir.
+	ServerKey string `yaml:"server_key"`
+
+	TokenTTL     time.Duration `yaml:"token_ttl"`
+	ClockSkew    time.Duration `yaml:"clock_skew"`     // accepted X-Sdk-Date drift
+	LockFailures int           `yaml:"lock_failures"`  // consecutive AK/SK failures before lock
+	LockDuration time.Duration `yaml:"lock_duration"`  // how long a locked AK stays locked
+	GatewayMaxMB int           `yaml:"gateway_max_mb"` // APIG body limit
+	ServiceMaxMB int           `yaml:"service_max_mb"` // per-service body limit
+
+	RateLimit       int           `yaml:"rate_limit"`        // calls per user per API per minute
+	MaxInflight     int           `yaml:"max_inflight"`      // per service
+	BackendTimeout  time.Duration `yaml:"backend_timeout"`   // platform deadline per model call
+	GatewayTimeout  time.Duration `yaml:"gateway_timeout"`   // APIG deadline per request
+	FreePerMonth    int64         `yaml:"free_per_month"`    // free calls per service per month
+	AutoSubscribe   bool          `yaml:"auto_subscribe"`    // subscribe the root project to every service
+	FetchAllowCIDRs []string      `yaml:"fetch_allow_cidrs"` // SSRF allow-list for url inputs
+	FetchAllowHosts []string      `yaml:"fetch_allow_hosts"`
+	OBSDir          string        `yaml:"obs_dir"`
+	OBSEndpoint     string        `yaml:"obs_endpoint"` // S3-compatible endpoint instead of obs_dir
+	JobWorkers      int           `yaml:"job_workers"`
+	JobRetention    time.Duration `yaml:"job_retention"`
+	ORTThreads      int           `yaml:"ort_threads"`
+}
+
+// Default returns the embedded defaults: loopback, SQLite under ./data.
+func Default() Config {
+	return Config{
+		Addr:           "127.0.0.1:8080",
+		DataDir:        "./data",
+		Region:         "cn-north-4",
+		LogLevel:       "info",
+		LogFormat:      "json",
+		TokenTTL:       24 * time.Hour,
+		ClockSkew:      15 * time.Minute,
+		LockFailures:   5,
+		LockDuration:   5 * time.Minute,
+		GatewayMaxMB:   12,
+		ServiceMaxMB:   10,
+		RateLimit:      600,
+		MaxInflight:    16,
+		BackendTimeout: 30 * time.Second,
+		GatewayTimeout: 60 * time.Second,
+		FreePerMonth:   1000,
+		AutoSubscribe:  true,
+		JobWorkers:     2,
+		JobRetention:   72 * time.Hour,
+		ORTThreads:     2,
+	}
+}
+
+// ResolvedDSN is the DSN with the SQLite default filled in.
+func (c Config) ResolvedDSN() string {
+	if c.DSN != "" {
+		return c.DSN
+	}
+	return "sqlite:" + strings.TrimRight(c.DataDir, "/") + "/aisd.db"
+}
+
+// LoadFile overlays a YAML file; unknown keys are rejected.
+func (c *Config) LoadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+// LoadEnv overlays AISD_<KEY> variables, e.g. AISD_ADDR, AISD_RATE_LIMIT,
+// AISD_FETCH_ALLOW_CIDRS (comma-separated).
+func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		key := t.Field(i).Tag.Get("yaml")
+		s, ok := lookup("AISD_" + strings.ToUpper(key))
+		if !ok {
+			continue
+		}
+		if err := setField(v.Field(i), s); err != nil {
+			return fmt.Errorf("AISD_%s: %w", strings.ToUpper(key), err)
+		}
+	}
+	return nil
+}
+
+func setField(f reflect.Value, s string) error {
+	switch f.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		f.SetInt(int64(d))
+	case []string:
+		var parts []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		f.Set(reflect.ValueOf(parts))
+	case string:
+		f.SetString(s)
+	case bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		f.SetBool(b)
+	case int, int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return err
+		}
+		f.SetInt(n)
+	default:
+		return fmt.Errorf("unsupported type %s", f.Type())
+	}
+	return nil
+}
+
+// Validate rejects settings the server cannot run with.
+func (c Config) Validate() error {
+	switch {
+	case c.Addr == "":
+		return fmt.Errorf("addr is empty")
+	case c.Region == "":
+		return fmt.Errorf("region is empty")
+	case c.GatewayMaxMB <= 0 || c.ServiceMaxMB <= 0 || c.ServiceMaxMB > c.GatewayMaxMB:
+		return fmt.Errorf("body limits: need 0 < service_max_mb (%d) <= gateway_max_mb (%d)", c.ServiceMaxMB, c.GatewayMaxMB)
+	case c.RateLimit <= 0:
+		return fmt.Errorf("rate_limit must be positive")
+	case c.LockFailures <= 0:
+		return fmt.Errorf("lock_failures must be positive")
+	case (c.RootAK == "") != (c.RootSK == ""):
+		return fmt.Errorf("set both root_ak and root_sk, or neither")
+	}
+	return nil
+}

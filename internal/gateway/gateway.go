@@ -1,0 +1,337 @@
+// Package gateway is aisd's API gateway (the APIG layer): it routes every
+// request, limits bodies, authenticates AK/SK signatures and IAM tokens,
+// locks abused AKs, and runs service calls through the platform's controls
+// (throttling, subscriptions, quota, fault injection, concurrency, deadlines
+// and metering) before rendering the answer.
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/gateway/routes"
+	"github.com/aisd/aisd/internal/platform/iam"
+	"github.com/aisd/aisd/internal/store"
+)
+
+// The platform controls a service call passes through. Each is optional.
+type (
+	// Throttler decides whether a user may call an API now; the returned
+	// headers (rate-limit state) go on every response.
+	Throttler interface {
+		Allow(ctx context.Context, userID, projectID, api string) (http.Header, error)
+	}
+	// Checker refuses calls the project may not make (subscription, quota).
+	Checker interface {
+		Check(ctx context.Context, c *api.Call, d store.Domain) error
+	}
+	// Injector applies operator-configured faults.
+	Injector interface {
+		Apply(ctx context.Context, projectID, api string) error
+	}
+	// Guard runs a handler under the platform's concurrency limit, deadline
+	// and circuit breaker.
+	Guard interface {
+		Do(ctx context.Context, fam catalog.Family, service string, fn func(context.Context) (any, error)) (any, error)
+	}
+	// Meter records every finished call.
+	Meter interface {
+		Record(ctx context.Context, r store.UsageRecord) error
+	}
+)
+
+// Options configures a Gateway.
+type Options struct {
+	IAM            *iam.Service
+	Logger         *slog.Logger
+	Region         string
+	GatewayMaxBody int64         // APIG.0201 (413) above this
+	ServiceMaxBody int64         // the family's body code above this
+	ClockSkew      time.Duration // accepted X-Sdk-Date drift (signer enforces 15 min)
+	LockFailures   int
+	LockDuration   time.Duration
+	Timeout        time.Duration // APIG deadline for a whole call (504)
+
+	// Handlers by SDK operation name; routes without one answer the
+	// family's "service not started" code after authentication.
+	Handlers map[string]api.Handler
+
+	Throttle Throttler
+	Checks   []Checker
+	Faults   Injector
+	Guard    Guard
+	Meter    Meter
+
+	// Mux serves the non-service endpoints (IAM, admin, catalog, metrics);
+	// anything it does not match falls through to the service routes.
+	Mux *http.ServeMux
+	Now func() time.Time
+}
+
+// Gateway is the HTTP entry point.
+type Gateway struct {
+	o    Options
+	iam  *iam.Service
+	lock *lockout
+	now  func() time.Time
+	log  *slog.Logger
+	obs  *observer
+}
+
+// New builds a Gateway.
+func New(o Options) *Gateway {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Mux == nil {
+		o.Mux = http.NewServeMux()
+	}
+	g := &Gateway{o: o, iam: o.IAM, lock: newLockout(o.LockFailures, o.LockDuration), now: o.Now, log: o.Logger, obs: newObserver()}
+	return g
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyIdentity
+)
+
+// RequestID returns the request's id.
+func RequestID(ctx context.Context) string {
+	s, _ := ctx.Value(keyRequestID).(string)
+	return s
+}
+
+// IdentityFrom returns the authenticated caller of a request that went
+// through Authenticated.
+func IdentityFrom(ctx context.Context) (iam.Identity, bool) {
+	id, ok := ctx.Value(keyIdentity).(iam.Identity)
+	return id, ok
+}
+
+func newRequestID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// statusWriter remembers what was written, for the access log and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	code   string
+}
+
+func (w *statusWriter) WriteHeader(s int) {
+	if w.status == 0 {
+		w.status = s
+	}
+	w.ResponseWriter.WriteHeader(s)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// ServeHTTP assigns the request id, then dispatches to the mux or the
+// service routes.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := g.now()
+	rid := newRequestID()
+	sw := &statusWriter{ResponseWriter: w}
+	sw.Header().Set("X-Request-Id", rid)
+	r = r.WithContext(context.WithValue(r.Context(), keyRequestID, rid))
+	apiName := "-"
+	if _, pattern := g.o.Mux.Handler(r); pattern != "" {
+		apiName = pattern
+		// ServeHTTP (not the returned handler) so path values are set.
+		g.o.Mux.ServeHTTP(sw, r)
+	} else {
+		apiName = g.serveRoute(sw, r)
+	}
+	dur := g.now().Sub(start)
+	g.obs.observe(apiName, sw.status, sw.code, dur)
+	g.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("request_id", rid), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("api", apiName), slog.Int("status", sw.status), slog.String("error_code", sw.code),
+		slog.Duration("duration", dur))
+}
+
+// WriteError renders err for a request served by the gateway (the one place
+// error bodies are written, through catalog.Write).
+func WriteError(w http.ResponseWriter, r *http.Request, err error, fam catalog.Family) {
+	e := catalog.Write(w, RequestID(r.Context()), err, fam)
+	if sw, ok := w.(*statusWriter); ok {
+		sw.code = e.Code
+	}
+	if e.Status >= 500 || !isCatalogErr(err) {
+		slog.Default().LogAttrs(r.Context(), slog.LevelError, "error",
+			slog.String("request_id", RequestID(r.Context())), slog.String("error_code", e.Code), slog.String("cause", err.Error()))
+	}
+}
+
+func isCatalogErr(err error) bool { _, ok := catalog.From(err); return ok }
+
+// WriteJSON renders a success body.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// readBody reads at most limit bytes; more is APIG.0201 (413). It never
+// buffers more than limit+1 bytes.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	if r.ContentLength > limit {
+		return nil, catalog.New("APIG.0201")
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, catalog.New("APIG.0201").Wrap(err)
+	}
+	if int64(len(b)) > limit {
+		return nil, catalog.New("APIG.0201")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}
+
+// Authenticated wraps a non-service endpoint: body limit, then AK/SK or
+// token authentication; the identity is put in the request context.
+func (g *Gateway) Authenticated(fam catalog.Family, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(r, g.o.GatewayMaxBody)
+		if err != nil {
+			WriteError(w, r, err, fam)
+			return
+		}
+		id, err := g.authenticate(r.Context(), r, body, fam)
+		if err == nil && (id.Domain.State == store.StateFrozen || id.Domain.State == store.StateRestricted) {
+			err = g.authorizeProject(r.Context(), id, r, "", fam)
+		}
+		if err != nil {
+			WriteError(w, r, err, fam)
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyIdentity, id)))
+	})
+}
+
+// serveRoute runs a service API call through the whole chain and returns
+// the API name for logs and metrics.
+func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
+	rt, params, st := routes.Match(r.Method, r.URL.Path)
+	switch st {
+	case routes.NotFound:
+		WriteError(w, r, catalog.New("APIG.0101"), catalog.FamilyOCR)
+		return "-"
+	case routes.MethodNotAllowed:
+		WriteError(w, r, catalog.Of(catalog.KindMethodNotAllowed, rt.Family), rt.Family)
+		return rt.Operation
+	}
+	fam := rt.Family
+	ctx := r.Context()
+	if g.o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, g.o.Timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
+	body, err := readBody(r, g.o.GatewayMaxBody)
+	if err != nil {
+		WriteError(w, r, err, fam)
+		return rt.Operation
+	}
+	id, err := g.authenticate(ctx, r, body, fam)
+	if err == nil {
+		err = g.authorizeProject(ctx, id, r, params["project_id"], fam)
+	}
+	if err != nil {
+		WriteError(w, r, err, fam)
+		return rt.Operation
+	}
+	call := &api.Call{
+		RequestID: RequestID(ctx), DomainID: id.Domain.ID, ProjectID: params["project_id"], UserID: id.User.ID,
+		Family: fam, Service: rt.Service, API: rt.Operation, Method: r.Method, Path: r.URL.Path,
+		PathParams: params, Query: r.URL.Query(), Header: r.Header, Body: body,
+	}
+	resp, err := g.call(ctx, w, call, id)
+	if g.o.Meter != nil && call.ProjectID != "" {
+		rec := store.UsageRecord{ProjectID: call.ProjectID, UserID: call.UserID, Service: call.Service, API: call.API, Time: g.now(), Status: http.StatusOK}
+		if err != nil {
+			e := catalog.Resolve(err, fam)
+			rec.Status, rec.Code = e.Status, e.Code
+		}
+		if merr := g.o.Meter.Record(context.WithoutCancel(ctx), rec); merr != nil {
+			g.log.Error("metering", "request_id", call.RequestID, "err", merr)
+		}
+	}
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			if _, ok := catalog.From(err); !ok {
+				err = catalog.NewVariant("APIG.0201", "timeout").Wrap(err)
+			}
+		}
+		WriteError(w, r, err, fam)
+		return rt.Operation
+	}
+	WriteJSON(w, http.StatusOK, resp)
+	return rt.Operation
+}
+
+// call applies the platform controls in order and runs the handler.
+func (g *Gateway) call(ctx context.Context, w http.ResponseWriter, c *api.Call, id iam.Identity) (any, error) {
+	if g.o.Throttle != nil {
+		h, err := g.o.Throttle.Allow(ctx, c.UserID, c.ProjectID, c.API)
+		for k, vs := range h {
+			for _, v := range vs {
+				w.Header().Add(k, v)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if int64(len(c.Body)) > g.o.ServiceMaxBody {
+		return nil, catalog.Of(catalog.KindBodyTooLarge, c.Family, strconv.FormatInt(g.o.ServiceMaxBody, 10))
+	}
+	h, ok := g.o.Handlers[c.API]
+	if !ok {
+		return nil, catalog.Of(catalog.KindServiceNotFound, c.Family)
+	}
+	for _, chk := range g.o.Checks {
+		if err := chk.Check(ctx, c, id.Domain); err != nil {
+			return nil, err
+		}
+	}
+	if g.o.Faults != nil {
+		if err := g.o.Faults.Apply(ctx, c.ProjectID, c.API); err != nil {
+			return nil, err
+		}
+	}
+	if g.o.Guard != nil {
+		return g.o.Guard.Do(ctx, c.Family, c.Service, func(ctx context.Context) (any, error) { return h(ctx, c) })
+	}
+	return h(ctx, c)
+}

@@ -1,0 +1,187 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/platform/iam"
+	"github.com/aisd/aisd/internal/store"
+)
+
+// The Keystone-style token request the IAM API documents.
+type tokenRequest struct {
+	Auth struct {
+		Identity struct {
+			Methods  []string `json:"methods"`
+			Password struct {
+				User struct {
+					Name     string `json:"name"`
+					Password string `json:"password"`
+					Domain   struct {
+						Name string `json:"name"`
+						ID   string `json:"id"`
+					} `json:"domain"`
+				} `json:"user"`
+			} `json:"password"`
+		} `json:"identity"`
+		Scope struct {
+			Project *struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"project"`
+			Domain *struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"domain"`
+		} `json:"scope"`
+	} `json:"auth"`
+}
+
+type idName struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type tokenProject struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Domain idName `json:"domain"`
+}
+
+type tokenBody struct {
+	Token struct {
+		ExpiresAt string        `json:"expires_at"`
+		IssuedAt  string        `json:"issued_at"`
+		Methods   []string      `json:"methods"`
+		Project   *tokenProject `json:"project,omitempty"`
+		Domain    *idName       `json:"domain,omitempty"`
+		User      struct {
+			ID     string `json:"id"`
+			Name   string `json:"name"`
+			Domain idName `json:"domain"`
+		} `json:"user"`
+		Roles   []idName `json:"roles"`
+		Catalog []any    `json:"catalog"`
+	} `json:"token"`
+}
+
+const iamTime = "2006-01-02T15:04:05.000000Z"
+
+// Tokens serves POST /v3/auth/tokens (password method).
+func (g *Gateway) Tokens() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fam := catalog.FamilyOCR // platform codes are shared by every family
+		body, err := readBody(r, 1<<20)
+		if err != nil {
+			WriteError(w, r, err, fam)
+			return
+		}
+		var req tokenRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			WriteError(w, r, catalog.Of(catalog.KindBadJSON, fam).Wrap(err), fam)
+			return
+		}
+		id := req.Auth.Identity
+		u := id.Password.User
+		if !contains(id.Methods, "password") || u.Name == "" || u.Password == "" || (u.Domain.Name == "" && u.Domain.ID == "") {
+			WriteError(w, r, apig0301(msgIAMPrefix+"the request must use the password method with user name, password and domain"), fam)
+			return
+		}
+		domainName := u.Domain.Name
+		if domainName == "" {
+			d, err := g.iam.Store().GetDomain(r.Context(), u.Domain.ID)
+			if err != nil {
+				WriteError(w, r, apig0301(msgIAMPrefix+"user name or password is incorrect"), fam)
+				return
+			}
+			domainName = d.Name
+		}
+		var sc iam.Scope
+		switch s := req.Auth.Scope; {
+		case s.Project != nil:
+			sc.ProjectID, sc.ProjectName = s.Project.ID, s.Project.Name
+			if sc.ProjectID == "" && sc.ProjectName == "" {
+				WriteError(w, r, apig0301(msgIAMPrefix+"scope.project needs an id or a name"), fam)
+				return
+			}
+		default: // domain scope, explicit or by default
+			sc.Domain = true
+		}
+		tok, claims, d, usr, p, err := g.iam.PasswordToken(r.Context(), domainName, u.Name, u.Password, sc)
+		switch {
+		case errors.Is(err, iam.ErrBadPassword):
+			WriteError(w, r, apig0301(msgIAMPrefix+"user name or password is incorrect"), fam)
+			return
+		case errors.Is(err, store.ErrNotFound):
+			WriteError(w, r, apig0301(msgIAMPrefix+"the project in scope does not exist"), fam)
+			return
+		case err != nil:
+			WriteError(w, r, err, fam)
+			return
+		}
+		var out tokenBody
+		t := &out.Token
+		t.ExpiresAt = claims.ExpiresAt.UTC().Format(iamTime)
+		t.IssuedAt = claims.IssuedAt.UTC().Format(iamTime)
+		t.Methods = claims.Methods
+		dom := idName{ID: d.ID, Name: d.Name}
+		if p.ID != "" {
+			t.Project = &tokenProject{ID: p.ID, Name: p.Name, Domain: dom}
+		} else {
+			t.Domain = &dom
+		}
+		t.User.ID, t.User.Name, t.User.Domain = usr.ID, usr.Name, dom
+		t.Roles = []idName{{ID: "0", Name: "op_service"}}
+		if usr.Admin {
+			t.Roles = append(t.Roles, idName{ID: "1", Name: "te_admin"})
+		}
+		t.Catalog = []any{}
+		w.Header().Set("X-Subject-Token", tok)
+		WriteJSON(w, http.StatusCreated, out)
+	})
+}
+
+// Projects serves GET /v3/projects?name=REGION, as the SDK calls it to
+// discover the project id: the caller's domain's projects.
+func (g *Gateway) Projects() http.Handler {
+	return g.Authenticated(catalog.FamilyOCR, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, _ := IdentityFrom(r.Context())
+		ps, err := g.iam.Store().ListProjects(r.Context(), id.Domain.ID, r.URL.Query().Get("name"))
+		if err != nil {
+			WriteError(w, r, err, catalog.FamilyOCR)
+			return
+		}
+		type project struct {
+			ID          string `json:"id"`
+			Name        string `json:"name"`
+			DomainID    string `json:"domain_id"`
+			ParentID    string `json:"parent_id"`
+			Enabled     bool   `json:"enabled"`
+			IsDomain    bool   `json:"is_domain"`
+			Description string `json:"description"`
+		}
+		out := struct {
+			Projects []project `json:"projects"`
+			Links    struct {
+				Self string `json:"self"`
+			} `json:"links"`
+		}{Projects: []project{}}
+		for _, p := range ps {
+			out.Projects = append(out.Projects, project{ID: p.ID, Name: p.Name, DomainID: p.DomainID, ParentID: p.DomainID, Enabled: true})
+		}
+		out.Links.Self = r.URL.String()
+		WriteJSON(w, http.StatusOK, out)
+	}))
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+

@@ -1,0 +1,187 @@
+// Package server assembles aisd: store, IAM, gateway, platform controls and
+// services, and serves them with graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aisd/aisd/internal/admin"
+	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/gateway"
+	"github.com/aisd/aisd/internal/gateway/routes"
+	"github.com/aisd/aisd/internal/platform/iam"
+	"github.com/aisd/aisd/internal/platform/subscription"
+	"github.com/aisd/aisd/internal/store"
+	_ "github.com/aisd/aisd/internal/store/all" // sqlite and postgres backends
+)
+
+// Server is an assembled aisd.
+type Server struct {
+	Config  config.Config
+	Store   store.Store
+	IAM     *iam.Service
+	Gateway *gateway.Gateway
+	Root    iam.Bootstrap
+	Subs    *subscription.Subscriptions
+	log     *slog.Logger
+	closers []func() error
+}
+
+// New builds a server from its configuration.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	s = &Server{Config: cfg, log: log}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.ResolvedDSN())
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s.Store = st
+	s.closers = append(s.closers, st.Close)
+	key, err := iam.LoadOrCreateKey(cfg.ServerKey, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("server key: %w", err)
+	}
+	seal, err := iam.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	s.IAM = iam.New(st, seal, cfg.Region, cfg.TokenTTL)
+	if s.Root, err = s.IAM.EnsureRoot(ctx, cfg.RootAK, cfg.RootSK); err != nil {
+		return nil, fmt.Errorf("root account: %w", err)
+	}
+
+	s.Subs = subscription.New(st, serviceKeys())
+	if cfg.AutoSubscribe {
+		// The root project is a demo/test project: every service is on.
+		for _, svc := range s.Subs.Services() {
+			if _, err := s.Subs.Subscribe(ctx, s.Root.Project.ID, svc); err != nil && !isAlreadySubscribed(err) {
+				return nil, fmt.Errorf("auto-subscribe %s: %w", svc, err)
+			}
+		}
+	}
+
+	mux := http.NewServeMux()
+	handlers := map[string]api.Handler{}
+	gw := gateway.New(gateway.Options{
+		IAM: s.IAM, Logger: log, Region: cfg.Region,
+		GatewayMaxBody: int64(cfg.GatewayMaxMB) << 20, ServiceMaxBody: int64(cfg.ServiceMaxMB) << 20,
+		ClockSkew: cfg.ClockSkew, LockFailures: cfg.LockFailures, LockDuration: cfg.LockDuration,
+		Timeout:  cfg.GatewayTimeout,
+		Handlers: handlers,
+		Checks:   []gateway.Checker{subsCheck{s.Subs}},
+		Mux:      mux,
+	})
+	s.Gateway = gw
+
+	mux.Handle("POST /v3/auth/tokens", gw.Tokens())
+	mux.Handle("GET /v3/projects", gw.Projects())
+	mux.Handle("GET /v1/error-codes", catalog.Handler())
+	mux.Handle("GET /metrics", gw.MetricsHandler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		gateway.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	adm := admin.New(gw, s.IAM)
+	adm.Register(mux)
+	subsAPI := gw.Authenticated(catalog.FamilyOCR, s.Subs.Handler(func(r *http.Request) (string, bool) {
+		id, ok := gateway.IdentityFrom(r.Context())
+		if !ok {
+			return "", false
+		}
+		p, err := s.Store.GetProject(r.Context(), r.PathValue("project_id"))
+		if err != nil || p.DomainID != id.Domain.ID || (id.ByToken && id.ProjectID != p.ID) {
+			return "", false
+		}
+		return p.ID, true
+	}))
+	mux.Handle("/v1/{project_id}/subscriptions", subsAPI)
+	mux.Handle("/v1/{project_id}/subscriptions/{service_name}", subsAPI)
+	return s, nil
+}
+
+// serviceKeys lists the subscription/metering units of the route table.
+func serviceKeys() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range routes.All() {
+		if !seen[r.Service] {
+			seen[r.Service] = true
+			out = append(out, r.Service)
+		}
+	}
+	return out
+}
+
+func isAlreadySubscribed(err error) bool {
+	e, ok := catalog.From(err)
+	return (ok && e.Code == "AIP.0011") || errors.Is(err, store.ErrConflict)
+}
+
+// subsCheck adapts subscriptions to the gateway's Checker.
+type subsCheck struct{ s *subscription.Subscriptions }
+
+func (c subsCheck) Check(ctx context.Context, call *api.Call, _ store.Domain) error {
+	return c.s.Check(ctx, call.Family, call.ProjectID, call.Service)
+}
+
+// Handler is the server's HTTP handler (tests mount it on httptest).
+func (s *Server) Handler() http.Handler { return s.Gateway }
+
+// Serve listens on cfg.Addr until ctx is done, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", s.Config.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases everything New opened, last opened first.
+func (s *Server) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
