@@ -184,4 +184,3 @@ func contains(xs []string, s string) bool {
 	}
 	return false
 }
-
