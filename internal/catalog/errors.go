@@ -35,27 +35,49 @@ func (e *Error) Unwrap() error { return e.cause }
 func (e *Error) IsGateway() bool { return strings.HasPrefix(e.Code, "APIG.") }
 
 // New returns the error for a catalog code with its published message.
-// Placeholders in the published message (%s, {xxx}) are filled from args in
-// order. An unknown code is a programming error: it yields the gateway's
-// internal error so the client still gets a catalog body.
+// Placeholders in the published message (%s, %d, {name}, XXX) are filled
+// from args in order. An unknown code is a programming error: it yields the
+// gateway's "internal" variant of APIG.0201 (500) so the client still gets a
+// catalog body, with the mistake kept as the unsent cause.
 func New(code string, args ...any) *Error {
 	ent, ok := byCode[code]
 	if !ok {
-		return &Error{Code: "APIG.0201", Status: http.StatusInternalServerError,
-			Msg: "Unexpected error.", cause: fmt.Errorf("catalog: unknown code %q", code)}
+		return unexpected(fmt.Errorf("catalog: unknown code %q", code))
 	}
 	return &Error{Code: code, Status: ent.Status, Msg: fill(ent.Message, args)}
+}
+
+// fallbackCode and fallbackVariant name the entry answered for programming
+// errors; a test checks that the catalog defines them.
+const (
+	fallbackCode    = "APIG.0201"
+	fallbackVariant = "internal"
+)
+
+func unexpected(cause error) *Error {
+	e := &Error{Code: fallbackCode, Status: http.StatusInternalServerError, Msg: "Unexpected error.", cause: cause}
+	if ent, ok := byCode[fallbackCode]; ok {
+		if v, ok := ent.Variant(fallbackVariant); ok {
+			e.Status, e.Msg = v.Status, v.Message
+		}
+	}
+	return e
 }
 
 // NewVariant returns the named variant of a code (for example APIG.0201
 // "timeout" → 504 "Backend timeout.").
 func NewVariant(code, variant string, args ...any) *Error {
 	e := New(code, args...)
-	if ent, ok := byCode[code]; ok {
-		if v, ok := ent.Variant(variant); ok {
-			e.Status, e.Msg = v.Status, fill(v.Message, args)
-		}
+	ent, ok := byCode[code]
+	if !ok {
+		return e
 	}
+	v, ok := ent.Variant(variant)
+	if !ok {
+		// Still answer the code's default rather than nothing.
+		return e.Wrap(fmt.Errorf("catalog: %s has no variant %q", code, variant))
+	}
+	e.Status, e.Msg = v.Status, fill(v.Message, args)
 	return e
 }
 
@@ -68,7 +90,7 @@ func Of(k Kind, f Family, args ...any) *Error {
 	if c, ok := CodeFor(KindInternal, f); ok {
 		return New(c).Wrap(fmt.Errorf("catalog: no code for kind %s in family %s", k, f))
 	}
-	return New("APIG.0201").Wrap(fmt.Errorf("catalog: no code for kind %s in family %s", k, f))
+	return unexpected(fmt.Errorf("catalog: no code for kind %s in family %s", k, f))
 }
 
 // WithMsg replaces the client-visible message (APIG.0301's detail texts).
@@ -109,7 +131,9 @@ func From(err error) (*Error, bool) {
 	return nil, false
 }
 
-// fill substitutes %s/%d and {name} placeholders in order.
+// fill substitutes placeholders in order: %s and %d, {name}, and the
+// literal word XXX that the OCR pages use for the API name. Placeholders
+// left without an argument stay as published.
 func fill(msg string, args []any) string {
 	if len(args) == 0 {
 		return msg
@@ -118,21 +142,38 @@ func fill(msg string, args []any) string {
 	ai := 0
 	for i := 0; i < len(msg); i++ {
 		c := msg[i]
-		if c == '%' && i+1 < len(msg) && (msg[i+1] == 's' || msg[i+1] == 'd') && ai < len(args) {
-			fmt.Fprint(&b, args[ai])
-			ai++
-			i++
-			continue
-		}
-		if c == '{' && ai < len(args) {
-			if j := strings.IndexByte(msg[i:], '}'); j > 0 {
+		if ai < len(args) {
+			switch {
+			case c == '%' && i+1 < len(msg) && (msg[i+1] == 's' || msg[i+1] == 'd'):
 				fmt.Fprint(&b, args[ai])
 				ai++
-				i += j
+				i++
+				continue
+			case c == '{':
+				if j := strings.IndexByte(msg[i:], '}'); j > 0 {
+					fmt.Fprint(&b, args[ai])
+					ai++
+					i += j
+					continue
+				}
+			case strings.HasPrefix(msg[i:], "XXX") && wordEdge(msg, i-1) && wordEdge(msg, i+3):
+				fmt.Fprint(&b, args[ai])
+				ai++
+				i += 2
 				continue
 			}
 		}
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// wordEdge reports whether position i is outside msg or not a letter, so
+// XXX inside a longer word is left alone.
+func wordEdge(msg string, i int) bool {
+	if i < 0 || i >= len(msg) {
+		return true
+	}
+	c := msg[i]
+	return !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z')
 }

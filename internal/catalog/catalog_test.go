@@ -1,0 +1,638 @@
+package catalog
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/error-codes.md from the catalog")
+
+// seedDir is ../shared/seeds seen from this package's directory.
+const seedDir = "../../../shared/seeds"
+
+func TestLoadRejectsBadDocuments(t *testing.T) {
+	for name, doc := range map[string]string{
+		"duplicate code":      "codes:\n  - {code: A.1, status: 400, message: m}\n  - {code: A.1, status: 400, message: m}\n",
+		"unknown kind target": "codes:\n  - {code: A.1, status: 400, message: m}\nkinds:\n  bad_json: {ocr: A.2}\n",
+		"unknown field":       "codes:\n  - {code: A.1, status: 400, message: m, colour: red}\n",
+	} {
+		if err := load([]byte(doc)); err == nil {
+			t.Errorf("%s: load accepted it", name)
+		}
+	}
+	// The failed loads above must not have replaced the real catalog.
+	if err := load(raw); err != nil {
+		t.Fatalf("embedded catalog: %v", err)
+	}
+	if len(All()) < 100 {
+		t.Fatalf("catalog holds %d codes, want every seed code", len(All()))
+	}
+}
+
+func TestEntriesAreComplete(t *testing.T) {
+	prefix := map[Layer]string{LayerGateway: "APIG.", LayerPlatform: "ModelArts.", LayerService: "AIS.", LayerSubscription: "AIP."}
+	codeRE := regexp.MustCompile(`^(APIG|ModelArts|AIS|AIP)\.\d{4}$`)
+	seen := map[string]bool{}
+	for i, e := range All() {
+		if seen[e.Code] {
+			t.Errorf("%s: duplicate", e.Code)
+		}
+		seen[e.Code] = true
+		if i > 0 && All()[i-1].Code >= e.Code {
+			t.Errorf("%s: not sorted after %s", e.Code, All()[i-1].Code)
+		}
+		if !codeRE.MatchString(e.Code) {
+			t.Errorf("%s: malformed code", e.Code)
+		}
+		if !errorStatus(e.Status) {
+			t.Errorf("%s: status %d is not an HTTP error status", e.Code, e.Status)
+		}
+		if strings.TrimSpace(e.Message) == "" {
+			t.Errorf("%s: empty message", e.Code)
+		}
+		for what, txt := range map[string]Text{"description": e.Description, "handling": e.Handling} {
+			if !hasHan(txt.ZH) {
+				t.Errorf("%s: %s.zh %q has no Chinese", e.Code, what, txt.ZH)
+			}
+			if strings.TrimSpace(txt.EN) == "" || hasHan(strings.ReplaceAll(txt.EN, "[错误信息]", "")) {
+				t.Errorf("%s: %s.en %q is empty or not English", e.Code, what, txt.EN)
+			}
+		}
+		if p, ok := prefix[e.Layer]; !ok || !strings.HasPrefix(e.Code, p) {
+			t.Errorf("%s: layer %q does not own the code", e.Code, e.Layer)
+		}
+		if len(e.Families) == 0 {
+			t.Errorf("%s: no families", e.Code)
+		}
+		for _, f := range e.Families {
+			if !knownFamily(f) {
+				t.Errorf("%s: unknown family %q", e.Code, f)
+			}
+		}
+		if e.Seeds == nil {
+			t.Errorf("%s: seeds missing (use [] for codes no page prints)", e.Code)
+		}
+		for _, s := range e.Seeds {
+			if !slices.Contains([]string{"000", "001", "002", "003", "004"}, s) {
+				t.Errorf("%s: unknown seed page %q", e.Code, s)
+			}
+		}
+		names := map[string]bool{}
+		for _, v := range e.Variants {
+			if v.Name == "" || names[v.Name] || !errorStatus(v.Status) || v.Message == "" {
+				t.Errorf("%s: bad variant %+v", e.Code, v)
+			}
+			names[v.Name] = true
+		}
+	}
+}
+
+func errorStatus(s int) bool { return s >= 400 && s < 600 && http.StatusText(s) != "" }
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestStatuses pins the statuses the issue fixes; everything else a page
+// prints is 400.
+func TestStatuses(t *testing.T) {
+	want := map[string]int{
+		"APIG.0101": 404, "APIG.0201": 413, "APIG.0301": 401, "APIG.0307": 401,
+		"APIG.0302": 403, "APIG.0310": 403, "APIG.0308": 429,
+		"AIP.0001": 403, "AIP.0003": 401, "AIP.0008": 405, "AIP.0500": 500,
+	}
+	for _, e := range All() {
+		w, ok := want[e.Code]
+		if !ok {
+			w = 400
+		}
+		if e.Status != w {
+			t.Errorf("%s: status %d, want %d", e.Code, e.Status, w)
+		}
+	}
+	variants := map[string]int{"uri_too_large": 414, "timeout": 504, "unavailable": 502, "internal": 500}
+	e, _ := Lookup("APIG.0201")
+	for name, st := range variants {
+		if v, ok := e.Variant(name); !ok || v.Status != st {
+			t.Errorf("APIG.0201 variant %s = %+v, want status %d", name, v, st)
+		}
+	}
+	if v, _ := e.Variant("timeout"); v.Message != "Backend timeout." {
+		t.Errorf("timeout variant message %q", v.Message)
+	}
+}
+
+// TestAllKindsMatchesDeclarations parses kinds.go so that a Kind constant
+// added without being listed in AllKinds fails here.
+func TestAllKindsMatchesDeclarations(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "kinds.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var declared []Kind
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, s := range g.Specs {
+			vs := s.(*ast.ValueSpec)
+			if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Kind" {
+				continue
+			}
+			for _, v := range vs.Values {
+				lit := v.(*ast.BasicLit)
+				s, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				declared = append(declared, Kind(s))
+			}
+		}
+	}
+	if len(declared) < 38 {
+		t.Fatalf("parsed only %d kinds from kinds.go", len(declared))
+	}
+	got := slices.Clone(AllKinds)
+	slices.Sort(got)
+	slices.Sort(declared)
+	if !slices.Equal(got, declared) {
+		t.Fatalf("AllKinds differs from the Kind constants:\n AllKinds %v\n declared %v", got, declared)
+	}
+}
+
+func TestEveryKindMapsForEveryFamily(t *testing.T) {
+	for _, k := range AllKinds {
+		for _, f := range Families {
+			c, ok := CodeFor(k, f)
+			if !ok {
+				t.Errorf("kind %s has no code for %s", k, f)
+				continue
+			}
+			e, _ := Lookup(c)
+			if !e.UsedBy(f) {
+				t.Errorf("kind %s/%s maps to %s, which %s does not use", k, f, c, f)
+			}
+		}
+	}
+	for k := range KindTable() {
+		if !slices.Contains(AllKinds, k) {
+			t.Errorf("catalog.yaml maps unknown kind %q", k)
+		}
+	}
+}
+
+// TestKnownKindCodes pins the mappings other packages and the issue rely on.
+func TestKnownKindCodes(t *testing.T) {
+	for _, c := range []struct {
+		k    Kind
+		f    Family
+		code string
+	}{
+		{KindBadJSON, FamilyOCR, "ModelArts.4105"},
+		{KindBadJSON, FamilyImage, "AIS.0014"},
+		{KindBadJSON, FamilyModeration, "AIS.0014"},
+		{KindBadBase64, FamilyOCR, "AIS.0101"},
+		{KindBadBase64, FamilyImage, "AIS.0015"},
+		{KindNotSubscribed, FamilyOCR, "ModelArts.4204"},
+		{KindURLForbidden, FamilyOCR, "ModelArts.4601"},
+		{KindURLForbidden, FamilyModeration, "AIS.0022"},
+		{KindURLFetch, FamilyImage, "AIS.0029"},
+		{KindBodyTooLarge, FamilyOCR, "ModelArts.4104"},
+		{KindBodyTooLarge, FamilyImage, "AIS.0020"},
+		{KindOBSTooLarge, FamilyOCR, "ModelArts.4705"},
+		{KindOBSTooLarge, FamilyModeration, "AIS.0023"},
+		{KindImageFormat, FamilyOCR, "AIS.0102"},
+		{KindImageSize, FamilyOCR, "AIS.0103"},
+		{KindImageQuality, FamilyOCR, "AIS.0104"},
+		{KindImageFormat, FamilyModeration, "AIS.0402"},
+		{KindImageQuality, FamilyModeration, "AIS.0403"},
+		{KindTooManyRequests, FamilyImage, "ModelArts.4401"},
+		{KindBackendTimeout, FamilyOCR, "ModelArts.4402"},
+		{KindBackendDown, FamilyModeration, "ModelArts.4403"},
+		{KindTokenEmpty, FamilyOCR, "ModelArts.4101"},
+		{KindTokenExpired, FamilyOCR, "ModelArts.0203"},
+		{KindAccountRestrict, FamilyImage, "ModelArts.4106"},
+		{KindJobNotFound, FamilyModeration, "AIS.0030"},
+		{KindLanguage, FamilyModeration, "AIS.0041"},
+		{KindVideoTooLong, FamilyModeration, "AIS.0710"},
+		{KindIDNotFound, FamilyOCR, "AIS.0117"},
+	} {
+		if got, _ := CodeFor(c.k, c.f); got != c.code {
+			t.Errorf("CodeFor(%s, %s) = %q, want %s", c.k, c.f, got, c.code)
+		}
+	}
+}
+
+// readSeedCodes reads testdata/seed_codes.txt: code → pages printing it.
+func readSeedCodes(t *testing.T) map[string][]string {
+	t.Helper()
+	f, err := os.Open("testdata/seed_codes.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fs := strings.Fields(line)
+		out[fs[0]] = fs[1:]
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestSeedCodesPresent checks the committed list of published codes, so a
+// fresh clone without ../shared still verifies coverage.
+func TestSeedCodesPresent(t *testing.T) {
+	want := readSeedCodes(t)
+	if len(want) < 110 {
+		t.Fatalf("seed_codes.txt lists %d codes", len(want))
+	}
+	for code, pages := range want {
+		e, ok := Lookup(code)
+		if !ok {
+			t.Errorf("%s (pages %v) is missing from the catalog", code, pages)
+			continue
+		}
+		if !slices.Equal(e.Seeds, pages) {
+			t.Errorf("%s: seeds %v, the pages print it on %v", code, e.Seeds, pages)
+		}
+	}
+	for _, e := range All() {
+		if _, ok := want[e.Code]; !ok && len(e.Seeds) > 0 {
+			t.Errorf("%s claims seeds %v but seed_codes.txt does not list it", e.Code, e.Seeds)
+		}
+	}
+}
+
+// TestSeedPages reads the seed pages themselves: every code they print is
+// in the catalog and in seed_codes.txt, and every published message appears
+// verbatim on a page that prints the code's family.
+func TestSeedPages(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(seedDir, "0*.txt"))
+	if len(files) == 0 {
+		t.Skip("seed pages not found at " + seedDir)
+	}
+	list := readSeedCodes(t)
+	codeRE := regexp.MustCompile(`\b(?:AIS|AIP|APIG|ModelArts)\.\d{4}\b`)
+	var corpus []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := filepath.Base(f)[:3]
+		for _, code := range codeRE.FindAllString(string(b), -1) {
+			if _, ok := Lookup(code); !ok {
+				t.Errorf("page %s prints %s, missing from the catalog", page, code)
+			}
+			if !slices.Contains(list[code], page) {
+				t.Errorf("page %s prints %s; seed_codes.txt does not say so", page, code)
+			}
+		}
+		corpus = append(corpus, normalise(string(b)))
+	}
+	all := strings.Join(corpus, "\n")
+	// Messages whose placeholder the issue rewrites (XX → %d, [错误信息] →
+	// {error_info}) are checked without the placeholder.
+	rewritten := map[string]string{
+		"APIG.0308": "The throttling threshold has been reached: policy user over ratelimit,limit:",
+		"AIS.0709":  "Video detection process occurred error:",
+	}
+	for _, e := range All() {
+		if len(e.Seeds) == 0 {
+			continue
+		}
+		msg := e.Message
+		if r, ok := rewritten[e.Code]; ok {
+			msg = r
+		}
+		if !strings.Contains(all, normalise(msg)) {
+			t.Errorf("%s: message %q is not printed on any seed page", e.Code, e.Message)
+		}
+	}
+}
+
+func normalise(s string) string {
+	s = html.UnescapeString(s)
+	s = strings.NewReplacer("\u2019", "'", "\\", "").Replace(s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func TestNew(t *testing.T) {
+	for _, c := range []struct {
+		code   string
+		args   []any
+		status int
+		msg    string
+	}{
+		{"AIS.0101", nil, 400, "The input parameter is invalid."},
+		{"APIG.0301", nil, 401, "Incorrect IAM authentication information."},
+		{"APIG.0308", []any{120}, 429, "The throttling threshold has been reached: policy user over ratelimit,limit:120,time:1 minute"},
+		{"AIS.0119", []any{"tpl-7"}, 400, "Template match failed, template_id=tpl-7."},
+		{"AIP.0008", []any{"PUT", "POST"}, 405, "The request method PUT is not allowed, allow is POST."},
+		{"ModelArts.4204", []any{"general-text"}, 400, "Request api error! The API general-text is not subscribed."},
+		{"AIS.0710", []any{"02:10:00"}, 400, "Invalid video length. It must be <=2 hours. The input video duration is [02:10:00]."},
+		// Missing arguments leave the published placeholder in place.
+		{"AIP.0010", []any{"limit"}, 400, "The param:limit, val:%s , exceeds the range:[%s,%s]."},
+		// Unknown codes fall back to the gateway's internal error.
+		{"AIS.9999", nil, 500, "Unexpected error."},
+	} {
+		e := New(c.code, c.args...)
+		if e.Status != c.status || e.Msg != c.msg {
+			t.Errorf("New(%s, %v) = %d %q, want %d %q", c.code, c.args, e.Status, e.Msg, c.status, c.msg)
+		}
+	}
+	if e := New("AIS.9999"); e.Code != "APIG.0201" || e.Unwrap() == nil {
+		t.Errorf("unknown code: got %s with cause %v", e.Code, e.Unwrap())
+	}
+}
+
+func TestNewVariant(t *testing.T) {
+	for _, c := range []struct {
+		variant string
+		status  int
+		msg     string
+	}{
+		{"timeout", 504, "Backend timeout."},
+		{"unavailable", 502, "Backend unavailable."},
+		{"uri_too_large", 414, "Request URI too large."},
+		{"internal", 500, "Unexpected error."},
+		{"no-such-variant", 413, "The request body is oversized."},
+	} {
+		e := NewVariant("APIG.0201", c.variant)
+		if e.Code != "APIG.0201" || e.Status != c.status || e.Msg != c.msg {
+			t.Errorf("NewVariant(APIG.0201, %s) = %s %d %q", c.variant, e.Code, e.Status, e.Msg)
+		}
+	}
+}
+
+func TestOf(t *testing.T) {
+	e := Of(KindBadBase64, FamilyImage)
+	if e.Code != "AIS.0015" || e.Status != 400 || e.Msg != "Base64 decoding of the input data is incorrect." {
+		t.Errorf("Of(bad_base64, image) = %+v", e)
+	}
+	e = Of(KindNotSubscribed, FamilyOCR, "recognize-id-card")
+	if e.Msg != "Request api error! The API recognize-id-card is not subscribed." {
+		t.Errorf("Of(not_subscribed, ocr) msg %q", e.Msg)
+	}
+	// A kind unknown to the table falls back to the family's internal code.
+	e = Of(Kind("no_such_kind"), FamilyOCR)
+	if e.Code != "ModelArts.4505" || e.Unwrap() == nil {
+		t.Errorf("unknown kind: %s cause %v", e.Code, e.Unwrap())
+	}
+	// An unknown family has no internal code either: gateway internal error.
+	e = Of(KindBadJSON, Family("video"))
+	if e.Code != "APIG.0201" || e.Status != 500 {
+		t.Errorf("unknown family: %s %d", e.Code, e.Status)
+	}
+}
+
+func TestFromAndResolve(t *testing.T) {
+	base := New("AIS.0022")
+	wrapped := fmt.Errorf("fetching image: %w", base)
+	if e, ok := From(wrapped); !ok || e.Code != "AIS.0022" {
+		t.Errorf("From through wrapping = %v %v", e, ok)
+	}
+	if _, ok := From(errors.New("plain")); ok {
+		t.Error("From found a code in a plain error")
+	}
+	cause := errors.New("disk full")
+	r := Resolve(cause, FamilyModeration)
+	if r.Code != "AIS.0003" || !errors.Is(r, cause) {
+		t.Errorf("Resolve(plain) = %s, keeps cause %v", r.Code, errors.Is(r, cause))
+	}
+	// Wrap, WithMsg and WithHeader return copies and leave the original alone.
+	w := base.Wrap(cause).WithMsg("The URL is invalid: %s", "ftp://x").WithHeader("Retry-After", "2")
+	if base.Unwrap() != nil || base.Msg != "The URL is invalid." || base.Header != nil {
+		t.Errorf("original modified: %+v", base)
+	}
+	if w.Msg != "The URL is invalid: ftp://x" || w.Header.Get("Retry-After") != "2" || !errors.Is(w, cause) {
+		t.Errorf("copy = %+v", w)
+	}
+}
+
+func TestWrite(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		err      error
+		fam      Family
+		status   int
+		body     string
+		header   map[string]string
+		noHeader string
+	}{
+		{
+			name: "service error has no request_id", err: Of(KindBadJSON, FamilyImage), fam: FamilyImage,
+			status: 400, body: `{"error_code":"AIS.0014","error_msg":"The JSON format of the input data is incorrect."}`,
+		},
+		{
+			name: "gateway error carries request_id", err: New("APIG.0301").WithMsg("Incorrect IAM authentication information: decrypt token fail"), fam: FamilyOCR,
+			status: 401, body: `{"error_code":"APIG.0301","error_msg":"Incorrect IAM authentication information: decrypt token fail","request_id":"req-1"}`,
+		},
+		{
+			name: "rate limit with headers", err: New("APIG.0308", 60).WithHeader("Retry-After", "1"), fam: FamilyModeration,
+			status: 429, body: `{"error_code":"APIG.0308","error_msg":"The throttling threshold has been reached: policy user over ratelimit,limit:60,time:1 minute","request_id":"req-1"}`,
+			header: map[string]string{"Retry-After": "1"},
+		},
+		{
+			name: "wrapped catalog error keeps its code", err: fmt.Errorf("decode: %w", Of(KindImageFormat, FamilyOCR)), fam: FamilyOCR,
+			status: 400, body: `{"error_code":"AIS.0102","error_msg":"The image format is not supported."}`,
+		},
+		{
+			name: "foreign error becomes the family's internal error", err: errors.New("secret detail"), fam: FamilyOCR,
+			status: 400, body: `{"error_code":"ModelArts.4505","error_msg":"Backend service internal error."}`,
+		},
+		{
+			name: "gateway timeout variant", err: NewVariant("APIG.0201", "timeout"), fam: FamilyImage,
+			status: 504, body: `{"error_code":"APIG.0201","error_msg":"Backend timeout.","request_id":"req-1"}`,
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			Write(rec, "req-1", c.err, c.fam)
+			if rec.Code != c.status {
+				t.Errorf("status %d, want %d", rec.Code, c.status)
+			}
+			if got := strings.TrimSpace(rec.Body.String()); got != c.body {
+				t.Errorf("body\n got %s\nwant %s", got, c.body)
+			}
+			if rec.Header().Get("X-Request-Id") != "req-1" {
+				t.Errorf("X-Request-Id = %q", rec.Header().Get("X-Request-Id"))
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q", ct)
+			}
+			for k, v := range c.header {
+				if rec.Header().Get(k) != v {
+					t.Errorf("header %s = %q, want %q", k, rec.Header().Get(k), v)
+				}
+			}
+		})
+	}
+}
+
+func TestHandler(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+
+	type item struct {
+		Code        string          `json:"error_code"`
+		Status      int             `json:"status"`
+		Message     string          `json:"error_msg"`
+		Description json.RawMessage `json:"description"`
+		Handling    json.RawMessage `json:"handling"`
+		Families    []Family        `json:"families"`
+		Seeds       []string        `json:"seeds"`
+	}
+	get := func(t *testing.T, method, query string) (int, string, []item, int) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+"/v1/error-codes"+query, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body struct {
+			ErrorCodes []item `json:"error_codes"`
+			Count      int    `json:"count"`
+			ErrorCode  string `json:"error_code"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, body.ErrorCode, body.ErrorCodes, body.Count
+	}
+
+	t.Run("all", func(t *testing.T) {
+		st, _, items, n := get(t, "GET", "")
+		if st != 200 || n != len(All()) || len(items) != n {
+			t.Fatalf("status %d count %d items %d, want %d", st, n, len(items), len(All()))
+		}
+		var d Text
+		if err := json.Unmarshal(items[0].Description, &d); err != nil || d.ZH == "" || d.EN == "" {
+			t.Errorf("description without lang should be {zh,en}: %s", items[0].Description)
+		}
+		for _, it := range items {
+			if it.Seeds == nil {
+				t.Errorf("%s: seeds is null", it.Code)
+			}
+		}
+	})
+	for _, fam := range Families {
+		t.Run("service="+string(fam), func(t *testing.T) {
+			st, _, items, n := get(t, "GET", "?service="+string(fam))
+			if st != 200 || n == 0 || n >= len(All()) {
+				t.Fatalf("status %d count %d", st, n)
+			}
+			for _, it := range items {
+				if !slices.Contains(it.Families, fam) {
+					t.Errorf("%s listed for %s but families are %v", it.Code, fam, it.Families)
+				}
+			}
+		})
+	}
+	t.Run("ocr has its codes and not moderation's", func(t *testing.T) {
+		_, _, items, _ := get(t, "GET", "?service=ocr")
+		codes := map[string]bool{}
+		for _, it := range items {
+			codes[it.Code] = true
+		}
+		if !codes["AIS.0101"] || !codes["ModelArts.4204"] || !codes["APIG.0308"] || codes["AIS.0401"] {
+			t.Errorf("ocr listing wrong: %v", codes)
+		}
+	})
+	for lang, want := range map[string]string{"zh": "输入参数不符合规范", "en": "The input parameters do not meet"} {
+		t.Run("lang="+lang, func(t *testing.T) {
+			st, _, items, n := get(t, "GET", "?code=AIS.0101&lang="+lang)
+			if st != 200 || n != 1 || items[0].Code != "AIS.0101" {
+				t.Fatalf("status %d count %d", st, n)
+			}
+			var d, h string
+			if err := json.Unmarshal(items[0].Description, &d); err != nil {
+				t.Fatalf("description is not a flat string: %s", items[0].Description)
+			}
+			if err := json.Unmarshal(items[0].Handling, &h); err != nil || h == "" {
+				t.Fatalf("handling is not a flat string: %s", items[0].Handling)
+			}
+			if !strings.Contains(d, want) {
+				t.Errorf("description %q lacks %q", d, want)
+			}
+		})
+	}
+	t.Run("code unknown gives empty list", func(t *testing.T) {
+		st, _, items, n := get(t, "GET", "?code=AIS.9999")
+		if st != 200 || n != 0 || items == nil {
+			t.Errorf("status %d count %d items %v", st, n, items)
+		}
+	})
+	for _, q := range []string{"?service=video", "?lang=fr"} {
+		t.Run("bad "+q, func(t *testing.T) {
+			st, code, _, _ := get(t, "GET", q)
+			if st != 400 || code != "AIS.0012" {
+				t.Errorf("status %d code %s", st, code)
+			}
+		})
+	}
+	t.Run("POST refused", func(t *testing.T) {
+		st, code, _, _ := get(t, "POST", "")
+		if st != 400 || code != "AIS.0013" {
+			t.Errorf("status %d code %s", st, code)
+		}
+	})
+}
+
+// TestMarkdownGolden keeps docs/error-codes.md in step with the catalog;
+// run `go test ./internal/catalog -update` (or go generate) to rewrite it.
+func TestMarkdownGolden(t *testing.T) {
+	const path = "../../docs/error-codes.md"
+	got := Markdown()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/catalog -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s is stale: run go test ./internal/catalog -update", path)
+	}
+	for _, s := range []string{"## Gateway (APIG.*)", "## Platform (ModelArts.*)", "## Services (AIS.*)", "## Subscription (AIP.*)",
+		"| APIG.0201 | 413 |", "| timeout | 504 | Backend timeout. |", "| bad_json | ModelArts.4105 | AIS.0014 | AIS.0014 |"} {
+		if !bytes.Contains(got, []byte(s)) {
+			t.Errorf("generated page lacks %q", s)
+		}
+	}
+}
