@@ -34,12 +34,14 @@ func (m *Manager) Install(ctx context.Context, names []string, progress io.Write
 	if err != nil {
 		return err
 	}
-	unlock, err := lockRoot(m.root)
+	p := newProgress(progress)
+	unlock, err := lockRoot(m.root, func() {
+		p.printf("waiting for another install into %s to finish\n", m.root)
+	})
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", m.root, err)
 	}
 	defer unlock()
-	p := newProgress(progress)
 	var errs []error
 	width := 0
 	for _, mf := range mfs {

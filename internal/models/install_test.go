@@ -593,3 +593,32 @@ func TestInstallHonoursCancellation(t *testing.T) {
 		t.Errorf("Path after a cancelled install: %v", err)
 	}
 }
+
+// Engines start concurrently; Path must be safe and agree.
+func TestPathConcurrent(t *testing.T) {
+	newFakeNPM(t).publish(t, "@acme/demo-models@1.2.3", demoTarball(t))
+	mgr := newManager(t, demoManifest())
+	must(t, mgr.Install(context.Background(), nil, nil))
+	fresh, _ := New(mgr.Root(), []*Manifest{demoManifest()})
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			file := []string{"net.onnx", "labels.txt"}[i%2]
+			p, err := fresh.Path("demo", file)
+			if err == nil && p != filepath.Join(mgr.Dir("demo"), file) {
+				err = errors.New("wrong path " + p)
+			}
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -11,7 +11,8 @@ import (
 // lockRoot serialises installs into one root across processes (make targets
 // run in parallel may both install), so one install never removes another's
 // temporary files.
-func lockRoot(root string) (unlock func(), err error) {
+// waiting is told when another process holds the lock.
+func lockRoot(root string, waiting func()) (unlock func(), err error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
 	}
@@ -19,9 +20,12 @@ func lockRoot(root string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		waiting()
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			f.Close()
+			return nil, err
+		}
 	}
 	return func() {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)

@@ -30,6 +30,12 @@ func newProgress(w io.Writer) *progress {
 	return p
 }
 
+func (p *progress) printf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, format, args...)
+}
+
 // task is the progress of one model: "[1/3] ppocr-v4".
 type task struct {
 	p      *progress
