@@ -66,6 +66,8 @@ type sdkRequest struct {
 	query   map[string]any
 	headers map[string]string
 	body    any
+	// alg is the SDK signing algorithm; the SDK's default when empty.
+	alg algorithm.SigningAlgorithm
 }
 
 // sendSigned signs req with the SDK's own BasicCredentials (which add
@@ -73,8 +75,12 @@ type sdkRequest struct {
 // server received.
 func sendSigned(t *testing.T, srv *httptest.Server, ch <-chan captured, sr sdkRequest, date time.Time) captured {
 	t.Helper()
+	alg := sr.alg
+	if alg == "" {
+		alg = algorithm.GetDefaultSigningAlgorithm()
+	}
 	b := request.NewHttpRequestBuilder().WithEndpoint(srv.URL).WithPath(sr.path).WithMethod(sr.method).
-		WithSigningAlgorithm(algorithm.GetDefaultSigningAlgorithm())
+		WithSigningAlgorithm(alg)
 	for k, v := range sr.path2 {
 		b.AddPathParam(k, v)
 	}
@@ -395,6 +401,47 @@ func TestVerifySignedHost(t *testing.T) {
 	r.Host = "evil.example:443"
 	if err := signer.Verify(r, body, a, testSK, date); !errors.Is(err, signer.ErrSignature) {
 		t.Fatalf("Verify with another Host = %v, want ErrSignature", err)
+	}
+}
+
+// SDK-HMAC-SM3 is the same scheme over SM3; the SDK selects it with
+// algorithm.HmacSM3.
+func TestVerifySM3(t *testing.T) {
+	srv, ch := recorder(t)
+	for _, tc := range sdkCases {
+		tc.alg = algorithm.HmacSM3
+		t.Run(tc.name, func(t *testing.T) {
+			date := time.Now().Truncate(time.Second)
+			got := sendSigned(t, srv, ch, tc, date)
+			a, err := signer.Parse(got.r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Algorithm != signer.AlgorithmSM3 {
+				t.Fatalf("algorithm %q", a.Algorithm)
+			}
+			if err := signer.Verify(got.r, got.body, a, testSK, date); err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if err := signer.Verify(got.r, got.body, a, testSK+"x", date); !errors.Is(err, signer.ErrSignature) {
+				t.Fatalf("wrong SK: %v", err)
+			}
+			r, body := got.clone()
+			r.URL.RawQuery += "&z=9"
+			if err := signer.Verify(r, body, a, testSK, date); !errors.Is(err, signer.ErrSignature) {
+				t.Fatalf("tampered query: %v", err)
+			}
+			if len(body) > 0 && tc.name != "unsigned payload" {
+				if err := signer.Verify(got.r, append(body, ' '), a, testSK, date); !errors.Is(err, signer.ErrSignature) {
+					t.Fatalf("tampered body: %v", err)
+				}
+			}
+			// The same request claimed as SHA-256 must not verify.
+			a.Algorithm = signer.Algorithm
+			if err := signer.Verify(got.r, got.body, a, testSK, date); !errors.Is(err, signer.ErrSignature) {
+				t.Fatalf("SM3 signature accepted as SHA-256: %v", err)
+			}
+		})
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/region"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	ocr "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1"
@@ -54,11 +56,12 @@ func verifyingServer(t *testing.T, keys map[string]string) (*httptest.Server, <-
 
 func TestRealSDKCall(t *testing.T) {
 	srv, results := verifyingServer(t, map[string]string{testAK: testSK})
-	call := func(sk string) error {
+	call := func(sk string, alg algorithm.SigningAlgorithm) error {
 		cred := basic.NewCredentialsBuilder().WithAk(testAK).WithSk(sk).WithProjectId(testProject).Build()
 		client := ocr.NewOcrClient(ocr.OcrClientBuilder().
 			WithRegion(region.NewRegion("cn-north-4", srv.URL)).
 			WithCredential(cred).
+			WithHttpConfig(config.DefaultHttpConfig().WithSigningAlgorithm(alg)).
 			Build())
 		img := "aGVsbG8gd29ybGQ="
 		_, err := client.RecognizeGeneralText(&model.RecognizeGeneralTextRequest{
@@ -67,19 +70,21 @@ func TestRealSDKCall(t *testing.T) {
 		return err
 	}
 
-	if err := call(testSK); err != nil {
-		t.Fatalf("correctly signed call failed: %v", err)
-	}
-	if err := <-results; err != nil {
-		t.Fatalf("server-side verification of a correct call: %v", err)
-	}
+	for _, alg := range []algorithm.SigningAlgorithm{algorithm.HmacSHA256, algorithm.HmacSM3} {
+		if err := call(testSK, alg); err != nil {
+			t.Fatalf("%s: correctly signed call failed: %v", alg, err)
+		}
+		if err := <-results; err != nil {
+			t.Fatalf("%s: server-side verification of a correct call: %v", alg, err)
+		}
 
-	err := call("not-the-secret-key")
-	var se *sdkerr.ServiceResponseError
-	if !errors.As(err, &se) || se.StatusCode != http.StatusUnauthorized || se.ErrorCode != "APIG.0301" {
-		t.Fatalf("wrong SK: got %v, want ServiceResponseError 401 APIG.0301", err)
-	}
-	if err := <-results; !errors.Is(err, signer.ErrSignature) {
-		t.Fatalf("server-side verification with a wrong SK = %v, want ErrSignature", err)
+		err := call("not-the-secret-key", alg)
+		var se *sdkerr.ServiceResponseError
+		if !errors.As(err, &se) || se.StatusCode != http.StatusUnauthorized || se.ErrorCode != "APIG.0301" || se.RequestId != "req-1" {
+			t.Fatalf("%s: wrong SK: got %v, want ServiceResponseError 401 APIG.0301", alg, err)
+		}
+		if err := <-results; !errors.Is(err, signer.ErrSignature) {
+			t.Fatalf("%s: server-side verification with a wrong SK = %v, want ErrSignature", alg, err)
+		}
 	}
 }

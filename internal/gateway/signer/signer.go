@@ -1,6 +1,8 @@
 // Package signer verifies (and produces) the SDK-HMAC-SHA256 AK/SK request
 // signatures of the cloud platform's API gateway, byte for byte as the
-// official Go SDK's core/auth/signer computes them.
+// official Go SDK's core/auth/signer computes them. SDK-HMAC-SM3, the same
+// scheme over SM3 (X-Sdk-Content-Sm3 instead of X-Sdk-Content-Sha256), is
+// verified too; the SDK's asymmetric schemes are refused.
 //
 // The canonical request is
 //
@@ -21,22 +23,30 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/tjfoc/gmsm/sm3"
 )
 
 const (
-	// Algorithm is the only signing algorithm accepted.
+	// Algorithm is the SDK's default signing algorithm, the one Sign uses.
 	Algorithm = "SDK-HMAC-SHA256"
+	// AlgorithmSM3 is the same scheme over SM3, chosen in the SDK with
+	// HttpConfig.WithSigningAlgorithm(algorithm.HmacSM3).
+	AlgorithmSM3 = "SDK-HMAC-SM3"
 	// DateFormat is the layout of X-Sdk-Date.
 	DateFormat = "20060102T150405Z"
 	// HeaderDate carries the signing time; it must be signed.
 	HeaderDate = "X-Sdk-Date"
 	// HeaderContentSha256 replaces the body hash when present.
 	HeaderContentSha256 = "X-Sdk-Content-Sha256"
+	// HeaderContentSm3 is its SDK-HMAC-SM3 counterpart.
+	HeaderContentSm3 = "X-Sdk-Content-Sm3"
 	// UnsignedPayload is the X-Sdk-Content-Sha256 value the SDK sends for
 	// bodies that are neither JSON nor BSON.
 	UnsignedPayload = "UNSIGNED-PAYLOAD"
@@ -62,6 +72,18 @@ var (
 	ErrUnsupportedAlgorithm = errors.New("signer: unsupported signing algorithm")
 )
 
+// scheme is one HMAC signing algorithm: its hash and the header that may
+// replace the body hash.
+type scheme struct {
+	newHash       func() hash.Hash
+	contentHeader string
+}
+
+var schemes = map[string]scheme{
+	Algorithm:    {sha256.New, HeaderContentSha256},
+	AlgorithmSM3: {sm3.New, HeaderContentSm3},
+}
+
 // Auth is the parsed Authorization header.
 type Auth struct {
 	Algorithm string
@@ -81,7 +103,7 @@ func Parse(r *http.Request) (*Auth, error) {
 		return nil, ErrMissing
 	}
 	alg, rest, _ := strings.Cut(v, " ")
-	if alg != Algorithm {
+	if _, ok := schemes[alg]; !ok {
 		return nil, fmt.Errorf("%w: %.40q", ErrUnsupportedAlgorithm, alg)
 	}
 	a := &Auth{Algorithm: alg}
@@ -130,22 +152,23 @@ func Verify(r *http.Request, body []byte, a *Auth, sk string, now time.Time) err
 	if a == nil {
 		return ErrMissing
 	}
-	if a.Algorithm != Algorithm {
+	sc, ok := schemes[a.Algorithm]
+	if !ok {
 		return fmt.Errorf("%w: %.40q", ErrUnsupportedAlgorithm, a.Algorithm)
 	}
 	got, err := hex.DecodeString(a.Signature)
-	if err != nil || len(got) != sha256.Size {
-		return fmt.Errorf("%w: signature is not a hex SHA-256 HMAC", ErrMalformed)
+	if err != nil || len(got) != sc.newHash().Size() {
+		return fmt.Errorf("%w: signature is not a hex %s", ErrMalformed, a.Algorithm)
 	}
 	date, t, err := requestDate(r, a.SignedHeaders)
 	if err != nil {
 		return err
 	}
-	cr, err := canonicalRequest(r, body, a.SignedHeaders)
+	cr, err := canonicalRequest(r, body, a.SignedHeaders, sc)
 	if err != nil {
 		return err
 	}
-	want := signature(sk, date, cr)
+	want := signature(a.Algorithm, sc, sk, date, cr)
 	if !hmac.Equal(got, want) {
 		return ErrSignature
 	}
@@ -179,25 +202,27 @@ func Sign(r *http.Request, body []byte, ak, sk string, now time.Time) error {
 		names = append(names, l)
 	}
 	sort.Strings(names)
-	cr, err := canonicalRequest(r, body, names)
+	sc := schemes[Algorithm]
+	cr, err := canonicalRequest(r, body, names, sc)
 	if err != nil {
 		return err
 	}
 	r.Header.Set("Authorization", fmt.Sprintf("%s Access=%s, SignedHeaders=%s, Signature=%s",
-		Algorithm, ak, strings.Join(names, ";"), hex.EncodeToString(signature(sk, date, cr))))
+		Algorithm, ak, strings.Join(names, ";"), hex.EncodeToString(signature(Algorithm, sc, sk, date, cr))))
 	return nil
 }
 
-// CanonicalRequest returns the canonical request of r as the signature
-// covers it; the gateway may log it (without the body) to debug a client.
+// CanonicalRequest returns the SDK-HMAC-SHA256 canonical request of r as
+// the signature covers it; the gateway may log it to debug a client.
 func CanonicalRequest(r *http.Request, body []byte, signedHeaders []string) (string, error) {
-	return canonicalRequest(r, body, signedHeaders)
+	return canonicalRequest(r, body, signedHeaders, schemes[Algorithm])
 }
 
-func signature(sk, date, canonical string) []byte {
-	h := sha256.Sum256([]byte(canonical))
-	sts := Algorithm + "\n" + date + "\n" + hex.EncodeToString(h[:])
-	m := hmac.New(sha256.New, []byte(sk))
+func signature(alg string, sc scheme, sk, date, canonical string) []byte {
+	h := sc.newHash()
+	h.Write([]byte(canonical))
+	sts := alg + "\n" + date + "\n" + hex.EncodeToString(h.Sum(nil))
+	m := hmac.New(sc.newHash, []byte(sk))
 	m.Write([]byte(sts))
 	return m.Sum(nil)
 }
@@ -222,7 +247,7 @@ func requestDate(r *http.Request, signed []string) (string, time.Time, error) {
 	return "", time.Time{}, fmt.Errorf("%w: %s is not signed", ErrMalformed, HeaderDate)
 }
 
-func canonicalRequest(r *http.Request, body []byte, signed []string) (string, error) {
+func canonicalRequest(r *http.Request, body []byte, signed []string, sc scheme) (string, error) {
 	uri, err := canonicalURI(r.URL)
 	if err != nil {
 		return "", err
@@ -231,7 +256,7 @@ func canonicalRequest(r *http.Request, body []byte, signed []string) (string, er
 	if err != nil {
 		return "", err
 	}
-	hash, err := bodyHash(r, body)
+	bh, err := bodyHash(r, body, sc)
 	if err != nil {
 		return "", err
 	}
@@ -247,7 +272,7 @@ func canonicalRequest(r *http.Request, body []byte, signed []string) (string, er
 	b.WriteByte('\n')
 	b.WriteString(strings.Join(signed, ";"))
 	b.WriteByte('\n')
-	b.WriteString(hash)
+	b.WriteString(bh)
 	return b.String(), nil
 }
 
@@ -347,29 +372,31 @@ func writeHeaders(b *strings.Builder, r *http.Request, signed []string) {
 	b.WriteByte('\n')
 }
 
-// bodyHash returns the hex SHA-256 of body, or the X-Sdk-Content-Sha256
-// value. Besides UNSIGNED-PAYLOAD, a client may send the real hash there; it
-// must then match the body, or an unsigned body could ride on it.
-func bodyHash(r *http.Request, body []byte) (string, error) {
-	sum := sha256.Sum256(body)
-	actual := hex.EncodeToString(sum[:])
-	vals := r.Header.Values(HeaderContentSha256)
+// bodyHash returns the hex hash of body, or the value of the scheme's
+// content header. Besides UNSIGNED-PAYLOAD, a client may send the real hash
+// there; it must then match the body, or an unsigned body could ride on it.
+func bodyHash(r *http.Request, body []byte, sc scheme) (string, error) {
+	h := sc.newHash()
+	h.Write(body)
+	sum := h.Sum(nil)
+	actual := hex.EncodeToString(sum)
+	vals := r.Header.Values(sc.contentHeader)
 	if len(vals) == 0 {
 		return actual, nil
 	}
 	v := vals[0]
 	switch {
 	case len(vals) > 1:
-		return "", fmt.Errorf("%w: repeated %s", ErrMalformed, HeaderContentSha256)
+		return "", fmt.Errorf("%w: repeated %s", ErrMalformed, sc.contentHeader)
 	case v == UnsignedPayload:
 		return v, nil
-	case len(v) == 2*sha256.Size && isHex(v):
+	case len(v) == len(actual) && isHex(v):
 		if !strings.EqualFold(v, actual) {
-			return "", fmt.Errorf("%w: %s does not match the body", ErrSignature, HeaderContentSha256)
+			return "", fmt.Errorf("%w: %s does not match the body", ErrSignature, sc.contentHeader)
 		}
 		return v, nil
 	}
-	return "", fmt.Errorf("%w: %s %.40q", ErrMalformed, HeaderContentSha256, v)
+	return "", fmt.Errorf("%w: %s %.40q", ErrMalformed, sc.contentHeader, v)
 }
 
 func isHex(s string) bool {
