@@ -114,3 +114,21 @@ func TestCommandVerifyInstalled(t *testing.T) {
 		t.Errorf("verify of a corrupt model: %v\n%s", err, out)
 	}
 }
+
+func TestBuiltinLabels(t *testing.T) {
+	mgr := Open(DefaultRoot())
+	if _, err := mgr.Path("ppocr-v4", "ppocr_keys_v1.txt"); err != nil {
+		t.Skip("ppocr-v4 is not installed here (aisd models install ppocr-v4)")
+	}
+	labels, err := mgr.Labels("ppocr-v4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With "blank" and " " added, the recogniser has 6625 classes.
+	if len(labels)+2 != 6625 {
+		t.Errorf("ppocr-v4 has %d labels, want 6623", len(labels))
+	}
+	if _, err := mgr.Labels("onnxruntime"); err == nil {
+		t.Error("onnxruntime has labels")
+	}
+}

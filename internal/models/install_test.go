@@ -132,6 +132,7 @@ func demoManifest() *Manifest {
 			{Src: "package/assets/net.onnx", Dst: "net.onnx", SHA256: sum(demoNet)},
 			{Src: "package/assets/labels.txt", Dst: "labels.txt", SHA256: sum(demoLabels)},
 		},
+		Labels: &Labels{File: "labels.txt", For: "net.onnx"},
 		UsedBy: []string{"image"},
 	}
 }
@@ -209,6 +210,9 @@ func TestInstallFreshThenIdempotent(t *testing.T) {
 	p, err := mgr.Path("demo", "labels.txt")
 	if err != nil || p != filepath.Join(dir, "labels.txt") {
 		t.Errorf("Path = %q, %v", p, err)
+	}
+	if labels, err := mgr.Labels("demo"); err != nil || strings.Join(labels, ",") != "cat,dog" {
+		t.Errorf("Labels = %q, %v", labels, err)
 	}
 
 	// A second install changes nothing, runs nothing and says so.

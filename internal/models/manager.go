@@ -380,3 +380,29 @@ func hashFile(path string) (string, int64, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
+
+// Labels returns a model's class names: the inline list, or the lines of
+// its labels file (verified like any other file of the model).
+func (m *Manager) Labels(name string) ([]string, error) {
+	mf, ok := m.byName[name]
+	if !ok {
+		return nil, &Error{Model: name, Err: ErrUnknown, Detail: "known: " + strings.Join(m.names(), ", ")}
+	}
+	if mf.Labels == nil {
+		return nil, fmt.Errorf("model %s has no labels", name)
+	}
+	if len(mf.Labels.Inline) > 0 {
+		return append([]string(nil), mf.Labels.Inline...), nil
+	}
+	p, err := m.Path(name, mf.Labels.File)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	// One label a line; the last line may lack its newline.
+	text := strings.TrimSuffix(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	return strings.Split(text, "\n"), nil
+}

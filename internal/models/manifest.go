@@ -238,8 +238,7 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	return &m, m.Validate()
 }
 
-// LoadManifests reads every *.yaml in dir of fsys. The file name must be the
-// model's name.
+// LoadManifests reads every *.yaml in dir of fsys, one entry a file.
 func LoadManifests(fsys fs.FS, dir string) ([]*Manifest, error) {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
 	if err != nil {
@@ -248,6 +247,7 @@ func LoadManifests(fsys fs.FS, dir string) ([]*Manifest, error) {
 	var (
 		out  []*Manifest
 		errs []error
+		from = map[string]string{} // model name → file defining it
 	)
 	for _, n := range names {
 		data, err := fs.ReadFile(fsys, n)
@@ -260,10 +260,11 @@ func LoadManifests(fsys fs.FS, dir string) ([]*Manifest, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", n, err))
 			continue
 		}
-		if want := strings.TrimSuffix(path.Base(n), ".yaml"); m.Name != want {
-			errs = append(errs, fmt.Errorf("%s: name %q differs from the file name", n, m.Name))
+		if prev, dup := from[m.Name]; dup {
+			errs = append(errs, fmt.Errorf("%s: model %q already defined in %s", n, m.Name, prev))
 			continue
 		}
+		from[m.Name] = n
 		out = append(out, m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

@@ -117,13 +117,13 @@ func TestParseManifest(t *testing.T) {
 	}
 }
 
-func TestLoadManifestsNameMustMatchFile(t *testing.T) {
+func TestLoadManifestsRejectsDuplicates(t *testing.T) {
 	fsys := fstest.MapFS{
 		"m/demo.yaml":  {Data: []byte(validYAML)},
 		"m/other.yaml": {Data: []byte(validYAML)},
 	}
 	ms, err := LoadManifests(fsys, "m")
-	if err == nil || !strings.Contains(err.Error(), `m/other.yaml: name "demo" differs`) {
+	if err == nil || !strings.Contains(err.Error(), `m/other.yaml: model "demo" already defined in m/demo.yaml`) {
 		t.Fatalf("err = %v", err)
 	}
 	if len(ms) != 1 || ms[0].Name != "demo" {
