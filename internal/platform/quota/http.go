@@ -1,0 +1,115 @@
+package quota
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/store"
+)
+
+// UsageView is the wire form of GET /v1/admin/usage.
+type UsageView struct {
+	ProjectID    string     `json:"project_id"`
+	Service      string     `json:"service,omitempty"`
+	From         string     `json:"from"`
+	To           string     `json:"to"`
+	TotalCalls   int64      `json:"total_calls"`
+	TotalSuccess int64      `json:"total_success"`
+	Usage        []UsageDay `json:"usage"`
+}
+
+// UsageDay is one day's calls of one API.
+type UsageDay struct {
+	Day     string `json:"day"`
+	API     string `json:"api"`
+	Calls   int64  `json:"calls"`
+	Success int64  `json:"success"`
+}
+
+// UsageHandler serves GET /v1/admin/usage?project_id=&service=&from=&to=,
+// usage per day (UTC) and API. from and to are dates (2006-01-02, to
+// inclusive) or RFC 3339 times; they default to the start of this month and
+// now. The server checks admin authentication before it. Errors are AIP.*
+// bodies like the rest of the management API.
+func (m *Meter) UsageHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := m.serveUsage(w, r); err != nil {
+			e, ok := catalog.From(err)
+			if !ok {
+				e = catalog.New("AIP.0500").Wrap(err)
+			}
+			catalog.Write(w, requestID(w, r), e, "")
+		}
+	})
+}
+
+func (m *Meter) serveUsage(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet {
+		return catalog.New("AIP.0008", r.Method, http.MethodGet).WithHeader("Allow", http.MethodGet)
+	}
+	q := r.URL.Query()
+	f := store.UsageFilter{ProjectID: strings.TrimSpace(q.Get("project_id")), Service: strings.TrimSpace(q.Get("service"))}
+	if f.ProjectID == "" {
+		return catalog.New("AIP.0006", "project_id")
+	}
+	now := m.now().UTC()
+	_, f.From = monthOf(now)
+	f.To = now
+	var err error
+	if v := q.Get("from"); v != "" {
+		if f.From, err = parseBound(v, false); err != nil {
+			return catalog.New("AIP.0007", "from")
+		}
+	}
+	if v := q.Get("to"); v != "" {
+		if f.To, err = parseBound(v, true); err != nil {
+			return catalog.New("AIP.0007", "to")
+		}
+	}
+	if f.From.After(f.To) {
+		return catalog.New("AIP.0016", "from is after to")
+	}
+	rows, err := m.Usage(r.Context(), f)
+	if err != nil {
+		return catalog.New("AIP.0500").Wrap(err)
+	}
+	out := UsageView{
+		ProjectID: f.ProjectID, Service: f.Service,
+		From: f.From.Format(time.RFC3339), To: f.To.Format(time.RFC3339),
+		Usage: make([]UsageDay, 0, len(rows)),
+	}
+	for _, row := range rows {
+		out.Usage = append(out.Usage, UsageDay{Day: row.Day, API: row.API, Calls: row.Calls, Success: row.Success})
+		out.TotalCalls += row.Calls
+		out.TotalSuccess += row.Success
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json;charset=UTF-8")
+	if id := requestID(w, r); id != "" {
+		h.Set("X-Request-Id", id)
+	}
+	return json.NewEncoder(w).Encode(out)
+}
+
+// parseBound reads a date or an RFC 3339 time; a date used as the upper
+// bound means the end of that day.
+func parseBound(v string, upper bool) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		if upper {
+			t = t.Add(24*time.Hour - time.Nanosecond)
+		}
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	return t.UTC(), err
+}
+
+func requestID(w http.ResponseWriter, r *http.Request) string {
+	if id := w.Header().Get("X-Request-Id"); id != "" {
+		return id
+	}
+	return r.Header.Get("X-Request-Id")
+}

@@ -1,0 +1,342 @@
+// Package quota meters calls and enforces the monthly free allowance of
+// unpaid accounts.
+package quota
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/store"
+)
+
+// Options configures a Meter.
+type Options struct {
+	// FreePerMonth is the free allowance per service per project and calendar
+	// month (UTC); Default applies to services absent from it. 0 or less
+	// means no limit.
+	FreePerMonth map[string]int64
+	Default      int64
+	Now          func() time.Time
+	// Buffer is how many records may wait for the store before Record writes
+	// synchronously (default 1024).
+	Buffer int
+	// MaxCounters bounds the in-memory monthly counters (default 100000).
+	MaxCounters int
+	Logger      *slog.Logger
+}
+
+// maxAttempts is how often a record that the store refuses is retried
+// before it is dropped (and logged), so one bad record cannot wedge metering.
+const maxAttempts = 5
+
+// Meter records usage and checks allowances.
+//
+// Record is asynchronous: records go to a bounded in-memory queue that one
+// goroutine writes to the store, so metering never adds a store round trip
+// to a response; when the queue is full, Record writes synchronously
+// (back-pressure instead of loss), and Close writes whatever is left.
+//
+// Check counts from memory: the first Check of a project/service in a month
+// loads the count from the store, later successful Records add to it. Loads
+// and queue writes are serialised (loadMu), so a loaded count is exactly
+// "records in the store + records still queued", never missing or doubling
+// one that was being written at the time.
+type Meter struct {
+	st      store.Store
+	free    map[string]int64
+	def     int64
+	now     func() time.Time
+	bufMax  int
+	maxCtrs int
+	log     *slog.Logger
+
+	loadMu sync.Mutex // held while queued records are written and while counters load
+
+	mu       sync.Mutex
+	queue    []pending
+	counters map[counterKey]*counter
+	closed   bool
+
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+type pending struct {
+	r        store.UsageRecord
+	attempts int
+}
+
+type counterKey struct{ project, service, month string }
+
+type counter struct {
+	n      int64
+	loaded bool
+}
+
+// New starts a Meter writing to st. Close it to flush the queue.
+func New(st store.Store, o Options) *Meter {
+	m := &Meter{
+		st:       st,
+		free:     make(map[string]int64, len(o.FreePerMonth)),
+		def:      o.Default,
+		now:      o.Now,
+		bufMax:   o.Buffer,
+		maxCtrs:  o.MaxCounters,
+		log:      o.Logger,
+		counters: make(map[counterKey]*counter),
+		wake:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	for k, v := range o.FreePerMonth {
+		m.free[k] = v
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.bufMax <= 0 {
+		m.bufMax = 1024
+	}
+	if m.maxCtrs <= 0 {
+		m.maxCtrs = 100000
+	}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	go m.run()
+	return m
+}
+
+// Allowance returns the monthly free allowance of a service (0: unlimited).
+func (m *Meter) Allowance(service string) int64 {
+	n, ok := m.free[service]
+	if !ok {
+		n = m.def
+	}
+	if n < 0 {
+		n = 0
+	}
+	return n
+}
+
+func monthOf(t time.Time) (string, time.Time) {
+	t = t.UTC()
+	start := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return start.Format("2006-01"), start
+}
+
+func success(r store.UsageRecord) bool { return r.Code == "" && r.Status < 400 }
+
+// Check returns the family's quota-exhausted error when the domain is
+// unpaid and the project's successful calls of service this month have
+// reached the allowance.
+func (m *Meter) Check(ctx context.Context, fam catalog.Family, d store.Domain, projectID, service string) error {
+	if d.Paid {
+		return nil
+	}
+	allow := m.Allowance(service)
+	if allow <= 0 {
+		return nil
+	}
+	used, err := m.used(ctx, projectID, service, m.now())
+	if err != nil {
+		return catalog.Of(catalog.KindInternal, fam).Wrap(err)
+	}
+	if used >= allow {
+		return catalog.Of(catalog.KindQuotaExhausted, fam)
+	}
+	return nil
+}
+
+// Used returns the project's successful calls of service in the calendar
+// month of t.
+func (m *Meter) Used(ctx context.Context, projectID, service string, t time.Time) (int64, error) {
+	return m.used(ctx, projectID, service, t)
+}
+
+func (m *Meter) used(ctx context.Context, projectID, service string, t time.Time) (int64, error) {
+	month, start := monthOf(t)
+	k := counterKey{projectID, service, month}
+	m.mu.Lock()
+	if c := m.counters[k]; c != nil && c.loaded {
+		n := c.n
+		m.mu.Unlock()
+		return n, nil
+	}
+	m.mu.Unlock()
+
+	m.loadMu.Lock()
+	defer m.loadMu.Unlock()
+	m.mu.Lock()
+	if c := m.counters[k]; c != nil && c.loaded {
+		n := c.n
+		m.mu.Unlock()
+		return n, nil
+	}
+	m.evictLocked(month)
+	// Queued records are not in the store yet; with loadMu held none is
+	// being written either, so store count + queued count is exact, and
+	// Records from now on add to c directly.
+	c := &counter{}
+	for _, p := range m.queue {
+		if mk, _ := monthOf(p.r.Time); success(p.r) && p.r.ProjectID == projectID && p.r.Service == service && mk == month {
+			c.n++
+		}
+	}
+	m.counters[k] = c
+	m.mu.Unlock()
+
+	n, err := m.st.CountSuccess(ctx, projectID, service, start)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err != nil {
+		if m.counters[k] == c {
+			delete(m.counters, k)
+		}
+		return 0, err
+	}
+	c.n += n
+	c.loaded = true
+	return c.n, nil
+}
+
+// evictLocked keeps the counters bounded: other months go first, then
+// everything (counts reload exactly on demand). Called with m.mu held.
+func (m *Meter) evictLocked(month string) {
+	if len(m.counters) < m.maxCtrs {
+		return
+	}
+	for k := range m.counters {
+		if k.month != month {
+			delete(m.counters, k)
+		}
+	}
+	if len(m.counters) >= m.maxCtrs {
+		clear(m.counters)
+	}
+}
+
+// Record meters one call. It returns at once unless the queue is full, in
+// which case it writes the queue itself; after Close it writes directly.
+func (m *Meter) Record(ctx context.Context, r store.UsageRecord) error {
+	if r.Time.IsZero() {
+		r.Time = m.now()
+	}
+	r.Time = r.Time.UTC()
+	m.mu.Lock()
+	if success(r) {
+		month, _ := monthOf(r.Time)
+		if c := m.counters[counterKey{r.ProjectID, r.Service, month}]; c != nil {
+			c.n++
+		}
+	}
+	if m.closed {
+		m.mu.Unlock()
+		return m.st.RecordUsage(ctx, r)
+	}
+	m.queue = append(m.queue, pending{r: r})
+	full := len(m.queue) >= m.bufMax
+	m.mu.Unlock()
+	if full {
+		return m.flush(ctx)
+	}
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Flush writes every queued record to the store.
+func (m *Meter) Flush(ctx context.Context) error { return m.flush(ctx) }
+
+func (m *Meter) flush(ctx context.Context) error {
+	m.loadMu.Lock()
+	defer m.loadMu.Unlock()
+	m.mu.Lock()
+	batch := m.queue
+	m.queue = nil
+	m.mu.Unlock()
+	for i := range batch {
+		if err := m.st.RecordUsage(ctx, batch[i].r); err != nil {
+			keep := batch[i:]
+			keep[0].attempts++
+			if keep[0].attempts >= maxAttempts {
+				r := keep[0].r
+				m.log.Error("usage record dropped after repeated store failures",
+					"project", r.ProjectID, "service", r.Service, "api", r.API, "time", r.Time, "err", err)
+				keep = keep[1:]
+			}
+			m.mu.Lock()
+			m.queue = append(keep, m.queue...)
+			m.mu.Unlock()
+			return fmt.Errorf("quota: writing usage: %w", err)
+		}
+	}
+	return nil
+}
+
+func (m *Meter) run() {
+	defer close(m.done)
+	retry := time.NewTicker(time.Second)
+	defer retry.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-m.wake:
+		case <-retry.C:
+			m.mu.Lock()
+			idle := len(m.queue) == 0
+			m.mu.Unlock()
+			if idle {
+				continue
+			}
+		}
+		if err := m.flush(context.Background()); err != nil {
+			m.log.Warn("usage flush failed; will retry", "err", err)
+		}
+	}
+}
+
+// Close stops the writer and flushes the queue, retrying failed writes a
+// few times; the number of records it still cannot write is in the error.
+// Records made after Close are written synchronously.
+func (m *Meter) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	m.mu.Unlock()
+	close(m.stop)
+	<-m.done
+	// Enough tries to get past a poison record (dropped after maxAttempts),
+	// few enough not to spin on a dead store.
+	var err error
+	for i := 0; i < 2*maxAttempts; i++ {
+		if err = m.flush(context.Background()); err == nil {
+			return nil
+		}
+	}
+	m.mu.Lock()
+	lost := len(m.queue)
+	m.mu.Unlock()
+	return errors.Join(fmt.Errorf("quota: %d usage records not written", lost), err)
+}
+
+// Usage returns the filter's usage per day and API, after writing the queue
+// so that the answer includes every call metered so far.
+func (m *Meter) Usage(ctx context.Context, f store.UsageFilter) ([]store.UsageRow, error) {
+	if err := m.flush(ctx); err != nil {
+		m.log.Warn("usage flush before query failed", "err", err)
+	}
+	return m.st.Usage(ctx, f)
+}
