@@ -180,6 +180,9 @@ func TestVerifySDKSignedRequests(t *testing.T) {
 				cr, _ := signer.CanonicalRequest(r, body, a.SignedHeaders)
 				t.Fatalf("Verify: %v\ncanonical request:\n%s", err, cr)
 			}
+			if got, want := a.BodyUnsigned(r), tc.name == "unsigned payload"; got != want {
+				t.Errorf("BodyUnsigned = %v, want %v", got, want)
+			}
 		})
 	}
 }
@@ -267,7 +270,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 				err := signer.Verify(r, body, a, sk, date)
 				if tc.name == "unsigned payload" && tm.name == "body" {
 					// UNSIGNED-PAYLOAD excludes the body from the signature
-					// by design; the gateway must know (see Auth docs).
+					// by design; Auth.BodyUnsigned tells the gateway.
 					if err != nil {
 						t.Fatalf("unsigned payload: body change should not matter, got %v", err)
 					}

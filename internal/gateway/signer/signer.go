@@ -95,6 +95,15 @@ type Auth struct {
 	Signature string
 }
 
+// BodyUnsigned reports whether the client excluded the body from the
+// signature (content header UNSIGNED-PAYLOAD, which the SDK sends for
+// content types other than JSON and BSON). The gateway decides whether to
+// accept such bodies; Verify does not look at them.
+func (a *Auth) BodyUnsigned(r *http.Request) bool {
+	sc, ok := schemes[a.Algorithm]
+	return ok && r.Header.Get(sc.contentHeader) == UnsignedPayload
+}
+
 // Parse reads the Authorization header of r. It does not look at the
 // signature's validity; see Verify.
 func Parse(r *http.Request) (*Auth, error) {
