@@ -67,6 +67,17 @@ func (f File) forPlatform(goos, goarch string) bool {
 // ConvertSpec asks a registered converter to turn the extracted files into
 // Output. SHA256 is the hash of the converted file: converters must be
 // deterministic so that the result can be verified like any other file.
+// An entry with a conversion looks like:
+//
+//	files:
+//	  - {src: package/dist/models/mobilenet_v2/model.min.js, dst: model.min.js, sha256: …}
+//	  - {src: package/dist/models/mobilenet_v2/group1-shard1of1.min.js, dst: group1-shard1of1.min.js, sha256: …}
+//	convert:
+//	  format: tfjs-layers
+//	  model_json: model.min.js
+//	  output: model.onnx
+//	  sha256: …
+//	  options: {input_name: input}
 type ConvertSpec struct {
 	Format    string         `yaml:"format"`     // converter name, e.g. tfjs-layers
 	ModelJSON string         `yaml:"model_json"` // entry file, relative to the model directory
