@@ -1,0 +1,416 @@
+package imagecheck
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"runtime"
+	"testing"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+
+	"github.com/aisd/aisd/internal/catalog"
+)
+
+// quadrants is a w×h image whose four quadrants are red, green, blue and
+// white (top-left, top-right, bottom-left, bottom-right), so any rotation or
+// mirror is visible.
+func quadrants(w, h int) *image.RGBA {
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var c color.RGBA
+			switch {
+			case x < w/2 && y < h/2:
+				c = color.RGBA{255, 0, 0, 255}
+			case y < h/2:
+				c = color.RGBA{0, 255, 0, 255}
+			case x < w/2:
+				c = color.RGBA{0, 0, 255, 255}
+			default:
+				c = color.RGBA{255, 255, 255, 255}
+			}
+			m.SetRGBA(x, y, c)
+		}
+	}
+	return m
+}
+
+func encode(t testing.TB, format string, m image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	var err error
+	switch format {
+	case "png":
+		err = png.Encode(&buf, m)
+	case "jpeg":
+		err = jpeg.Encode(&buf, m, &jpeg.Options{Quality: 95})
+	case "gif":
+		err = gif.Encode(&buf, m, nil)
+	case "bmp":
+		err = bmp.Encode(&buf, m)
+	case "tiff":
+		err = tiff.Encode(&buf, m, nil)
+	case "webp":
+		b := m.Bounds()
+		return solidWebP(b.Dx(), b.Dy(), color.NRGBA{10, 200, 30, 255})
+	default:
+		t.Fatalf("no encoder for %s", format)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// bitWriter writes the LSB-first bit stream of VP8L.
+type bitWriter struct {
+	buf   []byte
+	acc   uint64
+	nbits uint
+}
+
+func (w *bitWriter) write(v uint64, n uint) {
+	w.acc |= v << w.nbits
+	w.nbits += n
+	for w.nbits >= 8 {
+		w.buf = append(w.buf, byte(w.acc))
+		w.acc >>= 8
+		w.nbits -= 8
+	}
+}
+
+func (w *bitWriter) bytes() []byte {
+	if w.nbits > 0 {
+		w.buf = append(w.buf, byte(w.acc))
+	}
+	return w.buf
+}
+
+// solidWebP builds a lossless WebP of one colour: every prefix code is a
+// one-symbol "simple code", so the pixels take no bits at all. (The Go
+// libraries decode WebP but do not encode it.)
+func solidWebP(w, h int, c color.NRGBA) []byte {
+	var bw bitWriter
+	bw.write(0x2f, 8) // VP8L signature
+	bw.write(uint64(w-1), 14)
+	bw.write(uint64(h-1), 14)
+	bw.write(0, 1) // alpha not used
+	bw.write(0, 3) // version
+	bw.write(0, 1) // no transform
+	bw.write(0, 1) // no colour cache
+	bw.write(0, 1) // no meta prefix codes
+	for _, sym := range []byte{c.G, c.R, c.B, c.A, 0} {
+		bw.write(1, 1) // simple code
+		bw.write(0, 1) // one symbol
+		bw.write(1, 1) // 8-bit symbol
+		bw.write(uint64(sym), 8)
+	}
+	data := bw.bytes()
+	if len(data)%2 == 1 {
+		data = append(data, 0)
+	}
+	var out bytes.Buffer
+	out.WriteString("RIFF")
+	binary.Write(&out, binary.LittleEndian, uint32(4+8+len(data)))
+	out.WriteString("WEBPVP8L")
+	binary.Write(&out, binary.LittleEndian, uint32(len(data)))
+	out.Write(data)
+	return out.Bytes()
+}
+
+// pngChunk encodes one PNG chunk with its CRC.
+func pngChunk(typ string, data []byte) []byte {
+	var b bytes.Buffer
+	binary.Write(&b, binary.BigEndian, uint32(len(data)))
+	b.WriteString(typ)
+	b.Write(data)
+	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+	return b.Bytes()
+}
+
+// pngHeaderOnly is a PNG that declares w×h RGB pixels and carries one
+// empty IDAT: decoding it would need w*h*4 bytes.
+func pngHeaderOnly(w, h uint32) []byte {
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = append(out, pngChunk("IHDR", ihdr)...)
+	out = append(out, pngChunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})...)
+	return append(out, pngChunk("IEND", nil)...)
+}
+
+// exifTIFF is an EXIF TIFF block holding only an orientation.
+func exifTIFF(o uint16) []byte {
+	b := []byte("II*\x00\x08\x00\x00\x00\x01\x00")
+	entry := make([]byte, 12)
+	binary.LittleEndian.PutUint16(entry[0:], tagOrientation)
+	binary.LittleEndian.PutUint16(entry[2:], 3)
+	binary.LittleEndian.PutUint32(entry[4:], 1)
+	binary.LittleEndian.PutUint16(entry[8:], o)
+	return append(append(b, entry...), 0, 0, 0, 0)
+}
+
+func withJPEGExif(j []byte, o uint16) []byte {
+	payload := append([]byte("Exif\x00\x00"), exifTIFF(o)...)
+	seg := []byte{0xFF, 0xE1, 0, 0}
+	binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
+	out := append([]byte{}, j[:2]...)
+	out = append(out, append(seg, payload...)...)
+	return append(out, j[2:]...)
+}
+
+func withPNGExif(p []byte, o uint16) []byte {
+	const afterIHDR = 8 + 25
+	out := append([]byte{}, p[:afterIHDR]...)
+	out = append(out, pngChunk("eXIf", exifTIFF(o))...)
+	return append(out, p[afterIHDR:]...)
+}
+
+var published = map[catalog.Kind]map[catalog.Family]string{
+	catalog.KindImageFormat:  {catalog.FamilyOCR: "AIS.0102", catalog.FamilyImage: "AIS.0502", catalog.FamilyModeration: "AIS.0402"},
+	catalog.KindImageSize:    {catalog.FamilyOCR: "AIS.0103", catalog.FamilyImage: "AIS.0504"},
+	catalog.KindImageQuality: {catalog.FamilyOCR: "AIS.0104", catalog.FamilyImage: "AIS.0503", catalog.FamilyModeration: "AIS.0403"},
+	catalog.KindColorDepth:   {catalog.FamilyImage: "AIS.0204"},
+}
+
+func wantKind(t *testing.T, err error, kind catalog.Kind, fam catalog.Family) {
+	t.Helper()
+	e, ok := catalog.From(err)
+	if !ok {
+		t.Fatalf("error %v carries no catalog code", err)
+	}
+	if _, ok := catalog.CodeFor(kind, fam); !ok {
+		t.Skipf("catalog.yaml has no %s code for family %s yet", kind, fam)
+	}
+	if want := catalog.Of(kind, fam).Code; e.Code != want {
+		t.Fatalf("code %s (%v), want %s (kind %s)", e.Code, err, want, kind)
+	}
+	if want := published[kind][fam]; want != "" && e.Code != want {
+		t.Fatalf("code %s, published %s for %s/%s", e.Code, want, kind, fam)
+	}
+}
+
+func TestCheckFormats(t *testing.T) {
+	all := Spec{MinSide: 15, MaxSide: 100}
+	for _, format := range []string{"png", "jpeg", "gif", "bmp", "tiff", "webp"} {
+		t.Run(format, func(t *testing.T) {
+			data := encode(t, format, quadrants(40, 20))
+			if got := Sniff(data); got != format {
+				t.Fatalf("Sniff = %q", got)
+			}
+			c, err := Check(data, all, catalog.FamilyOCR)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Format != format || c.Width != 40 || c.Height != 20 || c.Orientation != 1 {
+				t.Fatalf("Checked = %+v", c)
+			}
+			r, g, b, _ := c.Image.At(5, 5).RGBA()
+			if format == "webp" {
+				if r>>8 != 10 || g>>8 != 200 || b>>8 != 30 {
+					t.Errorf("pixel = %d,%d,%d, want 10,200,30", r>>8, g>>8, b>>8)
+				}
+			} else if r>>8 < 200 || g>>8 > 60 || b>>8 > 60 {
+				t.Errorf("top-left pixel = %d,%d,%d, want red", r>>8, g>>8, b>>8)
+			}
+		})
+	}
+}
+
+func TestCheckPresetsAcceptTheirFormats(t *testing.T) {
+	for name, tc := range map[string]struct {
+		spec   Spec
+		accept []string
+		refuse []string
+	}{
+		"ocr":        {OCRGeneralText, []string{"png", "jpeg", "gif", "bmp", "tiff", "webp"}, nil},
+		"tagging":    {ImageTagging, []string{"png", "jpeg", "bmp", "webp"}, []string{"gif", "tiff"}},
+		"moderation": {Moderation, []string{"png", "jpeg", "gif", "tiff", "webp"}, []string{"bmp"}},
+	} {
+		for _, f := range tc.accept {
+			if _, err := Check(encode(t, f, quadrants(40, 40)), tc.spec, catalog.FamilyImage); err != nil {
+				t.Errorf("%s refuses %s: %v", name, f, err)
+			}
+		}
+		for _, f := range tc.refuse {
+			t.Run(name+"/"+f, func(t *testing.T) {
+				_, err := Check(encode(t, f, quadrants(40, 40)), tc.spec, catalog.FamilyImage)
+				wantKind(t, err, catalog.KindImageFormat, catalog.FamilyImage)
+			})
+		}
+	}
+}
+
+func TestCheckFailures(t *testing.T) {
+	png40 := encode(t, "png", quadrants(40, 40))
+	corrupt := append([]byte{}, png40...)
+	for i := 60; i < len(corrupt)-20; i++ {
+		corrupt[i] ^= 0x5A
+	}
+	jpg := encode(t, "jpeg", quadrants(40, 40))
+	jpeg12 := append([]byte{}, jpg...)
+	for i := 2; i+4 < len(jpeg12); {
+		if jpeg12[i+1] == 0xC0 {
+			jpeg12[i+4] = 12
+			break
+		}
+		i += 2 + int(binary.BigEndian.Uint16(jpeg12[i+2:]))
+	}
+	bmp16 := encode(t, "bmp", quadrants(40, 40))
+	binary.LittleEndian.PutUint16(bmp16[28:], 16)
+
+	cases := []struct {
+		name string
+		data []byte
+		spec Spec
+		kind catalog.Kind
+	}{
+		{"empty", nil, OCRGeneralText, catalog.KindImageEmpty},
+		{"random bytes", []byte("definitely not an image, just text"), OCRGeneralText, catalog.KindImageFormat},
+		{"pdf", []byte("%PDF-1.7\n%..."), OCRGeneralText, catalog.KindImageFormat},
+		{"psd", []byte("8BPS\x00\x01rest"), OCRGeneralText, catalog.KindImageFormat},
+		{"gif for tagging", encode(t, "gif", quadrants(40, 40)), ImageTagging, catalog.KindImageFormat},
+		{"jpg alias accepted, png not", png40, Spec{Formats: []string{"jpg"}}, catalog.KindImageFormat},
+		{"png garbage header", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDRjunk"), OCRGeneralText, catalog.KindImageQuality},
+		{"gif garbage", []byte("GIF89a\xff\xff"), OCRGeneralText, catalog.KindImageQuality},
+		{"png corrupt pixels", corrupt, OCRGeneralText, catalog.KindImageQuality},
+		{"jpeg truncated", jpg[:len(jpg)/2], OCRGeneralText, catalog.KindImageQuality},
+		{"png zero width", pngHeaderOnly(0, 40), OCRGeneralText, catalog.KindImageQuality},
+		{"jpeg 12-bit", jpeg12, OCRGeneralText, catalog.KindColorDepth},
+		{"bmp 16-bit", bmp16, OCRGeneralText, catalog.KindColorDepth},
+		{"too narrow for ocr", encode(t, "png", quadrants(14, 100)), OCRGeneralText, catalog.KindImageSize},
+		{"too wide for tagging", pngHeaderOnly(4097, 100), ImageTagging, catalog.KindImageSize},
+		{"too small for moderation", encode(t, "png", quadrants(19, 19)), Moderation, catalog.KindImageSize},
+		{"too large for moderation", pngHeaderOnly(6001, 20), Moderation, catalog.KindImageSize},
+		{"over ocr pixel cap", pngHeaderOnly(20000, 8001), OCRGeneralText, catalog.KindImageSize},
+		{"over ocr side", pngHeaderOnly(30001, 20), OCRGeneralText, catalog.KindImageSize},
+		{"over custom pixel cap", encode(t, "png", quadrants(11, 11)), Spec{MaxPixels: 120}, catalog.KindImageSize},
+	}
+	for _, tc := range cases {
+		for _, fam := range catalog.Families {
+			t.Run(tc.name+"/"+string(fam), func(t *testing.T) {
+				c, err := Check(tc.data, tc.spec, fam)
+				if err == nil {
+					t.Fatalf("Check = %+v, want an error", c)
+				}
+				wantKind(t, err, tc.kind, fam)
+			})
+		}
+	}
+	// At the limits exactly: accepted.
+	for _, tc := range []struct {
+		w, h int
+		spec Spec
+	}{{15, 15, OCRGeneralText}, {4096, 15, ImageTagging}, {20, 20, Moderation}} {
+		if _, err := Check(encode(t, "png", image.NewGray(image.Rect(0, 0, tc.w, tc.h))), tc.spec, catalog.FamilyOCR); err != nil {
+			t.Errorf("%dx%d: %v", tc.w, tc.h, err)
+		}
+	}
+}
+
+// TestDecompressionBombHeader: a 20000×20000 PNG (1.6 GB of pixels) is
+// refused from its header, allocating almost nothing.
+func TestDecompressionBombHeader(t *testing.T) {
+	bomb := pngHeaderOnly(20000, 20000)
+	for _, fam := range catalog.Families {
+		_, err := Check(bomb, OCRGeneralText, fam)
+		t.Run(string(fam), func(t *testing.T) { wantKind(t, err, catalog.KindImageSize, fam) })
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	allocs := testing.AllocsPerRun(10, func() { Check(bomb, OCRGeneralText, catalog.FamilyOCR) })
+	runtime.ReadMemStats(&after)
+	perRun := (after.TotalAlloc - before.TotalAlloc) / 11 // AllocsPerRun runs once more to warm up
+	if perRun > 64<<10 {
+		t.Errorf("refusing the bomb allocated %d bytes per run", perRun)
+	}
+	if allocs > 100 {
+		t.Errorf("refusing the bomb took %v allocations per run", allocs)
+	}
+	t.Logf("bomb refused with %v allocs, %d bytes per run", allocs, perRun)
+}
+
+func TestOrientation(t *testing.T) {
+	// Where the red (top-left) quadrant of a 40×20 image ends up, as a
+	// point of the upright result, for each EXIF orientation.
+	type pt struct{ x, y int }
+	want := map[uint16]struct {
+		w, h int
+		red  pt
+		blue pt
+	}{
+		1: {40, 20, pt{5, 5}, pt{5, 15}},
+		2: {40, 20, pt{35, 5}, pt{35, 15}},
+		3: {40, 20, pt{35, 15}, pt{35, 5}},
+		4: {40, 20, pt{5, 15}, pt{5, 5}},
+		5: {20, 40, pt{5, 5}, pt{15, 5}},
+		6: {20, 40, pt{15, 5}, pt{5, 5}},
+		7: {20, 40, pt{15, 35}, pt{5, 35}},
+		8: {20, 40, pt{5, 35}, pt{15, 35}},
+	}
+	src := quadrants(40, 20)
+	for _, format := range []string{"png", "jpeg"} {
+		base := encode(t, format, src)
+		for o, w := range want {
+			data := withPNGExif(base, o)
+			if format == "jpeg" {
+				data = withJPEGExif(base, o)
+			}
+			c, err := Check(data, OCRGeneralText, catalog.FamilyOCR)
+			if err != nil {
+				t.Fatalf("%s o=%d: %v", format, o, err)
+			}
+			if c.Orientation != int(o) || c.Width != w.w || c.Height != w.h {
+				t.Errorf("%s o=%d: got %dx%d orientation %d, want %dx%d", format, o, c.Width, c.Height, c.Orientation, w.w, w.h)
+				continue
+			}
+			r, g, b, _ := c.Image.At(w.red.x, w.red.y).RGBA()
+			if r>>8 < 200 || g>>8 > 60 || b>>8 > 60 {
+				t.Errorf("%s o=%d: pixel at %v = %d,%d,%d, want red", format, o, w.red, r>>8, g>>8, b>>8)
+			}
+			r, g, b, _ = c.Image.At(w.blue.x, w.blue.y).RGBA()
+			if b>>8 < 200 || r>>8 > 60 || g>>8 > 60 {
+				t.Errorf("%s o=%d: pixel at %v = %d,%d,%d, want blue", format, o, w.blue, r>>8, g>>8, b>>8)
+			}
+		}
+	}
+	// A damaged EXIF block is ignored, not fatal.
+	broken := withJPEGExif(encode(t, "jpeg", src), 6)
+	copy(broken[4+2+6:], "XX") // byte order mark of the TIFF block
+	if c, err := Check(broken, OCRGeneralText, catalog.FamilyOCR); err != nil || c.Orientation != 1 {
+		t.Errorf("broken EXIF: %+v, %v", c, err)
+	}
+}
+
+func TestGIFFirstFrame(t *testing.T) {
+	pal := color.Palette{color.Black, color.White, color.RGBA{255, 0, 0, 255}}
+	f1 := image.NewPaletted(image.Rect(0, 0, 30, 30), pal)
+	for i := range f1.Pix {
+		f1.Pix[i] = 2 // red
+	}
+	f2 := image.NewPaletted(image.Rect(0, 0, 30, 30), pal)
+	for i := range f2.Pix {
+		f2.Pix[i] = 1 // white
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, &gif.GIF{Image: []*image.Paletted{f1, f2}, Delay: []int{10, 10}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Check(buf.Bytes(), Moderation, catalog.FamilyModeration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, g, _, _ := c.Image.At(10, 10).RGBA(); r>>8 != 255 || g != 0 {
+		t.Errorf("first frame not used: %v", c.Image.At(10, 10))
+	}
+}
