@@ -39,6 +39,8 @@ type builder struct {
 	inputs  []*pb.ValueInfoProto
 	outputs []*pb.ValueInfoProto
 	names   map[string]bool
+	// reserved are output names kept away from internal values.
+	reserved []string
 }
 
 func newBuilder() *builder { return &builder{names: map[string]bool{}} }
@@ -163,10 +165,25 @@ func (b *builder) input(name string, dt dtype, shape []int64) *value {
 	return v
 }
 
-// output declares v as a graph output called name, in logical layout.
+// reserve keeps names free for the graph outputs declared at the end.
+func (b *builder) reserve(names ...string) {
+	for _, n := range names {
+		b.names[n] = true
+		b.reserved = append(b.reserved, n)
+	}
+}
+
+// output declares v as a graph output called name (reserved earlier, or
+// made unique here), in logical layout.
 func (b *builder) output(v *value, name string) {
 	v = b.nhwc(v)
-	name = b.fresh(name)
+	isReserved := false
+	for _, r := range b.reserved {
+		isReserved = isReserved || r == name
+	}
+	if !isReserved {
+		name = b.fresh(name)
+	}
 	b.node("Identity", []*value{v}, []string{name})
 	b.outputs = append(b.outputs, valueInfo(name, v.dt, v.shape))
 }

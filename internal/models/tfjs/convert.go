@@ -92,6 +92,10 @@ func Convert(ctx context.Context, srcDir, modelJSON, out string, opts Options) e
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err

@@ -182,6 +182,9 @@ func convertGraph(b *builder, topology json.RawMessage, weights map[string]*tens
 	if len(outputs) == 0 {
 		outputs = sinkNodes(g.Node)
 	}
+	for _, o := range outputs {
+		b.reserve(outputName(o))
+	}
 	// Inputs are declared in graph order so their ONNX order is stable.
 	for k := range g.Node {
 		if g.Node[k].Op == "Placeholder" {
@@ -195,13 +198,19 @@ func convertGraph(b *builder, topology json.RawMessage, weights map[string]*tens
 		if err != nil {
 			return err
 		}
-		name, idx, _ := splitRef(o)
-		if idx != 0 {
-			name = fmt.Sprintf("%s_%d", name, idx)
-		}
-		b.output(v, name)
+		b.output(v, outputName(o))
 	}
 	return nil
+}
+
+// outputName is the ONNX name of a graph output reference: the node name,
+// with _k appended for output k > 0.
+func outputName(ref string) string {
+	name, idx, _ := splitRef(ref)
+	if idx != 0 {
+		return fmt.Sprintf("%s_%d", name, idx)
+	}
+	return name
 }
 
 // sinkNodes are nodes no other node consumes, in graph order.

@@ -201,6 +201,7 @@ func convertLayers(b *builder, topology json.RawMessage, weights map[string]*ten
 			outputs = append(outputs, name)
 		}
 	}
+	b.reserve(outputs...)
 	for k := range m.Layers {
 		l := &m.Layers[k]
 		lc.layers[l.Name] = l

@@ -304,14 +304,7 @@ func (b *builder) reduce(name, op string, x *value, axes []int64, keep bool) (*v
 	if x.nchw && !keep {
 		// The result stays correct in NCHW only if the surviving axes keep
 		// their logical order, as for a spatial reduction to [N, C].
-		prev := -1
 		ok := true
-		for _, p := range []int{0, 2, 3, 1} {
-			if drop[int64([]int{0, 3, 1, 2}[p])] {
-				continue
-			}
-			_ = prev
-		}
 		order := []int64{}
 		for p := 0; p < 4; p++ {
 			l := int64([]int{0, 3, 1, 2}[p])

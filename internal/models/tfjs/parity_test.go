@@ -1,0 +1,217 @@
+package tfjs
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aisd/aisd/internal/engine"
+)
+
+// parityModels lists the models tools/tfjsref/ref.js writes references
+// for; keep the two in step. Tolerances are relative to the largest
+// absolute reference value of each output.
+var parityModels = []struct {
+	name, file string
+	tol        float64
+	tolByOut   map[string]float64
+}{
+	{name: "nsfw-mobilenet-v2", file: "model.min.js", tol: 1e-4},
+	{name: "nsfw-inception-v3", file: "model.min.js", tol: 1e-4},
+	{name: "nsfw-mobilenet-v2-mid", file: "model.min.js", tol: 1e-4},
+	{name: "centernet", file: "centernet.json", tol: 1e-4, tolByOut: map[string]float64{"tower_0/detections": 1e-3}},
+	{name: "faceres", file: "faceres.json", tol: 1e-4},
+	{name: "mobilefacenet", file: "mobilefacenet.json", tol: 1e-4},
+	{name: "blazeface-front", file: "blazeface-front.json", tol: 1e-4},
+	{name: "blazeface-back", file: "blazeface-back.json", tol: 1e-4},
+	{name: "antispoof", file: "antispoof.json", tol: 1e-4},
+	{name: "liveness", file: "liveness.json", tol: 1e-4},
+}
+
+type parityRef struct {
+	Model string `json:"model"`
+	Input struct {
+		Shape []int64 `json:"shape"`
+		Scale float64 `json:"scale"`
+	} `json:"input"`
+	Cases []struct {
+		Pattern string                `json:"pattern"`
+		Outputs map[string]parityData `json:"outputs"`
+	} `json:"cases"`
+}
+
+type parityData struct {
+	Shape  []int64   `json:"shape"`
+	Stride int       `json:"stride"`
+	MaxAbs float64   `json:"max_abs"`
+	Values []float64 `json:"values"`
+}
+
+// patternInput reproduces ref.js's input formulas exactly.
+func patternInput(kind string, shape []int64, scale float64) []float32 {
+	h, w, c := shape[1], shape[2], shape[3]
+	n := h * w * c
+	out := make([]float32, n)
+	for i := int64(0); i < n; i++ {
+		var v float64
+		if kind == "noise" {
+			x := uint32(i)*1103515245 + 12345
+			v = float64((x>>16)&255) / 255
+		} else {
+			ch, px, py := i%c, (i/c)%w, i/(c*w)
+			v = float64((px*3+py*5+ch*85)%256) / 255
+		}
+		out[i] = float32(v * scale)
+	}
+	return out
+}
+
+// modelsRoot returns the models root, or skips when dir (a model directory
+// under it) is absent, unless AISD_REQUIRE_MODELS=1.
+func modelDir(t testing.TB, name string) string {
+	t.Helper()
+	root, err := engine.ModelsRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, name)
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("AISD_REQUIRE_MODELS") == "1" {
+			t.Fatalf("model %s missing: %v", name, err)
+		}
+		t.Skipf("model %s not installed at %s (run aisd models install)", name, dir)
+	}
+	return dir
+}
+
+var (
+	ortOnce sync.Once
+	ortErr  error
+)
+
+func initORT(t testing.TB) {
+	t.Helper()
+	root, err := engine.ModelsRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := engine.LibPath(root)
+	if _, err := os.Stat(lib); err != nil {
+		if os.Getenv("AISD_REQUIRE_MODELS") == "1" {
+			t.Fatalf("ONNX Runtime missing: %v", err)
+		}
+		t.Skipf("ONNX Runtime not installed at %s (run aisd models install)", lib)
+	}
+	ortOnce.Do(func() { ortErr = engine.Init(lib) })
+	if ortErr != nil {
+		t.Fatal(ortErr)
+	}
+}
+
+func TestParity(t *testing.T) {
+	for _, pm := range parityModels {
+		t.Run(pm.name, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("testdata", "parity", pm.name+".json"))
+			if err != nil {
+				t.Fatalf("reference outputs: %v (regenerate with tools/tfjsref)", err)
+			}
+			var ref parityRef
+			if err := json.Unmarshal(raw, &ref); err != nil {
+				t.Fatal(err)
+			}
+			dir := modelDir(t, pm.name)
+			initORT(t)
+			start := time.Now()
+			onnx, err := Build(context.Background(), dir, pm.file, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("converted in %v (%d bytes)", time.Since(start).Round(time.Millisecond), len(onnx))
+			path := filepath.Join(t.TempDir(), "model.onnx")
+			if err := os.WriteFile(path, onnx, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			m, err := engine.Open(path, engine.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			for _, c := range ref.Cases {
+				in := engine.Tensor{Shape: ref.Input.Shape, Data: patternInput(c.Pattern, ref.Input.Shape, ref.Input.Scale)}
+				outs, err := m.Run(context.Background(), []engine.Tensor{in})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := map[string]engine.Tensor{}
+				for _, o := range outs {
+					got[o.Name] = o
+				}
+				for name, want := range c.Outputs {
+					o, ok := got[name]
+					if !ok {
+						t.Errorf("%s: output %q missing (have %v)", c.Pattern, name, keys(got))
+						continue
+					}
+					tol := pm.tol
+					if v, ok := pm.tolByOut[name]; ok {
+						tol = v
+					}
+					compareOutput(t, c.Pattern+" "+name, o, want, tol)
+				}
+			}
+		})
+	}
+}
+
+func keys(m map[string]engine.Tensor) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}
+
+func compareOutput(t *testing.T, label string, got engine.Tensor, want parityData, tol float64) {
+	t.Helper()
+	if len(got.Shape) != len(want.Shape) {
+		t.Errorf("%s: shape %v, want %v", label, got.Shape, want.Shape)
+		return
+	}
+	for k := range got.Shape {
+		if got.Shape[k] != want.Shape[k] {
+			t.Errorf("%s: shape %v, want %v", label, got.Shape, want.Shape)
+			return
+		}
+	}
+	vals := got.Data
+	if got.Int32 != nil {
+		vals = make([]float32, len(got.Int32))
+		for k, v := range got.Int32 {
+			vals[k] = float32(v)
+		}
+	}
+	stride := max(want.Stride, 1)
+	limit := tol * math.Max(want.MaxAbs, 1e-6)
+	worst, at := 0.0, -1
+	for k, w := range want.Values {
+		idx := k * stride
+		if idx >= len(vals) {
+			t.Errorf("%s: %d values, reference needs index %d", label, len(vals), idx)
+			return
+		}
+		if d := math.Abs(float64(vals[idx]) - w); d > worst || math.IsNaN(d) {
+			worst, at = d, idx
+		}
+	}
+	if worst > limit || math.IsNaN(worst) {
+		t.Errorf("%s: max abs diff %.3g at element %d (got %v, want %v), limit %.3g", label, worst, at, vals[at], want.Values[at/stride], limit)
+		return
+	}
+	t.Logf("%s: max abs diff %.3g (limit %.3g, scale %.3g)", label, worst, limit, want.MaxAbs)
+}
