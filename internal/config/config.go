@@ -52,6 +52,8 @@ type Config struct {
 	JobWorkers      int           `yaml:"job_workers"`
 	JobRetention    time.Duration `yaml:"job_retention"`
 	ORTThreads      int           `yaml:"ort_threads"`
+	// Engines lists the model engines to load ("ocr"); empty loads none.
+	Engines []string `yaml:"engines"`
 }
 
 // Default returns the embedded defaults: loopback, SQLite under ./data.
@@ -77,6 +79,7 @@ func Default() Config {
 		JobWorkers:     2,
 		JobRetention:   72 * time.Hour,
 		ORTThreads:     2,
+		Engines:        []string{"ocr"},
 	}
 }
 

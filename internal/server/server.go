@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/aisd/aisd/internal/admin"
@@ -20,7 +21,9 @@ import (
 	"github.com/aisd/aisd/internal/gateway"
 	"github.com/aisd/aisd/internal/gateway/routes"
 	"github.com/aisd/aisd/internal/platform/iam"
+	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/platform/subscription"
+	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 	"github.com/aisd/aisd/internal/store"
 	_ "github.com/aisd/aisd/internal/store/all" // sqlite and postgres backends
 )
@@ -33,6 +36,8 @@ type Server struct {
 	Gateway *gateway.Gateway
 	Root    iam.Bootstrap
 	Subs    *subscription.Subscriptions
+	OCR     *pipeline.Pipeline
+	OBS     obs.Store
 	log     *slog.Logger
 	closers []func() error
 }
@@ -85,6 +90,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 
 	mux := http.NewServeMux()
 	handlers := map[string]api.Handler{}
+	in, objs, err := s.inputs()
+	if err != nil {
+		return nil, err
+	}
+	s.OBS = objs
+	if slices.Contains(cfg.Engines, "ocr") {
+		s.loadOCR(in, handlers)
+	}
 	gw := gateway.New(gateway.Options{
 		IAM: s.IAM, Logger: log, Region: cfg.Region,
 		GatewayMaxBody: int64(cfg.GatewayMaxMB) << 20, ServiceMaxBody: int64(cfg.ServiceMaxMB) << 20,

@@ -3,12 +3,14 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	neturl "net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,6 +48,7 @@ func newEnv(t *testing.T, mutate ...func(*aisdcfg.Config)) *env {
 	cfg.DSN = "sqlite:" + filepath.Join(dir, "aisd.db")
 	cfg.RootAK, cfg.RootSK = rootAK, rootSK
 	cfg.ModelsDir = modelsDir()
+	cfg.Engines = nil // tests that need an engine ask for it
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -407,5 +410,45 @@ func TestErrorCodesEndpoint(t *testing.T) {
 		if !seen[want] {
 			t.Errorf("OCR listing lacks %s", want)
 		}
+	}
+}
+
+// requireModels skips model-dependent tests unless `make test` asked for them.
+func requireModels(t *testing.T, e *env) {
+	t.Helper()
+	if e.s.OCR == nil {
+		if os.Getenv("AISD_REQUIRE_MODELS") == "1" {
+			t.Fatal("OCR engine not loaded although AISD_REQUIRE_MODELS=1 (run: aisd models install onnxruntime ppocr-v4)")
+		}
+		t.Skip("OCR models not installed (run: make models)")
+	}
+}
+
+func TestSDKRecognizeGeneralTextOnFixture(t *testing.T) {
+	const img = "../../../shared/fixtures/rapidocr/ch_en_num.jpg"
+	raw, err := os.ReadFile(img)
+	if err != nil {
+		t.Skip("../shared fixtures absent: the repo fixture test covers this path")
+	}
+	e := newEnv(t, func(c *aisdcfg.Config) { c.Engines = []string{"ocr"} })
+	requireModels(t, e)
+	b64 := base64.StdEncoding.EncodeToString(raw)
+	dd, cm := true, true
+	resp, err := e.ocrClient(t, rootAK, rootSK, true).RecognizeGeneralText(&ocrmodel.RecognizeGeneralTextRequest{
+		Body: &ocrmodel.GeneralTextRequestBody{Image: &b64, DetectDirection: &dd, CharacterMode: &cm},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := resp.Result
+	if res.WordsBlockCount != 18 || len(res.WordsBlockList) != 18 || res.WordsBlockList[0].Words != "正品促销" {
+		t.Fatalf("got %d lines, first %q", res.WordsBlockCount, res.WordsBlockList[0].Words)
+	}
+	first := res.WordsBlockList[0]
+	if len(first.Location) != 4 || first.Confidence < 0.5 || len(first.CharList) != 4 || *first.CharList[0].Char != "正" {
+		t.Fatalf("first block %+v", first)
+	}
+	if resp.XRequestId == nil || *resp.XRequestId == "" {
+		t.Fatal("no X-Request-Id")
 	}
 }

@@ -1,0 +1,79 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+
+	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/engine"
+	"github.com/aisd/aisd/internal/models"
+	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/platform/obs"
+	"github.com/aisd/aisd/internal/services/ocr"
+	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+)
+
+// inputs builds the shared input resolver: SSRF-safe fetcher with the
+// operator's allow-list, the object store, and the project agencies.
+func (s *Server) inputs() (*input.Resolver, obs.Store, error) {
+	var cidrs []netip.Prefix
+	for _, c := range s.Config.FetchAllowCIDRs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(c); aerr == nil {
+				p = netip.PrefixFrom(a, a.BitLen())
+			} else {
+				return nil, nil, fmt.Errorf("fetch_allow_cidrs: %q: %w", c, err)
+			}
+		}
+		cidrs = append(cidrs, p)
+	}
+	dir := s.Config.OBSDir
+	if dir == "" {
+		dir = filepath.Join(s.Config.DataDir, "obs")
+	}
+	store, err := obs.NewLocal(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("object store: %w", err)
+	}
+	max := int64(s.Config.ServiceMaxMB) << 20
+	fetch := input.NewFetcher(input.FetcherOptions{AllowCIDRs: cidrs, AllowHosts: s.Config.FetchAllowHosts, MaxBytes: max})
+	return input.New(input.Options{
+		Fetcher: fetch, OBS: store, MaxBytes: max,
+		Agencies: func(ctx context.Context, projectID, service string) (bool, error) {
+			return s.Store.HasAgency(ctx, projectID, service)
+		},
+	}), store, nil
+}
+
+// loadOCR opens the OCR engine when its models verify; otherwise the OCR
+// routes keep answering "service not started" and the reason is logged.
+func (s *Server) loadOCR(in *input.Resolver, handlers map[string]api.Handler) {
+	root := s.Config.ModelsDir
+	if root == "" {
+		root = models.DefaultRoot()
+	}
+	mgr := models.Open(root)
+	for _, f := range []struct{ name, file string }{
+		{"onnxruntime", filepath.Base(engine.LibRel)},
+		{"ppocr-v4", pipeline.DetFile}, {"ppocr-v4", pipeline.ClsFile}, {"ppocr-v4", pipeline.RecFile}, {"ppocr-v4", pipeline.DictFile},
+	} {
+		if _, err := mgr.Path(f.name, f.file); err != nil {
+			s.log.Error("OCR engine not started: model check failed", "err", err)
+			return
+		}
+	}
+	p, err := pipeline.Load(root, pipeline.DefaultConfig(), pipeline.LoadOptions{Options: engine.Options{IntraOpThreads: s.Config.ORTThreads, PoolSize: 2}})
+	if err != nil {
+		s.log.Error("OCR engine not started", "err", err)
+		return
+	}
+	s.closers = append(s.closers, p.Close)
+	s.OCR = p
+	for op, h := range ocr.New(p, in).Handlers() {
+		handlers[op] = h
+	}
+	s.log.Info("OCR engine ready", "models", root, "onnxruntime", engine.Version())
+}

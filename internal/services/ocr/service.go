@@ -1,0 +1,316 @@
+// Package ocr serves the OCR APIs (general-text, web-image, handwriting)
+// over the PP-OCRv4 pipeline, with the request and response shapes of the
+// SDK's ocr/v1 models.
+package ocr
+
+import (
+	"context"
+	"errors"
+	"math"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/platform/imagecheck"
+	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+)
+
+const fam = catalog.FamilyOCR
+
+
+// Service holds the OCR handlers.
+type Service struct {
+	p  *pipeline.Pipeline
+	in *input.Resolver
+}
+
+// New returns the OCR service over a loaded pipeline.
+func New(p *pipeline.Pipeline, in *input.Resolver) *Service { return &Service{p: p, in: in} }
+
+// Handlers maps SDK operation names to handlers.
+func (s *Service) Handlers() map[string]api.Handler {
+	return map[string]api.Handler{
+		"RecognizeGeneralText": s.generalText,
+		"RecognizeWebImage":    s.webImage,
+		"RecognizeHandwriting": s.handwriting,
+	}
+}
+
+// Languages the PP-OCRv4 Chinese/English model reads; "auto" picks it too.
+var languages = map[string]bool{"": true, "zh": true, "en": true, "auto": true}
+
+// load resolves and checks the input image of a call.
+func (s *Service) load(ctx context.Context, c *api.Call, img, url *string) (*imagecheck.Checked, error) {
+	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, deref(img), deref(url))
+	if err != nil {
+		return nil, err
+	}
+	return imagecheck.Check(data, imagecheck.OCRGeneralText, fam)
+}
+
+func deref[T any](p *T) T {
+	var z T
+	if p == nil {
+		return z
+	}
+	return *p
+}
+
+// location renders a box as the four integer points the SDK expects.
+func location(b [4]pipeline.Point) [][]int32 {
+	out := make([][]int32, 4)
+	for i, p := range b {
+		out[i] = []int32{int32(p[0]), int32(p[1])}
+	}
+	return out
+}
+
+// conf rounds a score to 4 places, as the cloud prints confidences.
+func conf(f float64) float32 { return float32(math.Round(f*1e4) / 1e4) }
+
+type generalTextBody struct {
+	Image                 *string `json:"image"`
+	URL                   *string `json:"url"`
+	DetectDirection       *bool   `json:"detect_direction"`
+	QuickMode             *bool   `json:"quick_mode"`
+	CharacterMode         *bool   `json:"character_mode"`
+	Language              *string `json:"language"`
+	SingleOrientationMode *bool   `json:"single_orientation_mode"`
+	PdfPageNumber         *int32  `json:"pdf_page_number"`
+	ReturnMarkdownResult  *bool   `json:"return_markdown_result"`
+}
+
+type charOut struct {
+	Char           string    `json:"char"`
+	CharLocation   [][]int32 `json:"char_location"`
+	CharConfidence float32   `json:"char_confidence"`
+}
+
+type generalBlock struct {
+	Words      string    `json:"words"`
+	Location   [][]int32 `json:"location"`
+	Confidence float32   `json:"confidence"`
+	CharList   []charOut `json:"char_list,omitempty"`
+}
+
+type generalResult struct {
+	Direction       *float32       `json:"direction,omitempty"`
+	WordsBlockCount int32          `json:"words_block_count"`
+	WordsBlockList  []generalBlock `json:"words_block_list"`
+	MarkdownResult  *string        `json:"markdown_result,omitempty"`
+}
+
+type resultEnvelope struct {
+	Result any `json:"result"`
+}
+
+func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
+	var b generalTextBody
+	if err := c.DecodeJSON(&b); err != nil {
+		return nil, err
+	}
+	if !languages[deref(b.Language)] {
+		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + deref(b.Language)))
+	}
+	if b.PdfPageNumber != nil && *b.PdfPageNumber < 1 {
+		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("pdf_page_number must be at least 1"))
+	}
+	img, err := s.load(ctx, c, b.Image, b.URL)
+	if err != nil {
+		return nil, err
+	}
+	opts := pipeline.RunOptions{
+		CharBoxes:       deref(b.CharacterMode),
+		DetectDirection: deref(b.DetectDirection),
+		NoDet:           deref(b.QuickMode), // quick mode: the image is one text line
+	}
+	res, err := s.p.Run(ctx, img.Image, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := generalResult{WordsBlockList: []generalBlock{}}
+	var md strings.Builder
+	for _, l := range res.Lines {
+		blk := generalBlock{Words: l.Text, Location: location(l.Box), Confidence: conf(l.Score)}
+		if opts.CharBoxes {
+			blk.CharList = []charOut{}
+			for _, ch := range l.Chars {
+				blk.CharList = append(blk.CharList, charOut{Char: ch.Char, CharLocation: location(ch.Box), CharConfidence: conf(ch.Score)})
+			}
+		}
+		out.WordsBlockList = append(out.WordsBlockList, blk)
+		md.WriteString(l.Text + "\n\n")
+	}
+	out.WordsBlockCount = int32(len(out.WordsBlockList))
+	if opts.DetectDirection {
+		d := float32(res.Direction)
+		out.Direction = &d
+	}
+	if deref(b.ReturnMarkdownResult) {
+		m := md.String()
+		out.MarkdownResult = &m
+	}
+	return resultEnvelope{Result: out}, nil
+}
+
+type webImageBody struct {
+	Image               *string   `json:"image"`
+	URL                 *string   `json:"url"`
+	DetectDirection     *bool     `json:"detect_direction"`
+	ExtractType         *[]string `json:"extract_type"`
+	DetectFont          *bool     `json:"detect_font"`
+	DetectTextDirection *bool     `json:"detect_text_direction"`
+}
+
+type webBlock struct {
+	Words      string    `json:"words"`
+	Confidence float32   `json:"confidence"`
+	Location   [][]int32 `json:"location"`
+}
+
+type contactInfo struct {
+	Name          *string `json:"name,omitempty"`
+	Phone         *string `json:"phone,omitempty"`
+	Province      *string `json:"province,omitempty"`
+	City          *string `json:"city,omitempty"`
+	District      *string `json:"district,omitempty"`
+	DetailAddress *string `json:"detail_address,omitempty"`
+}
+
+type imageSize struct {
+	Height int32 `json:"height"`
+	Width  int32 `json:"width"`
+}
+
+type extracted struct {
+	ContactInfo *contactInfo `json:"contact_info,omitempty"`
+	ImageSize   *imageSize   `json:"image_size,omitempty"`
+}
+
+type webResult struct {
+	WordsBlockCount int32      `json:"words_block_count"`
+	WordsBlockList  []webBlock `json:"words_block_list"`
+	ExtractedData   *extracted `json:"extracted_data"`
+}
+
+// phoneRe finds mainland mobile and landline numbers in recognised text.
+var phoneRe = regexp.MustCompile(`(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})`)
+
+func (s *Service) webImage(ctx context.Context, c *api.Call) (any, error) {
+	var b webImageBody
+	if err := c.DecodeJSON(&b); err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, t := range deref(b.ExtractType) {
+		switch t {
+		case "contact_info", "image_size":
+			want[t] = true
+		default:
+			return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("extract_type " + t))
+		}
+	}
+	img, err := s.load(ctx, c, b.Image, b.URL)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.p.Run(ctx, img.Image, pipeline.RunOptions{DetectDirection: deref(b.DetectDirection)})
+	if err != nil {
+		return nil, err
+	}
+	out := webResult{WordsBlockList: []webBlock{}, ExtractedData: &extracted{}}
+	var all strings.Builder
+	for _, l := range res.Lines {
+		out.WordsBlockList = append(out.WordsBlockList, webBlock{Words: l.Text, Confidence: conf(l.Score), Location: location(l.Box)})
+		all.WriteString(l.Text + "\n")
+	}
+	out.WordsBlockCount = int32(len(out.WordsBlockList))
+	if want["image_size"] {
+		out.ExtractedData.ImageSize = &imageSize{Height: int32(img.Height), Width: int32(img.Width)}
+	}
+	if want["contact_info"] {
+		ci := &contactInfo{}
+		if m := phoneRe.FindString(all.String()); m != "" {
+			ci.Phone = &m
+		}
+		out.ExtractedData.ContactInfo = ci
+	}
+	return resultEnvelope{Result: out}, nil
+}
+
+type handwritingBody struct {
+	Image           *string `json:"image"`
+	URL             *string `json:"url"`
+	QuickMode       *bool   `json:"quick_mode"`
+	CharSet         *string `json:"char_set"`
+	DetectDirection *bool   `json:"detect_direction"`
+}
+
+type handBlock struct {
+	Words      string    `json:"words"`
+	Type       string    `json:"type"`
+	Confidence float32   `json:"confidence"`
+	Location   [][]int32 `json:"location"`
+}
+
+type handResult struct {
+	WordsBlockCount int32       `json:"words_block_count"`
+	WordsBlockList  []handBlock `json:"words_block_list"`
+}
+
+// charSets restrict handwriting output, as the API's char_set documents.
+var charSets = map[string]func(rune) bool{
+	"digit":        func(r rune) bool { return unicode.IsDigit(r) },
+	"letter":       func(r rune) bool { return r < 128 && unicode.IsLetter(r) },
+	"digit_letter": func(r rune) bool { return r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) },
+	"general":      nil,
+}
+
+func (s *Service) handwriting(ctx context.Context, c *api.Call) (any, error) {
+	var b handwritingBody
+	if err := c.DecodeJSON(&b); err != nil {
+		return nil, err
+	}
+	cs := deref(b.CharSet)
+	if cs == "" {
+		cs = "general"
+	}
+	keep, ok := charSets[cs]
+	if !ok {
+		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("char_set " + cs))
+	}
+	img, err := s.load(ctx, c, b.Image, b.URL)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.p.Run(ctx, img.Image, pipeline.RunOptions{NoDet: deref(b.QuickMode), DetectDirection: deref(b.DetectDirection)})
+	if err != nil {
+		return nil, err
+	}
+	out := handResult{WordsBlockList: []handBlock{}}
+	for _, l := range res.Lines {
+		words := l.Text
+		if keep != nil {
+			words = strings.Map(func(r rune) rune {
+				if keep(r) {
+					return r
+				}
+				return -1
+			}, words)
+		}
+		if words == "" {
+			continue
+		}
+		typ := "word"
+		if strings.IndexFunc(words, func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
+			typ = "number"
+		}
+		out.WordsBlockList = append(out.WordsBlockList, handBlock{Words: words, Type: typ, Confidence: conf(l.Score), Location: location(l.Box)})
+	}
+	out.WordsBlockCount = int32(len(out.WordsBlockList))
+	return resultEnvelope{Result: out}, nil
+}
+
