@@ -1,0 +1,363 @@
+package fault
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/store"
+)
+
+// memStore implements the fault and project parts of store.Store.
+type memStore struct {
+	store.Store
+	mu     sync.Mutex
+	faults []store.Fault
+	lists  int
+	takes  int
+}
+
+const (
+	projA = "0123456789abcdef0123456789abcdef"
+	projB = "fedcba9876543210fedcba9876543210"
+)
+
+func (m *memStore) GetProject(_ context.Context, id string) (store.Project, error) {
+	if id == projA || id == projB {
+		return store.Project{ID: id}, nil
+	}
+	return store.Project{}, store.ErrNotFound
+}
+
+func (m *memStore) CreateFault(_ context.Context, f store.Fault) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.faults = append(m.faults, f)
+	return nil
+}
+
+func (m *memStore) ListFaults(_ context.Context, p string) ([]store.Fault, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lists++
+	var out []store.Fault
+	for _, f := range m.faults {
+		if f.ProjectID == p {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) DeleteFault(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, f := range m.faults {
+		if f.ID == id {
+			m.faults = append(m.faults[:i], m.faults[i+1:]...)
+			return nil
+		}
+	}
+	return store.ErrNotFound
+}
+
+func (m *memStore) TakeFault(_ context.Context, p, api string) (store.Fault, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.takes++
+	for i := range m.faults {
+		f := &m.faults[i]
+		if f.ProjectID != p || (f.API != api && f.API != "*") {
+			continue
+		}
+		if f.Mode == store.FaultCount {
+			if f.Remaining <= 0 {
+				continue
+			}
+			f.Remaining--
+		}
+		return *f, nil
+	}
+	return store.Fault{}, store.ErrNotFound
+}
+
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+
+// injectedLines counts log records marked injected=true.
+func (l *logBuf) injectedLines() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, line := range strings.Split(l.b.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["injected"] == true {
+			n++
+		}
+	}
+	return n
+}
+
+func newInjector(st *memStore) (*Injector, *logBuf) {
+	lb := &logBuf{}
+	return New(st, slog.New(slog.NewJSONHandler(lb, nil)), rand.NewPCG(1, 2)), lb
+}
+
+func TestOffByDefaultIsCheap(t *testing.T) {
+	st := &memStore{}
+	in, lb := newInjector(st)
+	for i := 0; i < 1000; i++ {
+		if err := in.Apply(context.Background(), projA, "RecognizeGeneralText"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st.lists != 1 || st.takes != 0 || lb.injectedLines() != 0 {
+		t.Fatalf("lists %d takes %d injected %d; want 1 0 0", st.lists, st.takes, lb.injectedLines())
+	}
+}
+
+func TestCountFault(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{}
+	in, lb := newInjector(st)
+	_ = in.Apply(ctx, projA, "RecognizeGeneralText") // caches "no faults"
+	if _, err := in.Create(ctx, store.Fault{ProjectID: projA, API: "RecognizeGeneralText", Code: "AIS.0101", Mode: store.FaultCount, Remaining: 3}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		err := in.Apply(ctx, projA, "RecognizeGeneralText")
+		e, ok := catalog.From(err)
+		if !ok || e.Code != "AIS.0101" || !e.Injected {
+			t.Fatalf("call %d: %v, want injected AIS.0101", i+1, err)
+		}
+		// Other APIs and projects are untouched.
+		if err := in.Apply(ctx, projA, "RunImageTagging"); err != nil {
+			t.Fatalf("other API: %v", err)
+		}
+		if err := in.Apply(ctx, projB, "RecognizeGeneralText"); err != nil {
+			t.Fatalf("other project: %v", err)
+		}
+	}
+	for i := 0; i < 5; i++ {
+		if err := in.Apply(ctx, projA, "RecognizeGeneralText"); err != nil {
+			t.Fatalf("after exhaustion: %v", err)
+		}
+	}
+	if n := lb.injectedLines(); n != 3 {
+		t.Fatalf("%d injected log records, want 3", n)
+	}
+	// An exhausted fault stops costing store calls once the cache reloads.
+	takes := st.takes
+	for i := 0; i < 5; i++ {
+		_ = in.Apply(ctx, projA, "RecognizeGeneralText")
+	}
+	if st.takes != takes {
+		t.Fatalf("exhausted fault still queried %d times", st.takes-takes)
+	}
+}
+
+// The rendered answer is the catalog's documented body and status.
+func TestInjectedBody(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{}
+	in, _ := newInjector(st)
+	for _, code := range []string{"ModelArts.4401", "APIG.0308", "AIS.0032", "AIS.0101"} {
+		if _, err := in.Create(ctx, store.Fault{ProjectID: projA, API: "*", Code: code, Mode: store.FaultCount, Remaining: 1}); err != nil {
+			t.Fatal(err)
+		}
+		err := in.Apply(ctx, projA, "AnyApi")
+		rec := httptest.NewRecorder()
+		catalog.Write(rec, "rid-7", err, catalog.FamilyOCR)
+		ent, _ := catalog.Lookup(code)
+		var b catalog.Body
+		if jerr := json.Unmarshal(rec.Body.Bytes(), &b); jerr != nil || rec.Code != ent.Status || b.ErrorCode != code || b.ErrorMsg != ent.Message {
+			t.Fatalf("%s rendered %d %s, want %d %q", code, rec.Code, rec.Body, ent.Status, ent.Message)
+		}
+		if strings.HasPrefix(code, "APIG.") != (b.RequestID == "rid-7") {
+			t.Errorf("%s request_id %q", code, b.RequestID)
+		}
+	}
+}
+
+func TestPercentFault(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{}
+	in, lb := newInjector(st)
+	if _, err := in.Create(ctx, store.Fault{ProjectID: projA, API: "*", Code: "ModelArts.4403", Mode: store.FaultPercent, Percent: 30}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 10000
+	hits := 0
+	for i := 0; i < n; i++ {
+		if err := in.Apply(ctx, projA, "CheckTextContent"); err != nil {
+			if e, _ := catalog.From(err); e == nil || e.Code != "ModelArts.4403" || !e.Injected {
+				t.Fatalf("unexpected %v", err)
+			}
+			hits++
+		}
+	}
+	// 30% of 10000: standard deviation ~46, so ±300 is far outside chance.
+	if hits < 2700 || hits > 3300 {
+		t.Fatalf("%d of %d calls failed, want about 3000", hits, n)
+	}
+	if lb.injectedLines() != hits {
+		t.Fatalf("logged %d injected, failed %d", lb.injectedLines(), hits)
+	}
+}
+
+func TestLatencyFault(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{}
+	in, lb := newInjector(st)
+	if _, err := in.Create(ctx, store.Fault{ProjectID: projA, API: "RunImageTagging", Mode: store.FaultLatency, LatencyMS: 40}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := in.Apply(ctx, projA, "RunImageTagging"); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 40*time.Millisecond {
+		t.Fatalf("delayed %v, want ≥ 40ms", d)
+	}
+	if lb.injectedLines() != 1 {
+		t.Fatal("latency not logged as injected")
+	}
+	// The gateway deadline still applies during the delay.
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+	defer cancel()
+	err := in.Apply(dctx, projA, "RunImageTagging")
+	e, ok := catalog.From(err)
+	if !ok || e.Code != "APIG.0201" || e.Status != http.StatusGatewayTimeout || !e.Injected {
+		t.Fatalf("deadline during delay: %v", err)
+	}
+	cctx, ccancel := context.WithCancel(ctx)
+	ccancel()
+	if err := in.Apply(cctx, projA, "RunImageTagging"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled during delay: %v", err)
+	}
+}
+
+func TestCacheSeesOtherWriters(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{}
+	in, _ := newInjector(st)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	in.now = func() time.Time { return now }
+	_ = in.Apply(ctx, projA, "A")
+	// Another server process adds a fault straight to the store.
+	_ = st.CreateFault(ctx, store.Fault{ID: "x", ProjectID: projA, API: "A", Code: "AIS.0101", Mode: store.FaultCount, Remaining: 1})
+	if err := in.Apply(ctx, projA, "A"); err != nil {
+		t.Fatalf("seen before the TTL: %v", err)
+	}
+	now = now.Add(cacheTTL)
+	if err := in.Apply(ctx, projA, "A"); err == nil {
+		t.Fatal("not seen after the TTL")
+	}
+	// Deleting through the Injector takes effect at once.
+	f, _ := in.Create(ctx, store.Fault{ProjectID: projA, API: "A", Code: "AIS.0101", Mode: store.FaultCount, Remaining: 5})
+	if err := in.Delete(ctx, f.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Apply(ctx, projA, "A"); err != nil {
+		t.Fatalf("deleted fault applied: %v", err)
+	}
+}
+
+func doHTTP(h http.Handler, method, path, body string) (*httptest.ResponseRecorder, catalog.Body) {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("X-Request-Id", "rid")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var b catalog.Body
+	_ = json.Unmarshal(rec.Body.Bytes(), &b)
+	return rec, b
+}
+
+func TestHTTP(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{}
+	in, _ := newInjector(st)
+	h := in.Handler()
+
+	rec, _ := doHTTP(h, "POST", "/v1/admin/faults", `{"project_id":"`+projA+`","api":"RecognizeGeneralText","code":"ModelArts.4401","mode":"count","count":2}`)
+	var v View
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || rec.Code != 201 || v.ID == "" || v.Count != 2 || v.Code != "ModelArts.4401" {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	if e, _ := catalog.From(in.Apply(ctx, projA, "RecognizeGeneralText")); e == nil || e.Code != "ModelArts.4401" {
+		t.Fatal("fault created over HTTP not applied")
+	}
+	rec, _ = doHTTP(h, "POST", "/v1/admin/faults", `{"project_id":"`+projA+`","api":"*","mode":"latency","latency_ms":10}`)
+	if rec.Code != 201 {
+		t.Fatalf("latency create: %d %s", rec.Code, rec.Body)
+	}
+	rec, _ = doHTTP(h, "GET", "/v1/admin/faults?project_id="+projA, "")
+	var l ListView
+	if err := json.Unmarshal(rec.Body.Bytes(), &l); err != nil || rec.Code != 200 || l.Count != 2 || l.Faults[0].Count != 1 {
+		t.Fatalf("list: %d %s", rec.Code, rec.Body)
+	}
+	rec, _ = doHTTP(h, "DELETE", "/v1/admin/faults/"+v.ID, "")
+	if rec.Code != 204 {
+		t.Fatalf("delete: %d %s", rec.Code, rec.Body)
+	}
+
+	p := `"project_id":"` + projA + `"`
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		code, msg                string
+	}{
+		{"delete again", "DELETE", "/v1/admin/faults/" + v.ID, "", 400, "AIP.0016", "The request parameter is wrong, fault " + v.ID + " does not exist"},
+		{"bad json", "POST", "/v1/admin/faults", `{`, 400, "AIP.0009", "The JSON format of the input data is incorrect."},
+		{"empty body", "POST", "/v1/admin/faults", ``, 400, "AIP.0006", "Lack the request parameter, or the request parameter project_id is empty."},
+		{"unknown field", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"count","count":1,"code":"AIS.0101","times":3}`, 400, "AIP.0007", "The request parameter times is incorrect."},
+		{"no project", "POST", "/v1/admin/faults", `{"api":"A","mode":"count","count":1,"code":"AIS.0101"}`, 400, "AIP.0006", "Lack the request parameter, or the request parameter project_id is empty."},
+		{"bad project", "POST", "/v1/admin/faults", `{"project_id":"p1","api":"A","mode":"count","count":1,"code":"AIS.0101"}`, 400, "AIP.0013", "Lack the parameter project_id, or the parameter is incorrect."},
+		{"unknown project", "POST", "/v1/admin/faults", `{"project_id":"00000000000000000000000000000000","api":"A","mode":"count","count":1,"code":"AIS.0101"}`, 400, "AIP.0016", "The request parameter is wrong, project 00000000000000000000000000000000 does not exist"},
+		{"no api", "POST", "/v1/admin/faults", `{` + p + `,"mode":"count","count":1,"code":"AIS.0101"}`, 400, "AIP.0006", "Lack the request parameter, or the request parameter api is empty."},
+		{"bad api", "POST", "/v1/admin/faults", `{` + p + `,"api":"/v2/ocr","mode":"count","count":1,"code":"AIS.0101"}`, 400, "AIP.0007", "The request parameter api is incorrect."},
+		{"no mode", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","count":1,"code":"AIS.0101"}`, 400, "AIP.0006", "Lack the request parameter, or the request parameter mode is empty."},
+		{"bad mode", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"always","code":"AIS.0101"}`, 400, "AIP.0007", "The request parameter mode is incorrect."},
+		{"unknown code", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"count","count":1,"code":"AIS.9999"}`, 400, "AIP.0007", "The request parameter code is incorrect."},
+		{"no code", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"percent","percent":5}`, 400, "AIP.0006", "Lack the request parameter, or the request parameter code is empty."},
+		{"code not a string", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"count","count":1,"code":101}`, 400, "AIP.0007", "The request parameter code is incorrect."},
+		{"no count", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"count","code":"AIS.0101"}`, 400, "AIP.0006", "Lack the request parameter, or the request parameter count is empty."},
+		{"count zero", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"count","count":0,"code":"AIS.0101"}`, 400, "AIP.0010", "The param:count, val:0 , exceeds the range:[1,1000000]."},
+		{"count not a number", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"count","count":"3","code":"AIS.0101"}`, 400, "AIP.0007", "The request parameter count is incorrect."},
+		{"percent over", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"percent","percent":101,"code":"AIS.0101"}`, 400, "AIP.0010", "The param:percent, val:101 , exceeds the range:[1,100]."},
+		{"latency over", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"latency","latency_ms":600001}`, 400, "AIP.0010", "The param:latency_ms, val:600001 , exceeds the range:[1,600000]."},
+		{"latency with code", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"latency","latency_ms":10,"code":"AIS.0101"}`, 400, "AIP.0016", "The request parameter is wrong, code is not taken by mode latency"},
+		{"foreign parameter", "POST", "/v1/admin/faults", `{` + p + `,"api":"A","mode":"count","count":1,"percent":50,"code":"AIS.0101"}`, 400, "AIP.0016", "The request parameter is wrong, percent is not taken by mode count"},
+		{"list without project", "GET", "/v1/admin/faults", "", 400, "AIP.0006", "Lack the request parameter, or the request parameter project_id is empty."},
+		{"method", "PUT", "/v1/admin/faults", "", 405, "AIP.0008", "The request method PUT is not allowed, allow is GET,POST."},
+		{"item method", "GET", "/v1/admin/faults/abc", "", 405, "AIP.0008", "The request method GET is not allowed, allow is DELETE."},
+		{"unknown path", "GET", "/v1/admin/faults/a/b", "", 400, "AIP.0004", "The service does not exist."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, b := doHTTP(h, tc.method, tc.path, tc.body)
+			if rec.Code != tc.status || b.ErrorCode != tc.code || b.ErrorMsg != tc.msg {
+				t.Fatalf("got %d %s %q, want %d %s %q", rec.Code, b.ErrorCode, b.ErrorMsg, tc.status, tc.code, tc.msg)
+			}
+			if rec.Header().Get("X-Request-Id") != "rid" {
+				t.Errorf("X-Request-Id %q", rec.Header().Get("X-Request-Id"))
+			}
+		})
+	}
+	if len(st.faults) != 1 {
+		t.Fatalf("%d faults stored after refused requests, want 1", len(st.faults))
+	}
+}
