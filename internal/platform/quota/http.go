@@ -30,9 +30,9 @@ type UsageDay struct {
 }
 
 // UsageHandler serves GET /v1/admin/usage?project_id=&service=&from=&to=,
-// usage per day (UTC) and API. from and to are dates (2006-01-02, to
-// inclusive) or RFC 3339 times; they default to the start of this month and
-// now. The server checks admin authentication before it. Errors are AIP.*
+// usage per day (UTC) and API. from and to are dates (2006-01-02) or RFC
+// 3339 times; from is inclusive and defaults to the start of this month, to
+// is exclusive (a date includes that whole day) and defaults to no bound. The server checks admin authentication before it. Errors are AIP.*
 // bodies like the rest of the management API.
 func (m *Meter) UsageHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +57,6 @@ func (m *Meter) serveUsage(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := m.now().UTC()
 	_, f.From = monthOf(now)
-	f.To = now
 	var err error
 	if v := q.Get("from"); v != "" {
 		if f.From, err = parseBound(v, false); err != nil {
@@ -69,8 +68,8 @@ func (m *Meter) serveUsage(w http.ResponseWriter, r *http.Request) error {
 			return catalog.New("AIP.0007", "to")
 		}
 	}
-	if f.From.After(f.To) {
-		return catalog.New("AIP.0016", "from is after to")
+	if !f.To.IsZero() && !f.From.Before(f.To) {
+		return catalog.New("AIP.0016", "from is not before to")
 	}
 	rows, err := m.Usage(r.Context(), f)
 	if err != nil {
@@ -78,8 +77,11 @@ func (m *Meter) serveUsage(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := UsageView{
 		ProjectID: f.ProjectID, Service: f.Service,
-		From: f.From.Format(time.RFC3339), To: f.To.Format(time.RFC3339),
+		From: f.From.Format(time.RFC3339), To: now.Format(time.RFC3339),
 		Usage: make([]UsageDay, 0, len(rows)),
+	}
+	if !f.To.IsZero() {
+		out.To = f.To.Format(time.RFC3339)
 	}
 	for _, row := range rows {
 		out.Usage = append(out.Usage, UsageDay{Day: row.Day, API: row.API, Calls: row.Calls, Success: row.Success})
@@ -94,12 +96,12 @@ func (m *Meter) serveUsage(w http.ResponseWriter, r *http.Request) error {
 	return json.NewEncoder(w).Encode(out)
 }
 
-// parseBound reads a date or an RFC 3339 time; a date used as the upper
-// bound means the end of that day.
+// parseBound reads a date or an RFC 3339 time. The upper bound is exclusive,
+// so a date used as one means the start of the next day.
 func parseBound(v string, upper bool) (time.Time, error) {
 	if t, err := time.Parse("2006-01-02", v); err == nil {
 		if upper {
-			t = t.Add(24*time.Hour - time.Nanosecond)
+			t = t.AddDate(0, 0, 1)
 		}
 		return t, nil
 	}

@@ -131,7 +131,9 @@ func monthOf(t time.Time) (string, time.Time) {
 	return start.Format("2006-01"), start
 }
 
-func success(r store.UsageRecord) bool { return r.Code == "" && r.Status < 400 }
+// success is the store's definition of a successful (allowance-consuming)
+// call: a 2xx answer. The in-memory counts must agree with CountSuccess.
+func success(r store.UsageRecord) bool { return r.Status >= 200 && r.Status < 300 }
 
 // Check returns the family's quota-exhausted error when the domain is
 // unpaid and the project's successful calls of service this month have

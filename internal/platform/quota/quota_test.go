@@ -57,7 +57,7 @@ func (m *memStore) Usage(_ context.Context, f store.UsageFilter) ([]store.UsageR
 	defer m.mu.Unlock()
 	agg := map[[2]string]*store.UsageRow{}
 	for _, r := range m.recs {
-		if r.ProjectID != f.ProjectID || (f.Service != "" && r.Service != f.Service) || r.Time.Before(f.From) || r.Time.After(f.To) {
+		if r.ProjectID != f.ProjectID || (f.Service != "" && r.Service != f.Service) || r.Time.Before(f.From) || (!f.To.IsZero() && !r.Time.Before(f.To)) {
 			continue
 		}
 		k := [2]string{r.Time.Format("2006-01-02"), r.API}
@@ -323,7 +323,7 @@ func TestUsageHandler(t *testing.T) {
 		{"no project", "GET", "", 400, "AIP.0006", "Lack the request parameter, or the request parameter project_id is empty."},
 		{"bad from", "GET", "project_id=" + proj + "&from=yesterday", 400, "AIP.0007", "The request parameter from is incorrect."},
 		{"bad to", "GET", "project_id=" + proj + "&to=2026-13-01", 400, "AIP.0007", "The request parameter to is incorrect."},
-		{"reversed", "GET", "project_id=" + proj + "&from=2026-05-10&to=2026-05-01", 400, "AIP.0016", "The request parameter is wrong, from is after to"},
+		{"reversed", "GET", "project_id=" + proj + "&from=2026-05-10&to=2026-05-01", 400, "AIP.0016", "The request parameter is wrong, from is not before to"},
 		{"method", "POST", "project_id=" + proj, 405, "AIP.0008", "The request method POST is not allowed, allow is GET."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

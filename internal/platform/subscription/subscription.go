@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -92,12 +91,8 @@ func (s *Subscriptions) Check(ctx context.Context, fam catalog.Family, projectID
 		s.mu.Unlock()
 	}
 	if !e.subscribed {
-		err := catalog.Of(catalog.KindNotSubscribed, fam, service)
-		// OCR's published text names the API in place of "XXX".
-		if strings.Contains(err.Msg, "XXX") {
-			err = err.WithMsg("%s", strings.Replace(err.Msg, "XXX", service, 1))
-		}
-		return err
+		// OCR's published text names the API (its "XXX" placeholder).
+		return catalog.Of(catalog.KindNotSubscribed, fam, service)
 	}
 	return nil
 }
@@ -114,6 +109,8 @@ func (s *Subscriptions) Subscribe(ctx context.Context, projectID, service string
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return store.Subscription{}, catalog.New("AIP.0011", service)
+	case errors.Is(err, store.ErrNotFound): // a backend that checks the project exists
+		return store.Subscription{}, catalog.New("AIP.0013", "project_id")
 	case err != nil:
 		return store.Subscription{}, catalog.New("AIP.0500").Wrap(err)
 	}

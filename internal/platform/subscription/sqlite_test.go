@@ -1,0 +1,54 @@
+package subscription
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/store/sqlite"
+)
+
+// The subscription API over the embedded sqlite store.
+func TestSQLite(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "aisd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := New(st, services)
+	h := testHandler(s)
+	base := "/v1/" + projA + "/subscriptions"
+
+	if err := s.Check(ctx, catalog.FamilyImage, projA, "image.tagging"); err == nil {
+		t.Fatal("unsubscribed project passed")
+	} else if e, _ := catalog.From(err); e.Code != "AIS.0007" {
+		t.Fatalf("got %v, want AIS.0007", err)
+	}
+	for _, step := range []struct {
+		method, path, body string
+		status             int
+		code               string
+	}{
+		{"POST", base, `{"service_name":"image.tagging"}`, 200, ""},
+		{"POST", base, `{"service_name":"image.tagging"}`, 400, "AIP.0011"},
+		{"POST", base, `{"service_name":"ocr.general-text"}`, 200, ""},
+		{"DELETE", base + "/ocr.general-text", "", 204, ""},
+		{"DELETE", base + "/ocr.general-text", "", 400, "AIP.0015"},
+	} {
+		r := do(t, h, step.method, step.path, step.body)
+		if r.status != step.status || r.code != step.code {
+			t.Fatalf("%s %s: %d %s, want %d %s", step.method, step.path, r.status, r.body, step.status, step.code)
+		}
+	}
+	r := do(t, h, "GET", base, "")
+	var l ListView
+	if err := json.Unmarshal([]byte(r.body), &l); err != nil || l.Count != 1 || l.Subscriptions[0].ServiceName != "image.tagging" {
+		t.Fatalf("list %s", r.body)
+	}
+	if err := s.Check(ctx, catalog.FamilyImage, projA, "image.tagging"); err != nil {
+		t.Fatalf("subscribed project refused: %v", err)
+	}
+}
