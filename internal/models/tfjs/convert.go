@@ -31,6 +31,8 @@ type Options struct {
 	// Name is written as the ONNX graph name; default: the model file's
 	// directory name.
 	Name string
+	// Format, when set (tfjs-layers or tfjs-graph), must match the model.
+	Format string
 }
 
 // Build converts the model at srcDir/modelJSON and returns the serialised
@@ -68,6 +70,9 @@ func Build(ctx context.Context, srcDir, modelJSON string, opts Options) ([]byte,
 	}
 	if err != nil {
 		return nil, fmt.Errorf("convert %s: %w", modelJSON, err)
+	}
+	if opts.Format != "" && opts.Format != format {
+		return nil, fmt.Errorf("convert %s: the model is %s, not %s", modelJSON, format, opts.Format)
 	}
 	name := opts.Name
 	if name == "" {
