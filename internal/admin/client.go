@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
@@ -38,8 +39,12 @@ func (e *APIError) Error() string {
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	b := request.NewHttpRequestBuilder().WithEndpoint(strings.TrimRight(c.Endpoint, "/")).WithPath(path).WithMethod(method)
 	for k, vs := range query {
-		for _, v := range vs {
-			b.AddQueryParam(k, v)
+		// The SDK's request takes query values as reflect.Values (a slice
+		// becomes repeated keys), exactly as its generated clients pass them.
+		if len(vs) == 1 {
+			b.AddQueryParam(k, reflect.ValueOf(vs[0]))
+		} else {
+			b.AddQueryParam(k, reflect.ValueOf(vs))
 		}
 	}
 	if body != nil {

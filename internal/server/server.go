@@ -21,7 +21,9 @@ import (
 	"github.com/aisd/aisd/internal/gateway"
 	"github.com/aisd/aisd/internal/gateway/routes"
 	"github.com/aisd/aisd/internal/platform/iam"
+	"github.com/aisd/aisd/internal/platform/limits"
 	"github.com/aisd/aisd/internal/platform/obs"
+	"github.com/aisd/aisd/internal/platform/quota"
 	"github.com/aisd/aisd/internal/platform/subscription"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 	"github.com/aisd/aisd/internal/store"
@@ -37,13 +39,28 @@ type Server struct {
 	Root    iam.Bootstrap
 	Subs    *subscription.Subscriptions
 	OCR     *pipeline.Pipeline
-	OBS     obs.Store
-	log     *slog.Logger
-	closers []func() error
+	// handlers are the service APIs by SDK operation name.
+	handlers map[string]api.Handler
+	OBS      obs.Store
+	log      *slog.Logger
+	closers  []func() error
 }
 
+// Option adjusts how New assembles the server.
+type Option func(*options)
+
+type options struct{ now func() time.Time }
+
+// WithClock replaces the wall clock of the gateway, throttle and quota
+// (tests that cross a rate-limit window or a month).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
 // New builds a server from its configuration.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (s *Server, err error) {
+	o := options{now: time.Now}
+	for _, fn := range opts {
+		fn(&o)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -90,6 +107,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 
 	mux := http.NewServeMux()
 	handlers := map[string]api.Handler{}
+	s.handlers = handlers
 	in, objs, err := s.inputs()
 	if err != nil {
 		return nil, err
@@ -98,14 +116,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	if slices.Contains(cfg.Engines, "ocr") {
 		s.loadOCR(in, handlers)
 	}
+	meter := quota.New(st, quota.Options{Default: cfg.FreePerMonth, Logger: log, Now: o.now})
+	s.closers = append(s.closers, meter.Close)
+	throttle := limits.NewThrottle(st, limits.ThrottleOptions{Limit: cfg.RateLimit, Logger: log, Now: o.now})
+	guard := limits.NewGuard(limits.GuardOptions{MaxInFlight: cfg.MaxInflight, Deadline: cfg.BackendTimeout})
 	gw := gateway.New(gateway.Options{
 		IAM: s.IAM, Logger: log, Region: cfg.Region,
 		GatewayMaxBody: int64(cfg.GatewayMaxMB) << 20, ServiceMaxBody: int64(cfg.ServiceMaxMB) << 20,
 		ClockSkew: cfg.ClockSkew, LockFailures: cfg.LockFailures, LockDuration: cfg.LockDuration,
 		Timeout:  cfg.GatewayTimeout,
 		Handlers: handlers,
-		Checks:   []gateway.Checker{subsCheck{s.Subs}},
+		Throttle: throttleAdapter{throttle},
+		Checks:   []gateway.Checker{subsCheck{s.Subs}, quotaCheck{meter}},
+		Guard:    guard,
+		Meter:    meter,
 		Mux:      mux,
+		Now:      o.now,
 	})
 	s.Gateway = gw
 
@@ -118,6 +144,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	})
 	adm := admin.New(gw, s.IAM)
 	adm.Register(mux)
+	mux.Handle("GET /v1/admin/usage", adm.RequireAdmin(meter.UsageHandler()))
 	subsAPI := gw.Authenticated(catalog.FamilyOCR, s.Subs.Handler(func(r *http.Request) (string, bool) {
 		id, ok := gateway.IdentityFrom(r.Context())
 		if !ok {
@@ -158,6 +185,25 @@ type subsCheck struct{ s *subscription.Subscriptions }
 func (c subsCheck) Check(ctx context.Context, call *api.Call, _ store.Domain) error {
 	return c.s.Check(ctx, call.Family, call.ProjectID, call.Service)
 }
+
+// quotaCheck adapts the free-allowance check to the gateway's Checker.
+type quotaCheck struct{ m *quota.Meter }
+
+func (c quotaCheck) Check(ctx context.Context, call *api.Call, d store.Domain) error {
+	return c.m.Check(ctx, call.Family, d, call.ProjectID, call.Service)
+}
+
+// throttleAdapter turns the throttle's decision into response headers.
+type throttleAdapter struct{ t *limits.Throttle }
+
+func (a throttleAdapter) Allow(ctx context.Context, userID, projectID, api string) (http.Header, error) {
+	d, err := a.t.Allow(ctx, userID, projectID, api)
+	return d.Headers(), err
+}
+
+// Handle registers (or replaces) the handler of an SDK operation. Call it
+// before serving requests: the table is read without locking.
+func (s *Server) Handle(operation string, h api.Handler) { s.handlers[operation] = h }
 
 // Handler is the server's HTTP handler (tests mount it on httptest).
 func (s *Server) Handler() http.Handler { return s.Gateway }

@@ -20,7 +20,6 @@ import (
 
 const fam = catalog.FamilyOCR
 
-
 // Service holds the OCR handlers.
 type Service struct {
 	p  *pipeline.Pipeline
@@ -313,4 +312,3 @@ func (s *Service) handwriting(ctx context.Context, c *api.Call) (any, error) {
 	out.WordsBlockCount = int32(len(out.WordsBlockList))
 	return resultEnvelope{Result: out}, nil
 }
-

@@ -1,0 +1,249 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/invoker/retry"
+	image "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/image/v2"
+	imagemodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/image/v2/model"
+
+	"github.com/aisd/aisd/internal/admin"
+	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/catalog"
+	aisdcfg "github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/server"
+)
+
+// fakeClock is a settable clock for crossing rate-limit windows.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newEnvClock(t *testing.T, clk *fakeClock, mutate func(*aisdcfg.Config)) *env {
+	t.Helper()
+	cfg := aisdcfg.Default()
+	dir := t.TempDir()
+	cfg.DataDir, cfg.DSN = dir, "sqlite:"+dir+"/aisd.db"
+	cfg.RootAK, cfg.RootSK = rootAK, rootSK
+	cfg.Engines = nil
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	var opts []server.Option
+	if clk != nil {
+		opts = append(opts, server.WithClock(clk.Now))
+	}
+	s, err := server.New(context.Background(), cfg, nil, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{s: s}
+	e.srv = httptestServer(t, s)
+	return e
+}
+
+// echoTagging answers image tagging with a fixed, well-typed body: a fake
+// service for exercising the platform in front of it.
+func echoTagging(ctx context.Context, c *api.Call) (any, error) {
+	return map[string]any{"result": map[string]any{"tags": []any{}}}, nil
+}
+
+func (e *env) imageClient(t *testing.T, ak, sk, project string) *image.ImageClient {
+	t.Helper()
+	return image.NewImageClient(image.ImageClientBuilder().
+		WithRegion(regionFor(e)).
+		WithCredential(credFor(t, e, ak, sk, project)).
+		Build())
+}
+
+func tagReq() *imagemodel.RunImageTaggingRequest {
+	u := "https://example.invalid/x.jpg"
+	return &imagemodel.RunImageTaggingRequest{Body: &imagemodel.ImageTaggingReq{Url: &u}}
+}
+
+func TestThrottleAndSDKRetry(t *testing.T) {
+	clk := &fakeClock{t: time.Now()}
+	e := newEnvClock(t, clk, func(c *aisdcfg.Config) { c.RateLimit = 2 })
+	e.s.Handle("RunImageTagging", echoTagging)
+	cli := e.imageClient(t, rootAK, rootSK, e.s.Root.Project.ID)
+	for i := 0; i < 2; i++ {
+		if _, err := cli.RunImageTagging(tagReq()); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	_, err := cli.RunImageTagging(tagReq())
+	se := sdkErr(t, err)
+	if se.StatusCode != 429 || se.ErrorCode != "APIG.0308" || se.ErrorMessage != "The throttling threshold has been reached: policy user over ratelimit,limit:2,time:1 minute" || se.RequestId == "" {
+		t.Fatalf("%+v", se)
+	}
+	// The SDK's own retry recovers once the window has passed.
+	retries := 0
+	_, err = cli.RunImageTaggingInvoker(tagReq()).WithRetry(3, func(resp interface{}, err error) bool {
+		if err != nil && strings.Contains(err.Error(), "APIG.0308") {
+			retries++
+			clk.Add(61 * time.Second)
+			return true
+		}
+		return false
+	}, retry.None{}).Invoke()
+	if err != nil || retries != 1 {
+		t.Fatalf("retry: err %v after %d retries", err, retries)
+	}
+	// Rate-limit headers on every response.
+	r := signedRequest(t, "POST", e.srv.URL+"/v2/"+e.s.Root.Project.ID+"/image/tagging", []byte(`{"url":"x"}`+"\n"), rootAK, rootSK, time.Now())
+	resp, _ := do(t, r)
+	if resp.Header.Get("X-RateLimit-Limit") != "2" || resp.Header.Get("X-RateLimit-Remaining") == "" {
+		t.Fatalf("headers %v", resp.Header)
+	}
+}
+
+// tenant creates an unpaid account with a user and credential.
+func tenant(t *testing.T, e *env) (projectID, ak, sk string) {
+	t.Helper()
+	ctx := context.Background()
+	c := &admin.Client{Endpoint: e.srv.URL, AK: rootAK, SK: rootSK}
+	var created struct {
+		Domain  admin.Domain  `json:"domain"`
+		Project admin.Project `json:"project"`
+	}
+	if err := c.Do(ctx, "POST", "/v1/admin/domains", nil, map[string]any{"name": "tenant"}, &created); err != nil {
+		t.Fatal(err)
+	}
+	var u struct {
+		User admin.User `json:"user"`
+	}
+	if err := c.Do(ctx, "POST", "/v1/admin/domains/"+created.Domain.ID+"/users", nil, map[string]any{"name": "dev", "password": "password123"}, &u); err != nil {
+		t.Fatal(err)
+	}
+	var cr struct {
+		Credential admin.Credential `json:"credential"`
+	}
+	if err := c.Do(ctx, "POST", "/v1/admin/users/"+u.User.ID+"/credentials", nil, nil, &cr); err != nil {
+		t.Fatal(err)
+	}
+	return created.Project.ID, cr.Credential.AK, cr.Credential.SK
+}
+
+func TestSubscriptionAndQuota(t *testing.T) {
+	e := newEnvClock(t, nil, func(c *aisdcfg.Config) { c.FreePerMonth = 2 })
+	e.s.Handle("RunImageTagging", echoTagging)
+	pid, ak, sk := tenant(t, e)
+	cli := e.imageClient(t, ak, sk, pid)
+	_, err := cli.RunImageTagging(tagReq())
+	if se := sdkErr(t, err); se.ErrorCode != "AIS.0007" || se.StatusCode != 400 {
+		t.Fatalf("unsubscribed: %+v", se)
+	}
+	// Subscribe through the AIP-dialect API with the tenant's own key.
+	tc := &admin.Client{Endpoint: e.srv.URL, AK: ak, SK: sk}
+	ctx := context.Background()
+	if err := tc.Do(ctx, "POST", "/v1/"+pid+"/subscriptions", nil, map[string]any{"service_name": "image.tagging"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var apiErr *admin.APIError
+	if err := tc.Do(ctx, "POST", "/v1/"+pid+"/subscriptions", nil, map[string]any{"service_name": "image.tagging"}, nil); !errors.As(err, &apiErr) || apiErr.Code != "AIP.0011" {
+		t.Fatalf("second subscribe: %v", err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := cli.RunImageTagging(tagReq()); err != nil {
+			t.Fatalf("call %d within allowance: %v", i, err)
+		}
+	}
+	// Metering is asynchronous; the allowance is counted exactly anyway.
+	_, err = cli.RunImageTagging(tagReq())
+	if se := sdkErr(t, err); se.ErrorCode != "AIS.0032" {
+		t.Fatalf("over allowance: %+v", se)
+	}
+	// Usage is visible to the operator.
+	var usage map[string]any
+	if err := (&admin.Client{Endpoint: e.srv.URL, AK: rootAK, SK: rootSK}).Do(ctx, "GET", "/v1/admin/usage", map[string][]string{"project_id": {pid}}, nil, &usage); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(toJSON(usage), "RunImageTagging") {
+		t.Fatalf("usage %v", usage)
+	}
+}
+
+func TestInflightDeadlineBreaker(t *testing.T) {
+	e := newEnvClock(t, nil, func(c *aisdcfg.Config) { c.MaxInflight = 1; c.BackendTimeout = 300 * time.Millisecond })
+	release, started := make(chan struct{}), make(chan struct{}, 1)
+	var mode atomic.Int32 // 0 block, 1 sleep past deadline, 2 fail
+	e.s.Handle("RunImageTagging", func(ctx context.Context, c *api.Call) (any, error) {
+		switch mode.Load() {
+		case 0:
+			started <- struct{}{}
+			<-release
+			return echoTagging(ctx, c)
+		case 1:
+			select {
+			case <-time.After(2 * time.Second):
+			case <-ctx.Done():
+			}
+			return nil, ctx.Err()
+		default:
+			return nil, catalog.Of(catalog.KindRecognition, c.Family)
+		}
+	})
+	cli := e.imageClient(t, rootAK, rootSK, e.s.Root.Project.ID)
+	done := make(chan error, 1)
+	go func() { _, err := cli.RunImageTagging(tagReq()); done <- err }()
+	<-started // the first call holds the only slot
+	_, err := cli.RunImageTagging(tagReq())
+	if se := codeOf(err); se.code != "ModelArts.4401" {
+		t.Fatalf("in-flight limit: %+v", se)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mode.Store(1)
+	if _, err := cli.RunImageTagging(tagReq()); codeOf(err).code != "ModelArts.4402" {
+		t.Fatalf("deadline: %v", err)
+	}
+	mode.Store(2)
+	var last string
+	for i := 0; i < 40 && last != "ModelArts.4403"; i++ {
+		_, err := cli.RunImageTagging(tagReq())
+		last = codeOf(err).code
+	}
+	if last != "ModelArts.4403" {
+		t.Fatalf("breaker never opened; last %s", last)
+	}
+}
+
+func TestBodyLimits(t *testing.T) {
+	e := newEnvClock(t, nil, nil)
+	e.s.Handle("RunImageTagging", echoTagging)
+	url := e.srv.URL + "/v2/" + e.s.Root.Project.ID + "/image/tagging"
+	big := func(n int) []byte {
+		return append(append([]byte(`{"image":"`), bytes.Repeat([]byte("A"), n)...), '"', '}')
+	}
+	resp, b := do(t, signedRequest(t, "POST", url, big(11<<20), rootAK, rootSK, time.Now()))
+	if resp.StatusCode != 400 || b.Code != "AIS.0020" {
+		t.Fatalf("11 MB: %d %+v", resp.StatusCode, b)
+	}
+	resp, b = do(t, signedRequest(t, "POST", url, big(13<<20), rootAK, rootSK, time.Now()))
+	if resp.StatusCode != 413 || b.Code != "APIG.0201" || b.RequestID == "" {
+		t.Fatalf("13 MB: %d %+v", resp.StatusCode, b)
+	}
+	ocrURL := e.srv.URL + "/v2/" + e.s.Root.Project.ID + "/ocr/general-text"
+	e.s.Handle("RecognizeGeneralText", echoTagging)
+	resp, b = do(t, signedRequest(t, "POST", ocrURL, big(11<<20), rootAK, rootSK, time.Now()))
+	if b.Code != "ModelArts.4104" {
+		t.Fatalf("OCR 11 MB: %d %+v", resp.StatusCode, b)
+	}
+}
