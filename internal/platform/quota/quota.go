@@ -30,8 +30,13 @@ type Options struct {
 	Logger      *slog.Logger
 }
 
-// maxAttempts is how often a record that the store refuses is retried
-// before it is dropped (and logged), so one bad record cannot wedge metering.
+// hardCapFactor × Buffer records may wait while the store is failing; past
+// that new records are refused so that an outage cannot exhaust memory.
+const hardCapFactor = 16
+
+// maxAttempts is how often a record that the store refuses (while later
+// records go through) is retried before it is dropped and logged, so one bad
+// record cannot wedge metering.
 const maxAttempts = 5
 
 // Meter records usage and checks allowances.
@@ -39,7 +44,9 @@ const maxAttempts = 5
 // Record is asynchronous: records go to a bounded in-memory queue that one
 // goroutine writes to the store, so metering never adds a store round trip
 // to a response; when the queue is full, Record writes synchronously
-// (back-pressure instead of loss), and Close writes whatever is left.
+// (back-pressure instead of loss), and Close writes whatever is left. Only
+// while the store keeps failing, past 16 × Buffer waiting records, are new
+// records refused with an error.
 //
 // Check counts from memory: the first Check of a project/service in a month
 // loads the count from the store, later successful Records add to it. Loads
@@ -225,7 +232,8 @@ func (m *Meter) evictLocked(month string) {
 }
 
 // Record meters one call. It returns at once unless the queue is full, in
-// which case it writes the queue itself; after Close it writes directly.
+// which case it writes the queue itself; after Close it writes directly. It
+// fails only when the record could not be kept.
 func (m *Meter) Record(ctx context.Context, r store.UsageRecord) error {
 	if r.Time.IsZero() {
 		r.Time = m.now()
@@ -242,11 +250,21 @@ func (m *Meter) Record(ctx context.Context, r store.UsageRecord) error {
 		m.mu.Unlock()
 		return m.st.RecordUsage(ctx, r)
 	}
+	if len(m.queue) >= hardCapFactor*m.bufMax {
+		// The store has been failing for a while: refuse rather than grow
+		// without bound. The caller logs the error.
+		m.mu.Unlock()
+		return fmt.Errorf("quota: %d usage records waiting for the store; record for %s/%s dropped", hardCapFactor*m.bufMax, r.ProjectID, r.API)
+	}
 	m.queue = append(m.queue, pending{r: r})
 	full := len(m.queue) >= m.bufMax
 	m.mu.Unlock()
 	if full {
-		return m.flush(ctx)
+		// The record is queued either way; a failed write is retried.
+		if err := m.flush(ctx); err != nil {
+			m.log.Warn("usage flush failed; will retry", "err", err)
+		}
+		return nil
 	}
 	select {
 	case m.wake <- struct{}{}:
@@ -265,21 +283,41 @@ func (m *Meter) flush(ctx context.Context) error {
 	batch := m.queue
 	m.queue = nil
 	m.mu.Unlock()
-	for i := range batch {
-		if err := m.st.RecordUsage(ctx, batch[i].r); err != nil {
-			keep := batch[i:]
-			keep[0].attempts++
-			if keep[0].attempts >= maxAttempts {
-				r := keep[0].r
-				m.log.Error("usage record dropped after repeated store failures",
-					"project", r.ProjectID, "service", r.Service, "api", r.API, "time", r.Time, "err", err)
-				keep = keep[1:]
-			}
-			m.mu.Lock()
-			m.queue = append(keep, m.queue...)
-			m.mu.Unlock()
-			return fmt.Errorf("quota: writing usage: %w", err)
+	var keep []pending
+	var first error
+	for i := 0; i < len(batch); i++ {
+		err := m.st.RecordUsage(ctx, batch[i].r)
+		if err == nil {
+			continue
 		}
+		if first == nil {
+			first = err
+		}
+		// Is the store down, or does it refuse this record? Only a later
+		// record going through tells; a refused record is dropped after
+		// maxAttempts such failures, an outage drops nothing.
+		if i+1 < len(batch) && m.st.RecordUsage(ctx, batch[i+1].r) == nil {
+			p := batch[i]
+			p.attempts++
+			if p.attempts >= maxAttempts {
+				m.log.Error("usage record dropped: the store refuses it",
+					"project", p.r.ProjectID, "service", p.r.Service, "api", p.r.API, "time", p.r.Time, "err", err)
+			} else {
+				keep = append(keep, p)
+			}
+			i++
+			continue
+		}
+		keep = append(keep, batch[i:]...)
+		break
+	}
+	if len(keep) > 0 {
+		m.mu.Lock()
+		m.queue = append(keep, m.queue...)
+		m.mu.Unlock()
+	}
+	if first != nil {
+		return fmt.Errorf("quota: writing usage: %w", first)
 	}
 	return nil
 }
@@ -320,8 +358,8 @@ func (m *Meter) Close() error {
 	m.mu.Unlock()
 	close(m.stop)
 	<-m.done
-	// Enough tries to get past a poison record (dropped after maxAttempts),
-	// few enough not to spin on a dead store.
+	// A few tries ride out a brief store hiccup without spinning on a dead
+	// store.
 	var err error
 	for i := 0; i < 2*maxAttempts; i++ {
 		if err = m.flush(context.Background()); err == nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -93,6 +95,9 @@ type clock struct {
 func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
+// quiet swallows the meter's expected warnings.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 var (
 	unpaid = store.Domain{ID: "d1", State: store.StateActive}
 	paid   = store.Domain{ID: "d2", State: store.StateActive, Paid: true}
@@ -122,7 +127,7 @@ func TestAllowance(t *testing.T) {
 		call("RecognizeGeneralText", "ocr.general-text", 200, "", time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)),
 		call("RecognizeGeneralText", "ocr.general-text", 200, "", time.Date(2026, 4, 30, 23, 59, 59, 0, time.UTC)),
 	)
-	m := New(st, Options{FreePerMonth: map[string]int64{"ocr.general-text": 3, "moderation.text": 0}, Default: 2, Now: clk.Now})
+	m := New(st, Options{Logger: quiet, FreePerMonth: map[string]int64{"ocr.general-text": 3, "moderation.text": 0}, Default: 2, Now: clk.Now})
 	defer m.Close()
 
 	check := func(d store.Domain, fam catalog.Family, service string) error {
@@ -166,7 +171,7 @@ func TestAllowance(t *testing.T) {
 func TestCounterLoadsOnce(t *testing.T) {
 	ctx := context.Background()
 	st := &memStore{}
-	m := New(st, Options{Default: 1000})
+	m := New(st, Options{Logger: quiet, Default: 1000})
 	defer m.Close()
 	for i := 0; i < 50; i++ {
 		if err := m.Check(ctx, catalog.FamilyOCR, unpaid, proj, "ocr.general-text"); err != nil {
@@ -188,7 +193,7 @@ func TestCountExactUnderConcurrency(t *testing.T) {
 	ctx := context.Background()
 	for round := 0; round < 20; round++ {
 		st := &memStore{}
-		m := New(st, Options{Default: 1 << 30, Buffer: 7})
+		m := New(st, Options{Logger: quiet, Default: 1 << 30, Buffer: 7})
 		var wg sync.WaitGroup
 		for g := 0; g < 4; g++ {
 			wg.Add(1)
@@ -218,7 +223,7 @@ func TestCountExactUnderConcurrency(t *testing.T) {
 func TestCloseFlushes(t *testing.T) {
 	ctx := context.Background()
 	st := &memStore{failNext: 3}
-	m := New(st, Options{Buffer: 10000})
+	m := New(st, Options{Logger: quiet, Buffer: 10000})
 	for i := 0; i < 500; i++ {
 		if err := m.Record(ctx, call("A", "s", 200, "", time.Time{})); err != nil {
 			t.Fatal(err)
@@ -239,7 +244,7 @@ func TestCloseFlushes(t *testing.T) {
 func TestFullBufferWritesSynchronously(t *testing.T) {
 	ctx := context.Background()
 	st := &memStore{}
-	m := New(st, Options{Buffer: 4})
+	m := New(st, Options{Logger: quiet, Buffer: 4})
 	defer m.Close()
 	for i := 0; i < 4; i++ {
 		_ = m.Record(ctx, call("A", "s", 200, "", time.Time{}))
@@ -252,15 +257,18 @@ func TestFullBufferWritesSynchronously(t *testing.T) {
 func TestPoisonRecordDropped(t *testing.T) {
 	ctx := context.Background()
 	st := &memStore{poison: "Bad"}
-	m := New(st, Options{Buffer: 1 << 20})
-	_ = m.Record(ctx, call("Good", "s", 200, "", time.Time{}))
+	m := New(st, Options{Logger: quiet, Buffer: 1 << 20})
 	_ = m.Record(ctx, call("Bad", "s", 200, "", time.Time{}))
-	_ = m.Record(ctx, call("Good", "s", 200, "", time.Time{}))
+	// Each flush sees the bad record refused while a good one goes through.
+	for i := 0; i < maxAttempts; i++ {
+		_ = m.Record(ctx, call("Good", "s", 200, "", time.Time{}))
+		_ = m.Flush(ctx)
+	}
 	if err := m.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
-	if n := st.stored(); n != 2 {
-		t.Fatalf("stored %d, want the 2 good records", n)
+	if n := st.stored(); n != maxAttempts {
+		t.Fatalf("stored %d, want the %d good records", n, maxAttempts)
 	}
 }
 
@@ -268,7 +276,7 @@ func TestUsageHandler(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 5, 20, 12, 0, 0, 0, time.UTC)}
 	st := &memStore{}
-	m := New(st, Options{Now: clk.Now, Buffer: 1 << 20})
+	m := New(st, Options{Logger: quiet, Now: clk.Now, Buffer: 1 << 20})
 	defer m.Close()
 	day := func(d int) time.Time { return time.Date(2026, 5, d, 9, 0, 0, 0, time.UTC) }
 	for _, r := range []store.UsageRecord{
@@ -335,5 +343,33 @@ func TestUsageHandler(t *testing.T) {
 				t.Errorf("headers %v", rec.Header())
 			}
 		})
+	}
+}
+
+func TestStoreOutageBounded(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{failNext: 1 << 30}
+	m := New(st, Options{Logger: quiet, Buffer: 4})
+	refused := 0
+	for i := 0; i < 200; i++ {
+		if err := m.Record(ctx, call("A", "s", 200, "", time.Time{})); err != nil {
+			refused++
+		}
+	}
+	m.mu.Lock()
+	queued := len(m.queue)
+	m.mu.Unlock()
+	if queued > hardCapFactor*4 || refused == 0 {
+		t.Fatalf("%d queued, %d refused during an outage; bound is %d", queued, refused, hardCapFactor*4)
+	}
+	// The store comes back: everything kept is written on Close.
+	st.mu.Lock()
+	st.failNext = 0
+	st.mu.Unlock()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st.stored() != queued || queued+refused != 200 {
+		t.Fatalf("stored %d of %d kept (%d refused)", st.stored(), queued, refused)
 	}
 }

@@ -23,7 +23,7 @@ func TestSQLite(t *testing.T) {
 	}
 	defer st.Close()
 	clk := &clock{t: time.Date(2026, 7, 15, 8, 0, 0, 0, time.UTC)}
-	opts := Options{FreePerMonth: map[string]int64{"image.tagging": 5}, Now: clk.Now}
+	opts := Options{Logger: quiet, FreePerMonth: map[string]int64{"image.tagging": 5}, Now: clk.Now}
 
 	m := New(st, opts)
 	for i := 0; i < 4; i++ {
