@@ -30,8 +30,8 @@ var (
 // MaxKeyLen is the longest object key accepted, in bytes (the S3 limit).
 const MaxKeyLen = 1024
 
-// reservedPrefix holds backend bookkeeping (the owner record on S3
-// backends); user keys may not start with it and listings hide it.
+// reservedPrefix holds the S3 backend's bookkeeping (the bucket's owner
+// record): its users may not write there and its listings hide it.
 const reservedPrefix = ".aisd/"
 
 // Bucket describes a bucket.
@@ -105,8 +105,7 @@ func ValidBucketName(name string) bool {
 }
 
 // ValidKey reports whether key is acceptable as an object key: non-empty,
-// at most MaxKeyLen bytes, no NUL, and not in the reserved namespace.
+// at most MaxKeyLen bytes, no NUL.
 func ValidKey(key string) bool {
-	return key != "" && len(key) <= MaxKeyLen && !strings.ContainsRune(key, 0) &&
-		!strings.HasPrefix(key, reservedPrefix)
+	return key != "" && len(key) <= MaxKeyLen && !strings.ContainsRune(key, 0)
 }

@@ -154,9 +154,6 @@ func runStoreTests(t *testing.T, newStore func(t *testing.T) Store) {
 		if _, err := s.Put(ctx, "nobucket", "x", strings.NewReader("x"), 1, ""); !errors.Is(err, ErrNoSuchBucket) {
 			t.Fatalf("Put in missing bucket: %v", err)
 		}
-		if _, err := s.Put(ctx, "photos", ".aisd/owner", strings.NewReader("x"), 1, ""); !errors.Is(err, ErrBadKey) {
-			t.Fatalf("Put reserved key: %v", err)
-		}
 		if _, err := s.Put(ctx, "photos", "", strings.NewReader("x"), 1, ""); !errors.Is(err, ErrBadKey) {
 			t.Fatalf("Put empty key: %v", err)
 		}
@@ -317,7 +314,7 @@ func TestParseURL(t *testing.T) {
 	}
 	for _, u := range []string{
 		"obs://", "obs:///key", "obs://photos", "obs://photos/", "obs://Bad_Bucket/k",
-		"obs://ab/k", "obs://photos/%zz", "obs://photos/.aisd/owner",
+		"obs://ab/k", "obs://photos/%zz",
 		"https://photos.obs.r1.example.com/", "https://photos.obs.r1.example.com",
 		"https://obs.r1.example.com/photos", "https://obs.r1.example.com/", "https://u:p@photos.obs.r1.example.com/k",
 		"https://bad_bucket.obs.r1.example.com/k",
