@@ -1,0 +1,16 @@
+package fault
+
+import (
+	"context"
+	"testing"
+)
+
+// The hot path when no faults exist: no store query per call.
+func BenchmarkApplyNoFaults(b *testing.B) {
+	in, _ := newInjector(&memStore{})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = in.Apply(ctx, projA, "RecognizeGeneralText")
+	}
+}
