@@ -19,7 +19,7 @@ import (
 type fakeDNS map[string][]string
 
 func (d fakeDNS) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	ss, ok := d[strings.ToLower(host)]
+	ss, ok := d[strings.TrimSuffix(strings.ToLower(host), ".")] // FQDN form resolves alike
 	if !ok {
 		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 	}
@@ -164,6 +164,11 @@ func hostileURLs(front, target *httptest.Server) []string {
 		"http://user:pass@allowed.test:{F}/ok",
 		"http://allowed.test:{F}@127.0.0.1:{T}/",
 		"//127.0.0.1:{T}/",
+		"http://allowed.test:{F}\\@127.0.0.1:{T}/",
+		"http://127.0.0.1:{T}#@allowed.test:{F}/ok",
+		"http://127.0.0.1%00.allowed.test:{F}/ok",
+		"http://evil.test.:{T}/",
+		"HTTP://127.0.0.1:{T}/",
 		"http://allowed.test:{F}/to-loopback",
 		"http://allowed.test:{F}/to-evil-name",
 		"http://allowed.test:{F}/to-decimal",
