@@ -414,3 +414,73 @@ func TestGIFFirstFrame(t *testing.T) {
 		t.Errorf("first frame not used: %v", c.Image.At(10, 10))
 	}
 }
+
+// TestBombHeadersEveryFormat: each decodable format, declaring more pixels
+// than the OCR preset allows in a file of a few hundred bytes, is refused
+// from its header within a small allocation budget.
+func TestBombHeadersEveryFormat(t *testing.T) {
+	small := func(format string) []byte { return encode(t, format, quadrants(16, 16)) }
+	jpg := small("jpeg")
+	for i := 2; i+9 < len(jpg); i += 2 + int(binary.BigEndian.Uint16(jpg[i+2:])) {
+		if jpg[i+1] == 0xC0 { // SOF0: precision, height, width
+			binary.BigEndian.PutUint16(jpg[i+5:], 20000)
+			binary.BigEndian.PutUint16(jpg[i+7:], 20000)
+			break
+		}
+	}
+	bm := small("bmp")
+	binary.LittleEndian.PutUint32(bm[18:], 20000)
+	binary.LittleEndian.PutUint32(bm[22:], 20000)
+	gf := small("gif")
+	binary.LittleEndian.PutUint16(gf[6:], 65535)
+	binary.LittleEndian.PutUint16(gf[8:], 65535)
+	tf := small("tiff")
+	for _, tag := range []uint16{0x0100, 0x0101} { // ImageWidth, ImageLength
+		patchTIFFTag(t, tf, tag, 20000)
+	}
+	bombs := map[string][]byte{
+		"png":  pngHeaderOnly(20000, 20000),
+		"jpeg": jpg,
+		"bmp":  bm,
+		"gif":  gf,
+		"tiff": tf,
+		"webp": solidWebP(16384, 16384, color.NRGBA{A: 255}),
+	}
+	for format, data := range bombs {
+		t.Run(format, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err := Check(data, OCRGeneralText, catalog.FamilyOCR)
+			runtime.ReadMemStats(&after)
+			wantKind(t, err, catalog.KindImageSize, catalog.FamilyOCR)
+			if d := after.TotalAlloc - before.TotalAlloc; d > 1<<20 {
+				t.Errorf("refusing a %d-byte %s bomb allocated %d bytes", len(data), format, d)
+			}
+		})
+	}
+}
+
+// patchTIFFTag sets a SHORT or LONG tag of IFD0 in place.
+func patchTIFFTag(t *testing.T, b []byte, tag uint16, v uint32) {
+	t.Helper()
+	bo := binary.ByteOrder(binary.LittleEndian)
+	if string(b[:2]) == "MM" {
+		bo = binary.BigEndian
+	}
+	ifd := int(bo.Uint32(b[4:]))
+	for i := 0; i < int(bo.Uint16(b[ifd:])); i++ {
+		e := ifd + 2 + 12*i
+		if bo.Uint16(b[e:]) != tag {
+			continue
+		}
+		switch bo.Uint16(b[e+2:]) {
+		case 3:
+			bo.PutUint16(b[e+8:], uint16(v))
+		case 4:
+			bo.PutUint32(b[e+8:], v)
+		}
+		return
+	}
+	t.Fatalf("tag %#x not found", tag)
+}

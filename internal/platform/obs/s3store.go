@@ -183,7 +183,15 @@ func (s *S3) Stat(ctx context.Context, bucket, key string) (Object, error) {
 	}
 	st, err := s.c.StatObject(ctx, bucket, key, minio.StatObjectOptions{})
 	if err != nil {
-		return Object{}, mapErr(err)
+		err = mapErr(err)
+		// A HEAD answer has no body, so a missing bucket also reads as a
+		// missing key: tell them apart.
+		if errors.Is(err, ErrNoSuchKey) {
+			if ok, berr := s.c.BucketExists(ctx, bucket); berr == nil && !ok {
+				return Object{}, ErrNoSuchBucket
+			}
+		}
+		return Object{}, err
 	}
 	return Object{Key: key, Size: st.Size, ETag: strings.Trim(st.ETag, `"`), ContentType: st.ContentType,
 		LastModified: st.LastModified}, nil

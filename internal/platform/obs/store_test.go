@@ -148,6 +148,12 @@ func runStoreTests(t *testing.T, newStore func(t *testing.T) Store) {
 		if err := s.Delete(ctx, "photos", "never/was"); err != nil {
 			t.Fatalf("Delete missing: %v", err)
 		}
+		if _, err := s.Stat(ctx, "nobucket", "x"); !errors.Is(err, ErrNoSuchBucket) {
+			t.Fatalf("Stat in missing bucket: %v", err)
+		}
+		if _, err := s.List(ctx, "nobucket", ""); !errors.Is(err, ErrNoSuchBucket) {
+			t.Fatalf("List in missing bucket: %v", err)
+		}
 		if _, _, err := s.Get(ctx, "nobucket", "x"); !errors.Is(err, ErrNoSuchBucket) {
 			t.Fatalf("Get in missing bucket: %v", err)
 		}
