@@ -1,15 +1,92 @@
 package main
 
 import (
+	"net/url"
+
 	"github.com/spf13/cobra"
 
 	"github.com/aisd/aisd/internal/models"
+	"github.com/aisd/aisd/internal/models/tfjs"
 )
 
 // extraCommands are the top-level commands other packages provide.
 func extraCommands() []*cobra.Command {
-	return []*cobra.Command{models.Command()}
+	m := models.Command()
+	m.AddCommand(tfjs.Command())
+	return []*cobra.Command{m}
 }
 
 // extraAdminCommands are admin subcommands for platform controls.
-func extraAdminCommands(call adminCall) []*cobra.Command { return nil }
+func extraAdminCommands(call adminCall) []*cobra.Command {
+	sub := func(use, short string, args cobra.PositionalArgs, run func(cmd *cobra.Command, a []string) error) *cobra.Command {
+		return &cobra.Command{Use: use, Short: short, Args: args, RunE: run}
+	}
+
+	subs := &cobra.Command{Use: "subscription", Short: "Service subscriptions of a project"}
+	subs.AddCommand(
+		sub("list PROJECT_ID", "List a project's subscriptions", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+			return call(cmd, "GET", "/v1/admin/projects/"+a[0]+"/subscriptions", nil, nil)
+		}),
+		sub("add PROJECT_ID SERVICE", "Subscribe a project to a service (e.g. ocr.general-text)", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+			return call(cmd, "PUT", "/v1/admin/projects/"+a[0]+"/subscriptions/"+a[1], nil, nil)
+		}),
+		sub("rm PROJECT_ID SERVICE", "Unsubscribe", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+			return call(cmd, "DELETE", "/v1/admin/projects/"+a[0]+"/subscriptions/"+a[1], nil, nil)
+		}),
+	)
+
+	var service, from, to string
+	usage := sub("usage PROJECT_ID", "Calls per day and API", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+		q := url.Values{"project_id": {a[0]}}
+		for k, v := range map[string]string{"service": service, "from": from, "to": to} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		return call(cmd, "GET", "/v1/admin/usage", q, nil)
+	})
+	usage.Flags().StringVar(&service, "service", "", "only this service (e.g. ocr.general-text)")
+	usage.Flags().StringVar(&from, "from", "", "first day, YYYY-MM-DD (default: start of this month)")
+	usage.Flags().StringVar(&to, "to", "", "end day, exclusive")
+
+	fault := &cobra.Command{Use: "fault", Short: "Fault injection: make calls fail with any catalog code"}
+	var (
+		api, code, mode     string
+		count, pct, latency int
+	)
+	add := sub("add PROJECT_ID", "Inject a fault", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+		body := map[string]any{"project_id": a[0], "api": api, "mode": mode}
+		if code != "" {
+			body["code"] = code
+		}
+		switch mode {
+		case "count":
+			body["count"] = count
+		case "percent":
+			body["percent"] = pct
+		case "latency":
+			body["latency_ms"] = latency
+		}
+		return call(cmd, "POST", "/v1/admin/faults", nil, body)
+	})
+	f := add.Flags()
+	f.StringVar(&api, "api", "*", "SDK operation name (e.g. RecognizeGeneralText) or * for every API")
+	f.StringVar(&code, "code", "", "catalog error code to answer with (see /v1/error-codes)")
+	f.StringVar(&mode, "mode", "count", "count (next N calls), percent, or latency")
+	f.IntVar(&count, "count", 1, "calls to fail (count mode)")
+	f.IntVar(&pct, "percent", 100, "share of calls to fail (percent mode)")
+	f.IntVar(&latency, "latency-ms", 1000, "added latency (latency mode)")
+	fault.AddCommand(add,
+		sub("list [PROJECT_ID]", "List faults", cobra.MaximumNArgs(1), func(cmd *cobra.Command, a []string) error {
+			var q url.Values
+			if len(a) == 1 {
+				q = url.Values{"project_id": {a[0]}}
+			}
+			return call(cmd, "GET", "/v1/admin/faults", q, nil)
+		}),
+		sub("rm ID", "Remove a fault", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+			return call(cmd, "DELETE", "/v1/admin/faults/"+a[0], nil, nil)
+		}),
+	)
+	return []*cobra.Command{subs, usage, fault}
+}

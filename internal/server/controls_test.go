@@ -247,3 +247,44 @@ func TestBodyLimits(t *testing.T) {
 		t.Fatalf("OCR 11 MB: %d %+v", resp.StatusCode, b)
 	}
 }
+
+func TestFaultInjection(t *testing.T) {
+	e := newEnvClock(t, nil, nil)
+	e.s.Handle("RunImageTagging", echoTagging)
+	ctx := context.Background()
+	adm := &admin.Client{Endpoint: e.srv.URL, AK: rootAK, SK: rootSK}
+	pid := e.s.Root.Project.ID
+	var created struct {
+		ID string `json:"id"`
+	}
+	if err := adm.Do(ctx, "POST", "/v1/admin/faults", nil, map[string]any{
+		"project_id": pid, "api": "RunImageTagging", "code": "ModelArts.4403", "mode": "count", "count": 2,
+	}, &created); err != nil {
+		t.Fatal(err)
+	}
+	cli := e.imageClient(t, rootAK, rootSK, pid)
+	for i := 0; i < 2; i++ {
+		_, err := cli.RunImageTagging(tagReq())
+		se := sdkErr(t, err)
+		if se.StatusCode != 400 || se.ErrorCode != "ModelArts.4403" || se.ErrorMessage != "Backend service unavailable error." {
+			t.Fatalf("injected call %d: %+v", i, se)
+		}
+	}
+	if _, err := cli.RunImageTagging(tagReq()); err != nil {
+		t.Fatalf("after the fault is spent: %v", err)
+	}
+	// An unknown code is refused by the admin API.
+	var apiErr *admin.APIError
+	err := adm.Do(ctx, "POST", "/v1/admin/faults", nil, map[string]any{"project_id": pid, "api": "*", "code": "AIS.9999", "mode": "count", "count": 1}, nil)
+	if !errors.As(err, &apiErr) || !strings.HasPrefix(apiErr.Code, "AIP.") {
+		t.Fatalf("unknown code accepted: %v", err)
+	}
+	// A gateway code keeps its own status.
+	if err := adm.Do(ctx, "POST", "/v1/admin/faults", nil, map[string]any{"project_id": pid, "api": "*", "code": "APIG.0201", "mode": "count", "count": 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = cli.RunImageTagging(tagReq())
+	if se := sdkErr(t, err); se.StatusCode != 413 || se.ErrorCode != "APIG.0201" {
+		t.Fatalf("%+v", se)
+	}
+}

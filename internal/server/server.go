@@ -20,6 +20,7 @@ import (
 	"github.com/aisd/aisd/internal/config"
 	"github.com/aisd/aisd/internal/gateway"
 	"github.com/aisd/aisd/internal/gateway/routes"
+	"github.com/aisd/aisd/internal/platform/fault"
 	"github.com/aisd/aisd/internal/platform/iam"
 	"github.com/aisd/aisd/internal/platform/limits"
 	"github.com/aisd/aisd/internal/platform/obs"
@@ -120,6 +121,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.closers = append(s.closers, meter.Close)
 	throttle := limits.NewThrottle(st, limits.ThrottleOptions{Limit: cfg.RateLimit, Logger: log, Now: o.now})
 	guard := limits.NewGuard(limits.GuardOptions{MaxInFlight: cfg.MaxInflight, Deadline: cfg.BackendTimeout})
+	faults := fault.New(st, log, nil)
 	gw := gateway.New(gateway.Options{
 		IAM: s.IAM, Logger: log, Region: cfg.Region,
 		GatewayMaxBody: int64(cfg.GatewayMaxMB) << 20, ServiceMaxBody: int64(cfg.ServiceMaxMB) << 20,
@@ -128,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Handlers: handlers,
 		Throttle: throttleAdapter{throttle},
 		Checks:   []gateway.Checker{subsCheck{s.Subs}, quotaCheck{meter}},
+		Faults:   faults,
 		Guard:    guard,
 		Meter:    meter,
 		Mux:      mux,
@@ -145,6 +148,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	adm := admin.New(gw, s.IAM)
 	adm.Register(mux)
 	mux.Handle("GET /v1/admin/usage", adm.RequireAdmin(meter.UsageHandler()))
+	mux.Handle("GET /v1/admin/projects/{project_id}/subscriptions", adm.RequireAdmin(adminSubscriptions(s.Subs, s)))
+	mux.Handle("/v1/admin/projects/{project_id}/subscriptions/{service}", adm.RequireAdmin(adminSubscriptions(s.Subs, s)))
+	mux.Handle("/v1/admin/faults", adm.RequireAdmin(faults.Handler()))
+	mux.Handle("/v1/admin/faults/{id}", adm.RequireAdmin(faults.Handler()))
 	subsAPI := gw.Authenticated(catalog.FamilyOCR, s.Subs.Handler(func(r *http.Request) (string, bool) {
 		id, ok := gateway.IdentityFrom(r.Context())
 		if !ok {

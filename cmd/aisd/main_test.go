@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/server"
+)
+
+const (
+	ak = "AISDCLITESTAK0000001"
+	sk = "aisdCliTestSecretKey00000000000000000001"
+)
+
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestAdminCLI(t *testing.T) {
+	cfg := config.Default()
+	dir := t.TempDir()
+	cfg.DataDir, cfg.DSN = dir, "sqlite:"+filepath.Join(dir, "aisd.db")
+	cfg.RootAK, cfg.RootSK, cfg.Engines = ak, sk, nil
+	s, err := server.New(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer func() { srv.Close(); s.Close() }()
+	adm := []string{"admin", "--endpoint", srv.URL, "--ak", ak, "--sk", sk}
+
+	out, err := run(t, append(adm, "domain", "create", "acme")...)
+	if err != nil {
+		t.Fatal(err, out)
+	}
+	var created struct {
+		Domain  struct{ ID string } `json:"domain"`
+		Project struct{ ID string } `json:"project"`
+	}
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.Project.ID == "" {
+		t.Fatalf("domain create: %v %s", err, out)
+	}
+	pid := created.Project.ID
+	steps := [][]string{
+		{"domain", "freeze", created.Domain.ID},
+		{"domain", "unfreeze", created.Domain.ID},
+		{"subscription", "add", pid, "ocr.general-text"},
+		{"fault", "add", pid, "--api", "RecognizeGeneralText", "--code", "AIS.0105", "--count", "3"},
+		{"usage", pid},
+		{"project", "agency", pid, "ocr.general-text", "true"},
+	}
+	for _, st := range steps {
+		if out, err := run(t, append(adm, st...)...); err != nil {
+			t.Fatalf("%v: %v %s", st, err, out)
+		}
+	}
+	out, err = run(t, append(adm, "subscription", "list", pid)...)
+	if err != nil || !strings.Contains(out, "ocr.general-text") {
+		t.Fatalf("subscription list: %v %s", err, out)
+	}
+	out, err = run(t, append(adm, "fault", "list", pid)...)
+	if err != nil || !strings.Contains(out, "AIS.0105") {
+		t.Fatalf("fault list: %v %s", err, out)
+	}
+	// A failing call reports the catalog code and request id.
+	_, err = run(t, append(adm, "subscription", "add", pid, "no.such-service")...)
+	if err == nil || !strings.Contains(err.Error(), "AIP.0004") {
+		t.Fatalf("unknown service: %v", err)
+	}
+	if _, err := run(t, "admin", "--endpoint", srv.URL, "--ak", ak, "--sk", "wrong", "domain", "list"); err == nil || !strings.Contains(err.Error(), "APIG.0301") {
+		t.Fatalf("wrong secret: %v", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := run(t, "version")
+	if err != nil || !strings.HasPrefix(out, "aisd ") {
+		t.Fatalf("%v %q", err, out)
+	}
+}
