@@ -44,7 +44,25 @@ func NewLocal(dir string) (*Local, error) {
 			return nil, fmt.Errorf("obs: %w", err)
 		}
 	}
-	return &Local{root: dir}, nil
+	l := &Local{root: dir}
+	l.sweepTmp(24 * time.Hour)
+	return l, nil
+}
+
+// sweepTmp removes staging files a crash left behind. Only old ones: the
+// CLI and the server may share the directory, and a young file may be an
+// upload in progress.
+func (l *Local) sweepTmp(age time.Duration) {
+	tmp := filepath.Join(l.root, "tmp")
+	ents, err := os.ReadDir(tmp)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age {
+			os.RemoveAll(filepath.Join(tmp, e.Name()))
+		}
+	}
 }
 
 type bucketMeta struct {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // runStoreTests is the conformance suite every backend passes.
@@ -339,5 +340,26 @@ func TestParseURL(t *testing.T) {
 		if IsURL(u) {
 			t.Errorf("IsURL(%q) = true", u)
 		}
+	}
+}
+
+func TestLocalSweepsOldStagingFiles(t *testing.T) {
+	root := t.TempDir()
+	if _, err := NewLocal(root); err != nil {
+		t.Fatal(err)
+	}
+	old, young := filepath.Join(root, "tmp", "put-old"), filepath.Join(root, "tmp", "put-young")
+	os.WriteFile(old, []byte("x"), 0o600)
+	os.WriteFile(young, []byte("x"), 0o600)
+	past := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(old, past, past)
+	if _, err := NewLocal(root); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("old staging file kept: %v", err)
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Errorf("young staging file removed: %v", err)
 	}
 }
