@@ -28,6 +28,16 @@ type value struct {
 	c       *tensor // constant data in logical layout; nil for runtime values
 	emitted bool    // constant already written as an initializer
 	twin    *value  // the same tensor in the other layout, once made
+	// conv is set on the output of a Conv node without activation, so a
+	// following per-channel Mul/Add (an unfused BatchNorm) can be folded
+	// into its weights.
+	conv *convInfo
+}
+
+type convInfo struct {
+	node *pb.NodeProto
+	w, b *tensor // OIHW filter and bias (nil: none yet)
+	cout int64
 }
 
 func (v *value) rank() int { return len(v.shape) }

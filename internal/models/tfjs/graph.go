@@ -152,6 +152,10 @@ type graphConverter struct {
 	weights map[string]*tensor
 	vals    map[string][]*value
 	busy    map[string]bool
+	// uses counts data inputs reading each node; isOutput marks graph
+	// outputs. Both decide whether a value may be folded away.
+	uses     map[string]int
+	isOutput map[string]bool
 }
 
 // splitRef parses "node:idx" (and drops control inputs "^node").
@@ -176,11 +180,21 @@ func convertGraph(b *builder, topology json.RawMessage, weights map[string]*tens
 		return err
 	}
 	gc := &graphConverter{b: b, nodes: map[string]*tfNode{}, weights: weights, vals: map[string][]*value{}, busy: map[string]bool{}}
+	gc.uses, gc.isOutput = map[string]int{}, map[string]bool{}
 	for k := range g.Node {
 		gc.nodes[g.Node[k].Name] = &g.Node[k]
+		for _, in := range g.Node[k].Input {
+			if name, _, ok := splitRef(in); ok {
+				gc.uses[name]++
+			}
+		}
 	}
 	if len(outputs) == 0 {
 		outputs = sinkNodes(g.Node)
+	}
+	for _, o := range outputs {
+		name, _, _ := splitRef(o)
+		gc.isOutput[name] = true
 	}
 	for _, o := range outputs {
 		b.reserve(outputName(o))
@@ -277,6 +291,13 @@ func (gc *graphConverter) value(ref string) (*value, error) {
 	return outs[idx], nil
 }
 
+// singleUse reports whether the node behind ref feeds exactly one input
+// of one node and is not a graph output.
+func (gc *graphConverter) singleUse(ref string) bool {
+	name, _, ok := splitRef(ref)
+	return ok && gc.uses[name] == 1 && !gc.isOutput[name]
+}
+
 func constInts(v *value) ([]int64, error) {
 	if v.c == nil {
 		return nil, fmt.Errorf("%s must be constant", v.name)
@@ -348,6 +369,20 @@ func (gc *graphConverter) convertNode(n *tfNode, in []*value) ([]*value, error) 
 	case "Add", "AddV2", "BiasAdd", "Sub", "Mul", "RealDiv", "Div", "Maximum", "Minimum", "FloorDiv", "FloorMod", "Equal":
 		if err := need(2); err != nil {
 			return nil, err
+		}
+		// An unfused BatchNorm after a convolution (Mul then Add by
+		// per-channel constants) folds into the convolution when nothing
+		// else reads the intermediate value.
+		for k := 0; k < 2; k++ {
+			x, c := in[k], in[1-k]
+			if n.Op == "Sub" && k == 1 {
+				break // c - conv(x) does not fold
+			}
+			if gc.singleUse(n.Input[k]) {
+				if v := b.foldIntoConv(n.Name, n.Op, x, c); v != nil {
+					return []*value{v}, nil
+				}
+			}
 		}
 		return one(b.binary(n.Name, n.Op, in[0], in[1]))
 	case "AddN":

@@ -105,6 +105,12 @@ func (b *builder) conv(name string, x *value, w *tensor, bias *tensor, cs convSp
 		ins = append(ins, b.constant(name+"/B", bias.reshaped([]int64{cout})))
 	}
 	out := b.emit("Conv", name, dtFloat, outShape, true, ins, attrs...)
+	if act.kind == "" {
+		out.conv = &convInfo{node: b.nodes[len(b.nodes)-1], w: oihw, cout: cout}
+		if bias != nil {
+			out.conv.b = bias.reshaped([]int64{cout})
+		}
+	}
 	return b.activate(name, out, act)
 }
 
@@ -664,4 +670,52 @@ func (b *builder) softmax(name string, x *value, axis int64) *value {
 		axis += int64(x.rank())
 	}
 	return b.emit("Softmax", name, x.dt, x.shape, x.nchw, []*value{x}, attrInt("axis", int64(physAxis(x, int(axis)))))
+}
+
+// foldIntoConv folds "conv(x) op c" into the convolution's weights when c
+// is a constant per output channel (shape [C], [1,C], [1,1,1,C] ...) and
+// the caller knows the convolution output has no other consumer. It
+// returns nil when the pattern does not apply.
+func (b *builder) foldIntoConv(name, op string, x, c *value) *value {
+	ci := x.conv
+	if ci == nil || c.c == nil || c.c.dt != dtFloat || c.c.size() != ci.cout {
+		return nil
+	}
+	for k, d := range c.shape {
+		if d != 1 && k != len(c.shape)-1 {
+			return nil
+		}
+	}
+	bias := make([]float32, ci.cout)
+	if ci.b != nil {
+		copy(bias, ci.b.f)
+	}
+	w := ci.w
+	switch op {
+	case "Mul":
+		nw := floatTensor(w.shape, append([]float32(nil), w.f...))
+		per := int64(len(nw.f)) / ci.cout
+		for k := range nw.f {
+			nw.f[k] *= c.c.f[int64(k)/per]
+		}
+		for k := range bias {
+			bias[k] *= c.c.f[k]
+		}
+		w = nw
+	case "Add", "AddV2", "BiasAdd":
+		for k := range bias {
+			bias[k] += c.c.f[k]
+		}
+	case "Sub":
+		for k := range bias {
+			bias[k] -= c.c.f[k]
+		}
+	default:
+		return nil
+	}
+	bt := floatTensor([]int64{ci.cout}, bias)
+	wv, bv := b.constant(name+"/W", w), b.constant(name+"/B", bt)
+	ci.node.Input = append(ci.node.Input[:1], b.ref(wv), b.ref(bv))
+	ci.w, ci.b = w, bt
+	return x
 }
