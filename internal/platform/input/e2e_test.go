@@ -3,11 +3,15 @@ package input
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"image"
 	"image/png"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/minio/minio-go/v7"
@@ -70,5 +74,67 @@ func TestUploadThroughS3ThenResolve(t *testing.T) {
 	_, err = r.Resolve(ctx, catalog.FamilyOCR, "p1", "ocr.general-text", "", "obs://bucket-p2/scans/page%201.png")
 	if e, ok := catalog.From(err); !ok || e.Code != "ModelArts.4704" {
 		t.Fatalf("cross-project read: %v", err)
+	}
+}
+
+// TestHTTPAnswers drives the resolver and the image check the way a
+// service handler does, through HTTP, and asserts what a client sees.
+func TestHTTPAnswers(t *testing.T) {
+	r, front, _ := newTestResolver(t)
+	fp := port(front)
+	var pngBuf bytes.Buffer
+	png.Encode(&pngBuf, image.NewGray(image.Rect(0, 0, 8, 8))) // under the 15 px minimum
+	tiny := base64.StdEncoding.EncodeToString(pngBuf.Bytes())
+	api := func(fam catalog.Family, spec imagecheck.Spec) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			var body struct{ Image, URL string }
+			if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
+				catalog.Write(w, "req-1", catalog.Of(catalog.KindBadJSON, fam), fam)
+				return
+			}
+			b, err := r.Resolve(req.Context(), fam, "p1", "svc", body.Image, body.URL)
+			if err == nil {
+				_, err = imagecheck.Check(b, spec, fam)
+			}
+			if err != nil {
+				catalog.Write(w, "req-1", err, fam)
+				return
+			}
+			w.Write([]byte(`{"result":{}}`))
+		})
+	}
+	ocr := httptest.NewServer(api(catalog.FamilyOCR, imagecheck.OCRGeneralText))
+	defer ocr.Close()
+	tag := httptest.NewServer(api(catalog.FamilyImage, imagecheck.ImageTagging))
+	defer tag.Close()
+	for _, tc := range []struct {
+		srv        *httptest.Server
+		body       string
+		status     int
+		code, text string
+	}{
+		{ocr, `{"url":"http://127.0.0.1:` + fp + `/ok"}`, 400, "ModelArts.4601", ""},
+		{tag, `{"url":"http://2130706433/"}`, 400, "AIS.0022", ""},
+		{ocr, `{"url":"http://allowed.test:` + fp + `/missing"}`, 400, "ModelArts.4603", ""},
+		{tag, `{"url":"http://allowed.test:` + fp + `/missing"}`, 400, "AIS.0029", ""},
+		{ocr, `{"image":"@@@"}`, 400, "AIS.0101", ""},
+		{tag, `{"image":"@@@"}`, 400, "AIS.0015", ""},
+		{ocr, `{"url":"obs://photos/nothing.png"}`, 400, "ModelArts.4706", ""},
+		{ocr, `{"url":"obs://theirs/dog.png"}`, 400, "ModelArts.4704", ""},
+		{tag, `{"url":"obs://photos/empty.png"}`, 400, "AIS.0025", ""},
+		{ocr, `{"image":"` + tiny + `"}`, 400, "AIS.0103", ""},
+		{tag, `{"image":"` + tiny + `"}`, 400, "AIS.0504", ""},
+		{ocr, `{"image":"aGVsbG8="}`, 400, "AIS.0102", ""}, // "hello": no image format
+	} {
+		resp, err := http.Post(tc.srv.URL, "application/json", strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got catalog.Body
+		json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || got.ErrorCode != tc.code || (tc.text != "" && got.ErrorMsg != tc.text) {
+			t.Errorf("%s → %d %+v, want %d %s %q", tc.body, resp.StatusCode, got, tc.status, tc.code, tc.text)
+		}
 	}
 }
