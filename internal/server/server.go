@@ -20,8 +20,10 @@ import (
 	"github.com/aisd/aisd/internal/config"
 	"github.com/aisd/aisd/internal/gateway"
 	"github.com/aisd/aisd/internal/gateway/routes"
+	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/platform/fault"
 	"github.com/aisd/aisd/internal/platform/iam"
+	"github.com/aisd/aisd/internal/platform/input"
 	"github.com/aisd/aisd/internal/platform/limits"
 	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/platform/quota"
@@ -43,6 +45,8 @@ type Server struct {
 	// handlers are the service APIs by SDK operation name.
 	handlers map[string]api.Handler
 	OBS      obs.Store
+	Fetcher  *input.Fetcher
+	Jobs     *jobs.Runner
 	log      *slog.Logger
 	closers  []func() error
 }
@@ -109,11 +113,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mux := http.NewServeMux()
 	handlers := map[string]api.Handler{}
 	s.handlers = handlers
-	in, objs, err := s.inputs()
+	in, fetch, objs, err := s.inputs()
 	if err != nil {
 		return nil, err
 	}
-	s.OBS = objs
+	s.OBS, s.Fetcher = objs, fetch
+	// Callbacks go through the SSRF-safe client: a callback URL is user input.
+	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention,
+		CallbackClient: fetch.Client(), Logger: log, Now: o.now})
 	if slices.Contains(cfg.Engines, "ocr") {
 		s.loadOCR(in, handlers)
 	}
@@ -165,6 +172,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}))
 	mux.Handle("/v1/{project_id}/subscriptions", subsAPI)
 	mux.Handle("/v1/{project_id}/subscriptions/{service_name}", subsAPI)
+
+	// Jobs start after every service registered its kinds; work left by a
+	// crashed process is requeued by Start.
+	if err := s.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() error {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return s.Jobs.Stop(sctx)
+	})
 	return s, nil
 }
 

@@ -17,7 +17,7 @@ import (
 
 // inputs builds the shared input resolver: SSRF-safe fetcher with the
 // operator's allow-list, the object store, and the project agencies.
-func (s *Server) inputs() (*input.Resolver, obs.Store, error) {
+func (s *Server) inputs() (*input.Resolver, *input.Fetcher, obs.Store, error) {
 	var cidrs []netip.Prefix
 	for _, c := range s.Config.FetchAllowCIDRs {
 		p, err := netip.ParsePrefix(c)
@@ -25,7 +25,7 @@ func (s *Server) inputs() (*input.Resolver, obs.Store, error) {
 			if a, aerr := netip.ParseAddr(c); aerr == nil {
 				p = netip.PrefixFrom(a, a.BitLen())
 			} else {
-				return nil, nil, fmt.Errorf("fetch_allow_cidrs: %q: %w", c, err)
+				return nil, nil, nil, fmt.Errorf("fetch_allow_cidrs: %q: %w", c, err)
 			}
 		}
 		cidrs = append(cidrs, p)
@@ -36,7 +36,7 @@ func (s *Server) inputs() (*input.Resolver, obs.Store, error) {
 	}
 	store, err := obs.NewLocal(dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("object store: %w", err)
+		return nil, nil, nil, fmt.Errorf("object store: %w", err)
 	}
 	max := int64(s.Config.ServiceMaxMB) << 20
 	fetch := input.NewFetcher(input.FetcherOptions{AllowCIDRs: cidrs, AllowHosts: s.Config.FetchAllowHosts, MaxBytes: max})
@@ -45,7 +45,7 @@ func (s *Server) inputs() (*input.Resolver, obs.Store, error) {
 		Agencies: func(ctx context.Context, projectID, service string) (bool, error) {
 			return s.Store.HasAgency(ctx, projectID, service)
 		},
-	}), store, nil
+	}), fetch, store, nil
 }
 
 // loadOCR opens the OCR engine when its models verify; otherwise the OCR
