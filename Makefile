@@ -1,11 +1,11 @@
 # aisd — quick start: `make run` (server on 127.0.0.1:8080), `make test`.
 GO      ?= go
 BIN     := bin/aisd
-# Models the default engines need; `aisd models list` shows every model.
-MODELS  ?= onnxruntime ppocr-v4
+# Models to install (empty: every model in the manifest; `aisd models list`).
+MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test models models-all vet fmt bench bench-ocr generate clean
+.PHONY: all build run test deps models vet fmt bench bench-ocr generate clean
 
 all: build
 
@@ -16,15 +16,25 @@ build:
 models:
 	$(GO) run ./cmd/aisd models install $(MODELS)
 
-models-all:
-	$(GO) run ./cmd/aisd models install
+# System tools the engines shell out to (video frames: ffmpeg), installed
+# from Debian's packages when missing and we may install them.
+DEB_TOOLS := ffmpeg:ffmpeg
+deps:
+	@for pair in $(DEB_TOOLS); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if ! command -v $$cmd >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "deps: installing $$pkg"; \
+	      (apt-get install -y -qq $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq $$pkg >/dev/null)) \
+	        || echo "deps: could not install $$pkg; tests that need $$cmd will say so"; \
+	    else echo "deps: $$cmd missing (install Debian package $$pkg)"; fi; \
+	  fi; done
 
-run: build models
+run: build deps models
 	./$(BIN) serve
 
 # Every test, with the models installed; model-dependent tests fail (not
 # skip) here when their models are missing.
-test: models
+test: deps models
 	$(GO) vet ./...
 	AISD_REQUIRE_MODELS=1 $(GO) test -count=1 ./...
 
