@@ -77,8 +77,23 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	db, err := openDB(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := sqlstore.LoadMigrations(migrations, "migrations")
+	if err == nil {
+		err = sqlstore.Migrate(ctx, db, Dialect, ms)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sqlstore.New(db, Dialect), nil
+}
+
+func openDB(ctx context.Context, path string) (*database, error) {
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	var db *database
 	if path == ":memory:" {
 		// Every connection to :memory: is a separate database, so one
 		// connection serves reads and writes.
@@ -90,44 +105,34 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxLifetime(0)
 		w.SetConnMaxIdleTime(0)
-		db = &database{w: w, r: w}
-	} else {
-		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, fmt.Errorf("sqlite: %w", err)
-			}
-		}
-		w, err := sql.Open("sqlite", path+"?"+common+
-			"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
-		if err != nil {
-			return nil, err
-		}
-		w.SetMaxOpenConns(1)
-		w.SetMaxIdleConns(1)
-		w.SetConnMaxIdleTime(0)
-		// Set WAL (persistent in the file) before readers connect.
-		if err := w.PingContext(ctx); err != nil {
-			w.Close()
-			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-		}
-		r, err := sql.Open("sqlite", path+"?"+common+"&_pragma=query_only(1)")
-		if err != nil {
-			w.Close()
-			return nil, err
-		}
-		r.SetMaxOpenConns(4)
-		r.SetMaxIdleConns(4)
-		db = &database{w: w, r: r}
+		return &database{w: w, r: w}, nil
 	}
-	ms, err := sqlstore.LoadMigrations(migrations, "migrations")
-	if err == nil {
-		err = sqlstore.Migrate(ctx, db, Dialect, ms)
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
 	}
+	w, err := sql.Open("sqlite", path+"?"+common+
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
-	return sqlstore.New(db, Dialect), nil
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	// Set WAL (persistent in the file) before readers connect.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", path+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	return &database{w: w, r: r}, nil
 }
 
 // database adapts database/sql to sqlstore.DB.
