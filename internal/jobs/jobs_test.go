@@ -300,6 +300,7 @@ func TestFormatTime(t *testing.T) {
 type hit struct {
 	header http.Header
 	body   []byte
+	at     time.Time
 }
 
 // callbackServer answers with the statuses in order, then 200.
@@ -312,7 +313,7 @@ func callbackServer(t *testing.T, statuses ...int) (*httptest.Server, func() []h
 		b, _ := io.ReadAll(req.Body)
 		mu.Lock()
 		n := len(hits)
-		hits = append(hits, hit{req.Header.Clone(), b})
+		hits = append(hits, hit{req.Header.Clone(), b, time.Now()})
 		mu.Unlock()
 		if req.Method != http.MethodPost {
 			w.WriteHeader(http.StatusMethodNotAllowed)
