@@ -25,8 +25,8 @@ type gConst struct {
 type gNode map[string]any
 
 func attrS(s string) map[string]any { return map[string]any{"s": b64(s)} }
-func attrI(i int64) map[string]any { return map[string]any{"i": i} }
-func attrB(b bool) map[string]any  { return map[string]any{"b": b} }
+func attrI(i int64) map[string]any  { return map[string]any{"i": i} }
+func attrB(b bool) map[string]any   { return map[string]any{"b": b} }
 func attrList(is ...int64) map[string]any {
 	return map[string]any{"list": map[string]any{"i": is}}
 }
