@@ -1,0 +1,66 @@
+package pipeline
+
+// Config holds every parameter of the pipeline. Defaults reproduce
+// RapidOCR v3.5.0 with the PP-OCRv4 models.
+type Config struct {
+	// Global bounds applied before detection.
+	MaxSideLen int // long side above this is scaled down to it (2000)
+	MinSideLen int // short side below this is scaled up to it (30)
+	// Letterbox: images no taller than MinHeight, or wider than
+	// WidthHeightRatio × height, get black bands above and below.
+	MinHeight        int     // 30
+	WidthHeightRatio float64 // 8; -1 disables the ratio rule
+
+	// Detection.
+	DetLimitSideLen int     // 736
+	DetLimitType    string  // "min": scale up so the short side reaches the limit; "max": scale down
+	DetThresh       float64 // 0.3, probability threshold of the DB map
+	DetBoxThresh    float64 // 0.5, minimum mean probability inside a box
+	DetUnclipRatio  float64 // 1.6
+	DetMaxCandidate int     // 1000
+	DetMinSize      float64 // 3, minimum short side of a candidate box (map pixels)
+	DetUseDilation  bool    // true, 2×2 dilation of the bitmap
+
+	// Direction classifier.
+	ClsImageH, ClsImageW int     // 48×192
+	ClsBatch             int     // 6
+	ClsThresh            float64 // 0.9, score above which a "180" label rotates the crop
+
+	// Recognition.
+	RecImageH, RecImageW int     // 48×320
+	RecBatch             int     // 6
+	TextScore            float64 // 0.5, lines scoring below are dropped
+
+	// QualityScore is the recognition score that at least one detected
+	// region must reach for the image to count as readable (see
+	// ErrUnreadable). Independent of TextScore so a caller raising the
+	// threshold gets an empty result, not an error.
+	QualityScore float64 // 0.5
+}
+
+// DefaultConfig returns RapidOCR v3.5.0's defaults.
+func DefaultConfig() Config {
+	return Config{
+		MaxSideLen:       2000,
+		MinSideLen:       30,
+		MinHeight:        30,
+		WidthHeightRatio: 8,
+		DetLimitSideLen:  736,
+		DetLimitType:     "min",
+		DetThresh:        0.3,
+		DetBoxThresh:     0.5,
+		DetUnclipRatio:   1.6,
+		DetMaxCandidate:  1000,
+		DetMinSize:       3,
+		DetUseDilation:   true,
+		ClsImageH:        48,
+		ClsImageW:        192,
+		ClsBatch:         6,
+		ClsThresh:        0.9,
+		RecImageH:        48,
+		RecImageW:        320,
+		RecBatch:         6,
+		TextScore:        0.5,
+		QualityScore:     0.5,
+	}
+}

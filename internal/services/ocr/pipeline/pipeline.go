@@ -1,0 +1,561 @@
+// Package pipeline is the PP-OCRv4 text pipeline (detect, classify
+// direction, recognise) in pure Go around three ONNX models. Pre- and
+// post-processing reproduce RapidOCR v3.5.0, including OpenCV's resize and
+// warp arithmetic, so the same models give the same text.
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/engine"
+)
+
+// Files of the PP-OCRv4 model set inside the models root.
+const (
+	ModelDir = "ppocr-v4"
+	DetFile  = "ch_PP-OCRv4_det_infer.onnx"
+	ClsFile  = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
+	RecFile  = "ch_PP-OCRv4_rec_infer.onnx"
+	DictFile = "ppocr_keys_v1.txt"
+)
+
+// Pipeline runs OCR on images. It holds no per-call state and is safe for
+// concurrent use; concurrency is bounded by the models' session pools.
+type Pipeline struct {
+	cfg           Config
+	det, cls, rec *engine.Model
+	// chars is the CTC alphabet: "blank", the dictionary, then " ".
+	chars []string
+	owned bool
+}
+
+// New builds a pipeline on already opened models. dict is the dictionary
+// in file order (without the CTC blank and trailing space, which New adds).
+// cls may be nil, which disables direction classification.
+func New(cfg Config, det, cls, rec *engine.Model, dict []string) (*Pipeline, error) {
+	if det == nil || rec == nil {
+		return nil, errors.New("pipeline: detection and recognition models are required")
+	}
+	if len(dict) == 0 {
+		return nil, errors.New("pipeline: empty dictionary")
+	}
+	chars := make([]string, 0, len(dict)+2)
+	chars = append(chars, "blank")
+	chars = append(chars, dict...)
+	chars = append(chars, " ")
+	return &Pipeline{cfg: cfg, det: det, cls: cls, rec: rec, chars: chars}, nil
+}
+
+// LoadOptions tune the sessions Load opens.
+type LoadOptions struct {
+	engine.Options
+}
+
+// Load initialises ONNX Runtime from root (see engine.LibPath) and opens the
+// PP-OCRv4 model set under root/ppocr-v4. Close releases the models.
+func Load(root string, cfg Config, opts LoadOptions) (*Pipeline, error) {
+	if err := engine.Init(engine.LibPath(root)); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(root, ModelDir)
+	dict, err := ReadDict(filepath.Join(dir, DictFile))
+	if err != nil {
+		return nil, err
+	}
+	var ms []*engine.Model
+	for _, f := range []string{DetFile, ClsFile, RecFile} {
+		m, err := engine.Open(filepath.Join(dir, f), opts.Options)
+		if err != nil {
+			for _, o := range ms {
+				o.Close()
+			}
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	p, err := New(cfg, ms[0], ms[1], ms[2], dict)
+	if err != nil {
+		return nil, err
+	}
+	p.owned = true
+	return p, nil
+}
+
+// Close releases the models when Load opened them.
+func (p *Pipeline) Close() error {
+	if !p.owned {
+		return nil
+	}
+	return errors.Join(p.det.Close(), p.cls.Close(), p.rec.Close())
+}
+
+// Models returns the three models (cls may be nil), for usage accounting.
+func (p *Pipeline) Models() (det, cls, rec *engine.Model) { return p.det, p.cls, p.rec }
+
+// ReadDict reads a recognition dictionary: one entry per line.
+func ReadDict(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: dictionary: %w", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		out = append(out, strings.TrimRight(sc.Text(), "\r"))
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("pipeline: dictionary: %w", err)
+	}
+	return out, nil
+}
+
+// RunOptions select optional work per call.
+type RunOptions struct {
+	// CharBoxes asks for per-character boxes (Line.Chars).
+	CharBoxes bool
+	// DetectDirection asks for Result.Direction.
+	DetectDirection bool
+	// NoCls skips the direction classifier (crops are read as they are).
+	NoCls bool
+	// NoDet treats the whole image as one text line.
+	NoDet bool
+	// TextScore overrides Config.TextScore when > 0.
+	TextScore float64
+}
+
+// Point is a pixel position in the input image.
+type Point = [2]int
+
+// Char is one recognised character and where it is.
+type Char struct {
+	Char  string
+	Score float64
+	Box   [4]Point // TL, TR, BR, BL
+}
+
+// Line is one recognised text line.
+type Line struct {
+	Text  string
+	Score float64  // mean of the per-character maxima, rounded to 5 places
+	Box   [4]Point // TL, TR, BR, BL in input image coordinates
+	// Angle is the classifier's verdict for this line: 0 or 180.
+	Angle int
+	Chars []Char // only with RunOptions.CharBoxes
+}
+
+// Result is what Run found, lines in reading order.
+type Result struct {
+	Lines []Line
+	// Direction is the dominant text direction in degrees (0 or 180),
+	// set with RunOptions.DetectDirection; -1 when no line was read.
+	Direction float64
+	// Regions is how many text regions the detector proposed.
+	Regions int
+}
+
+// ErrUnreadable is the cause attached to the AIS.0104 error: the detector
+// found text regions but the recogniser could read none of them with a
+// score of at least Config.QualityScore. An image without any text region
+// (blank, constant colour) is not unreadable: it yields an empty Result.
+var ErrUnreadable = errors.New("text regions found but none could be read")
+
+func engineErr(stage string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return catalog.Of(catalog.KindRecognition, catalog.FamilyOCR).Wrap(fmt.Errorf("%s: %w", stage, err))
+}
+
+type crop struct {
+	img     *bgr
+	box     [4]pt // in the prepared image
+	rotated bool  // turned a quarter counter-clockwise after warping
+	flipped bool  // turned half a turn by the classifier
+	angle   int
+}
+
+// Run reads the text of img.
+func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (Result, error) {
+	src := fromImage(img)
+	if src.w == 0 || src.h == 0 {
+		return Result{Direction: -1}, catalog.Of(catalog.KindImageSize, catalog.FamilyOCR).Wrap(errors.New("empty image"))
+	}
+	res := Result{Direction: -1}
+	work, ratioW, ratioH := p.withinBounds(src)
+
+	var crops []crop
+	top := 0
+	if opts.NoDet {
+		crops = []crop{{img: work, box: [4]pt{{0, 0}, {float64(work.w), 0}, {float64(work.w), float64(work.h)}, {0, float64(work.h)}}}}
+	} else {
+		work, top = p.letterbox(work)
+		boxes, err := p.detect(ctx, work)
+		if err != nil {
+			return res, err
+		}
+		res.Regions = len(boxes)
+		for _, b := range boxes {
+			c, rot, ok := cropQuad(work, b.p)
+			if !ok {
+				continue
+			}
+			crops = append(crops, crop{img: c, box: b.p, rotated: rot})
+		}
+	}
+	if len(crops) == 0 {
+		return res, nil
+	}
+	if p.cls != nil && !opts.NoCls {
+		if err := p.classify(ctx, crops); err != nil {
+			return res, err
+		}
+	}
+	recs, err := p.recognize(ctx, crops, opts.CharBoxes)
+	if err != nil {
+		return res, err
+	}
+
+	minScore := p.cfg.TextScore
+	if opts.TextScore > 0 {
+		minScore = opts.TextScore
+	}
+	readable := false
+	var up, down float64
+	toOrig := func(q pt) Point {
+		x := (q.x - 0) * ratioW
+		y := (q.y - float64(top)) * ratioH
+		x = clampF(x, 0, float64(src.w))
+		y = clampF(y, 0, float64(src.h))
+		return Point{int(math.Round(x)), int(math.Round(y))}
+	}
+	for i, r := range recs {
+		if strings.TrimSpace(r.text) == "" {
+			continue
+		}
+		if r.score >= p.cfg.QualityScore {
+			readable = true
+		}
+		if r.score < minScore {
+			continue
+		}
+		c := crops[i]
+		l := Line{Text: r.text, Score: r.score, Angle: c.angle}
+		for k := 0; k < 4; k++ {
+			l.Box[k] = toOrig(c.box[k])
+		}
+		if opts.CharBoxes {
+			l.Chars = charBoxes(c, r, toOrig)
+		}
+		if c.angle == 180 {
+			down += r.score
+		} else {
+			up += r.score
+		}
+		res.Lines = append(res.Lines, l)
+	}
+	if !readable && !opts.NoDet {
+		return res, catalog.Of(catalog.KindImageQuality, catalog.FamilyOCR).Wrap(ErrUnreadable)
+	}
+	if opts.DetectDirection && len(res.Lines) > 0 {
+		res.Direction = 0
+		if down > up {
+			res.Direction = 180
+		}
+	}
+	return res, nil
+}
+
+// withinBounds applies the global size rules: long side above MaxSideLen
+// scaled down, then short side below MinSideLen scaled up, each rounding
+// the sides to multiples of 32. It returns the factors mapping back.
+func (p *Pipeline) withinBounds(m *bgr) (*bgr, float64, float64) {
+	rw, rh := 1.0, 1.0
+	scale := func(m *bgr, ratio float64) (*bgr, float64, float64) {
+		h := round32(int(float64(m.h) * ratio))
+		w := round32(int(float64(m.w) * ratio))
+		if w <= 0 || h <= 0 {
+			return m, 1, 1
+		}
+		return m.resize(w, h), float64(m.w) / float64(w), float64(m.h) / float64(h)
+	}
+	if max(m.w, m.h) > p.cfg.MaxSideLen {
+		r := float64(p.cfg.MaxSideLen) / float64(max(m.w, m.h))
+		if m.h > m.w {
+			r = float64(p.cfg.MaxSideLen) / float64(m.h)
+		} else {
+			r = float64(p.cfg.MaxSideLen) / float64(m.w)
+		}
+		m, rw, rh = scale(m, r)
+	}
+	if min(m.w, m.h) < p.cfg.MinSideLen {
+		var r float64
+		if m.h < m.w {
+			r = float64(p.cfg.MinSideLen) / float64(m.h)
+		} else {
+			r = float64(p.cfg.MinSideLen) / float64(m.w)
+		}
+		// The reference keeps only the last step's ratios.
+		m, rw, rh = scale(m, r)
+	}
+	return m, rw, rh
+}
+
+// letterbox pads flat images with black bands above and below.
+func (p *Pipeline) letterbox(m *bgr) (*bgr, int) {
+	limit := p.cfg.WidthHeightRatio != -1 && float64(m.w)/float64(m.h) > p.cfg.WidthHeightRatio
+	if m.h > p.cfg.MinHeight && !limit {
+		return m, 0
+	}
+	nh := max(int(float64(m.w)/p.cfg.WidthHeightRatio), p.cfg.MinHeight) * 2
+	pad := int(math.Abs(float64(nh-m.h)) / 2)
+	return m.padTopBottom(pad), pad
+}
+
+func (p *Pipeline) detect(ctx context.Context, m *bgr) ([]detBox, error) {
+	w, h := p.cfg.detSize(m.w, m.h)
+	if w <= 0 || h <= 0 {
+		return nil, nil
+	}
+	in := m.resize(w, h)
+	data := make([]float32, 3*w*h)
+	normalizeCHW(in, data, w)
+	out, err := p.det.Run(ctx, []engine.Tensor{{Shape: []int64{1, 3, int64(h), int64(w)}, Data: data}})
+	if err != nil {
+		return nil, engineErr("detection", err)
+	}
+	o := out[0]
+	if len(o.Shape) != 4 || o.Shape[2] != int64(h) || o.Shape[3] != int64(w) {
+		return nil, engineErr("detection", fmt.Errorf("unexpected output shape %v", o.Shape))
+	}
+	return p.cfg.dbPostprocess(o.Data[:w*h], w, h, m.w, m.h), nil
+}
+
+// resizeNorm scales a crop to height ih keeping its aspect (width at most
+// iw), normalises it and writes it left-aligned into a zeroed 3×ih×iw slot.
+func resizeNorm(m *bgr, ih, iw int, dst []float32) int {
+	ratio := float64(m.w) / float64(m.h)
+	rw := int(math.Ceil(float64(ih) * ratio))
+	if rw > iw {
+		rw = iw
+	}
+	rw = max(rw, 1)
+	r := m.resize(rw, ih)
+	plane := ih * iw
+	for y := 0; y < ih; y++ {
+		row := r.pix[y*rw*3:]
+		for x := 0; x < rw; x++ {
+			for c := 0; c < 3; c++ {
+				dst[c*plane+y*iw+x] = normLUT[row[3*x+c]]
+			}
+		}
+	}
+	return rw
+}
+
+// byAspect returns crop indices sorted by width/height, as both the
+// classifier and the recogniser batch them.
+func byAspect(crops []crop) []int {
+	idx := make([]int, len(crops))
+	for i := range idx {
+		idx[i] = i
+	}
+	ar := func(i int) float64 { return float64(crops[i].img.w) / float64(crops[i].img.h) }
+	sort.SliceStable(idx, func(a, b int) bool { return ar(idx[a]) < ar(idx[b]) })
+	return idx
+}
+
+func (p *Pipeline) classify(ctx context.Context, crops []crop) error {
+	idx := byAspect(crops)
+	ih, iw := p.cfg.ClsImageH, p.cfg.ClsImageW
+	for beg := 0; beg < len(idx); beg += p.cfg.ClsBatch {
+		end := min(beg+p.cfg.ClsBatch, len(idx))
+		n := end - beg
+		data := make([]float32, n*3*ih*iw)
+		for k := 0; k < n; k++ {
+			resizeNorm(crops[idx[beg+k]].img, ih, iw, data[k*3*ih*iw:(k+1)*3*ih*iw])
+		}
+		out, err := p.cls.Run(ctx, []engine.Tensor{{Shape: []int64{int64(n), 3, int64(ih), int64(iw)}, Data: data}})
+		if err != nil {
+			return engineErr("direction classification", err)
+		}
+		o := out[0]
+		if len(o.Shape) != 2 || o.Shape[0] != int64(n) || o.Shape[1] < 2 {
+			return engineErr("direction classification", fmt.Errorf("unexpected output shape %v", o.Shape))
+		}
+		nl := int(o.Shape[1])
+		for k := 0; k < n; k++ {
+			probs := o.Data[k*nl : (k+1)*nl]
+			best := 0
+			for j := range probs {
+				if probs[j] > probs[best] {
+					best = j
+				}
+			}
+			c := &crops[idx[beg+k]]
+			// Labels are "0" and "180".
+			if best == 1 {
+				c.angle = 180
+				if float64(probs[best]) > p.cfg.ClsThresh {
+					c.img = c.img.rot180()
+					c.flipped = true
+				}
+			}
+		}
+	}
+	return nil
+}
+
+type recResult struct {
+	text  string
+	score float64
+	// For character boxes: the kept CTC columns, their scores, the column
+	// count and the fraction of the input width the crop occupied.
+	cols   []int
+	scores []float64
+	chars  []string
+	steps  int
+	frac   float64
+}
+
+func (p *Pipeline) recognize(ctx context.Context, crops []crop, withCols bool) ([]recResult, error) {
+	idx := byAspect(crops)
+	res := make([]recResult, len(crops))
+	ih := p.cfg.RecImageH
+	for beg := 0; beg < len(idx); beg += p.cfg.RecBatch {
+		end := min(beg+p.cfg.RecBatch, len(idx))
+		n := end - beg
+		maxRatio := float64(p.cfg.RecImageW) / float64(ih)
+		for k := beg; k < end; k++ {
+			c := crops[idx[k]].img
+			maxRatio = math.Max(maxRatio, float64(c.w)/float64(c.h))
+		}
+		iw := int(float64(ih) * maxRatio)
+		data := make([]float32, n*3*ih*iw)
+		widths := make([]int, n)
+		for k := 0; k < n; k++ {
+			widths[k] = resizeNorm(crops[idx[beg+k]].img, ih, iw, data[k*3*ih*iw:(k+1)*3*ih*iw])
+		}
+		out, err := p.rec.Run(ctx, []engine.Tensor{{Shape: []int64{int64(n), 3, int64(ih), int64(iw)}, Data: data}})
+		if err != nil {
+			return nil, engineErr("recognition", err)
+		}
+		o := out[0]
+		if len(o.Shape) != 3 || o.Shape[0] != int64(n) || int(o.Shape[2]) != len(p.chars) {
+			return nil, engineErr("recognition", fmt.Errorf("output shape %v does not fit a %d-class alphabet", o.Shape, len(p.chars)))
+		}
+		steps, classes := int(o.Shape[1]), int(o.Shape[2])
+		for k := 0; k < n; k++ {
+			r := p.ctcDecode(o.Data[k*steps*classes:(k+1)*steps*classes], steps, classes)
+			r.steps = steps
+			r.frac = float64(widths[k]) / float64(iw)
+			if !withCols {
+				r.cols, r.scores, r.chars = nil, nil, nil
+			}
+			res[idx[beg+k]] = r
+		}
+	}
+	return res, nil
+}
+
+// ctcDecode is greedy CTC: arg-max per step, repeats merged, blanks dropped;
+// the score is the mean of the kept maxima, each rounded to 5 places.
+func (p *Pipeline) ctcDecode(probs []float32, steps, classes int) recResult {
+	var r recResult
+	var sb strings.Builder
+	prev := -1
+	var sum float64
+	for t := 0; t < steps; t++ {
+		row := probs[t*classes : (t+1)*classes]
+		best := 0
+		bv := row[0]
+		for j := 1; j < classes; j++ {
+			if row[j] > bv {
+				best, bv = j, row[j]
+			}
+		}
+		if best != 0 && best != prev {
+			s := round5(float64(bv))
+			sum += s
+			sb.WriteString(p.chars[best])
+			r.cols = append(r.cols, t)
+			r.scores = append(r.scores, s)
+			r.chars = append(r.chars, p.chars[best])
+		}
+		prev = best
+	}
+	r.text = sb.String()
+	if len(r.cols) > 0 {
+		r.score = round5(sum / float64(len(r.cols)))
+	}
+	return r
+}
+
+func round5(v float64) float64 { return math.RoundToEven(v*1e5) / 1e5 }
+
+// charBoxes places each character between the midpoints of its CTC column
+// and its neighbours', mapped from the recogniser input back through the
+// crop's rotations and perspective warp to the input image.
+func charBoxes(c crop, r recResult, toOrig func(pt) Point) []Char {
+	n := len(r.cols)
+	if n == 0 || r.steps == 0 || r.frac <= 0 {
+		return nil
+	}
+	centre := make([]float64, n)
+	for i, col := range r.cols {
+		centre[i] = (float64(col) + 0.5) / float64(r.steps) / r.frac
+	}
+	out := make([]Char, n)
+	for i := range r.cols {
+		var lo, hi float64
+		switch {
+		case n == 1:
+			half := 1.5 / float64(r.steps) / r.frac
+			lo, hi = centre[i]-half, centre[i]+half
+		case i == 0:
+			g := (centre[1] - centre[0]) / 2
+			lo, hi = centre[0]-g, centre[0]+g
+		case i == n-1:
+			g := (centre[i] - centre[i-1]) / 2
+			lo, hi = centre[i]-g, centre[i]+g
+		default:
+			lo, hi = (centre[i-1]+centre[i])/2, (centre[i]+centre[i+1])/2
+		}
+		lo, hi = clampF(lo, 0, 1), clampF(hi, 0, 1)
+		corners := [4][2]float64{{lo, 0}, {hi, 0}, {hi, 1}, {lo, 1}}
+		ch := Char{Char: r.chars[i], Score: r.scores[i]}
+		for k, uv := range corners {
+			ch.Box[k] = toOrig(c.toImage(uv[0], uv[1]))
+		}
+		out[i] = ch
+	}
+	return out
+}
+
+// toImage maps a position in the final crop (u along the text, v across,
+// both 0..1) to the prepared image.
+func (c crop) toImage(u, v float64) pt {
+	if c.flipped {
+		u, v = 1-u, 1-v
+	}
+	s, t := u, v
+	if c.rotated {
+		// A quarter turn counter-clockwise put the crop's top-to-bottom
+		// axis along the text and its right edge on top.
+		s, t = 1-v, u
+	}
+	b := c.box
+	top := pt{b[0].x + s*(b[1].x-b[0].x), b[0].y + s*(b[1].y-b[0].y)}
+	bot := pt{b[3].x + s*(b[2].x-b[3].x), b[3].y + s*(b[2].y-b[3].y)}
+	return pt{top.x + t*(bot.x-top.x), top.y + t*(bot.y-top.y)}
+}

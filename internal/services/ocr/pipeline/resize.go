@@ -1,0 +1,138 @@
+package pipeline
+
+import "math"
+
+// OpenCV's INTER_LINEAR on 8-bit images works in fixed point: weights are
+// scaled by 2^11, the horizontal pass keeps ints, the vertical pass
+// combines two rows the way its SIMD kernel does. Reproducing that (and the
+// 2× area shortcut) keeps crops and model inputs bit-identical in the common
+// case rather than off by one grey level.
+const resizeCoefBits = 11
+const resizeCoefScale = 1 << resizeCoefBits
+
+type axisMap struct {
+	ofs   []int   // source index of the left/top tap
+	alpha []int16 // two weights per destination index
+}
+
+// linearAxis maps destination to source indices; OpenCV clamps only the
+// horizontal taps here, rows are clamped when fetched.
+func linearAxis(src, dst int, clamp bool) axisMap {
+	scale := float64(src) / float64(dst)
+	m := axisMap{ofs: make([]int, dst), alpha: make([]int16, 2*dst)}
+	for d := 0; d < dst; d++ {
+		f := float32((float64(d)+0.5)*scale - 0.5)
+		s := int(math.Floor(float64(f)))
+		f -= float32(s)
+		if clamp && s < 0 {
+			f, s = 0, 0
+		}
+		if clamp && s >= src-1 {
+			f, s = 0, src-1
+		}
+		m.ofs[d] = s
+		a0 := saturateShort(float32(1-f) * resizeCoefScale)
+		m.alpha[2*d] = a0
+		m.alpha[2*d+1] = saturateShort(f * resizeCoefScale)
+	}
+	return m
+}
+
+func saturateShort(v float32) int16 {
+	r := math.RoundToEven(float64(v))
+	if r > math.MaxInt16 {
+		return math.MaxInt16
+	}
+	if r < math.MinInt16 {
+		return math.MinInt16
+	}
+	return int16(r)
+}
+
+// resize scales m to w×h with OpenCV's INTER_LINEAR semantics.
+func (m *bgr) resize(w, h int) *bgr {
+	if w == m.w && h == m.h {
+		out := newBGR(w, h)
+		copy(out.pix, m.pix)
+		return out
+	}
+	if m.w == 2*w && m.h == 2*h {
+		return m.halve()
+	}
+	xm := linearAxis(m.w, w, true)
+	ym := linearAxis(m.h, h, false)
+	out := newBGR(w, h)
+	// Horizontal pass results for the two source rows in use, cached since
+	// consecutive output rows share them.
+	type row struct {
+		y   int
+		buf []int32
+	}
+	cache := [2]row{{-1, make([]int32, w*3)}, {-1, make([]int32, w*3)}}
+	fetch := func(sy, keep int) []int32 {
+		for k := range cache {
+			if cache[k].y == sy {
+				return cache[k].buf
+			}
+		}
+		k := 0
+		if cache[0].y == keep {
+			k = 1
+		}
+		src := m.pix[sy*m.w*3 : (sy+1)*m.w*3]
+		dst := cache[k].buf
+		for dx := 0; dx < w; dx++ {
+			sx := xm.ofs[dx] * 3
+			a0, a1 := int32(xm.alpha[2*dx]), int32(xm.alpha[2*dx+1])
+			sx1 := sx + 3
+			if sx1 >= len(src) {
+				sx1 = sx
+			}
+			for c := 0; c < 3; c++ {
+				dst[dx*3+c] = int32(src[sx+c])*a0 + int32(src[sx1+c])*a1
+			}
+		}
+		cache[k].y = sy
+		return dst
+	}
+	for dy := 0; dy < h; dy++ {
+		sy := ym.ofs[dy]
+		b0, b1 := int32(ym.alpha[2*dy]), int32(ym.alpha[2*dy+1])
+		// Rows outside the image are clamped to the edge.
+		sy0 := min(max(sy, 0), m.h-1)
+		sy1 := min(max(sy+1, 0), m.h-1)
+		r0 := fetch(sy0, -1)
+		r1 := fetch(sy1, sy0)
+		o := out.pix[dy*w*3 : (dy+1)*w*3]
+		for i := range o {
+			v := ((b0*(r0[i]>>4))>>16 + (b1*(r1[i]>>4))>>16 + 2) >> 2
+			if v < 0 {
+				v = 0
+			} else if v > 255 {
+				v = 255
+			}
+			o[i] = uint8(v)
+		}
+	}
+	return out
+}
+
+// halve is OpenCV's INTER_AREA fast path, which INTER_LINEAR takes for an
+// exact 2× reduction on both axes.
+func (m *bgr) halve() *bgr {
+	w, h := m.w/2, m.h/2
+	out := newBGR(w, h)
+	s := m.w * 3
+	for y := 0; y < h; y++ {
+		r0 := m.pix[2*y*s:]
+		r1 := m.pix[(2*y+1)*s:]
+		o := out.pix[y*w*3:]
+		for x := 0; x < w; x++ {
+			for c := 0; c < 3; c++ {
+				i := 6*x + c
+				o[3*x+c] = uint8((int(r0[i]) + int(r0[i+3]) + int(r1[i]) + int(r1[i+3]) + 2) >> 2)
+			}
+		}
+	}
+	return out
+}
