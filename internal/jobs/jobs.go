@@ -35,6 +35,7 @@ type Options struct {
 	Retention               time.Duration // how long a job stays queryable after its last change; default 72h
 	MaxUnfinishedPerProject int           // queued+running jobs a project may have; default 20, <0 unlimited
 	MaxAttempts             int           // runs before a job that keeps dying is failed; default 3
+	JobTimeout              time.Duration // deadline of one run; default 4h
 	// CallbackClient posts callbacks; the server injects one whose dialer
 	// refuses internal addresses. Default: a client with a 10 s timeout.
 	CallbackClient   *http.Client
@@ -82,6 +83,9 @@ func New(st store.Store, opt Options) *Runner {
 	}
 	if opt.MaxAttempts <= 0 {
 		opt.MaxAttempts = 3
+	}
+	if opt.JobTimeout <= 0 {
+		opt.JobTimeout = 4 * time.Hour
 	}
 	if opt.CallbackClient == nil {
 		opt.CallbackClient = &http.Client{Timeout: 10 * time.Second}
@@ -152,6 +156,16 @@ func (r *Runner) kinds() []string {
 func FamilyOf(kind string) catalog.Family {
 	f, _, _ := strings.Cut(kind, ".")
 	return catalog.Family(f)
+}
+
+// APIStatus is the status the job APIs show for a stored state: the
+// published values are running, succeeded and failed, so a queued job shows
+// as running.
+func APIStatus(state string) string {
+	if state == store.JobQueued {
+		return store.JobRunning
+	}
+	return state
 }
 
 // FormatTime is how a job's times appear in the API and in the callback
@@ -363,11 +377,20 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 		err = catalog.Of(catalog.KindInternal, fam).Wrap(fmt.Errorf("job interrupted %d times", j.Attempts-1))
 	} else {
 		h, _ := r.handler(j.Kind)
-		res, err = safeCall(ctx, h, j)
+		jctx, cancel := context.WithTimeout(ctx, r.opt.JobTimeout)
+		res, err = safeCall(jctx, h, j)
+		timedOut := jctx.Err() != nil
+		cancel()
 		if ctx.Err() != nil {
 			// Aborted by shutdown: the job stays running and is resumed.
 			log.Warn("job interrupted by shutdown", "err", err)
 			return
+		}
+		if timedOut {
+			if _, ok := catalog.From(err); !ok {
+				err = catalog.Of(catalog.KindBackendTimeout, fam).Wrap(fmt.Errorf("job ran over %v: %v", r.opt.JobTimeout, err))
+			}
+			res = nil
 		}
 	}
 	now := r.clock()

@@ -101,3 +101,30 @@ func TestStopTimeoutKeepsJob(t *testing.T) {
 		t.Fatalf("resumed job: %s after %d attempts", got.State, got.Attempts)
 	}
 }
+
+func TestJobTimeout(t *testing.T) {
+	st := openStore(t, "")
+	opt := fastOpts()
+	opt.JobTimeout = 30 * time.Millisecond
+	r := startRunner(t, st, opt, func(ctx context.Context, j store.Job) ([]byte, error) {
+		<-ctx.Done()
+		return []byte(`{"partial":true}`), nil
+	})
+	j := submit(t, r, "p1", "u1", nil)
+	got := waitFor(t, st, j.ID, "finished", finished)
+	want := catalog.Of(catalog.KindBackendTimeout, fam)
+	if got.State != store.JobFailed || got.ErrorCode != want.Code || got.Result != nil {
+		t.Fatalf("timed-out job: %s %q result %s; want failed %s", got.State, got.ErrorCode, got.Result, want.Code)
+	}
+}
+
+func TestAPIStatus(t *testing.T) {
+	for state, want := range map[string]string{
+		store.JobQueued: "running", store.JobRunning: "running",
+		store.JobSucceeded: "succeeded", store.JobFailed: "failed",
+	} {
+		if got := jobs.APIStatus(state); got != want {
+			t.Errorf("APIStatus(%s) = %s, want %s", state, got, want)
+		}
+	}
+}
