@@ -7,13 +7,14 @@ import (
 
 	"github.com/aisd/aisd/internal/models"
 	"github.com/aisd/aisd/internal/models/tfjs"
+	"github.com/aisd/aisd/internal/platform/obs"
 )
 
 // extraCommands are the top-level commands other packages provide.
 func extraCommands() []*cobra.Command {
 	m := models.Command()
 	m.AddCommand(tfjs.Command())
-	return []*cobra.Command{m}
+	return []*cobra.Command{m, obs.Command()}
 }
 
 // extraAdminCommands are admin subcommands for platform controls.

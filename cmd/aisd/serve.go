@@ -58,9 +58,9 @@ func serveCmd() *cobra.Command {
 			}
 			defer s.Close()
 			out := cmd.OutOrStdout()
-			return s.Serve(cmd.Context(), func(addr string) {
-				log.Info("listening", "addr", addr, "region", cfg.Region, "project_id", s.Root.Project.ID, "store", redactDSN(cfg.ResolvedDSN()))
-				printBanner(out, addr, s)
+			return s.Serve(cmd.Context(), func(addr, s3addr string) {
+				log.Info("listening", "addr", addr, "s3_addr", s3addr, "region", cfg.Region, "project_id", s.Root.Project.ID, "store", redactDSN(cfg.ResolvedDSN()))
+				printBanner(out, addr, s3addr, s)
 			})
 		},
 	}
@@ -93,7 +93,7 @@ func redactDSN(dsn string) string {
 	return dsn
 }
 
-func printBanner(w interface{ Write([]byte) (int, error) }, addr string, s *server.Server) {
+func printBanner(w interface{ Write([]byte) (int, error) }, addr, s3addr string, s *server.Server) {
 	fmt.Fprintf(w, "\naisd is listening on http://%s\n", addr)
 	fmt.Fprintf(w, "  region %s, project id %s\n", s.Config.Region, s.Root.Project.ID)
 	if s.Root.Generated {
@@ -103,5 +103,8 @@ func printBanner(w interface{ Write([]byte) (int, error) }, addr string, s *serv
 		fmt.Fprintf(w, "  root access key: %s (secret key as configured or shown at first start)\n", s.Root.AK)
 	}
 	fmt.Fprintf(w, "  SDK endpoint: region.NewRegion(%q, \"http://%s\") with WithIamEndpointOverride(\"http://%s\")\n", s.Config.Region, addr, addr)
+	if s3addr != "" {
+		fmt.Fprintf(w, "  S3-compatible upload API: http://%s (same AK/SK; read back as obs://BUCKET/KEY)\n", s3addr)
+	}
 	fmt.Fprintf(w, "  try: curl http://%s/v1/error-codes?service=ocr\n\n", addr)
 }

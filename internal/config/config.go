@@ -49,6 +49,7 @@ type Config struct {
 	FetchAllowHosts []string      `yaml:"fetch_allow_hosts"`
 	OBSDir          string        `yaml:"obs_dir"`
 	OBSEndpoint     string        `yaml:"obs_endpoint"` // S3-compatible endpoint instead of obs_dir
+	S3Addr          string        `yaml:"s3_addr"`      // listen address of the S3-compatible upload API; empty: off
 	JobWorkers      int           `yaml:"job_workers"`
 	JobRetention    time.Duration `yaml:"job_retention"`
 	ORTThreads      int           `yaml:"ort_threads"`
@@ -80,6 +81,7 @@ func Default() Config {
 		JobRetention:   72 * time.Hour,
 		ORTThreads:     2,
 		Engines:        []string{"ocr"},
+		S3Addr:         "127.0.0.1:8081",
 	}
 }
 

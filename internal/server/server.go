@@ -107,6 +107,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			if _, err := s.Subs.Subscribe(ctx, s.Root.Project.ID, svc); err != nil && !isAlreadySubscribed(err) {
 				return nil, fmt.Errorf("auto-subscribe %s: %w", svc, err)
 			}
+			// ... and may read its own object storage.
+			if err := st.SetAgency(ctx, s.Root.Project.ID, svc, true); err != nil {
+				return nil, fmt.Errorf("agency %s: %w", svc, err)
+			}
 		}
 	}
 
@@ -233,31 +237,72 @@ func (s *Server) Handle(operation string, h api.Handler) { s.handlers[operation]
 // Handler is the server's HTTP handler (tests mount it on httptest).
 func (s *Server) Handler() http.Handler { return s.Gateway }
 
-// Serve listens on cfg.Addr until ctx is done, then shuts down gracefully.
-func (s *Server) Serve(ctx context.Context, ready func(addr string)) error {
+// S3Handler is the S3-compatible upload API over the object store. Each AK
+// acts for its account's project in the server's region.
+func (s *Server) S3Handler() http.Handler {
+	return obs.S3Handler(s.OBS, func(ak string) (string, string, error) {
+		sk, err := s.IAM.SecretKey(context.Background(), ak)
+		if err != nil {
+			return "", "", err
+		}
+		c, err := s.Store.GetCredential(context.Background(), ak)
+		if err != nil {
+			return "", "", err
+		}
+		ps, err := s.Store.ListProjects(context.Background(), c.DomainID, s.Config.Region)
+		if err != nil || len(ps) == 0 {
+			return "", "", fmt.Errorf("account of %s has no project in %s", ak, s.Config.Region)
+		}
+		return sk, ps[0].ID, nil
+	}, obs.WithLogger(s.log))
+}
+
+// Serve listens on cfg.Addr (and cfg.S3Addr when set) until ctx is done,
+// then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ready func(addr, s3addr string)) error {
 	ln, err := net.Listen("tcp", s.Config.Addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	srvs := []*http.Server{{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}}
+	lns := []net.Listener{ln}
+	s3addr := ""
+	if s.Config.S3Addr != "" {
+		ln3, err := net.Listen("tcp", s.Config.S3Addr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("s3 api: %w", err)
+		}
+		s3addr = ln3.Addr().String()
+		// Its own listener: S3 clients sign the full path, so no prefix or
+		// path cleaning may stand in front of it.
+		srvs = append(srvs, &http.Server{Handler: s.S3Handler(), ReadHeaderTimeout: 10 * time.Second})
+		lns = append(lns, ln3)
+	}
+	errc := make(chan error, len(srvs))
+	for i := range srvs {
+		go func(i int) { errc <- srvs[i].Serve(lns[i]) }(i)
+	}
 	if ready != nil {
-		ready(ln.Addr().String())
+		ready(ln.Addr().String(), s3addr)
 	}
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
+		s.log.Info("shutting down")
 	}
-	s.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = srv.Shutdown(sctx)
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
+	var errs []error
+	if !errors.Is(err, http.ErrServerClosed) {
+		errs = append(errs, err)
 	}
-	return err
+	for _, srv := range srvs {
+		if e := srv.Shutdown(sctx); e != nil && !errors.Is(e, http.ErrServerClosed) {
+			errs = append(errs, e)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Close releases everything New opened, last opened first.

@@ -452,3 +452,24 @@ func TestSDKRecognizeGeneralTextOnFixture(t *testing.T) {
 		t.Fatal("no X-Request-Id")
 	}
 }
+
+func TestUnimplementedServicesAfterAuth(t *testing.T) {
+	e := newEnv(t)
+	pid := e.s.Root.Project.ID
+	for path, code := range map[string]string{
+		"/v2/" + pid + "/ocr/id-card":                      "ModelArts.4508",
+		"/v2/" + pid + "/image/celebrity-recognition":      "AIP.0004",
+		"/v3/" + pid + "/moderation/audio/jobs/abc/../xyz": "APIG.0101",
+	} {
+		body := []byte(`{"image":"AAAA"}` + "\n")
+		// Unauthenticated: the gateway answers first.
+		r, _ := http.NewRequest("POST", e.srv.URL+path, bytes.NewReader(body))
+		if _, b := do(t, r); b.Code != "APIG.0301" && b.Code != "APIG.0101" {
+			t.Errorf("%s unauthenticated: %+v", path, b)
+		}
+		resp, b := do(t, signedRequest(t, "POST", e.srv.URL+path, body, rootAK, rootSK, time.Now()))
+		if b.Code != code {
+			t.Errorf("%s: %d %+v, want %s", path, resp.StatusCode, b, code)
+		}
+	}
+}
