@@ -112,6 +112,13 @@ func openDB(ctx context.Context, path string) (*database, error) {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 	}
+	// The file holds password hashes and sealed secret keys: create it
+	// private. SQLite gives its -wal and -shm files the same mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	f.Close()
 	w, err := sql.Open("sqlite", path+"?"+common+
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {

@@ -2,7 +2,9 @@ package sqlite_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aisd/aisd/internal/store"
@@ -62,6 +64,15 @@ func TestReopen(t *testing.T) {
 	}
 	if err := s.SetMeta(ctx, "k", "v"); err != nil {
 		t.Fatal(err)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		fi, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:") + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("aisd.db%s has mode %v, want 0600", suffix, fi.Mode().Perm())
+		}
 	}
 	s.Close()
 	s, err = store.Open(ctx, dsn)
