@@ -1,0 +1,80 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	aisdcfg "github.com/aisd/aisd/internal/config"
+)
+
+func pngOf(w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.RGBA{255, 255, 255, 255})
+		}
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}
+
+// Every bad input to OCR answers its documented code, never a 500.
+func TestOCRInputErrors(t *testing.T) {
+	e := newEnv(t, func(c *aisdcfg.Config) { c.Engines = []string{"ocr"} })
+	requireModels(t, e)
+	pid := e.s.Root.Project.ID
+	b64 := func(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/white.png" {
+			w.Write(pngOf(64, 64))
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer files.Close()
+	if err := e.s.OBS.CreateBucket(context.Background(), pid, "scans"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.OBS.Put(context.Background(), "scans", "empty.png", bytes.NewReader(nil), 0, "image/png"); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, body, code string
+	}{
+		{"malformed json", `{"image":`, "ModelArts.4105"},
+		{"wrong type", `{"image":123}`, "AIS.0101"},
+		{"neither image nor url", `{}`, "AIS.0101"},
+		{"both image and url", `{"image":"` + b64(pngOf(64, 64)) + `","url":"http://x.test/a.png"}`, "AIS.0101"},
+		{"bad base64", `{"image":"@@@not-base64@@@"}`, "AIS.0101"},
+		{"unsupported language", `{"image":"` + b64(pngOf(64, 64)) + `","language":"tlh"}`, "AIS.0101"},
+		{"not an image", `{"image":"` + b64([]byte("just some text, not an image at all")) + `"}`, "AIS.0102"},
+		{"too small", `{"image":"` + b64(pngOf(10, 10)) + `"}`, "AIS.0103"},
+		{"loopback url", `{"url":"` + files.URL + `/white.png"}`, "ModelArts.4601"},
+		{"private url", `{"url":"http://10.0.0.1/a.png"}`, "ModelArts.4601"},
+		{"metadata url", `{"url":"http://169.254.169.254/latest/meta-data"}`, "ModelArts.4601"},
+		{"missing object", `{"url":"obs://scans/nope.png"}`, "ModelArts.4706"},
+		{"malformed obs url", `{"url":"obs://"}`, "ModelArts.4703"},
+		{"empty object", `{"url":"obs://scans/empty.png"}`, "AIS.0101"},
+	}
+	url := e.srv.URL + "/v2/" + pid + "/ocr/general-text"
+	for _, c := range cases {
+		resp, b := do(t, signedRequest(t, "POST", url, []byte(c.body), rootAK, rootSK, time.Now()))
+		if resp.StatusCode != 400 || b.Code != c.code {
+			t.Errorf("%s: %d %+v, want 400 %s", c.name, resp.StatusCode, b, c.code)
+		}
+	}
+	// A blank page is not an error: no text, no blocks.
+	resp, _ := do(t, signedRequest(t, "POST", url, []byte(`{"image":"`+b64(pngOf(200, 100))+`"}`), rootAK, rootSK, time.Now()))
+	if resp.StatusCode != 200 {
+		t.Fatalf("blank page: %d", resp.StatusCode)
+	}
+}
