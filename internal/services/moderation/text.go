@@ -1,0 +1,370 @@
+package moderation
+
+import (
+	"bufio"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/catalog"
+)
+
+//go:embed lexicon/*.txt
+var lexiconFS embed.FS
+
+// MaxTextRunes is how much of a text is checked; the rest is ignored, as
+// the API documents.
+const MaxTextRunes = 10000
+
+// Suggestions, most severe first in severity().
+const (
+	sugBlock  = "block"
+	sugReview = "review"
+	sugPass   = "pass"
+)
+
+func severity(s string) int {
+	switch s {
+	case sugBlock:
+		return 2
+	case sugReview:
+		return 1
+	}
+	return 0
+}
+
+// Confidences of lexicon and pattern hits. A lexicon hit is a decision, not
+// a probability; these say how often such a hit is a true positive in the
+// experience behind the lists: block terms are unambiguous, review terms and
+// bare URLs or phone numbers often are not.
+const (
+	confBlockTerm   = 0.95
+	confReviewTerm  = 0.75
+	confContact     = 0.9
+	confURLOrNumber = 0.7
+)
+
+// textCategories are the categories the request may name. Those mapped to
+// false are documented but have no detector here; naming them is refused
+// rather than answered with a pass nobody checked.
+var textCategories = map[string]bool{
+	"terrorism": true, "porn": true, "ban": true, "abuse": true, "ad": true,
+	"politics": false,
+}
+
+// defaultTextCategories are checked when the request names none.
+var defaultTextCategories = []string{"terrorism", "porn", "ban", "abuse", "ad"}
+
+var textEventTypes = map[string]bool{
+	"nickname": true, "title": true, "article": true, "comment": true,
+	"barrage": true, "search": true, "profile": true,
+}
+
+// TextDetector finds lexicon terms and spam patterns in text.
+type TextDetector struct {
+	m *matcher
+}
+
+// NewTextDetector builds the detector over the embedded lists.
+func NewTextDetector() (*TextDetector, error) {
+	ents, err := lexiconFS.ReadDir("lexicon")
+	if err != nil {
+		return nil, err
+	}
+	var ts []term
+	for _, e := range ents {
+		label, ok := strings.CutSuffix(e.Name(), ".txt")
+		if !ok {
+			continue
+		}
+		if _, known := textCategories[label]; !known {
+			return nil, fmt.Errorf("lexicon: %s is not a text category", e.Name())
+		}
+		b, err := lexiconFS.ReadFile("lexicon/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(strings.NewReader(string(b)))
+		for n := 1; sc.Scan(); n++ {
+			line := sc.Text()
+			if i := strings.IndexByte(line, '#'); i >= 0 {
+				line = line[:i]
+			}
+			text, sev, _ := strings.Cut(strings.TrimRight(line, " \r"), "\t")
+			text = strings.TrimSpace(text)
+			if text == "" {
+				continue
+			}
+			if sev == "" {
+				sev = sugBlock
+			}
+			if sev != sugBlock && sev != sugReview {
+				return nil, fmt.Errorf("lexicon %s:%d: severity %q", e.Name(), n, sev)
+			}
+			rs := normTerm(text)
+			if len(rs) < 2 {
+				return nil, fmt.Errorf("lexicon %s:%d: term %q too short to match safely", e.Name(), n, text)
+			}
+			ts = append(ts, term{text: text, runes: rs, label: label, severity: sev, word: isWordTerm(rs)})
+		}
+	}
+	return &TextDetector{m: newMatcher(ts)}, nil
+}
+
+// Segment is a hit located in the checked text: runes [Start, End).
+type Segment struct {
+	Text       string
+	Start, End int
+}
+
+// Finding is what one category found.
+type Finding struct {
+	Label      string
+	Suggestion string
+	Confidence float64
+	Segments   []Segment
+}
+
+// contactRe finds solicitations to add an instant-messaging contact: a
+// WeChat/QQ keyword (and its usual disguises) followed by an id.
+var contactRe = regexp.MustCompile(`(?:微信|威信|薇信|徽信|v信|vx|wx|wechat|weixin|qq|扣扣|企鹅)\s*(?:号码|号|id)?\s*[:=]?\s*[a-z0-9][a-z0-9_-]{4,19}`)
+
+// urlRe finds links and bare domain names.
+var urlRe = regexp.MustCompile(`(?:https?://|www\.)[^\s，。！？、）)"'<>]+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|top|xyz|vip|cc|info|io|me|shop|club|site|online)\b`)
+
+// phoneRe finds mainland mobile numbers, also with single spaces or dashes
+// inserted between digits.
+var phoneRe = regexp.MustCompile(`(?:\+?86[\s-]?)?1[3-9](?:[\s-]?\d){9}`)
+
+// Detect checks the first MaxTextRunes runes of text for the categories
+// given and returns one finding per category that hit, most severe first.
+func (d *TextDetector) Detect(text string, categories []string) []Finding {
+	runes := []rune(text)
+	if len(runes) > MaxTextRunes {
+		runes = runes[:MaxTextRunes]
+	}
+	f := fold(runes)
+	want := map[string]bool{}
+	for _, c := range categories {
+		want[c] = true
+	}
+	byLabel := map[string]*Finding{}
+	add := func(label, sev string, conf float64, start, end int) {
+		fd := byLabel[label]
+		if fd == nil {
+			fd = &Finding{Label: label, Suggestion: sev}
+			byLabel[label] = fd
+		}
+		if severity(sev) > severity(fd.Suggestion) {
+			fd.Suggestion = sev
+		}
+		fd.Confidence = math.Max(fd.Confidence, conf)
+		for _, s := range fd.Segments {
+			if s.Start == start && s.End == end {
+				return
+			}
+		}
+		fd.Segments = append(fd.Segments, Segment{Text: string(runes[start:end]), Start: start, End: end})
+	}
+	for _, h := range d.m.find(f) {
+		if !want[h.term.label] {
+			continue
+		}
+		conf := confBlockTerm
+		if h.term.severity == sugReview {
+			conf = confReviewTerm
+		}
+		add(h.term.label, h.term.severity, conf, h.start, h.end)
+	}
+	if want["ad"] {
+		s := string(f)
+		idx := runeIndex(s)
+		for _, p := range []struct {
+			re   *regexp.Regexp
+			sev  string
+			conf float64
+		}{{contactRe, sugBlock, confContact}, {urlRe, sugReview, confURLOrNumber}, {phoneRe, sugReview, confURLOrNumber}} {
+			for _, m := range p.re.FindAllStringIndex(s, -1) {
+				start, end := idx[m[0]], idx[m[1]]
+				if p.re == phoneRe && (digitAt(f, start-1) || digitAt(f, end)) {
+					continue // part of a longer number: an order id, not a phone
+				}
+				add("ad", p.sev, p.conf, start, end)
+			}
+		}
+	}
+	out := make([]Finding, 0, len(byLabel))
+	for _, fd := range byLabel {
+		sort.Slice(fd.Segments, func(i, j int) bool {
+			a, b := fd.Segments[i], fd.Segments[j]
+			return a.Start < b.Start || a.Start == b.Start && a.End < b.End
+		})
+		out = append(out, *fd)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if severity(a.Suggestion) != severity(b.Suggestion) {
+			return severity(a.Suggestion) > severity(b.Suggestion)
+		}
+		if a.Confidence != b.Confidence {
+			return a.Confidence > b.Confidence
+		}
+		return a.Label < b.Label
+	})
+	return out
+}
+
+// runeIndex maps every byte offset of s (and len(s)) that starts a rune to
+// that rune's index.
+func runeIndex(s string) []int {
+	idx := make([]int, len(s)+1)
+	n := 0
+	for i := range s {
+		idx[i] = n
+		n++
+	}
+	idx[len(s)] = n
+	return idx
+}
+
+func digitAt(f folded, i int) bool { return i >= 0 && i < len(f) && f[i] >= '0' && f[i] <= '9' }
+
+// --- API -------------------------------------------------------------------
+
+type textData struct {
+	Text     *string `json:"text"`
+	Language *string `json:"language"`
+}
+
+type textBody struct {
+	EventType          *string   `json:"event_type"`
+	Categories         *[]string `json:"categories"`
+	GlossaryNames      *[]string `json:"glossary_names"`
+	Data               *textData `json:"data"`
+	WhiteGlossaryNames *[]string `json:"white_glossary_names"`
+	BizType            *string   `json:"biz_type"`
+}
+
+type textSegment struct {
+	Segment  string  `json:"segment"`
+	Position []int32 `json:"position"`
+}
+
+type textDetail struct {
+	Suggestion string        `json:"suggestion"`
+	Label      string        `json:"label"`
+	Confidence float32       `json:"confidence"`
+	Segments   []textSegment `json:"segments"`
+}
+
+type textResult struct {
+	Suggestion string       `json:"suggestion"`
+	Label      string       `json:"label"`
+	Details    []textDetail `json:"details"`
+}
+
+type textResponse struct {
+	RequestID string     `json:"request_id"`
+	Result    textResult `json:"result"`
+}
+
+// labelNormal is the label of a text that passed.
+const labelNormal = "normal"
+
+func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
+	var b textBody
+	if err := c.DecodeJSON(&b); err != nil {
+		return nil, err
+	}
+	if err := checkPolicy(b.BizType, b.EventType, textEventTypes); err != nil {
+		return nil, err
+	}
+	if len(deref(b.GlossaryNames)) > 0 || len(deref(b.WhiteGlossaryNames)) > 0 {
+		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("custom glossaries are not supported"))
+	}
+	if b.Data == nil || b.Data.Text == nil || strings.TrimSpace(*b.Data.Text) == "" {
+		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("data.text is empty"))
+	}
+	if !utf8.ValidString(*b.Data.Text) {
+		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("data.text is not UTF-8"))
+	}
+	if l := deref(b.Data.Language); l != "" && l != "zh" {
+		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + l))
+	}
+	cats, err := pickCategories(deref(b.Categories), textCategories, defaultTextCategories)
+	if err != nil {
+		return nil, err
+	}
+	found := s.textDet.Detect(*b.Data.Text, cats)
+	res := textResult{Suggestion: sugPass, Label: labelNormal, Details: []textDetail{}}
+	for i, fd := range found {
+		if i == 0 {
+			res.Suggestion, res.Label = fd.Suggestion, fd.Label
+		}
+		d := textDetail{Suggestion: fd.Suggestion, Label: fd.Label, Confidence: conf(fd.Confidence), Segments: []textSegment{}}
+		for _, sg := range fd.Segments {
+			d.Segments = append(d.Segments, textSegment{Segment: sg.Text, Position: []int32{int32(sg.Start), int32(sg.End)}})
+		}
+		res.Details = append(res.Details, d)
+	}
+	return textResponse{RequestID: c.RequestID, Result: res}, nil
+}
+
+// checkPolicy validates biz_type and event_type. aisd has no console, so no
+// custom policy (biz_type) exists; without one the API requires event_type.
+func checkPolicy(bizType, eventType *string, known map[string]bool) error {
+	if deref(bizType) != "" {
+		return catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf("biz_type %q: no custom moderation policies are configured", *bizType))
+	}
+	et := deref(eventType)
+	if et == "" {
+		return catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("event_type is required when biz_type is absent"))
+	}
+	if !known[et] {
+		return catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf("event_type %q", et))
+	}
+	return nil
+}
+
+// pickCategories validates requested categories: an unknown one, or one
+// aisd documents but cannot check, is refused with the family's
+// "service does not exist" code, whose handling is "check the category".
+func pickCategories(req []string, known map[string]bool, def []string) ([]string, error) {
+	if len(req) == 0 {
+		return def, nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range req {
+		ok, exists := known[c]
+		switch {
+		case !exists:
+			return nil, catalog.Of(catalog.KindCategory, fam).Wrap(fmt.Errorf("unknown category %q", c))
+		case !ok:
+			return nil, catalog.Of(catalog.KindCategory, fam).Wrap(fmt.Errorf("category %q is not supported by this deployment (no model)", c))
+		}
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// conf rounds a score to 4 places, as the cloud prints confidences.
+func conf(f float64) float32 { return float32(math.Round(f*1e4) / 1e4) }
+
+func deref[T any](p *T) T {
+	var z T
+	if p == nil {
+		return z
+	}
+	return *p
+}

@@ -1,0 +1,604 @@
+package moderation
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/jobs"
+	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/store"
+)
+
+// Frame sampling limits of the API (seconds).
+const (
+	minFrameInterval     = 1
+	maxFrameInterval     = 60
+	defaultFrameInterval = 5
+)
+
+// Video sides the API accepts, in pixels.
+const minVideoSide, maxVideoSide = 20, 6000
+
+var videoEventTypes = map[string]bool{"default": true}
+
+// audioCategories are documented for audio and for a video's sound track;
+// none has a model here.
+var audioCategories = map[string]bool{"porn": false, "ad": false, "politics": false, "moan": false, "abuse": false}
+
+var audioEventTypes = map[string]bool{
+	"default": true, "audiobook": true, "education": true, "game": true, "live": true,
+	"ecommerce": true, "voiceroom": true, "private": true,
+}
+
+// seedRe is the documented form of seed.
+var seedRe = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+
+type videoData struct {
+	URL           *string `json:"url"`
+	FrameInterval *int32  `json:"frame_interval"`
+	Language      *string `json:"language"`
+}
+
+type videoBody struct {
+	Data            *videoData `json:"data"`
+	BizType         *string    `json:"biz_type"`
+	EventType       *string    `json:"event_type"`
+	ImageCategories *[]string  `json:"image_categories"`
+	AudioCategories *[]string  `json:"audio_categories"`
+	Callback        *string    `json:"callback"`
+	Seed            *string    `json:"seed"`
+}
+
+// videoParams is both the stored job request and the query's
+// request_params.
+type videoParams struct {
+	Data struct {
+		URL           string `json:"url"`
+		FrameInterval int32  `json:"frame_interval"`
+	} `json:"data"`
+	EventType       string   `json:"event_type"`
+	ImageCategories []string `json:"image_categories"`
+	Callback        *string  `json:"callback,omitempty"`
+}
+
+type frameLabel struct {
+	Confidence float32 `json:"confidence"`
+	Category   string  `json:"category"`
+	Suggestion string  `json:"suggestion"`
+	Label      string  `json:"label"`
+}
+
+type frameDetail struct {
+	Suggestion string       `json:"suggestion"`
+	Category   string       `json:"category"`
+	Time       float32      `json:"time"`
+	Detail     []frameLabel `json:"detail"`
+}
+
+type videoResult struct {
+	Suggestion  string        `json:"suggestion"`
+	ImageDetail []frameDetail `json:"image_detail"`
+}
+
+// videoQuery is the query response, and the stored result and callback
+// body of a finished job (request_id there is the creating call's, the one
+// the callback signature covers). error_code and error_msg are aisd's
+// addition for failed jobs: the SDK model has no field for the reason, and
+// the SDK ignores fields it does not know.
+type videoQuery struct {
+	RequestID     string       `json:"request_id"`
+	JobID         string       `json:"job_id"`
+	Status        string       `json:"status"`
+	RequestParams videoParams  `json:"request_params"`
+	CreateTime    string       `json:"create_time"`
+	UpdateTime    string       `json:"update_time"`
+	Result        *videoResult `json:"result,omitempty"`
+	ErrorCode     string       `json:"error_code,omitempty"`
+	ErrorMsg      string       `json:"error_msg,omitempty"`
+}
+
+type createResponse struct {
+	RequestID string `json:"request_id"`
+	JobID     string `json:"job_id"`
+}
+
+// checkJobURL validates a media URL at creation, with the operator's
+// fetch policy, so an unusable URL is refused before a job exists.
+func (s *Service) checkJobURL(raw string, kind catalog.Kind) error {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err == nil {
+		u.Scheme = strings.ToLower(u.Scheme)
+		err = s.opt.Fetcher.CheckURL(u)
+	}
+	if err != nil {
+		return catalog.Of(kind, fam).Wrap(err)
+	}
+	return nil
+}
+
+// checkCallback validates callback and seed.
+func (s *Service) checkCallback(cb, seed *string) error {
+	if c := deref(cb); c != "" {
+		if err := s.checkJobURL(c, catalog.KindBadParam); err != nil {
+			return err
+		}
+	}
+	if sd := deref(seed); sd != "" && !seedRe.MatchString(sd) {
+		return catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("seed must be 1-64 letters, digits or underscores"))
+	}
+	return nil
+}
+
+func (s *Service) createVideo(ctx context.Context, c *api.Call) (any, error) {
+	var b videoBody
+	if err := c.DecodeJSON(&b); err != nil {
+		return nil, err
+	}
+	if err := checkPolicy(b.BizType, b.EventType, videoEventTypes); err != nil {
+		return nil, err
+	}
+	if b.Data == nil || strings.TrimSpace(deref(b.Data.URL)) == "" {
+		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("data.url is required"))
+	}
+	if err := s.checkJobURL(*b.Data.URL, catalog.KindVideoURL); err != nil {
+		return nil, err
+	}
+	fi := int32(defaultFrameInterval)
+	if b.Data.FrameInterval != nil {
+		fi = *b.Data.FrameInterval
+		if fi < minFrameInterval || fi > maxFrameInterval {
+			return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf("frame_interval %d outside 1-60", fi))
+		}
+	}
+	if l := deref(b.Data.Language); l != "" && l != "zh" {
+		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + l))
+	}
+	if len(deref(b.ImageCategories)) == 0 {
+		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("image_categories must not be empty"))
+	}
+	cats, err := pickCategories(*b.ImageCategories, imageCategories, nil)
+	if err != nil {
+		return nil, err
+	}
+	if ac := deref(b.AudioCategories); len(ac) > 0 {
+		if _, err := pickCategories(ac, audioCategories, nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.checkCallback(b.Callback, b.Seed); err != nil {
+		return nil, err
+	}
+	var p videoParams
+	p.Data.URL, p.Data.FrameInterval = strings.TrimSpace(*b.Data.URL), fi
+	p.EventType, p.ImageCategories = *b.EventType, cats
+	if cb := deref(b.Callback); cb != "" {
+		p.Callback = &cb
+	}
+	req, err := json.Marshal(p)
+	if err != nil {
+		return nil, catalog.Of(catalog.KindInternal, fam).Wrap(err)
+	}
+	j, err := s.runner.Submit(ctx, store.Job{
+		ProjectID: c.ProjectID, UserID: c.UserID, Kind: KindVideo, Request: req,
+		RequestID: c.RequestID, CallbackURL: deref(b.Callback), Seed: deref(b.Seed),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return createResponse{RequestID: c.RequestID, JobID: j.ID}, nil
+}
+
+func (s *Service) queryVideo(ctx context.Context, c *api.Call) (any, error) {
+	j, err := s.getJob(ctx, c, KindVideo)
+	if err != nil {
+		return nil, err
+	}
+	var q videoQuery
+	if j.State == store.JobSucceeded {
+		if err := json.Unmarshal(j.Result, &q); err != nil {
+			return nil, catalog.Of(catalog.KindInternal, fam).Wrap(fmt.Errorf("job %s result: %w", j.ID, err))
+		}
+	} else if err := json.Unmarshal(j.Request, &q.RequestParams); err != nil {
+		return nil, catalog.Of(catalog.KindInternal, fam).Wrap(fmt.Errorf("job %s request: %w", j.ID, err))
+	}
+	q.RequestID, q.JobID, q.Status = c.RequestID, j.ID, apiStatus(j.State)
+	q.CreateTime, q.UpdateTime = jobs.FormatTime(j.CreatedAt), jobs.FormatTime(j.UpdatedAt)
+	if j.State == store.JobFailed {
+		q.ErrorCode, q.ErrorMsg = j.ErrorCode, j.ErrorMsg
+	}
+	return q, nil
+}
+
+// getJob returns the caller's job of the given kind; a job of another kind
+// is as unknown as a missing one.
+func (s *Service) getJob(ctx context.Context, c *api.Call, kind string) (store.Job, error) {
+	id := strings.TrimSpace(c.PathParams["job_id"])
+	if id == "" {
+		return store.Job{}, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("job_id is empty"))
+	}
+	j, err := s.runner.Get(ctx, id, c.ProjectID, c.UserID, fam)
+	if err != nil {
+		return store.Job{}, err
+	}
+	if j.Kind != kind {
+		return store.Job{}, catalog.Of(catalog.KindJobNotFound, fam)
+	}
+	return j, nil
+}
+
+// apiStatus maps a stored state to the API's: a queued job is "running"
+// to the caller, who only sees running, succeeded or failed.
+func apiStatus(state string) string {
+	switch state {
+	case store.JobSucceeded, store.JobFailed:
+		return state
+	}
+	return "running"
+}
+
+// --- the job ---------------------------------------------------------------
+
+// runVideo is the job handler: download, probe, sample frames, moderate.
+func (s *Service) runVideo(ctx context.Context, j store.Job) ([]byte, error) {
+	if s.videoErr != nil {
+		return nil, catalog.Of(catalog.KindVideoProcess, fam, s.videoErr.Error()).Wrap(s.videoErr)
+	}
+	var p videoParams
+	if err := json.Unmarshal(j.Request, &p); err != nil {
+		return nil, catalog.Of(catalog.KindInternal, fam).Wrap(err)
+	}
+	path, err := s.download(ctx, p.Data.URL)
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(path)
+	info, err := s.probe(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.scan(ctx, path, info, int(p.Data.FrameInterval))
+	if err != nil {
+		return nil, err
+	}
+	q := videoQuery{
+		RequestID: j.RequestID, JobID: j.ID, Status: store.JobSucceeded, RequestParams: p,
+		CreateTime: jobs.FormatTime(j.CreatedAt), UpdateTime: jobs.FormatTime(time.Now()), Result: res,
+	}
+	return json.Marshal(q)
+}
+
+// download stores the video in a temporary file, enforcing the size cap
+// while streaming. The fetcher's client keeps the SSRF policy on every dial
+// and redirect; its whole-request timeout, meant for images, is lifted.
+func (s *Service) download(ctx context.Context, raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err == nil {
+		u.Scheme = strings.ToLower(u.Scheme)
+		err = s.opt.Fetcher.CheckURL(u)
+	}
+	if err != nil {
+		return "", catalog.Of(catalog.KindVideoURL, fam).Wrap(err)
+	}
+	client := *s.opt.Fetcher.Client()
+	client.Timeout = 0
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return "", catalog.Of(catalog.KindVideoURL, fam).Wrap(err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if errors.Is(err, input.ErrURLForbidden) {
+			return "", catalog.Of(catalog.KindVideoURL, fam).Wrap(err)
+		}
+		return "", catalog.Of(catalog.KindVideoConnect, fam).Wrap(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return "", catalog.Of(catalog.KindVideoConnect, fam).Wrap(fmt.Errorf("GET %s: %s", u.Redacted(), resp.Status))
+	}
+	max := s.opt.MaxVideoBytes
+	if resp.ContentLength > max {
+		return "", catalog.Of(catalog.KindVideoTooLarge, fam).Wrap(fmt.Errorf("Content-Length %d over %d", resp.ContentLength, max))
+	}
+	if err := os.MkdirAll(s.tempDir(), 0o700); err != nil {
+		return "", catalog.Of(catalog.KindInternal, fam).Wrap(err)
+	}
+	f, err := os.CreateTemp(s.tempDir(), "video-*")
+	if err != nil {
+		return "", catalog.Of(catalog.KindInternal, fam).Wrap(err)
+	}
+	n, err := io.Copy(f, io.LimitReader(resp.Body, max+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		os.Remove(f.Name())
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", catalog.Of(catalog.KindVideoDownload, fam).Wrap(err)
+	case n > max:
+		os.Remove(f.Name())
+		return "", catalog.Of(catalog.KindVideoTooLarge, fam).Wrap(fmt.Errorf("body over %d bytes", max))
+	case resp.ContentLength >= 0 && n != resp.ContentLength:
+		os.Remove(f.Name())
+		return "", catalog.Of(catalog.KindVideoDownload, fam).Wrap(fmt.Errorf("got %d of %d bytes", n, resp.ContentLength))
+	case n == 0:
+		os.Remove(f.Name())
+		return "", catalog.Of(catalog.KindVideoFormat, fam).Wrap(errors.New("empty video"))
+	}
+	return f.Name(), nil
+}
+
+func (s *Service) tempDir() string {
+	if s.opt.TempDir != "" {
+		return s.opt.TempDir
+	}
+	return filepath.Join(os.TempDir(), "aisd-moderation")
+}
+
+// staleAfter is the age past which a leftover download (of a process that
+// was killed mid-job) is deleted at load; no job downloads for this long.
+const staleAfter = 24 * time.Hour
+
+func (s *Service) removeStale() {
+	ents, err := os.ReadDir(s.tempDir())
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "video-") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleAfter {
+			os.Remove(filepath.Join(s.tempDir(), e.Name()))
+		}
+	}
+}
+
+// videoInfo is what ffprobe tells of a file.
+type videoInfo struct {
+	Width, Height int
+	// Duration in seconds; 0 when the container does not say.
+	Duration float64
+}
+
+type probeOut struct {
+	Streams []struct {
+		CodecType string `json:"codec_type"`
+		Width     int    `json:"width"`
+		Height    int    `json:"height"`
+		Duration  string `json:"duration"`
+	} `json:"streams"`
+	Format struct {
+		Duration string `json:"duration"`
+	} `json:"format"`
+}
+
+// toolOutputCap bounds what is kept of a tool's stdout (ffprobe) and
+// stderr, so a hostile file cannot make them balloon.
+const toolOutputCap = 1 << 20
+
+func (s *Service) probe(ctx context.Context, path string) (videoInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	var out, errb capped
+	cmd := exec.CommandContext(ctx, s.opt.FFprobe, "-v", "error", "-print_format", "json",
+		"-show_entries", "format=duration:stream=codec_type,width,height,duration", path)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
+			return videoInfo{}, ctx.Err()
+		}
+		return videoInfo{}, catalog.Of(catalog.KindVideoFormat, fam).Wrap(fmt.Errorf("ffprobe: %v: %s", err, errb.String()))
+	}
+	var po probeOut
+	if err := json.Unmarshal(out.Bytes(), &po); err != nil {
+		return videoInfo{}, catalog.Of(catalog.KindVideoFormat, fam).Wrap(fmt.Errorf("ffprobe output: %w", err))
+	}
+	var info videoInfo
+	found := false
+	for _, st := range po.Streams {
+		if st.CodecType != "video" {
+			continue
+		}
+		found = true
+		info.Width, info.Height = st.Width, st.Height
+		info.Duration = parseSeconds(st.Duration)
+		break
+	}
+	if !found {
+		return videoInfo{}, catalog.Of(catalog.KindVideoFormat, fam).Wrap(errors.New("no video stream"))
+	}
+	if d := parseSeconds(po.Format.Duration); d > 0 {
+		info.Duration = d
+	}
+	if info.Width < minVideoSide || info.Height < minVideoSide || info.Width > maxVideoSide || info.Height > maxVideoSide {
+		return videoInfo{}, catalog.Of(catalog.KindVideoResolution, fam).Wrap(fmt.Errorf("%dx%d", info.Width, info.Height))
+	}
+	if max := s.opt.MaxVideoDuration.Seconds(); info.Duration > max {
+		return videoInfo{}, s.tooLong(info.Duration)
+	}
+	return info, nil
+}
+
+func (s *Service) tooLong(sec float64) error {
+	d := time.Duration(sec * float64(time.Second)).Round(time.Second)
+	return catalog.Of(catalog.KindVideoTooLong, fam, d.String()).Wrap(fmt.Errorf("duration %.3fs", sec))
+}
+
+func parseSeconds(v string) float64 {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+		return 0
+	}
+	return f
+}
+
+// scan decodes one frame every interval seconds, scaled by ffmpeg to the
+// classifier's input, streamed through a pipe (no frame touches the disk),
+// and moderates each. Frame k is the picture shown at k×interval seconds.
+func (s *Service) scan(ctx context.Context, path string, info videoInfo, interval int) (*videoResult, error) {
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	limit := s.opt.MaxVideoDuration.Seconds()
+	maxFrames := int(limit)/interval + 1
+	if info.Duration > 0 {
+		maxFrames = int(info.Duration)/interval + 1
+	}
+	var errb capped
+	cmd := exec.CommandContext(ctx, s.opt.FFmpeg, "-nostdin", "-hide_banner", "-loglevel", "error",
+		"-i", path, "-map", "0:v:0", "-an", "-sn", "-dn",
+		"-vf", fmt.Sprintf("fps=1/%d,scale=%d:%d:flags=bilinear", interval, nsfwSide, nsfwSide),
+		"-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1")
+	cmd.Stderr = &errb
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, catalog.Of(catalog.KindInternal, fam).Wrap(err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, catalog.Of(catalog.KindVideoProcess, fam, "ffmpeg did not start").Wrap(err)
+	}
+	res := &videoResult{Suggestion: sugPass, ImageDetail: []frameDetail{}}
+	r := bufio.NewReaderSize(stdout, 1<<16)
+	frame := make([]byte, nsfwSide*nsfwSide*3)
+	n := 0
+	var scanErr error
+	for {
+		if _, err := io.ReadFull(r, frame); err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				scanErr = err
+			}
+			break
+		}
+		if n >= maxFrames {
+			if info.Duration > 0 {
+				break // the fps filter's trailing frame past the end
+			}
+			scanErr = s.tooLong(float64(n * interval))
+			break
+		}
+		sc, err := s.cls.ClassifyRGB(ctx, frame)
+		if err != nil {
+			scanErr = err
+			break
+		}
+		if vs := s.opt.Thresholds.Judge(sc); len(vs) > 0 {
+			fd := frameDetail{Suggestion: vs[0].Suggestion, Category: "porn", Time: float32(n * interval), Detail: []frameLabel{}}
+			for _, v := range vs {
+				fd.Detail = append(fd.Detail, frameLabel{Confidence: conf(v.Confidence), Category: "porn", Suggestion: v.Suggestion, Label: v.Label})
+			}
+			if severity(fd.Suggestion) > severity(res.Suggestion) {
+				res.Suggestion = fd.Suggestion
+			}
+			res.ImageDetail = append(res.ImageDetail, fd)
+		}
+		n++
+	}
+	stoppedEarly := scanErr != nil || n >= maxFrames
+	if stoppedEarly {
+		cancel()
+	}
+	io.Copy(io.Discard, io.LimitReader(stdout, 1<<30))
+	werr := cmd.Wait()
+	if err := parent.Err(); err != nil {
+		// Shutdown, not a fault of the video: the runner resumes the job.
+		return nil, err
+	}
+	if scanErr != nil {
+		if _, ok := catalog.From(scanErr); ok {
+			return nil, scanErr
+		}
+		return nil, catalog.Of(catalog.KindVideoProcess, fam, "frame analysis failed").Wrap(scanErr)
+	}
+	if werr != nil && !stoppedEarly {
+		return nil, catalog.Of(catalog.KindVideoCorrupt, fam).Wrap(fmt.Errorf("ffmpeg: %v: %s", werr, errb.String()))
+	}
+	if n == 0 {
+		return nil, catalog.Of(catalog.KindVideoCorrupt, fam).Wrap(fmt.Errorf("no frame decoded: %s", errb.String()))
+	}
+	return res, nil
+}
+
+// capped is a buffer that keeps the first toolOutputCap bytes written.
+type capped struct{ b bytes.Buffer }
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := toolOutputCap - c.b.Len(); room > 0 {
+		c.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (c *capped) Bytes() []byte  { return c.b.Bytes() }
+func (c *capped) String() string { return strings.TrimSpace(c.b.String()) }
+
+// --- audio -----------------------------------------------------------------
+
+type audioBody struct {
+	Data *struct {
+		URL      *string `json:"url"`
+		Language *string `json:"language"`
+	} `json:"data"`
+	BizType    *string   `json:"biz_type"`
+	EventType  *string   `json:"event_type"`
+	Categories *[]string `json:"categories"`
+	Callback   *string   `json:"callback"`
+	Seed       *string   `json:"seed"`
+}
+
+// createAudio validates the request like the cloud does, then refuses it:
+// no open speech model is installed, so no audio category can be checked,
+// and a job that could only ever fail is not created.
+func (s *Service) createAudio(ctx context.Context, c *api.Call) (any, error) {
+	var b audioBody
+	if err := c.DecodeJSON(&b); err != nil {
+		return nil, err
+	}
+	if err := checkPolicy(b.BizType, b.EventType, audioEventTypes); err != nil {
+		return nil, err
+	}
+	if b.Data == nil || strings.TrimSpace(deref(b.Data.URL)) == "" {
+		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("data.url is required"))
+	}
+	if err := s.checkJobURL(*b.Data.URL, catalog.KindURLForbidden); err != nil {
+		return nil, err
+	}
+	if l := deref(b.Data.Language); l != "" && l != "zh" {
+		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + l))
+	}
+	if len(deref(b.Categories)) == 0 {
+		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("categories must not be empty"))
+	}
+	if err := s.checkCallback(b.Callback, b.Seed); err != nil {
+		return nil, err
+	}
+	_, err := pickCategories(*b.Categories, audioCategories, nil)
+	return nil, err
+}
+
+// queryAudio answers like the cloud for a job that does not exist (no audio
+// job is ever created), keeping the ownership checks of the job store.
+func (s *Service) queryAudio(ctx context.Context, c *api.Call) (any, error) {
+	_, err := s.getJob(ctx, c, KindAudio)
+	return nil, err
+}
