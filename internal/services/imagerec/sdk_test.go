@@ -79,7 +79,7 @@ var (
 
 // real loads the service over the installed CenterNet model, skipping when
 // the model or ONNX Runtime is not installed.
-func real(t *testing.T) *imagerec.Service {
+func real(t testing.TB) *imagerec.Service {
 	t.Helper()
 	root, err := engine.ModelsRoot()
 	if err != nil {
@@ -102,7 +102,7 @@ func real(t *testing.T) *imagerec.Service {
 	return realSvc
 }
 
-func darknet(t *testing.T, name string) string {
+func darknet(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(darknetData, name))
 	if err != nil {
