@@ -3,6 +3,12 @@
 // media tagging with boxes, and main-object detection. Tags are the
 // detector's classes, named from a reviewed zh/en table (package labels).
 //
+// A tag's confidence is its best detection's raw score ×100. This compact
+// detector scores clear objects at about 40–75, so the cloud's default
+// thresholds (60 for tagging) keep only the strongest; callers wanting more
+// lower the threshold. No whole-scene tag is derived: which objects are
+// present does not say what the scene is.
+//
 // Celebrity recognition and recapture detection need a face database or a
 // recapture classifier that no open model here provides; they are not
 // registered, so the gateway answers the family's "service does not exist"
