@@ -133,12 +133,12 @@ type batchBody struct {
 }
 
 type batchItem struct {
-	Suggestion *string       `json:"suggestion,omitempty"`
-	Category   *string       `json:"category,omitempty"`
+	Suggestion *string        `json:"suggestion,omitempty"`
+	Category   *string        `json:"category,omitempty"`
 	Details    *[]imageDetail `json:"details,omitempty"`
-	DataID     string        `json:"data_id"`
-	ErrorCode  *string       `json:"error_code,omitempty"`
-	ErrorMsg   *string       `json:"error_msg,omitempty"`
+	DataID     string         `json:"data_id"`
+	ErrorCode  *string        `json:"error_code,omitempty"`
+	ErrorMsg   *string        `json:"error_msg,omitempty"`
 }
 
 type batchResponse struct {

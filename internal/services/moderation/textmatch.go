@@ -182,7 +182,7 @@ func (m *matcher) find(f folded) []hit {
 		for _, ti := range m.nodes[s].out {
 			t := &m.terms[ti]
 			first := i - len(t.runes) + 1
-			if !spaced(c.pos[first:i+1]) {
+			if !spaced(c.pos[first : i+1]) {
 				continue
 			}
 			start, end := c.pos[first], c.pos[i]+1

@@ -98,7 +98,7 @@ func TestDetectPassesCleanText(t *testing.T) {
 		"今天天气很好，我们一起去公园散步吧。",
 		"The class assignment is due on Friday; please pass it to the assistant.",
 		"订单号 13812345678901 已发货", // a long number, not a phone
-		"约定的时间。炮竹声中一岁除",        // 约…炮 too far apart
+		"约定的时间。炮竹声中一岁除",          // 约…炮 too far apart
 		"Scunthorpe United won the match at 3 pm.",
 		"请联系 xxx 办理",
 	} {

@@ -1,0 +1,153 @@
+package moderation_test
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
+	sdkcfg "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/region"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
+	modsdk "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3"
+
+	"net/http/httptest"
+
+	aisdcfg "github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/engine"
+	"github.com/aisd/aisd/internal/jobs"
+	"github.com/aisd/aisd/internal/models"
+	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/server"
+	"github.com/aisd/aisd/internal/services/moderation"
+)
+
+const (
+	rootAK = "AISDMODTESTROOTAK001"
+	rootSK = "aisdModTestRootSecretKey000000000000001"
+)
+
+type env struct {
+	s      *server.Server
+	srv    *httptest.Server
+	svc    *moderation.Service
+	runner *jobs.Runner
+	cli    *modsdk.ModerationClient
+}
+
+type envOpts struct {
+	model bool // load the NSFW model (skips when absent)
+	mod   func(*moderation.Options)
+}
+
+// newEnv assembles a real server (gateway, IAM, store) with the moderation
+// handlers and a job runner over the server's store, and an SDK client
+// signed with the root credentials.
+func newEnv(t *testing.T, o envOpts) *env {
+	t.Helper()
+	var mgr *models.Manager
+	if o.model {
+		mgr = requireModel(t)
+	}
+	cfg := aisdcfg.Default()
+	dir := t.TempDir()
+	cfg.DataDir = dir
+	cfg.DSN = "sqlite:" + filepath.Join(dir, "aisd.db")
+	cfg.RootAK, cfg.RootSK = rootAK, rootSK
+	cfg.Engines = nil
+	cfg.S3Addr = ""
+	s, err := server.New(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	fetch := input.NewFetcher(input.FetcherOptions{AllowCIDRs: loop})
+	in := input.New(input.Options{Fetcher: fetch})
+	runner := jobs.New(s.Store, jobs.Options{
+		PollInterval: 20 * time.Millisecond, CallbackBackoff: 50 * time.Millisecond,
+		CallbackClient: fetch.Client(),
+	})
+	opts := moderation.Options{Fetcher: fetch, TempDir: t.TempDir(), Engine: engine.Options{IntraOpThreads: 2}}
+	if o.mod != nil {
+		o.mod(&opts)
+	}
+	var svc *moderation.Service
+	if mgr != nil {
+		svc, err = moderation.Load(mgr, in, runner, opts)
+	} else {
+		svc, err = moderation.New(nil, in, nil, opts)
+	}
+	if err != nil {
+		s.Close()
+		t.Fatal(err)
+	}
+	for op, h := range svc.Handlers() {
+		s.Handle(op, h)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := runner.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
+		runner.Stop(sctx)
+		c()
+		cancel()
+		svc.Close()
+		s.Close()
+	})
+	cred, err := basic.NewCredentialsBuilder().WithAk(rootAK).WithSk(rootSK).
+		WithProjectId(s.Root.Project.ID).WithIamEndpointOverride(srv.URL).SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := modsdk.ModerationClientBuilder().
+		WithRegion(region.NewRegion("cn-north-4", srv.URL)).
+		WithCredential(cred).
+		WithHttpConfig(sdkcfg.DefaultHttpConfig().WithTimeout(30 * time.Second)).
+		SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{s: s, srv: srv, svc: svc, runner: runner, cli: modsdk.NewModerationClient(hc)}
+}
+
+// requireModel skips unless the NSFW model and ONNX Runtime are installed
+// (or fails when AISD_REQUIRE_MODELS=1).
+func requireModel(t *testing.T) *models.Manager {
+	t.Helper()
+	root, err := engine.ModelsRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := models.Open(root)
+	for _, f := range [][2]string{{"onnxruntime", "libonnxruntime.so.1"}, {moderation.NSFWModel, moderation.NSFWFile}} {
+		if _, err := mgr.Path(f[0], f[1]); err != nil {
+			if os.Getenv("AISD_REQUIRE_MODELS") == "1" {
+				t.Fatalf("model missing: %v", err)
+			}
+			t.Skipf("NSFW model not installed (aisd models install onnxruntime %s)", moderation.NSFWModel)
+		}
+	}
+	return mgr
+}
+
+// wantCode asserts an SDK call failed with the given status and code.
+func wantCode(t *testing.T, err error, status int, code string) {
+	t.Helper()
+	var se *sdkerr.ServiceResponseError
+	if !errors.As(err, &se) {
+		t.Fatalf("want %d %s, got %v", status, code, err)
+	}
+	if se.StatusCode != status || se.ErrorCode != code {
+		t.Fatalf("want %d %s, got %d %s (%s)", status, code, se.StatusCode, se.ErrorCode, se.ErrorMessage)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
