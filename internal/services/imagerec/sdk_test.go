@@ -310,14 +310,18 @@ const (
 )
 
 func fakeService(t *testing.T) *imagerec.Service {
-	det := fakeDet{dets: []vision.Detection{
+	return imagerec.New(fakeDetections(), cocoLabels(t), input.New(input.Options{}))
+}
+
+// fakeDetections: two dogs, a bicycle, a car and a faint person.
+func fakeDetections() fakeDet {
+	return fakeDet{dets: []vision.Detection{
 		{Box: vision.Box{X1: 0.10, Y1: 0.50, X2: 0.40, Y2: 0.95}, Score: 0.91, Class: clsDog},
 		{Box: vision.Box{X1: 0.60, Y1: 0.60, X2: 0.70, Y2: 0.70}, Score: 0.72, Class: clsDog},
 		{Box: vision.Box{X1: 0.05, Y1: 0.20, X2: 0.75, Y2: 0.80}, Score: 0.65, Class: clsBicycle},
 		{Box: vision.Box{X1: 0.62, Y1: 0.10, X2: 0.90, Y2: 0.30}, Score: 0.55, Class: clsCar},
 		{Box: vision.Box{X1: 0.00, Y1: 0.00, X2: 0.10, Y2: 0.10}, Score: 0.25, Class: clsPerson},
 	}}
-	return imagerec.New(det, cocoLabels(t), input.New(input.Options{}))
 }
 
 func pngB64(t *testing.T, w, h int) string {
