@@ -1,6 +1,7 @@
 package moderation_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/netip"
@@ -151,3 +152,5 @@ func wantCode(t *testing.T, err error, status int, code string) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

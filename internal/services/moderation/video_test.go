@@ -1,0 +1,361 @@
+package moderation_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
+
+	"github.com/aisd/aisd/internal/services/moderation"
+)
+
+// makeVideo renders a test-pattern clip with ffmpeg (MPEG-4 in MP4, a few
+// tens of kB), skipping when ffmpeg is absent unless AISD_REQUIRE_MODELS=1.
+func makeVideo(t *testing.T, seconds int) []byte {
+	t.Helper()
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		if os.Getenv("AISD_REQUIRE_MODELS") == "1" {
+			t.Fatal("ffmpeg not installed although AISD_REQUIRE_MODELS=1 (apt-get install ffmpeg)")
+		}
+		t.Skip("ffmpeg not installed (apt-get install ffmpeg)")
+	}
+	out := filepath.Join(t.TempDir(), "clip.mp4")
+	cmd := exec.Command(ff, "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+		"-i", "testsrc=duration="+itoa(seconds)+":size=320x240:rate=10", "-c:v", "mpeg4", "-q:v", "5", "-y", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// callbacks records what a callback endpoint receives.
+type callbacks struct {
+	mu   sync.Mutex
+	got  []received
+	wake chan struct{}
+}
+
+type received struct {
+	sig  string
+	body []byte
+}
+
+func newCallbacks(t *testing.T) (*callbacks, *httptest.Server) {
+	cb := &callbacks{wake: make(chan struct{}, 16)}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		cb.mu.Lock()
+		cb.got = append(cb.got, received{r.Header.Get("X-Auth-Signature"), b})
+		cb.mu.Unlock()
+		cb.wake <- struct{}{}
+	}))
+	t.Cleanup(ts.Close)
+	return cb, ts
+}
+
+func (c *callbacks) wait(t *testing.T, d time.Duration) received {
+	t.Helper()
+	select {
+	case <-c.wake:
+	case <-time.After(d):
+		t.Fatal("no callback")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.got[len(c.got)-1]
+}
+
+// signature is the documented X-Auth-Signature, computed here from the
+// API's description rather than with the server's code.
+func signature(seed, createTime, jobID, requestID string) string {
+	m := hmac.New(sha256.New, []byte(seed))
+	io.WriteString(m, createTime+jobID+requestID+seed)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func serveBytes(t *testing.T, b []byte) *httptest.Server {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/missing.mp4" {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeContent(w, r, "clip.mp4", time.Time{}, bytesReader(b))
+	}))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func imageCats(vs ...string) *[]model.VideoCreateRequestImageCategories {
+	out := make([]model.VideoCreateRequestImageCategories, len(vs))
+	for i, v := range vs {
+		if err := out[i].UnmarshalJSON([]byte(`"` + v + `"`)); err != nil {
+			panic(err)
+		}
+	}
+	return &out
+}
+
+func videoReq(url string, interval *int32, mod ...func(*model.VideoCreateRequest)) *model.RunCreateVideoModerationJobRequest {
+	def := model.GetVideoCreateRequestEventTypeEnum().DEFAULT
+	b := &model.VideoCreateRequest{
+		Data:            &model.VideoCreateRequestData{Url: url, FrameInterval: interval},
+		EventType:       &def,
+		ImageCategories: imageCats("porn"),
+	}
+	for _, m := range mod {
+		m(b)
+	}
+	return &model.RunCreateVideoModerationJobRequest{Body: b}
+}
+
+// waitJob polls the query API until the job is no longer running.
+func waitJob(t *testing.T, e *env, id string) *model.RunQueryVideoModerationJobResponse {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		q, err := e.cli.RunQueryVideoModerationJob(&model.RunQueryVideoModerationJobRequest{JobId: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := q.Status.Value(); st != "running" {
+			return q
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("job still running")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestSDKVideoJobEndToEnd(t *testing.T) {
+	clip := makeVideo(t, 4)
+	e := newEnv(t, envOpts{model: true})
+	vs := serveBytes(t, clip)
+	cb, cs := newCallbacks(t)
+	const seed = "Seed_42"
+	resp, err := e.cli.RunCreateVideoModerationJob(videoReq(vs.URL+"/clip.mp4", ptr(int32(1)), func(b *model.VideoCreateRequest) {
+		b.Callback, b.Seed = ptr(cs.URL+"/hook"), ptr(seed)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.JobId == nil || *resp.JobId == "" || resp.RequestId == nil || *resp.RequestId == "" {
+		t.Fatalf("%+v", resp)
+	}
+	got := cb.wait(t, 60*time.Second)
+	var body struct {
+		RequestID  string `json:"request_id"`
+		JobID      string `json:"job_id"`
+		Status     string `json:"status"`
+		CreateTime string `json:"create_time"`
+	}
+	if err := json.Unmarshal(got.body, &body); err != nil {
+		t.Fatalf("callback body %s: %v", got.body, err)
+	}
+	if body.JobID != *resp.JobId || body.RequestID != *resp.RequestId || body.Status != "succeeded" {
+		t.Fatalf("callback body %s", got.body)
+	}
+	if want := signature(seed, body.CreateTime, body.JobID, body.RequestID); got.sig != want {
+		t.Fatalf("X-Auth-Signature %q, want %q", got.sig, want)
+	}
+	// The callback body decodes as the SDK's query response.
+	var asSDK model.RunQueryVideoModerationJobResponse
+	if err := json.Unmarshal(got.body, &asSDK); err != nil {
+		t.Fatal(err)
+	}
+
+	q := waitJob(t, e, *resp.JobId)
+	if q.Status.Value() != "succeeded" || *q.JobId != *resp.JobId || *q.CreateTime != body.CreateTime {
+		t.Fatalf("%+v", q)
+	}
+	if q.RequestId == nil || *q.RequestId == *resp.RequestId {
+		t.Fatal("query must carry its own request_id")
+	}
+	if _, err := time.Parse(time.RFC3339, *q.UpdateTime); err != nil {
+		t.Fatal(err)
+	}
+	p := q.RequestParams
+	if p.Data.Url != vs.URL+"/clip.mp4" || *p.Data.FrameInterval != 1 || p.EventType != "default" ||
+		len(p.ImageCategories) != 1 || p.ImageCategories[0] != "porn" || *p.Callback != cs.URL+"/hook" {
+		t.Fatalf("request_params %+v", p)
+	}
+	r := q.Result
+	if r == nil || r.Suggestion.Value() != "pass" || r.ImageDetail == nil || len(*r.ImageDetail) != 0 {
+		t.Fatalf("result %+v", r)
+	}
+}
+
+// TestSDKVideoFrameTimes trips the thresholds on every frame to check the
+// sampling: one frame per interval, at 0, interval, 2×interval… seconds.
+func TestSDKVideoFrameTimes(t *testing.T) {
+	clip := makeVideo(t, 4)
+	e := newEnv(t, envOpts{model: true, mod: func(o *moderation.Options) {
+		o.Thresholds = &moderation.Thresholds{PornReview: 1e-9}
+	}})
+	vs := serveBytes(t, clip)
+	for _, c := range []struct {
+		interval *int32
+		times    []float32
+	}{
+		{ptr(int32(1)), []float32{0, 1, 2, 3}},
+		{ptr(int32(2)), []float32{0, 2}},
+		{nil, []float32{0}}, // default 5 s
+	} {
+		resp, err := e.cli.RunCreateVideoModerationJob(videoReq(vs.URL+"/clip.mp4", c.interval))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := waitJob(t, e, *resp.JobId)
+		if q.Status.Value() != "succeeded" || q.Result.Suggestion.Value() != "review" {
+			t.Fatalf("%+v", q)
+		}
+		if want := int32(5); c.interval == nil && *q.RequestParams.Data.FrameInterval != want {
+			t.Fatalf("default frame_interval %d", *q.RequestParams.Data.FrameInterval)
+		}
+		fr := *q.Result.ImageDetail
+		if len(fr) != len(c.times) {
+			t.Fatalf("interval %v: %d frames, want %v", c.interval, len(fr), c.times)
+		}
+		for i, f := range fr {
+			d := (*f.Detail)[0]
+			if *f.Time != c.times[i] || f.Suggestion.Value() != "review" || f.Category.Value() != "porn" ||
+				*d.Label != "porn" || d.Category.Value() != "porn" || *d.Confidence < 0 || *d.Confidence > 1 {
+				t.Fatalf("frame %d: %+v %+v", i, f, d)
+			}
+		}
+	}
+}
+
+func TestSDKVideoJobValidation(t *testing.T) {
+	e := newEnv(t, envOpts{model: true})
+	const u = "http://127.0.0.1:9/v.mp4"
+	var audioPorn model.VideoCreateRequestAudioCategories
+	audioPorn.UnmarshalJSON([]byte(`"porn"`))
+	for _, c := range []struct {
+		name string
+		req  *model.RunCreateVideoModerationJobRequest
+		code string
+	}{
+		{"frame_interval 0", videoReq(u, ptr(int32(0))), "AIS.0401"},
+		{"frame_interval 61", videoReq(u, ptr(int32(61))), "AIS.0401"},
+		{"no url", videoReq("", nil), "AIS.0011"},
+		{"ftp url", videoReq("ftp://127.0.0.1/v.mp4", nil), "AIS.0701"},
+		{"no image categories", videoReq(u, nil, func(b *model.VideoCreateRequest) { b.ImageCategories = nil }), "AIS.0011"},
+		{"politics has no model", videoReq(u, nil, func(b *model.VideoCreateRequest) { b.ImageCategories = imageCats("porn", "politics") }), "AIS.0005"},
+		{"audio has no model", videoReq(u, nil, func(b *model.VideoCreateRequest) {
+			b.AudioCategories = &[]model.VideoCreateRequestAudioCategories{audioPorn}
+		}), "AIS.0005"},
+		{"bad seed", videoReq(u, nil, func(b *model.VideoCreateRequest) { b.Seed = ptr("not a seed!") }), "AIS.0401"},
+		{"bad callback", videoReq(u, nil, func(b *model.VideoCreateRequest) { b.Callback = ptr("file:///etc/passwd") }), "AIS.0401"},
+		{"no event type", videoReq(u, nil, func(b *model.VideoCreateRequest) { b.EventType = nil }), "AIS.0011"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := e.cli.RunCreateVideoModerationJob(c.req)
+			wantCode(t, err, 400, c.code)
+		})
+	}
+	t.Run("unknown job", func(t *testing.T) {
+		_, err := e.cli.RunQueryVideoModerationJob(&model.RunQueryVideoModerationJobRequest{JobId: "0123456789abcdef0123456789abcdef"})
+		wantCode(t, err, 400, "AIS.0030")
+	})
+}
+
+func TestSDKVideoJobFailures(t *testing.T) {
+	clip := makeVideo(t, 4)
+	garbage := make([]byte, 4096)
+	for i := range garbage {
+		garbage[i] = byte(i * 7)
+	}
+	cases := []struct {
+		name string
+		body []byte
+		path string
+		mod  func(*moderation.Options)
+		code string
+	}{
+		{"download refused", clip, "/missing.mp4", nil, "AIS.0702"},
+		{"not a video", garbage, "/clip.mp4", nil, "AIS.0705"},
+		{"over the size cap", clip, "/clip.mp4", func(o *moderation.Options) { o.MaxVideoBytes = 1000 }, "AIS.0704"},
+		{"over the duration cap", clip, "/clip.mp4", func(o *moderation.Options) { o.MaxVideoDuration = 2 * time.Second }, "AIS.0710"},
+		{"ffmpeg missing", clip, "/clip.mp4", func(o *moderation.Options) { o.FFmpeg = "/nonexistent/ffmpeg" }, "AIS.0709"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, envOpts{model: true, mod: c.mod})
+			vs := serveBytes(t, c.body)
+			cb, cs := newCallbacks(t)
+			resp, err := e.cli.RunCreateVideoModerationJob(videoReq(vs.URL+c.path, nil, func(b *model.VideoCreateRequest) {
+				b.Callback = ptr(cs.URL)
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := waitJob(t, e, *resp.JobId)
+			if q.Status.Value() != "failed" || q.Result != nil {
+				t.Fatalf("%+v", q)
+			}
+			got := cb.wait(t, 30*time.Second)
+			var raw map[string]string
+			json.Unmarshal(got.body, &raw)
+			if raw["job_id"] != *resp.JobId || raw["status"] != "failed" || raw["error_code"] != c.code || raw["error_msg"] == "" {
+				t.Fatalf("callback %s, want %s", got.body, c.code)
+			}
+			if got.sig != "" {
+				t.Fatal("signature without a seed")
+			}
+			if c.code == "AIS.0709" && e.svc.VideoUnavailable() == nil {
+				t.Fatal("service does not report the missing ffmpeg")
+			}
+		})
+	}
+}
+
+func TestSDKAudioJobsRefused(t *testing.T) {
+	e := newEnv(t, envOpts{model: true})
+	def := model.GetAudioCreateRequestEventTypeEnum().DEFAULT
+	porn := model.GetAudioCreateRequestCategoriesEnum().PORN
+	req := func(url string, cats ...model.AudioCreateRequestCategories) *model.RunCreateAudioModerationJobRequest {
+		b := &model.AudioCreateRequest{Data: &model.AudioInputBody{Url: url}, EventType: &def}
+		if cats != nil {
+			b.Categories = &cats
+		}
+		return &model.RunCreateAudioModerationJobRequest{Body: b}
+	}
+	for _, c := range []struct {
+		name string
+		req  *model.RunCreateAudioModerationJobRequest
+		code string
+	}{
+		{"valid request, no speech model", req("http://127.0.0.1:9/a.mp3", porn), "AIS.0005"},
+		{"no categories", req("http://127.0.0.1:9/a.mp3"), "AIS.0011"},
+		{"bad url", req("gopher://x/a.mp3", porn), "AIS.0022"},
+		{"no url", req("", porn), "AIS.0011"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := e.cli.RunCreateAudioModerationJob(c.req)
+			wantCode(t, err, 400, c.code)
+		})
+	}
+	t.Run("query", func(t *testing.T) {
+		_, err := e.cli.RunQueryAudioModerationJob(&model.RunQueryAudioModerationJobRequest{JobId: "0123456789abcdef0123456789abcdef"})
+		wantCode(t, err, 400, "AIS.0030")
+	})
+}
