@@ -175,6 +175,12 @@ func convertLayers(b *builder, topology json.RawMessage, weights map[string]*ten
 	}
 	lc := &layersConverter{b: b, weights: weights, vals: map[string]*value{}, uses: map[string]int{},
 		layers: map[string]*kerasLayer{}, folded: map[string]bool{}}
+	for k := range m.Layers {
+		// Sequential entries carry their name only inside config.
+		if l := &m.Layers[k]; l.Name == "" {
+			l.Name = cfgString(l.Config, "name", fmt.Sprintf("layer_%d", k))
+		}
+	}
 	var outputs []string
 	if sequential {
 		prev := ""

@@ -2,6 +2,7 @@ package tfjs
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"math"
@@ -31,28 +32,7 @@ func attrList(is ...int64) map[string]any {
 	return map[string]any{"list": map[string]any{"i": is}}
 }
 
-func b64(s string) string {
-	const tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	var out []byte
-	for i := 0; i < len(s); i += 3 {
-		var n uint32
-		k := min(3, len(s)-i)
-		for j := 0; j < 3; j++ {
-			n <<= 8
-			if j < k {
-				n |= uint32(s[i+j])
-			}
-		}
-		for j := 0; j < 4; j++ {
-			if j <= k {
-				out = append(out, tbl[(n>>(18-6*j))&63])
-			} else {
-				out = append(out, '=')
-			}
-		}
-	}
-	return string(out)
-}
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 // writeGraphModel writes model.json + one weight shard to a temp dir. The
 // input is a float Placeholder "x" of shape inShape.
