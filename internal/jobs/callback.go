@@ -11,6 +11,9 @@ import (
 	"github.com/aisd/aisd/internal/store"
 )
 
+// postTimeout bounds one delivery attempt whatever the client's timeout.
+const postTimeout = 30 * time.Second
+
 func (r *Runner) callbacks(ctx context.Context) {
 	defer r.wg.Done()
 	for !r.stopped(ctx) {
@@ -50,7 +53,19 @@ func (r *Runner) deliverDue(ctx context.Context) {
 // later with doubled delay, or failed after the last attempt.
 func (r *Runner) deliver(ctx context.Context, j store.Job) {
 	log := r.log.With("job_id", j.ID, "callback_url", j.CallbackURL)
-	err := r.post(ctx, j)
+	// Reserve the attempt, so another process sharing the database does
+	// not post the same callback; if this one dies, the lease runs out and
+	// the attempt is made again.
+	lease := r.clock().Add(postTimeout + 30*time.Second)
+	ok, err := r.st.ClaimCallback(ctx, j.ID, j.CallbackAt, lease)
+	if err != nil || !ok {
+		if err != nil && ctx.Err() == nil {
+			log.Error("reserving callback", "err", err)
+		}
+		return
+	}
+	j.CallbackAt = lease
+	err = r.post(ctx, j)
 	if ctx.Err() != nil {
 		return // shutting down; the attempt is retried after restart
 	}
@@ -82,7 +97,7 @@ func (r *Runner) post(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
-	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	rctx, cancel := context.WithTimeout(ctx, postTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, j.CallbackURL, bytes.NewReader(body))
 	if err != nil {

@@ -36,6 +36,11 @@ type Options struct {
 	MaxUnfinishedPerProject int           // queued+running jobs a project may have; default 20, <0 unlimited
 	MaxAttempts             int           // runs before a job that keeps dying is failed; default 3
 	JobTimeout              time.Duration // deadline of one run; default 4h
+	// Lease, when set, lets several processes share one database: running
+	// jobs are heartbeated every Lease/3 and a job silent for Lease is
+	// taken over. When zero the runner assumes it is the database's only
+	// user and Start requeues every running job.
+	Lease time.Duration
 	// CallbackClient posts callbacks; the server injects one whose dialer
 	// refuses internal addresses. Default: a client with a 10 s timeout.
 	CallbackClient   *http.Client
@@ -268,12 +273,8 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.started = true
 	r.mu.Unlock()
 
-	n, err := r.st.RequeueRunning(ctx)
-	if err != nil {
-		return fmt.Errorf("jobs: requeue: %w", err)
-	}
-	if n > 0 {
-		r.log.Info("resuming jobs left running", "count", n)
+	if err := r.requeue(ctx); err != nil {
+		return err
 	}
 	ctx, r.cancel = context.WithCancel(ctx)
 	for i := 0; i < r.opt.Workers; i++ {
@@ -283,6 +284,26 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.wg.Add(2)
 	go r.callbacks(ctx)
 	go r.janitor(ctx)
+	return nil
+}
+
+// requeue hands jobs whose runner died back to the queue.
+func (r *Runner) requeue(ctx context.Context) error {
+	var (
+		n   int
+		err error
+	)
+	if r.opt.Lease > 0 {
+		n, err = r.st.RequeueStale(ctx, r.now().Add(-r.opt.Lease))
+	} else {
+		n, err = r.st.RequeueRunning(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: requeue: %w", err)
+	}
+	if n > 0 {
+		r.log.Info("resuming jobs left running", "count", n)
+	}
 	return nil
 }
 
@@ -378,12 +399,17 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 	} else {
 		h, _ := r.handler(j.Kind)
 		jctx, cancel := context.WithTimeout(ctx, r.opt.JobTimeout)
+		lost := r.heartbeat(jctx, cancel, j.ID, j.Attempts)
 		res, err = safeCall(jctx, h, j)
 		timedOut := jctx.Err() != nil
 		cancel()
 		if ctx.Err() != nil {
 			// Aborted by shutdown: the job stays running and is resumed.
 			log.Warn("job interrupted by shutdown", "err", err)
+			return
+		}
+		if lost() {
+			log.Warn("job taken over by another process; dropping this run's outcome")
 			return
 		}
 		if timedOut {
@@ -412,8 +438,12 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 	// starts right now.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := r.st.UpdateJob(wctx, j); err != nil {
-		log.Error("recording job outcome", "err", err)
+	if err := r.st.FinishJob(wctx, j); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			log.Warn("job taken over by another process; dropping this run's outcome")
+		} else {
+			log.Error("recording job outcome", "err", err)
+		}
 		return
 	}
 	if j.CallbackURL != "" {
@@ -421,6 +451,44 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 		case r.cbWake <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// heartbeat keeps a running job's lease fresh until ctx ends. When the
+// job turns out to have been taken over, it cancels the run; lost reports
+// that.
+func (r *Runner) heartbeat(ctx context.Context, cancel context.CancelFunc, id string, attempt int) (lost func() bool) {
+	if r.opt.Lease <= 0 {
+		return func() bool { return false }
+	}
+	var mu sync.Mutex
+	gone := false
+	go func() {
+		t := time.NewTicker(r.opt.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			err := r.st.HeartbeatJob(ctx, id, attempt, r.now())
+			if errors.Is(err, store.ErrNotFound) {
+				mu.Lock()
+				gone = true
+				mu.Unlock()
+				cancel()
+				return
+			}
+			if err != nil && ctx.Err() == nil {
+				r.log.Error("job heartbeat", "job_id", id, "err", err)
+			}
+		}
+	}()
+	return func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return gone
 	}
 }
 
@@ -435,9 +503,18 @@ func safeCall(ctx context.Context, h Handler, j store.Job) (res []byte, err erro
 
 func (r *Runner) janitor(ctx context.Context) {
 	defer r.wg.Done()
-	t := time.NewTicker(r.opt.JanitorInterval)
+	every := r.opt.JanitorInterval
+	if l := r.opt.Lease / 2; l > 0 && l < every {
+		every = l
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if r.opt.Lease > 0 {
+			if err := r.requeue(ctx); err != nil && ctx.Err() == nil {
+				r.log.Error("taking over stale jobs", "err", err)
+			}
+		}
 		if n, err := r.DeleteExpired(ctx); err != nil {
 			if ctx.Err() == nil {
 				r.log.Error("deleting expired jobs", "err", err)

@@ -567,3 +567,35 @@ func (k *killable) DeleteExpiredJobs(ctx context.Context, now time.Time) (int, e
 	defer k.mu.RUnlock()
 	return k.Store.DeleteExpiredJobs(ctx, now)
 }
+
+func (k *killable) HeartbeatJob(ctx context.Context, id string, attempt int, at time.Time) error {
+	if !k.alive() {
+		return errDead
+	}
+	defer k.mu.RUnlock()
+	return k.Store.HeartbeatJob(ctx, id, attempt, at)
+}
+
+func (k *killable) FinishJob(ctx context.Context, j store.Job) error {
+	if !k.alive() {
+		return errDead
+	}
+	defer k.mu.RUnlock()
+	return k.Store.FinishJob(ctx, j)
+}
+
+func (k *killable) RequeueStale(ctx context.Context, before time.Time) (int, error) {
+	if !k.alive() {
+		return 0, errDead
+	}
+	defer k.mu.RUnlock()
+	return k.Store.RequeueStale(ctx, before)
+}
+
+func (k *killable) ClaimCallback(ctx context.Context, id string, due, until time.Time) (bool, error) {
+	if !k.alive() {
+		return false, errDead
+	}
+	defer k.mu.RUnlock()
+	return k.Store.ClaimCallback(ctx, id, due, until)
+}

@@ -208,10 +208,26 @@ type Store interface {
 	ClaimJob(ctx context.Context, kinds []string) (Job, error)
 	// RequeueRunning moves jobs left running by a dead process back to queued.
 	RequeueRunning(ctx context.Context) (int, error)
+	// HeartbeatJob records that a running job is still being worked on by
+	// the claim that gave it this attempt number (sets UpdatedAt);
+	// ErrNotFound when the job is no longer running under that attempt,
+	// that is, another process took it over.
+	HeartbeatJob(ctx context.Context, id string, attempt int, at time.Time) error
+	// FinishJob is UpdateJob for the outcome of a run: it applies only while
+	// the job is still running under j.Attempts, else ErrNotFound.
+	FinishJob(ctx context.Context, j Job) error
+	// RequeueStale moves running jobs whose UpdatedAt is before the given
+	// time back to queued: with several processes on one database, only
+	// jobs whose runner stopped heartbeating are taken over.
+	RequeueStale(ctx context.Context, before time.Time) (int, error)
 	CountUnfinished(ctx context.Context, projectID string) (int, error)
 	// PendingCallbacks lists finished jobs whose callback is still pending,
 	// earliest CallbackAt first.
 	PendingCallbacks(ctx context.Context, limit int) ([]Job, error)
+	// ClaimCallback reserves a pending callback for one delivery attempt by
+	// moving CallbackAt from due to until; false when another process got
+	// there first (CallbackAt or the state changed).
+	ClaimCallback(ctx context.Context, id string, due, until time.Time) (bool, error)
 	DeleteExpiredJobs(ctx context.Context, now time.Time) (int, error)
 
 	// Fault injection

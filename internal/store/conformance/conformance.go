@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,7 +36,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimAtomic", testClaimAtomic},
 		{"ClaimKinds", testClaimKinds},
 		{"Requeue", testRequeue},
+		{"Heartbeat", testHeartbeat},
 		{"PendingCallbacks", testPendingCallbacks},
+		{"ClaimCallback", testClaimCallback},
+		{"FinishJob", testFinishJob},
 		{"JobExpiry", testJobExpiry},
 		{"Faults", testFaults},
 		{"TakeFaultCount", testTakeFaultCount},
@@ -530,6 +534,117 @@ func testRequeue(t *testing.T, s store.Store) {
 	n, _ = s.RequeueRunning(ctx)
 	if n != 1 {
 		t.Fatalf("second RequeueRunning = %d, want 1", n)
+	}
+}
+
+func testHeartbeat(t *testing.T, s store.Store) {
+	for _, id := range []string{"a", "b", "c"} {
+		must(t, s.CreateJob(ctx, newJob(id, at(0))))
+	}
+	// a and b run; c stays queued.
+	for i := 0; i < 2; i++ {
+		_, err := s.ClaimJob(ctx, nil)
+		must(t, err)
+	}
+	wantErr(t, s.HeartbeatJob(ctx, "c", 1, at(time.Hour)), store.ErrNotFound, "heartbeat of a queued job")
+	wantErr(t, s.HeartbeatJob(ctx, "nope", 1, at(time.Hour)), store.ErrNotFound, "heartbeat of an unknown job")
+	wantErr(t, s.HeartbeatJob(ctx, "a", 2, at(time.Hour)), store.ErrNotFound, "heartbeat under another attempt")
+	// a's runner is alive (recent heartbeat), b's runner went silent.
+	must(t, s.HeartbeatJob(ctx, "a", 1, at(time.Hour)))
+	must(t, s.HeartbeatJob(ctx, "b", 1, at(time.Minute)))
+	j, err := s.GetJob(ctx, "a")
+	must(t, err)
+	if !j.UpdatedAt.Equal(norm(at(time.Hour))) {
+		t.Fatalf("heartbeat stored %v", j.UpdatedAt)
+	}
+	n, err := s.RequeueStale(ctx, at(30*time.Minute))
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("RequeueStale = %d, want 1", n)
+	}
+	for id, want := range map[string]string{"a": store.JobRunning, "b": store.JobQueued, "c": store.JobQueued} {
+		j, err := s.GetJob(ctx, id)
+		must(t, err)
+		if j.State != want {
+			t.Fatalf("job %s is %s, want %s", id, j.State, want)
+		}
+	}
+}
+
+func testFinishJob(t *testing.T, s store.Store) {
+	must(t, s.CreateJob(ctx, newJob("j", at(0))))
+	first, err := s.ClaimJob(ctx, nil)
+	must(t, err)
+	// The first runner goes silent; another takes the job over.
+	_, err = s.RequeueStale(ctx, at(time.Hour*24*365*10))
+	must(t, err)
+	second, err := s.ClaimJob(ctx, nil)
+	must(t, err)
+	if second.Attempts != 2 {
+		t.Fatalf("takeover attempt %d", second.Attempts)
+	}
+	wantErr(t, s.HeartbeatJob(ctx, "j", first.Attempts, at(time.Hour)), store.ErrNotFound, "heartbeat of the overtaken run")
+
+	first.State, first.Result = store.JobSucceeded, []byte(`"first"`)
+	wantErr(t, s.FinishJob(ctx, first), store.ErrNotFound, "FinishJob of the overtaken run")
+	second.State, second.Result, second.UpdatedAt = store.JobSucceeded, []byte(`"second"`), at(time.Hour)
+	second.CallbackState, second.CallbackAt, second.ExpiresAt = store.CallbackPending, at(time.Hour), at(2*time.Hour)
+	must(t, s.FinishJob(ctx, second))
+	got, err := s.GetJob(ctx, "j")
+	must(t, err)
+	equal(t, got, normJob(second), "job after FinishJob")
+	wantErr(t, s.FinishJob(ctx, second), store.ErrNotFound, "FinishJob twice")
+}
+
+func testClaimCallback(t *testing.T, s store.Store) {
+	j := newJob("j", at(0))
+	j.State, j.CallbackState, j.CallbackAt = store.JobSucceeded, store.CallbackPending, at(time.Second)
+	must(t, s.CreateJob(ctx, j))
+	due := norm(j.CallbackAt)
+
+	const claimers = 6
+	var (
+		wg   sync.WaitGroup
+		wins atomic.Int32
+		errs = make(chan error, claimers)
+	)
+	for i := 0; i < claimers; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ok, err := s.ClaimCallback(ctx, "j", due, at(time.Minute+time.Duration(i)*time.Millisecond))
+			if err != nil {
+				errs <- err
+			}
+			if ok {
+				wins.Add(1)
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if wins.Load() != 1 {
+		t.Fatalf("%d claimers won the same callback, want 1", wins.Load())
+	}
+	got, err := s.GetJob(ctx, "j")
+	must(t, err)
+	if got.CallbackAt.Before(norm(at(time.Minute))) {
+		t.Fatalf("claimed callback due at %v, want pushed to the lease", got.CallbackAt)
+	}
+	ok, err := s.ClaimCallback(ctx, "j", due, at(time.Hour))
+	must(t, err)
+	if ok {
+		t.Fatal("claimed with a stale due time")
+	}
+	got.CallbackState = store.CallbackDelivered
+	must(t, s.UpdateJob(ctx, got))
+	ok, err = s.ClaimCallback(ctx, "j", got.CallbackAt, at(time.Hour))
+	must(t, err)
+	if ok {
+		t.Fatal("claimed a delivered callback")
 	}
 }
 

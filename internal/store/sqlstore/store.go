@@ -395,6 +395,16 @@ func (s *Store) ClaimJob(ctx context.Context, kinds []string) (store.Job, error)
 			args = append(args, k)
 		}
 	}
+	// Idle workers poll: look before taking the write lock, so an empty
+	// queue costs a read, not a write transaction.
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT id FROM jobs WHERE state = ?`+filter+` LIMIT 1) q`,
+		args[2:]...).Scan(&n); err != nil {
+		return store.Job{}, err
+	}
+	if n == 0 {
+		return store.Job{}, store.ErrNotFound
+	}
 	args = append(args, store.JobQueued)
 	q := `UPDATE jobs SET state = ?, attempts = attempts + 1, updated_at = ?
 		WHERE id = (SELECT id FROM jobs WHERE state = ?` + filter + `
@@ -408,6 +418,34 @@ func (s *Store) RequeueRunning(ctx context.Context) (int, error) {
 	n, err := s.db.Exec(ctx, `UPDATE jobs SET state = ?, updated_at = ? WHERE state = ?`,
 		store.JobQueued, s.now().UnixMilli(), store.JobRunning)
 	return int(n), err
+}
+
+func (s *Store) HeartbeatJob(ctx context.Context, id string, attempt int, at time.Time) error {
+	return exactlyOne(s.db.Exec(ctx, `UPDATE jobs SET updated_at = ? WHERE id = ? AND state = ? AND attempts = ?`,
+		ms(at), id, store.JobRunning, attempt))
+}
+
+// FinishJob fences the update with the claim's attempt number, so a run
+// whose job was taken over cannot overwrite the new run's outcome.
+func (s *Store) FinishJob(ctx context.Context, j store.Job) error {
+	return exactlyOne(s.db.Exec(ctx, `UPDATE jobs SET state = ?, result = ?, error_code = ?, error_msg = ?,
+		callback_state = ?, callback_attempts = ?, callback_at = ?, updated_at = ?, expires_at = ?
+		WHERE id = ? AND state = ? AND attempts = ?`,
+		j.State, j.Result, j.ErrorCode, j.ErrorMsg, j.CallbackState, j.CallbackAttempts, ms(j.CallbackAt),
+		ms(j.UpdatedAt), ms(j.ExpiresAt), j.ID, store.JobRunning, j.Attempts))
+}
+
+func (s *Store) RequeueStale(ctx context.Context, before time.Time) (int, error) {
+	n, err := s.db.Exec(ctx, `UPDATE jobs SET state = ?, updated_at = ? WHERE state = ? AND updated_at < ?`,
+		store.JobQueued, s.now().UnixMilli(), store.JobRunning, ms(before))
+	return int(n), err
+}
+
+func (s *Store) ClaimCallback(ctx context.Context, id string, due, until time.Time) (bool, error) {
+	n, err := s.db.Exec(ctx, `UPDATE jobs SET callback_at = ?
+		WHERE id = ? AND callback_state = ? AND callback_at = ?`,
+		ms(until), id, store.CallbackPending, ms(due))
+	return n == 1, err
 }
 
 func (s *Store) CountUnfinished(ctx context.Context, projectID string) (int, error) {
