@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/aisd/aisd/internal/store"
@@ -52,7 +53,7 @@ func (r *Runner) deliverDue(ctx context.Context) {
 // deliver makes one attempt and records its outcome: delivered, retry
 // later with doubled delay, or failed after the last attempt.
 func (r *Runner) deliver(ctx context.Context, j store.Job) {
-	log := r.log.With("job_id", j.ID, "callback_url", j.CallbackURL)
+	log := r.log.With("job_id", j.ID, "callback_host", hostOf(j.CallbackURL))
 	// Reserve the attempt, so another process sharing the database does
 	// not post the same callback; if this one dies, the lease runs out and
 	// the attempt is made again.
@@ -117,4 +118,14 @@ func (r *Runner) post(ctx context.Context, j store.Job) error {
 		return fmt.Errorf("callback answered %s", resp.Status)
 	}
 	return nil
+}
+
+// hostOf names a callback target in logs without its path and query, which
+// may carry the receiver's tokens.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return u.Host
 }

@@ -208,14 +208,14 @@ func (r *Runner) Submit(ctx context.Context, j store.Job) (store.Job, error) {
 	}
 	r.subM.Lock()
 	defer r.subM.Unlock()
-	if max := r.opt.MaxUnfinishedPerProject; max > 0 {
+	if limit := r.opt.MaxUnfinishedPerProject; limit > 0 {
 		n, err := r.st.CountUnfinished(ctx, j.ProjectID)
 		if err != nil {
 			return store.Job{}, catalog.Of(catalog.KindInternal, fam).Wrap(err)
 		}
-		if n >= max {
+		if n >= limit {
 			return store.Job{}, catalog.Of(catalog.KindJobLimit, fam).
-				Wrap(fmt.Errorf("project %s has %d unfinished jobs (limit %d)", j.ProjectID, n, max))
+				Wrap(fmt.Errorf("project %s has %d unfinished jobs (limit %d)", j.ProjectID, n, limit))
 		}
 	}
 	now := r.clock()
