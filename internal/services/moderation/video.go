@@ -393,6 +393,13 @@ type probeOut struct {
 	} `json:"format"`
 }
 
+// inputGuard restricts what ffprobe and ffmpeg may open: only the local
+// file, and only through the demuxers of the documented containers (AVI,
+// FLV, MP4/MOV, MPG, TS, WMV, RMVB; Matroska besides). A downloaded HLS
+// playlist or concat script would otherwise make them read other local
+// files or fetch URLs past the SSRF policy.
+var inputGuard = []string{"-protocol_whitelist", "file", "-format_whitelist", "avi,flv,mov,mpeg,mpegts,asf,rm,matroska"}
+
 // toolOutputCap bounds what is kept of a tool's stdout (ffprobe) and
 // stderr, so a hostile file cannot make them balloon.
 const toolOutputCap = 1 << 20
@@ -401,8 +408,10 @@ func (s *Service) probe(ctx context.Context, path string) (videoInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	var out, errb capped
-	cmd := exec.CommandContext(ctx, s.opt.FFprobe, "-v", "error", "-print_format", "json",
+	args := append([]string{"-v", "error"}, inputGuard...)
+	args = append(args, "-print_format", "json",
 		"-show_entries", "format=duration:stream=codec_type,width,height,duration", path)
+	cmd := exec.CommandContext(ctx, s.opt.FFprobe, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
@@ -466,10 +475,11 @@ func (s *Service) scan(ctx context.Context, path string, info videoInfo, interva
 		maxFrames = int(info.Duration)/interval + 1
 	}
 	var errb capped
-	cmd := exec.CommandContext(ctx, s.opt.FFmpeg, "-nostdin", "-hide_banner", "-loglevel", "error",
-		"-i", path, "-map", "0:v:0", "-an", "-sn", "-dn",
+	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error"}, inputGuard...)
+	args = append(args, "-i", path, "-map", "0:v:0", "-an", "-sn", "-dn",
 		"-vf", fmt.Sprintf("fps=1/%d,scale=%d:%d:flags=bilinear", interval, nsfwSide, nsfwSide),
 		"-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1")
+	cmd := exec.CommandContext(ctx, s.opt.FFmpeg, args...)
 	cmd.Stderr = &errb
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

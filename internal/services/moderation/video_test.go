@@ -293,6 +293,8 @@ func TestSDKVideoJobFailures(t *testing.T) {
 	}{
 		{"download refused", clip, "/missing.mp4", nil, "AIS.0702"},
 		{"not a video", garbage, "/clip.mp4", nil, "AIS.0705"},
+		// A playlist pointing at a local file must not be followed.
+		{"playlist", []byte("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\n" + localClip(t, clip) + "\n#EXT-X-ENDLIST\n"), "/clip.mp4", nil, "AIS.0705"},
 		{"over the size cap", clip, "/clip.mp4", func(o *moderation.Options) { o.MaxVideoBytes = 1000 }, "AIS.0704"},
 		{"over the duration cap", clip, "/clip.mp4", func(o *moderation.Options) { o.MaxVideoDuration = 2 * time.Second }, "AIS.0710"},
 		{"ffmpeg missing", clip, "/clip.mp4", func(o *moderation.Options) { o.FFmpeg = "/nonexistent/ffmpeg" }, "AIS.0709"},
@@ -326,6 +328,15 @@ func TestSDKVideoJobFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// localClip writes clip to a local file and returns its path.
+func localClip(t *testing.T, clip []byte) string {
+	p := filepath.Join(t.TempDir(), "local.mp4")
+	if err := os.WriteFile(p, clip, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func TestSDKAudioJobsRefused(t *testing.T) {
