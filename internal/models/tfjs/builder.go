@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	pb "github.com/aisd/aisd/internal/models/onnxpb"
@@ -116,15 +117,6 @@ func (b *builder) emit(op, name string, dt dtype, shape []int64, nchw bool, ins 
 	out := &value{name: b.fresh(name), dt: dt, shape: shape, nchw: nchw}
 	b.node(op, ins, []string{out.name}, attrs...)
 	return out
-}
-
-// physShape is the shape as stored.
-func physShape(v *value) []int64 {
-	if !v.nchw {
-		return v.shape
-	}
-	s := v.shape
-	return []int64{s[0], s[3], s[1], s[2]}
 }
 
 // physAxis maps a logical axis to the stored layout.
@@ -240,7 +232,7 @@ func (b *builder) model(graphName string, meta map[string]string) *pb.ModelProto
 	for k := range meta {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		m.MetadataProps = append(m.MetadataProps, &pb.StringStringEntryProto{Key: proto.String(k), Value: proto.String(meta[k])})
 	}
@@ -324,12 +316,4 @@ func attrFloat(name string, v float32) *pb.AttributeProto {
 
 func attrString(name, v string) *pb.AttributeProto {
 	return &pb.AttributeProto{Name: proto.String(name), Type: pb.AttributeProto_STRING.Enum(), S: []byte(v)}
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }

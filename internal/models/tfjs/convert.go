@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -144,7 +145,7 @@ func signatureOutputs(mf *modelFile) []string {
 			}
 			outs = append(outs, strings.TrimSuffix(name, ":0"))
 		}
-		sortStrings(outs)
+		slices.Sort(outs)
 		return outs
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -121,7 +122,7 @@ func (lc *layersConverter) weight(layer, param string) (*tensor, error) {
 			keys = append(keys, k)
 		}
 	}
-	sortStrings(keys)
+	slices.Sort(keys)
 	if len(keys) > 0 {
 		found = lc.weights[keys[0]]
 	}
