@@ -10,12 +10,17 @@ import (
 
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/store"
+	"github.com/aisd/aisd/internal/store/storetest"
 )
 
 // Two processes on one database: every job runs once and every callback
 // is posted once.
 func TestSharedDatabase(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "aisd.db")
+	t.Run("sqlite", func(t *testing.T) { sharedDatabase(t, storetest.SQLiteDSN(t)) })
+	t.Run("postgres", func(t *testing.T) { sharedDatabase(t, storetest.PostgresDSN(t)) })
+}
+
+func sharedDatabase(t *testing.T, dsn string) {
 	srv, hits := callbackServer(t)
 	var (
 		mu   sync.Mutex
@@ -33,7 +38,7 @@ func TestSharedDatabase(t *testing.T) {
 	opt := fastOpts()
 	opt.Lease = time.Second
 	opt.MaxUnfinishedPerProject = -1
-	stA, stB := openStore(t, path), openStore(t, path)
+	stA, stB := storetest.Open(t, dsn), storetest.Open(t, dsn)
 	a := startRunner(t, stA, opt, handler("A"))
 	startRunner(t, stB, opt, handler("B"))
 
