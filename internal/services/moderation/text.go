@@ -134,7 +134,7 @@ type Finding struct {
 
 // contactRe finds solicitations to add an instant-messaging contact: a
 // WeChat/QQ keyword (and its usual disguises) followed by an id.
-var contactRe = regexp.MustCompile(`(?:微信|威信|薇信|徽信|v信|vx|wx|wechat|weixin|qq|扣扣|企鹅)\s*(?:号码|号|id)?\s*[:=]?\s*[a-z0-9][a-z0-9_-]{4,19}`)
+var contactRe = regexp.MustCompile(`(?:微信|威信|薇信|徽信|v\s?信|v\s?x|w\s?x|wechat|weixin|q\s?q|扣扣|企鹅)\s*(?:号码|号|id)?\s*[:=]?\s*[a-z0-9][a-z0-9_-]{4,19}`)
 
 // urlRe finds links and bare domain names.
 var urlRe = regexp.MustCompile(`(?:https?://|www\.)[^\s，。！？、）)"'<>]+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|top|xyz|vip|cc|info|io|me|shop|club|site|online)\b`)
