@@ -133,3 +133,40 @@ func TestLayersUnsupported(t *testing.T) {
 		t.Fatalf("error %v does not name the layer type LSTM", err)
 	}
 }
+
+// TestTFJSSavedModel converts a functional model saved by TensorFlow.js
+// itself (tools/tfjsref/fixture.js: padding, strided conv + BatchNorm +
+// ReLU6, depthwise, add, SAME max/avg pooling, concatenate, sigmoid, global
+// pooling, flatten, dropout, dense softmax) and compares with TFJS's output.
+func TestTFJSSavedModel(t *testing.T) {
+	dir := filepath.Join("testdata", "tfjs-saved")
+	raw, err := os.ReadFile(filepath.Join(dir, "ref.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref parityRef
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	initORT(t)
+	onnx, err := Build(context.Background(), dir, "model.json", Options{Format: "tfjs-layers"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.onnx")
+	if err := os.WriteFile(path, onnx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := engine.Open(path, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for _, c := range ref.Cases {
+		outs, err := m.Run(context.Background(), []engine.Tensor{{Shape: ref.Input.Shape, Data: patternInput(c.Pattern, ref.Input.Shape, ref.Input.Scale)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareOutput(t, c.Pattern, outs[0], c.Outputs["probs"], 1e-4)
+	}
+}
