@@ -47,6 +47,9 @@ type Options struct {
 	Fetcher *input.Fetcher
 	// MaxVideoBytes caps a video download; default 300 MB (the API's limit).
 	MaxVideoBytes int64
+	// DownloadTimeout bounds a video download, so a trickling server cannot
+	// hold a job worker for hours; default 30 min.
+	DownloadTimeout time.Duration
 	// MaxVideoDuration caps a video's length; default 2 h.
 	MaxVideoDuration time.Duration
 	// FFmpeg and FFprobe are the binaries; default looked up in PATH.
@@ -69,6 +72,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxVideoBytes <= 0 {
 		o.MaxVideoBytes = 300 << 20
+	}
+	if o.DownloadTimeout <= 0 {
+		o.DownloadTimeout = 30 * time.Minute
 	}
 	if o.MaxVideoDuration <= 0 {
 		o.MaxVideoDuration = 2 * time.Hour

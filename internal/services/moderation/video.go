@@ -298,6 +298,9 @@ func (s *Service) download(ctx context.Context, raw string) (string, error) {
 	}
 	client := *s.opt.Fetcher.Client()
 	client.Timeout = 0
+	jobCtx := ctx
+	ctx, cancel := context.WithTimeout(ctx, s.opt.DownloadTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return "", catalog.Of(catalog.KindVideoURL, fam).Wrap(err)
@@ -331,8 +334,8 @@ func (s *Service) download(ctx context.Context, raw string) (string, error) {
 	switch {
 	case err != nil:
 		os.Remove(f.Name())
-		if ctx.Err() != nil {
-			return "", ctx.Err()
+		if jobCtx.Err() != nil {
+			return "", jobCtx.Err() // shutdown: the job is resumed later
 		}
 		return "", catalog.Of(catalog.KindVideoDownload, fam).Wrap(err)
 	case n > max:

@@ -93,8 +93,18 @@ func signature(seed, createTime, jobID, requestID string) string {
 
 func serveBytes(t *testing.T, b []byte) *httptest.Server {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/missing.mp4" {
+		switch r.URL.Path {
+		case "/missing.mp4":
 			http.NotFound(w, r)
+			return
+		case "/slow.mp4":
+			w.Header().Set("Content-Length", itoa(len(b)))
+			w.Write(b[:100])
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
 			return
 		}
 		http.ServeContent(w, r, "clip.mp4", time.Time{}, bytesReader(b))
@@ -297,6 +307,7 @@ func TestSDKVideoJobFailures(t *testing.T) {
 		{"playlist", []byte("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\n" + localClip(t, clip) + "\n#EXT-X-ENDLIST\n"), "/clip.mp4", nil, "AIS.0705"},
 		{"over the size cap", clip, "/clip.mp4", func(o *moderation.Options) { o.MaxVideoBytes = 1000 }, "AIS.0704"},
 		{"over the duration cap", clip, "/clip.mp4", func(o *moderation.Options) { o.MaxVideoDuration = 2 * time.Second }, "AIS.0710"},
+		{"download too slow", clip, "/slow.mp4", func(o *moderation.Options) { o.DownloadTimeout = 300 * time.Millisecond }, "AIS.0708"},
 		{"ffmpeg missing", clip, "/clip.mp4", func(o *moderation.Options) { o.FFmpeg = "/nonexistent/ffmpeg" }, "AIS.0709"},
 	}
 	for _, c := range cases {
