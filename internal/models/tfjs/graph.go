@@ -402,6 +402,14 @@ func (gc *graphConverter) convertNode(n *tfNode, in []*value) ([]*value, error) 
 		return one(b.unary(n.Name, n.Op, in[0]))
 	case "LeakyRelu":
 		return one(b.activate(n.Name, in[0], activation{kind: "LeakyRelu", alpha: float32(n.float("alpha", 0.2))}))
+	case "Prelu":
+		if err := need(2); err != nil {
+			return nil, err
+		}
+		if in[1].c == nil {
+			return nil, fmt.Errorf("Prelu needs constant slopes")
+		}
+		return one(b.prelu(n.Name, in[0], in[1].c))
 	case "Softmax":
 		return one(b.softmax(n.Name, in[0], -1), nil)
 	case "Cast":
@@ -536,6 +544,11 @@ func fusedActivation(n *tfNode, ops []string, args []*value) (activation, error)
 		return activation{}, fmt.Errorf("fused ops %v are not supported", n.strs("fused_ops"))
 	}
 	switch ops[0] {
+	case "Prelu":
+		if len(args) < 1 || args[0].c == nil {
+			return activation{}, fmt.Errorf("fused Prelu needs constant slopes")
+		}
+		return activation{kind: "Prelu", slope: args[0].c}, nil
 	case "Relu", "Relu6", "Sigmoid", "Tanh", "Elu":
 		return activation{kind: ops[0]}, nil
 	case "LeakyRelu":
@@ -580,11 +593,6 @@ func (gc *graphConverter) conv(n *tfNode, in []*value) (*value, error) {
 			}
 			bias = args[0].c
 			args = args[1:]
-		case len(ops) > 0 && ops[0] == "FusedBatchNorm":
-			if len(args) < 4 {
-				return nil, fmt.Errorf("FusedBatchNorm needs 4 arguments")
-			}
-			return nil, fmt.Errorf("fused ops %v are not supported", ops)
 		default:
 			return nil, fmt.Errorf("fused ops %v are not supported", ops)
 		}

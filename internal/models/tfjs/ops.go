@@ -23,6 +23,7 @@ type activation struct {
 	kind   string
 	alpha  float32
 	lo, hi float32
+	slope  *tensor // Prelu's per-channel slopes
 }
 
 func outDim(in, k, s, d int64, padding string, pb, pe int64) int64 {
@@ -127,6 +128,8 @@ func (b *builder) activate(name string, x *value, act activation) (*value, error
 		return b.clip(name+"/Clip", x, act.lo, act.hi), nil
 	case "LeakyRelu":
 		return b.emit("LeakyRelu", name+"/LeakyRelu", x.dt, x.shape, x.nchw, []*value{x}, attrFloat("alpha", act.alpha)), nil
+	case "Prelu":
+		return b.prelu(name+"/Prelu", x, act.slope)
 	}
 	return nil, fmt.Errorf("%s: unsupported activation %q", name, act.kind)
 }
@@ -718,4 +721,22 @@ func (b *builder) foldIntoConv(name, op string, x, c *value) *value {
 	ci.node.Input = append(ci.node.Input[:1], b.ref(wv), b.ref(bv))
 	ci.w, ci.b = w, bt
 	return x
+}
+
+// prelu applies max(x,0) + slope*min(x,0) with slopes broadcast over the
+// last logical axis (or a full-shape slope tensor).
+func (b *builder) prelu(name string, x *value, slope *tensor) (*value, error) {
+	if slope == nil {
+		return nil, fmt.Errorf("%s: Prelu without slopes", name)
+	}
+	sv := b.constant(name+"/slope", slope)
+	if x.nchw {
+		c := x.shape[3]
+		if slope.size() != c {
+			x = b.nhwc(x)
+		} else {
+			sv = b.constant(name+"/slope", slope.reshaped([]int64{c, 1, 1}))
+		}
+	}
+	return b.emit("PRelu", name, x.dt, x.shape, x.nchw, []*value{x, sv}), nil
 }

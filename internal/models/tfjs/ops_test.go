@@ -306,3 +306,39 @@ func TestGraphLayoutMix(t *testing.T) {
 	expectValues(t, "flat", out["flat"], []int64{1, 20}, []float64{
 		101, 202, 303, 1, 2, 103, 204, 307, 3, 4, 105, 206, 311, 5, 6, 107, 208, 315, 7, 8}, 1e-4)
 }
+
+// TestGraphFusedPrelu covers _FusedConv2D with BiasAdd+Prelu (slopes per
+// channel, so they must follow the NCHW layout) and _FusedMatMul with
+// BiasAdd+Relu.
+func TestGraphFusedPrelu(t *testing.T) {
+	fused := func(ops ...string) map[string]any {
+		return map[string]any{"list": map[string]any{"s": func() []string {
+			var out []string
+			for _, o := range ops {
+				out = append(out, b64(o))
+			}
+			return out
+		}()}}
+	}
+	dir := writeGraphModel(t, []int64{1, 1, 2, 2},
+		[]gConst{
+			{"w", "float32", []int64{1, 1, 2, 2}, []float64{1, 0, 0, 1}}, // identity 1x1
+			{"bias", "float32", []int64{2}, []float64{0, -10}},
+			{"alpha", "float32", []int64{2}, []float64{0.5, 0.25}},
+			{"shape", "int32", []int64{2}, []float64{1, 4}},
+			{"mw", "float32", []int64{4, 1}, []float64{1, 1, 1, 1}},
+			{"mb", "float32", []int64{1}, []float64{-10}},
+		},
+		[]gNode{
+			{"name": "conv", "op": "_FusedConv2D", "input": []string{"x", "w", "bias", "alpha"}, "attr": map[string]any{
+				"strides": attrList(1, 1, 1, 1), "padding": attrS("VALID"), "fused_ops": fused("BiasAdd", "Prelu"), "num_args": attrI(2)}},
+			{"name": "flat", "op": "Reshape", "input": []string{"conv", "shape"}},
+			{"name": "mm", "op": "_FusedMatMul", "input": []string{"flat", "mw", "mb"}, "attr": map[string]any{
+				"fused_ops": fused("BiasAdd", "Relu"), "num_args": attrI(1)}},
+		})
+	// Pixels (a, b): (-4, 2) and (6, 20).
+	out := runGraph(t, dir, []string{"conv", "mm"}, []int64{1, 1, 2, 2}, []float32{-4, 2, 6, 20})
+	// Channel 0: a (slope 0.5 below zero); channel 1: b-10 (slope 0.25).
+	expectValues(t, "conv+prelu", out["conv"], []int64{1, 1, 2, 2}, []float64{-2, -2, 6, 10}, 1e-6)
+	expectValues(t, "matmul+relu", out["mm"], []int64{1, 1}, []float64{2}, 1e-6)
+}
