@@ -77,7 +77,7 @@ func TestManifestConversions(t *testing.T) {
 		}
 		total += time.Since(start)
 		converted++
-		b, err := Build(context.Background(), dir, m.Convert.ModelJSON, opts)
+		b, err := cachedBuild(dir, m.Convert.ModelJSON)
 		if err != nil {
 			t.Fatalf("%s: %v", m.Name, err)
 		}

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aisd/aisd/internal/engine"
 )
@@ -90,6 +89,22 @@ func modelDir(t testing.TB, name string) string {
 	return dir
 }
 
+// built caches conversions shared by the parity and manifest tests.
+var built sync.Map // dir/file -> []byte
+
+func cachedBuild(dir, file string) ([]byte, error) {
+	key := filepath.Join(dir, file)
+	if b, ok := built.Load(key); ok {
+		return b.([]byte), nil
+	}
+	b, err := Build(context.Background(), dir, file, Options{})
+	if err != nil {
+		return nil, err
+	}
+	built.Store(key, b)
+	return b, nil
+}
+
 var (
 	ortOnce sync.Once
 	ortErr  error
@@ -127,12 +142,10 @@ func TestParity(t *testing.T) {
 			}
 			dir := modelDir(t, pm.name)
 			initORT(t)
-			start := time.Now()
-			onnx, err := Build(context.Background(), dir, pm.file, Options{})
+			onnx, err := cachedBuild(dir, pm.file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("converted in %v (%d bytes)", time.Since(start).Round(time.Millisecond), len(onnx))
 			path := filepath.Join(t.TempDir(), "model.onnx")
 			if err := os.WriteFile(path, onnx, 0o644); err != nil {
 				t.Fatal(err)
