@@ -99,8 +99,9 @@ func (c *Config) dbPostprocess(pred []float32, mw, mh, dstW, dstH int) []detBox 
 		comps = comps[:c.DetMaxCandidate]
 	}
 	var out []detBox
-	for _, hull := range comps {
-		box, side := miniBox(hull)
+	for _, comp := range comps {
+		ordered := contourHullOrder(comp.hull, comp.first)
+		box, side := miniBox(ordered)
 		if side < c.DetMinSize {
 			continue
 		}
@@ -114,9 +115,9 @@ func (c *Config) dbPostprocess(pred []float32, mw, mh, dstW, dstH int) []detBox 
 			continue
 		}
 		if debugDB != nil {
-			debugDB(hull, box, score, dist, grown)
+			debugDB(ordered, box, score, dist, grown)
 		}
-		box, side = miniBox(convexHull(grown))
+		box, side = miniBox(cvHullOrder(convexHull(grown), offsetIndex(grown)))
 		if side < c.DetMinSize+2 {
 			continue
 		}
@@ -293,7 +294,12 @@ func abs64(v int64) int64 {
 // returns the convex hull of each (the hull is all that the minimum-area
 // rectangle of the region's contour depends on), in raster order of each
 // region's first pixel.
-func components(bm []uint8, w, h int) [][]ipt {
+type component struct {
+	hull  []ipt
+	first ipt // first pixel in raster order, where OpenCV's trace starts
+}
+
+func components(bm []uint8, w, h int) []component {
 	type run struct {
 		y, x0, x1 int
 		label     int
@@ -353,9 +359,22 @@ func components(bm []uint8, w, h int) [][]ipt {
 		}
 		pts[root] = append(pts[root], ipt{int64(r.x0), int64(r.y)}, ipt{int64(r.x1), int64(r.y)})
 	}
-	out := make([][]ipt, 0, len(order))
+	out := make([]component, 0, len(order))
 	for _, root := range order {
-		out = append(out, convexHull(pts[root]))
+		first := pts[root][0] // before convexHull sorts the slice
+		out = append(out, component{first: first, hull: convexHull(pts[root])})
 	}
 	return out
+}
+
+// offsetIndex gives positions in the offset polygon, for cvHullOrder.
+func offsetIndex(poly []ipt) func(ipt) int {
+	return func(q ipt) int {
+		for i, p := range poly {
+			if p == q {
+				return i
+			}
+		}
+		return -1
+	}
 }

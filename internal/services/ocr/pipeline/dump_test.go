@@ -53,7 +53,7 @@ func TestDump(t *testing.T) {
 	dbg, _ := os.Create(filepath.Join(dir, "db.txt"))
 	defer dbg.Close()
 	debugDB = func(hull []ipt, box [4]pt, score, dist float64, grown []ipt) {
-		fmt.Fprintf(dbg, "box=%v score=%.6f dist=%.6f grown=%v\n", box, score, dist, grown)
+		fmt.Fprintf(dbg, "box=%v score=%.6f dist=%.6f grown=%v hull=%v\n", box, score, dist, grown, hull)
 	}
 	defer func() { debugDB = nil }()
 	boxes := p.cfg.dbPostprocess(out[0].Data, w, h, work.w, work.h)

@@ -61,70 +61,12 @@ func dedup(p []ipt) []ipt {
 	return out
 }
 
-// minAreaRect returns the corners of the smallest-area rectangle enclosing
-// the hull and its shorter side, like cv2.minAreaRect + cv2.boxPoints. The
-// corners are rounded to float32 as OpenCV's RotatedRect is, and snapped to
-// integers when within float noise so axis-aligned boxes stay exact.
-func minAreaRect(hull []ipt) ([4]pt, float64) {
-	var box [4]pt
-	switch len(hull) {
-	case 0:
-		return box, 0
-	case 1:
-		p := pt{float64(hull[0].x), float64(hull[0].y)}
-		return [4]pt{p, p, p, p}, 0
-	}
-	best := math.Inf(1)
-	var bu, bv pt
-	var bmin0, bmax0, bmin1, bmax1 float64
-	n := len(hull)
-	for i := 0; i < n; i++ {
-		a, b := hull[i], hull[(i+1)%n]
-		dx, dy := float64(b.x-a.x), float64(b.y-a.y)
-		l := math.Hypot(dx, dy)
-		if l == 0 {
-			continue
-		}
-		u := pt{dx / l, dy / l}
-		v := pt{-u.y, u.x}
-		min0, max0, min1, max1 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-		for _, q := range hull {
-			x, y := float64(q.x-a.x), float64(q.y-a.y)
-			s := x*u.x + y*u.y
-			t := x*v.x + y*v.y
-			min0, max0 = math.Min(min0, s), math.Max(max0, s)
-			min1, max1 = math.Min(min1, t), math.Max(max1, t)
-		}
-		area := (max0 - min0) * (max1 - min1)
-		if area < best-1e-9 {
-			best = area
-			bu, bv = u, v
-			bmin0, bmax0, bmin1, bmax1 = min0, max0, min1, max1
-			// Keep the origin of this edge to place the corners.
-			box[0] = pt{float64(a.x), float64(a.y)}
-		}
-	}
-	o := box[0]
-	corner := func(s, t float64) pt {
-		return pt{snap(o.x + s*bu.x + t*bv.x), snap(o.y + s*bu.y + t*bv.y)}
-	}
-	box = [4]pt{corner(bmin0, bmin1), corner(bmax0, bmin1), corner(bmax0, bmax1), corner(bmin0, bmax1)}
-	w, h := bmax0-bmin0, bmax1-bmin1
-	return box, float64(float32(math.Min(w, h)))
-}
-
-func snap(v float64) float64 {
-	v = float64(float32(v))
-	if r := math.Round(v); math.Abs(v-r) < 1e-4 {
-		return r
-	}
-	return v
-}
-
-// miniBox orders minAreaRect corners the way RapidOCR's get_mini_boxes
-// does: sorted by x, then top/bottom picked within each pair.
+// miniBox orders cv2.boxPoints(cv2.minAreaRect(...)) the way RapidOCR's
+// get_mini_boxes does: sorted by x, then top/bottom picked within each
+// pair. hull must be in OpenCV's order (see cvHullOrder).
 func miniBox(hull []ipt) ([4]pt, float64) {
-	c, side := minAreaRect(hull)
+	r := cvMinAreaRect(hull)
+	c := r.points()
 	p := c[:]
 	sort.SliceStable(p, func(i, j int) bool { return p[i].x < p[j].x })
 	i1, i2, i3, i4 := 0, 1, 2, 3
@@ -138,7 +80,7 @@ func miniBox(hull []ipt) ([4]pt, float64) {
 	} else {
 		i2, i3 = 3, 2
 	}
-	return [4]pt{p[i1], p[i2], p[i3], p[i4]}, side
+	return [4]pt{p[i1], p[i2], p[i3], p[i4]}, float64(min(r.w, r.h))
 }
 
 // polyArea and polyPerimeter measure a closed polygon.
