@@ -243,5 +243,3 @@ func contourHullOrder(hull []ipt, first ipt) []ipt {
 	}
 	return cvHullOrder(hull, func(q ipt) int { return pos[q] })
 }
-
-
