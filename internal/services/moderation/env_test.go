@@ -43,6 +43,7 @@ type env struct {
 type envOpts struct {
 	model bool // load the NSFW model (skips when absent)
 	mod   func(*moderation.Options)
+	jobs  func(*jobs.Options)
 }
 
 // newEnv assembles a real server (gateway, IAM, store) with the moderation
@@ -69,10 +70,14 @@ func newEnv(t *testing.T, o envOpts) *env {
 	loop := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	fetch := input.NewFetcher(input.FetcherOptions{AllowCIDRs: loop})
 	in := input.New(input.Options{Fetcher: fetch})
-	runner := jobs.New(s.Store, jobs.Options{
+	jo := jobs.Options{
 		PollInterval: 20 * time.Millisecond, CallbackBackoff: 50 * time.Millisecond,
 		CallbackClient: fetch.Client(),
-	})
+	}
+	if o.jobs != nil {
+		o.jobs(&jo)
+	}
+	runner := jobs.New(s.Store, jo)
 	opts := moderation.Options{Fetcher: fetch, TempDir: t.TempDir(), Engine: engine.Options{IntraOpThreads: 2}}
 	if o.mod != nil {
 		o.mod(&opts)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
 
+	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/services/moderation"
 )
 
@@ -92,6 +93,7 @@ func signature(seed, createTime, jobID, requestID string) string {
 }
 
 func serveBytes(t *testing.T, b []byte) *httptest.Server {
+	stop := make(chan struct{})
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/missing.mp4":
@@ -103,13 +105,15 @@ func serveBytes(t *testing.T, b []byte) *httptest.Server {
 			w.(http.Flusher).Flush()
 			select {
 			case <-r.Context().Done():
-			case <-time.After(10 * time.Second):
+			case <-stop:
 			}
 			return
 		}
 		http.ServeContent(w, r, "clip.mp4", time.Time{}, bytesReader(b))
 	}))
 	t.Cleanup(ts.Close)
+	t.Cleanup(func() { close(stop) }) // runs first: releases trickling handlers
+
 	return ts
 }
 
@@ -380,4 +384,20 @@ func TestSDKAudioJobsRefused(t *testing.T) {
 		_, err := e.cli.RunQueryAudioModerationJob(&model.RunQueryAudioModerationJobRequest{JobId: "0123456789abcdef0123456789abcdef"})
 		wantCode(t, err, 400, "AIS.0030")
 	})
+}
+
+func TestSDKVideoJobLimit(t *testing.T) {
+	clip := makeVideo(t, 2)
+	e := newEnv(t, envOpts{model: true, jobs: func(o *jobs.Options) { o.MaxUnfinishedPerProject = 1 }})
+	vs := serveBytes(t, clip)
+	first, err := e.cli.RunCreateVideoModerationJob(videoReq(vs.URL+"/slow.mp4", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.cli.RunCreateVideoModerationJob(videoReq(vs.URL+"/clip.mp4", nil))
+	wantCode(t, err, 400, "AIS.0031")
+	q, err := e.cli.RunQueryVideoModerationJob(&model.RunQueryVideoModerationJobRequest{JobId: *first.JobId})
+	if err != nil || q.Status.Value() != "running" || q.Result != nil {
+		t.Fatalf("%v %+v", err, q)
+	}
 }
