@@ -270,3 +270,31 @@ func TestLetterbox(t *testing.T) {
 		t.Errorf("BoxToSource = %v, want clamped {0 0 4 2}", b)
 	}
 }
+
+func TestCrop(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 100, 50))
+	cases := []struct {
+		name   string
+		box    Box
+		margin float64
+		square bool
+		want   image.Rectangle
+	}{
+		{"plain", Box{10, 10, 30, 20}, 0, false, image.Rect(10, 10, 30, 20)},
+		{"margin", Box{10, 10, 30, 20}, 0.5, false, image.Rect(0, 5, 40, 25)},
+		{"square", Box{10, 10, 30, 20}, 0, true, image.Rect(10, 5, 30, 25)},
+		{"clamped", Box{90, 40, 120, 60}, 0, false, image.Rect(90, 40, 100, 50)},
+		{"outside", Box{200, 200, 210, 210}, 0, false, image.Rect(0, 0, 1, 1)},
+	}
+	for _, c := range cases {
+		if got := Crop(img, c.box, c.margin, c.square).Bounds(); got != c.want {
+			t.Errorf("%s: bounds %v, want %v", c.name, got, c.want)
+		}
+	}
+	// Tensor of a crop reads the crop's pixels, not the image origin's.
+	img.Set(50, 25, color.RGBA{255, 0, 0, 255})
+	out, _ := Tensor(Crop(img, Box{50, 25, 51, 26}, 0, false), InputSpec{Width: 1, Height: 1})
+	if out[0] != 1 || out[1] != 0 {
+		t.Errorf("crop tensor = %v, want red", out)
+	}
+}
