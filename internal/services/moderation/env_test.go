@@ -25,6 +25,7 @@ import (
 	"github.com/aisd/aisd/internal/platform/input"
 	"github.com/aisd/aisd/internal/server"
 	"github.com/aisd/aisd/internal/services/moderation"
+	"github.com/aisd/aisd/internal/store"
 )
 
 const (
@@ -62,7 +63,6 @@ func newEnv(t *testing.T, o envOpts) *env {
 	cfg.RootAK, cfg.RootSK = rootAK, rootSK
 	cfg.Engines = nil
 	cfg.S3Addr = ""
-	cfg.FetchAllowCIDRs = []string{"127.0.0.0/8"} // the server runner may deliver callbacks too
 	s, err := server.New(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -70,14 +70,21 @@ func newEnv(t *testing.T, o envOpts) *env {
 	loop := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	fetch := input.NewFetcher(input.FetcherOptions{AllowCIDRs: loop})
 	in := input.New(input.Options{Fetcher: fetch})
+	// The jobs live in a store of their own: the server already runs a
+	// runner (without the moderation kinds) over its store, and it would
+	// deliver these jobs' callbacks too.
+	js, err := store.Open(context.Background(), "sqlite:"+filepath.Join(dir, "jobs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	jo := jobs.Options{
 		PollInterval: 20 * time.Millisecond, CallbackBackoff: 50 * time.Millisecond,
-		CallbackClient: fetch.Client(),
+		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody,
 	}
 	if o.jobs != nil {
 		o.jobs(&jo)
 	}
-	runner := jobs.New(s.Store, jo)
+	runner := jobs.New(js, jo)
 	opts := moderation.Options{Fetcher: fetch, TempDir: t.TempDir(), Engine: engine.Options{IntraOpThreads: 2}}
 	if o.mod != nil {
 		o.mod(&opts)
@@ -107,6 +114,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 		c()
 		cancel()
 		svc.Close()
+		js.Close()
 		s.Close()
 	})
 	cred, err := basic.NewCredentialsBuilder().WithAk(rootAK).WithSk(rootSK).

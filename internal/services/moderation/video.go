@@ -253,6 +253,26 @@ func apiStatus(state string) string {
 	return "running"
 }
 
+// CallbackBody renders the callback of a finished job for the runner
+// (jobs.Options.CallbackBody). A video job's callback has the query shape
+// either way, so a failed job's callback also carries the create_time and
+// request_id its X-Auth-Signature covers; other kinds get the runner's
+// default body.
+func CallbackBody(j store.Job) ([]byte, error) {
+	if j.Kind != KindVideo || (j.State == store.JobSucceeded && len(j.Result) > 0) {
+		return jobs.DefaultCallbackBody(j)
+	}
+	q := videoQuery{
+		RequestID: j.RequestID, JobID: j.ID, Status: apiStatus(j.State),
+		CreateTime: jobs.FormatTime(j.CreatedAt), UpdateTime: jobs.FormatTime(j.UpdatedAt),
+		ErrorCode: j.ErrorCode, ErrorMsg: j.ErrorMsg,
+	}
+	if err := json.Unmarshal(j.Request, &q.RequestParams); err != nil {
+		return nil, fmt.Errorf("job %s request: %w", j.ID, err)
+	}
+	return json.Marshal(q)
+}
+
 // --- the job ---------------------------------------------------------------
 
 // runVideo is the job handler: download, probe, sample frames, moderate.

@@ -320,7 +320,7 @@ func TestSDKVideoJobFailures(t *testing.T) {
 			vs := serveBytes(t, c.body)
 			cb, cs := newCallbacks(t)
 			resp, err := e.cli.RunCreateVideoModerationJob(videoReq(vs.URL+c.path, nil, func(b *model.VideoCreateRequest) {
-				b.Callback = ptr(cs.URL)
+				b.Callback, b.Seed = ptr(cs.URL), ptr("s")
 			}))
 			if err != nil {
 				t.Fatal(err)
@@ -330,13 +330,14 @@ func TestSDKVideoJobFailures(t *testing.T) {
 				t.Fatalf("%+v", q)
 			}
 			got := cb.wait(t, 30*time.Second)
-			var raw map[string]string
+			var raw map[string]any
 			json.Unmarshal(got.body, &raw)
-			if raw["job_id"] != *resp.JobId || raw["status"] != "failed" || raw["error_code"] != c.code || raw["error_msg"] == "" {
+			if raw["job_id"] != *resp.JobId || raw["status"] != "failed" || raw["error_code"] != c.code || raw["error_msg"] == "" ||
+				raw["request_id"] != *resp.RequestId || raw["create_time"] != *q.CreateTime || raw["request_params"] == nil {
 				t.Fatalf("callback %s, want %s", got.body, c.code)
 			}
-			if got.sig != "" {
-				t.Fatal("signature without a seed")
+			if want := signature("s", *q.CreateTime, *resp.JobId, *resp.RequestId); got.sig != want {
+				t.Fatalf("X-Auth-Signature %q, want %q", got.sig, want)
 			}
 			if c.code == "AIS.0709" && e.svc.VideoUnavailable() == nil {
 				t.Fatal("service does not report the missing ffmpeg")
