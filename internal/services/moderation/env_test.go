@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -15,8 +16,6 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/region"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	modsdk "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3"
-
-	"net/http/httptest"
 
 	aisdcfg "github.com/aisd/aisd/internal/config"
 	"github.com/aisd/aisd/internal/engine"
