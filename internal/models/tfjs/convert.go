@@ -38,7 +38,14 @@ type Options struct {
 
 // Build converts the model at srcDir/modelJSON and returns the serialised
 // ONNX model.
-func Build(ctx context.Context, srcDir, modelJSON string, opts Options) ([]byte, error) {
+func Build(ctx context.Context, srcDir, modelJSON string, opts Options) (out []byte, err error) {
+	// A malformed model must fail the conversion, not the process: the
+	// convert command takes users' files.
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("convert %s: malformed model: %v", modelJSON, r)
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -127,3 +127,25 @@ func TestUnsupportedOpIsNamed(t *testing.T) {
 		t.Fatalf("error %v does not name the op Erfinv", err)
 	}
 }
+
+func TestMalformedGraphs(t *testing.T) {
+	cases := []struct {
+		name, model, want string
+	}{
+		{"input without shape", `{"modelTopology":{"node":[{"name":"x","op":"Placeholder","attr":{"dtype":{"type":"DT_FLOAT"}}},
+			{"name":"y","op":"Relu","input":["x"]}]},"weightsManifest":[]}`, "no shape"},
+		{"missing input node", `{"modelTopology":{"node":[{"name":"y","op":"Relu","input":["nowhere"]}]},"weightsManifest":[]}`, "nowhere"},
+		{"constant without weights", `{"modelTopology":{"node":[{"name":"c","op":"Const"},{"name":"y","op":"Relu","input":["c"]}]},"weightsManifest":[]}`, "no weights"},
+		{"not a model", `{"weightsManifest":[]}`, "modelTopology"},
+	}
+	for _, c := range cases {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "model.json"), []byte(c.model), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Build(context.Background(), dir, "model.json", Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
+		}
+	}
+}

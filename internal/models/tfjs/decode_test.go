@@ -121,6 +121,12 @@ func TestDecodeWeight(t *testing.T) {
 	if _, _, err := decodeWeight(weightSpec{Shape: []int64{4}, Dtype: "float32"}, make([]byte, 8)); err == nil {
 		t.Error("short shard: want an error")
 	}
+	if _, _, err := decodeWeight(weightSpec{Shape: []int64{-1, 4}, Dtype: "float32"}, make([]byte, 8)); err == nil {
+		t.Error("negative dimension: want an error")
+	}
+	if _, _, err := decodeWeight(weightSpec{Shape: []int64{1 << 40}, Dtype: "float32"}, make([]byte, 8)); err == nil {
+		t.Error("huge shape over a short shard: want an error")
+	}
 	if _, _, err := decodeWeight(weightSpec{Shape: []int64{1}, Dtype: "complex64"}, make([]byte, 8)); err == nil {
 		t.Error("unknown dtype: want an error")
 	}

@@ -334,11 +334,13 @@ func (gc *graphConverter) convertNode(n *tfNode, in []*value) ([]*value, error) 
 		if err != nil {
 			return nil, err
 		}
+		s := n.Attr["shape"].Shape
+		if s == nil || s.UnknownRank || len(s.Dim) == 0 {
+			return nil, fmt.Errorf("input %s has no shape; re-export the model with a fixed input rank", n.Name)
+		}
 		var shape []int64
-		if s := n.Attr["shape"].Shape; s != nil {
-			for _, d := range s.Dim {
-				shape = append(shape, int64(d.Size))
-			}
+		for _, d := range s.Dim {
+			shape = append(shape, int64(d.Size))
 		}
 		return []*value{b.input(n.Name, dt, shape)}, nil
 	case "Identity", "StopGradient", "Snapshot":

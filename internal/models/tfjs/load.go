@@ -136,6 +136,25 @@ func decodeWeight(w weightSpec, b []byte) (*tensor, int, error) {
 	default:
 		return nil, 0, fmt.Errorf("unsupported dtype %q", w.Dtype)
 	}
+	for _, d := range w.Shape {
+		if d < 0 {
+			return nil, 0, fmt.Errorf("negative dimension in shape %v", w.Shape)
+		}
+	}
+	// Check the shard holds the weight before allocating for it.
+	width := int64(4)
+	if dt == dtBool {
+		width = 1
+	}
+	if q := w.Quantization; q != nil {
+		width = map[string]int64{"uint8": 1, "uint16": 2, "float16": 2}[q.Dtype]
+		if width == 0 {
+			return nil, 0, fmt.Errorf("unsupported quantisation %q", q.Dtype)
+		}
+	}
+	if n > int64(len(b))/width {
+		return nil, 0, fmt.Errorf("shard too short for shape %v", w.Shape)
+	}
 	t := &tensor{dt: dt, shape: append([]int64{}, w.Shape...)}
 	vals := make([]float64, n)
 	var size int
