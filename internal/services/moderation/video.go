@@ -440,6 +440,9 @@ func (s *Service) probe(ctx context.Context, path string) (videoInfo, error) {
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 			return videoInfo{}, ctx.Err()
 		}
+		if cmd.ProcessState == nil { // never started: the tool is gone, not the video bad
+			return videoInfo{}, catalog.Of(catalog.KindVideoProcess, fam, "ffprobe could not be run").Wrap(err)
+		}
 		return videoInfo{}, catalog.Of(catalog.KindVideoFormat, fam).Wrap(fmt.Errorf("ffprobe: %v: %s", err, errb.String()))
 	}
 	var po probeOut

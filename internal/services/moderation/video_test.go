@@ -298,6 +298,10 @@ func TestSDKVideoJobFailures(t *testing.T) {
 	for i := range garbage {
 		garbage[i] = byte(i * 7)
 	}
+	gone := filepath.Join(t.TempDir(), "ffprobe")
+	if err := os.WriteFile(gone, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		body []byte
@@ -312,11 +316,16 @@ func TestSDKVideoJobFailures(t *testing.T) {
 		{"over the size cap", clip, "/clip.mp4", func(o *moderation.Options) { o.MaxVideoBytes = 1000 }, "AIS.0704"},
 		{"over the duration cap", clip, "/clip.mp4", func(o *moderation.Options) { o.MaxVideoDuration = 2 * time.Second }, "AIS.0710"},
 		{"download too slow", clip, "/slow.mp4", func(o *moderation.Options) { o.DownloadTimeout = 300 * time.Millisecond }, "AIS.0708"},
+		// The tool exists when the service loads and is gone when the job runs.
+		{"ffprobe gone after load", clip, "/clip.mp4", func(o *moderation.Options) { o.FFprobe = gone }, "AIS.0709"},
 		{"ffmpeg missing", clip, "/clip.mp4", func(o *moderation.Options) { o.FFmpeg = "/nonexistent/ffmpeg" }, "AIS.0709"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, envOpts{model: true, mod: c.mod})
+			if c.name == "ffprobe gone after load" {
+				os.Remove(gone)
+			}
 			vs := serveBytes(t, c.body)
 			cb, cs := newCallbacks(t)
 			resp, err := e.cli.RunCreateVideoModerationJob(videoReq(vs.URL+c.path, nil, func(b *model.VideoCreateRequest) {
@@ -339,7 +348,7 @@ func TestSDKVideoJobFailures(t *testing.T) {
 			if want := signature("s", *q.CreateTime, *resp.JobId, *resp.RequestId); got.sig != want {
 				t.Fatalf("X-Auth-Signature %q, want %q", got.sig, want)
 			}
-			if c.code == "AIS.0709" && e.svc.VideoUnavailable() == nil {
+			if c.name == "ffmpeg missing" && e.svc.VideoUnavailable() == nil {
 				t.Fatal("service does not report the missing ffmpeg")
 			}
 		})
