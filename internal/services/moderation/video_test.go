@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -347,6 +348,9 @@ func TestSDKVideoJobFailures(t *testing.T) {
 			}
 			if want := signature("s", *q.CreateTime, *resp.JobId, *resp.RequestId); got.sig != want {
 				t.Fatalf("X-Auth-Signature %q, want %q", got.sig, want)
+			}
+			if msg, _ := raw["error_msg"].(string); c.code == "AIS.0709" && !strings.Contains(msg, "ff") {
+				t.Fatalf("error_msg %q does not name the tool", msg)
 			}
 			if c.name == "ffmpeg missing" && e.svc.VideoUnavailable() == nil {
 				t.Fatal("service does not report the missing ffmpeg")
