@@ -7,16 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/aisd/aisd/internal/engine"
 	"github.com/aisd/aisd/internal/models/tfjs"
 )
-
-// cocoLabels is CenterNet's class order (COCO-80, as in the manifest).
-var cocoLabels = strings.Split("person,bicycle,car,motorcycle,airplane,bus,train,truck,boat,traffic light,fire hydrant,stop sign,parking meter,bench,bird,cat,dog,horse,sheep,cow,elephant,bear,zebra,giraffe,backpack,umbrella,handbag,tie,suitcase,frisbee,skis,snowboard,sports ball,kite,baseball bat,baseball glove,skateboard,surfboard,tennis racket,bottle,wine glass,cup,fork,knife,spoon,bowl,banana,apple,sandwich,orange,broccoli,carrot,hot dog,pizza,donut,cake,chair,couch,potted plant,bed,dining table,toilet,tv,laptop,mouse,remote,keyboard,cell phone,microwave,oven,toaster,sink,refrigerator,book,clock,vase,scissors,teddy bear,hair drier,toothbrush", ",")
 
 const darknetData = "/usr/share/darknet/data"
 
@@ -107,7 +103,7 @@ func TestCenterNetDarknetImages(t *testing.T) {
 			seen := map[string]bool{}
 			var desc []string
 			for _, d := range dets {
-				name := cocoLabels[d.Class]
+				name := COCO80[d.Class].EN
 				seen[name] = true
 				desc = append(desc, name)
 				t.Logf("  %-14s %.2f %v", name, d.Score, d.Box)
@@ -142,7 +138,7 @@ func checkDogLayout(t *testing.T, dets []Detection) {
 	t.Helper()
 	best := map[string]Detection{}
 	for _, d := range dets {
-		n := cocoLabels[d.Class]
+		n := COCO80[d.Class].EN
 		if n == "truck" {
 			n = "car"
 		}

@@ -7,8 +7,6 @@ import (
 	"github.com/aisd/aisd/internal/engine"
 )
 
-var nsfwClasses = []string{"Drawing", "Hentai", "Neutral", "Porn", "Sexy"}
-
 // TestNSFWDarknetImages classifies darknet's sample pictures with the
 // nsfwjs MobileNet v2 (RGB/255, 224 px): none is flagged, all are Neutral.
 // (Munch's Scream is Neutral too: this model's Drawing class means
@@ -31,9 +29,9 @@ func TestNSFWDarknetImages(t *testing.T) {
 				best = k
 			}
 		}
-		t.Logf("%-12s %s %.3f (Drawing %.3f)", file, nsfwClasses[best], p[best], p[0])
-		if nsfwClasses[best] != "Neutral" {
-			t.Errorf("%s: %s (%.2f), want Neutral", file, nsfwClasses[best], p[best])
+		t.Logf("%-12s %s %.3f (Drawing %.3f)", file, NSFWClasses[best].EN, p[best], p[0])
+		if NSFWClasses[best].EN != "Neutral" {
+			t.Errorf("%s: %s (%.2f), want Neutral", file, NSFWClasses[best].EN, p[best])
 		}
 	}
 }
