@@ -33,8 +33,11 @@ type InputSpec struct {
 	Letterbox bool
 	Fill      [3]uint8
 	// AlignCorners maps corner pixels onto corner pixels (TF's
-	// align_corners=true); otherwise pixel centres are aligned (half-pixel).
+	// align_corners=true, as nsfwjs resizes). Asymmetric maps output pixel
+	// d to source d*in/out (tf.image.resizeBilinear's default, as the human
+	// models resize). Otherwise pixel centres are aligned (half-pixel).
 	AlignCorners bool
+	Asymmetric   bool
 }
 
 // Transform maps model-input pixel coordinates back to the source image.
@@ -115,8 +118,8 @@ func Tensor(img image.Image, spec InputSpec) ([]float32, Transform) {
 				}
 				continue
 			}
-			fx := sourceCoord(ix, dw, sw, spec.AlignCorners)
-			fy := sourceCoord(iy, dh, sh, spec.AlignCorners)
+			fx := sourceCoord(ix, dw, sw, spec)
+			fy := sourceCoord(iy, dh, sh, spec)
 			r, g, b := bilinear(src, fx, fy)
 			put(x, y, 0, r)
 			put(x, y, 1, g)
@@ -127,12 +130,15 @@ func Tensor(img image.Image, spec InputSpec) ([]float32, Transform) {
 }
 
 // sourceCoord maps destination index d of a resize from n to m pixels.
-func sourceCoord(d, m, n int, alignCorners bool) float64 {
-	if alignCorners {
+func sourceCoord(d, m, n int, spec InputSpec) float64 {
+	switch {
+	case spec.AlignCorners:
 		if m <= 1 {
 			return 0
 		}
 		return float64(d) * float64(n-1) / float64(m-1)
+	case spec.Asymmetric:
+		return float64(d) * float64(n) / float64(m)
 	}
 	v := (float64(d)+0.5)*float64(n)/float64(m) - 0.5
 	return math.Max(v, 0)

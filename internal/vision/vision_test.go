@@ -224,18 +224,23 @@ func TestTensorBilinear(t *testing.T) {
 	// 0, 63.75, 191.25, 255; with aligned corners 0, 85, 170, 255.
 	img := image.NewGray(image.Rect(0, 0, 2, 1))
 	img.Pix[0], img.Pix[1] = 0, 255
+	// TF's legacy (asymmetric) mapping samples 0, 0.5, 1, 1.5 -> clamped.
 	cases := []struct {
-		align bool
-		want  []float32
+		name string
+		spec InputSpec
+		want []float32
 	}{
-		{false, []float32{0, 63.75, 191.25, 255}},
-		{true, []float32{0, 85, 170, 255}},
+		{"half-pixel", InputSpec{}, []float32{0, 63.75, 191.25, 255}},
+		{"align corners", InputSpec{AlignCorners: true}, []float32{0, 85, 170, 255}},
+		{"asymmetric", InputSpec{Asymmetric: true}, []float32{0, 127.5, 255, 255}},
 	}
 	for _, c := range cases {
-		out, _ := Tensor(img, InputSpec{Width: 4, Height: 1, Scale: 255, AlignCorners: c.align})
+		spec := c.spec
+		spec.Width, spec.Height, spec.Scale = 4, 1, 255
+		out, _ := Tensor(img, spec)
 		for x, w := range c.want {
 			if got := out[x*3]; !near(float64(got), float64(w), 1e-3) {
-				t.Errorf("align=%v: x=%d got %v, want %v", c.align, x, got, w)
+				t.Errorf("%s: x=%d got %v, want %v", c.name, x, got, w)
 			}
 		}
 	}
