@@ -150,3 +150,51 @@ func TestFaceDescriptorSimilarity(t *testing.T) {
 		t.Errorf("same face %.3f is not clearly closer than dog %.3f / horse %.3f", same, vsDog, vsHorse)
 	}
 }
+
+// TestMediaPipeBlazeFaceONNX runs the BlazeFace that ships as ONNX
+// (blazeface-mediapipe, back camera) through the same decoder: it must
+// find the woman's face in person.jpg where the converted model does.
+func TestMediaPipeBlazeFaceONNX(t *testing.T) {
+	img := darknetImage(t, "person.jpg")
+	root, err := engine.ModelsRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(root, "blazeface-mediapipe", "face_detection_back_256x256_barracuda.onnx")
+	for _, p := range []string{engine.LibPath(root), path} {
+		if _, err := os.Stat(p); err != nil {
+			if os.Getenv("AISD_REQUIRE_MODELS") == "1" {
+				t.Fatalf("%s missing", p)
+			}
+			t.Skipf("%s not installed (run aisd models install)", p)
+		}
+	}
+	if err := engine.Init(engine.LibPath(root)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := engine.Open(path, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	in, tr := Tensor(img, InputSpec{Width: 256, Height: 256, Scale: 2, Offset: -1, Letterbox: true})
+	outs, err := m.Run(context.Background(), []engine.Tensor{{Shape: []int64{1, 256, 256, 3}, Data: in}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string][]float32{}
+	for _, o := range outs {
+		byName[o.Name] = o.Data
+	}
+	logits := append(append([]float32{}, byName["Identity:0"]...), byName["Identity_1:0"]...)
+	regs := append(append([]float32{}, byName["Identity_2:0"]...), byName["Identity_3:0"]...)
+	faces := FaceNMS(DecodeBlazeFace(regs, logits, BlazeFaceAnchors(256, []int{16, 32}, []int{2, 6}), 256, 0.5), 0.3, 0)
+	if len(faces) == 0 {
+		t.Fatal("no face found")
+	}
+	b := tr.BoxToSource(faces[0].Box)
+	t.Logf("%d face(s); best %.2f at %v", len(faces), faces[0].Score, b)
+	if cx, cy := (b.X1+b.X2)/2, (b.Y1+b.Y2)/2; cx < 190 || cx > 280 || cy < 100 || cy > 180 {
+		t.Errorf("face centre (%.0f,%.0f) is not on the woman's head", cx, cy)
+	}
+}
