@@ -13,6 +13,7 @@
 package moderation
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,7 @@ import (
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/models"
 	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/platform/obs"
 )
 
 const fam = catalog.FamilyModeration
@@ -45,6 +47,11 @@ type Options struct {
 	// Fetcher downloads videos and checks callback URLs. Pass the server's
 	// (it carries the operator's allow-list); default: the default policy.
 	Fetcher *input.Fetcher
+	// OBS serves obs:// (and OBS-style https) video URLs, read on behalf of
+	// the job's project when Agencies says it granted the service access;
+	// without them such URLs fail like the image APIs' do.
+	OBS      obs.Store
+	Agencies func(ctx context.Context, projectID, service string) (bool, error)
 	// MaxVideoBytes caps a video download; default 300 MB (the API's limit).
 	MaxVideoBytes int64
 	// DownloadTimeout bounds a video download, so a trickling server cannot

@@ -23,6 +23,7 @@ import (
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/store"
 )
 
@@ -119,6 +120,36 @@ type createResponse struct {
 	JobID     string `json:"job_id"`
 }
 
+// videoService is the service name OBS agencies are granted for.
+const videoService = "moderation.video"
+
+// checkVideoURL validates a video URL at creation: an object-store URL must
+// parse and the project must have granted the service access; any other
+// URL must pass the operator's fetch policy.
+func (s *Service) checkVideoURL(ctx context.Context, projectID, raw string) error {
+	if !obs.IsURL(raw) {
+		return s.checkJobURL(raw, catalog.KindVideoURL)
+	}
+	if _, _, err := obs.ParseURL(raw); err != nil {
+		return catalog.Of(catalog.KindOBSBadURL, fam).Wrap(err)
+	}
+	return s.agency(ctx, projectID)
+}
+
+func (s *Service) agency(ctx context.Context, projectID string) error {
+	if s.opt.Agencies == nil || s.opt.OBS == nil {
+		return catalog.Of(catalog.KindOBSNoAgency, fam).Wrap(errors.New("no object store configured"))
+	}
+	ok, err := s.opt.Agencies(ctx, projectID, videoService)
+	if err != nil {
+		return catalog.Of(catalog.KindOBSNoAgency, fam).Wrap(err)
+	}
+	if !ok {
+		return catalog.Of(catalog.KindOBSNoAgency, fam).Wrap(fmt.Errorf("project %s granted %s no agency", projectID, videoService))
+	}
+	return nil
+}
+
 // checkJobURL validates a media URL at creation, with the operator's
 // fetch policy, so an unusable URL is refused before a job exists.
 func (s *Service) checkJobURL(raw string, kind catalog.Kind) error {
@@ -157,7 +188,7 @@ func (s *Service) createVideo(ctx context.Context, c *api.Call) (any, error) {
 	if b.Data == nil || strings.TrimSpace(deref(b.Data.URL)) == "" {
 		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("data.url is required"))
 	}
-	if err := s.checkJobURL(*b.Data.URL, catalog.KindVideoURL); err != nil {
+	if err := s.checkVideoURL(ctx, c.ProjectID, *b.Data.URL); err != nil {
 		return nil, err
 	}
 	fi := int32(defaultFrameInterval)
@@ -284,7 +315,11 @@ func (s *Service) runVideo(ctx context.Context, j store.Job) ([]byte, error) {
 	if err := json.Unmarshal(j.Request, &p); err != nil {
 		return nil, catalog.Of(catalog.KindInternal, fam).Wrap(err)
 	}
-	path, err := s.download(ctx, p.Data.URL)
+	fetch := s.download
+	if obs.IsURL(p.Data.URL) {
+		fetch = func(ctx context.Context, raw string) (string, error) { return s.object(ctx, j.ProjectID, raw) }
+	}
+	path, err := fetch(ctx, p.Data.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -340,6 +375,55 @@ func (s *Service) download(ctx context.Context, raw string) (string, error) {
 	if resp.ContentLength > max {
 		return "", catalog.Of(catalog.KindVideoTooLarge, fam).Wrap(fmt.Errorf("Content-Length %d over %d", resp.ContentLength, max))
 	}
+	path, err := s.save(resp.Body, resp.ContentLength, catalog.KindVideoDownload)
+	if err != nil && jobCtx.Err() != nil {
+		return "", jobCtx.Err() // shutdown: the job is resumed later
+	}
+	return path, err
+}
+
+// object copies a video from the object store into a temporary file, on
+// behalf of the job's project: only its own buckets, only with its agency.
+func (s *Service) object(ctx context.Context, projectID, raw string) (string, error) {
+	bucket, key, err := obs.ParseURL(raw)
+	if err != nil {
+		return "", catalog.Of(catalog.KindOBSBadURL, fam).Wrap(err)
+	}
+	if err := s.agency(ctx, projectID); err != nil {
+		return "", err
+	}
+	owner, err := s.opt.OBS.BucketOwner(ctx, bucket)
+	switch {
+	case errors.Is(err, obs.ErrNoSuchBucket):
+		return "", catalog.Of(catalog.KindOBSNotFound, fam).Wrap(err)
+	case err != nil:
+		return "", catalog.Of(catalog.KindOBSRead, fam).Wrap(err)
+	case owner != projectID:
+		// What the agency meets on the real platform: access denied.
+		return "", catalog.Of(catalog.KindOBSRead, fam).Wrap(fmt.Errorf("bucket %s belongs to another project", bucket))
+	}
+	rc, size, err := s.opt.OBS.Get(ctx, bucket, key)
+	switch {
+	case errors.Is(err, obs.ErrNoSuchKey) || errors.Is(err, obs.ErrNoSuchBucket):
+		return "", catalog.Of(catalog.KindOBSNotFound, fam).Wrap(err)
+	case err != nil:
+		return "", catalog.Of(catalog.KindOBSRead, fam).Wrap(err)
+	}
+	defer rc.Close()
+	if size > s.opt.MaxVideoBytes {
+		return "", catalog.Of(catalog.KindVideoTooLarge, fam).Wrap(fmt.Errorf("object is %d bytes", size))
+	}
+	path, err := s.save(rc, size, catalog.KindOBSRead)
+	if err != nil && ctx.Err() != nil {
+		return "", ctx.Err() // shutdown: the job is resumed later
+	}
+	return path, err
+}
+
+// save streams r into a temporary file under the size cap; size is the
+// declared length or -1. readKind is the error of a failed read.
+func (s *Service) save(r io.Reader, size int64, readKind catalog.Kind) (string, error) {
+	max := s.opt.MaxVideoBytes
 	if err := os.MkdirAll(s.tempDir(), 0o700); err != nil {
 		return "", catalog.Of(catalog.KindInternal, fam).Wrap(err)
 	}
@@ -347,23 +431,20 @@ func (s *Service) download(ctx context.Context, raw string) (string, error) {
 	if err != nil {
 		return "", catalog.Of(catalog.KindInternal, fam).Wrap(err)
 	}
-	n, err := io.Copy(f, io.LimitReader(resp.Body, max+1))
+	n, err := io.Copy(f, io.LimitReader(r, max+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	switch {
 	case err != nil:
 		os.Remove(f.Name())
-		if jobCtx.Err() != nil {
-			return "", jobCtx.Err() // shutdown: the job is resumed later
-		}
-		return "", catalog.Of(catalog.KindVideoDownload, fam).Wrap(err)
+		return "", catalog.Of(readKind, fam).Wrap(err)
 	case n > max:
 		os.Remove(f.Name())
 		return "", catalog.Of(catalog.KindVideoTooLarge, fam).Wrap(fmt.Errorf("body over %d bytes", max))
-	case resp.ContentLength >= 0 && n != resp.ContentLength:
+	case size >= 0 && n != size:
 		os.Remove(f.Name())
-		return "", catalog.Of(catalog.KindVideoDownload, fam).Wrap(fmt.Errorf("got %d of %d bytes", n, resp.ContentLength))
+		return "", catalog.Of(readKind, fam).Wrap(fmt.Errorf("got %d of %d bytes", n, size))
 	case n == 0:
 		os.Remove(f.Name())
 		return "", catalog.Of(catalog.KindVideoFormat, fam).Wrap(errors.New("empty video"))
@@ -498,12 +579,15 @@ func (s *Service) scan(ctx context.Context, path string, info videoInfo, interva
 	limit := s.opt.MaxVideoDuration.Seconds()
 	maxFrames := int(limit)/interval + 1
 	if info.Duration > 0 {
-		maxFrames = int(info.Duration)/interval + 1
+		// Frames at 0, interval, 2×interval… before the end.
+		maxFrames = max(1, int(math.Ceil(info.Duration/float64(interval))))
 	}
 	var errb capped
 	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error"}, inputGuard...)
 	args = append(args, "-i", path, "-map", "0:v:0", "-an", "-sn", "-dn",
-		"-vf", fmt.Sprintf("fps=1/%d,scale=%d:%d:flags=bilinear", interval, nsfwSide, nsfwSide),
+		// eof_action=pass: a clip shorter than half the interval still
+		// yields its frame at 0 s (the default rounding drops it).
+		"-vf", fmt.Sprintf("fps=1/%d:eof_action=pass,scale=%d:%d:flags=bilinear", interval, nsfwSide, nsfwSide),
 		"-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1")
 	cmd := exec.CommandContext(ctx, s.opt.FFmpeg, args...)
 	cmd.Stderr = &errb

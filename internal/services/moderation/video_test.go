@@ -1,6 +1,8 @@
 package moderation_test
 
 import (
+	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,6 +21,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
 
 	"github.com/aisd/aisd/internal/jobs"
+	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/services/moderation"
 )
 
@@ -232,7 +235,9 @@ func TestSDKVideoFrameTimes(t *testing.T) {
 	}{
 		{ptr(int32(1)), []float32{0, 1, 2, 3}},
 		{ptr(int32(2)), []float32{0, 2}},
-		{nil, []float32{0}}, // default 5 s
+		{ptr(int32(3)), []float32{0, 3}},
+		{nil, []float32{0}},            // default 5 s
+		{ptr(int32(60)), []float32{0}}, // a clip shorter than half the interval
 	} {
 		resp, err := e.cli.RunCreateVideoModerationJob(videoReq(vs.URL+"/clip.mp4", c.interval))
 		if err != nil {
@@ -414,4 +419,59 @@ func TestSDKVideoJobLimit(t *testing.T) {
 	if err != nil || q.Status.Value() != "running" || q.Result != nil {
 		t.Fatalf("%v %+v", err, q)
 	}
+}
+
+func TestSDKVideoJobFromOBS(t *testing.T) {
+	clip := makeVideo(t, 2)
+	store, err := obs.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	granted := true
+	e := newEnv(t, envOpts{model: true, mod: func(o *moderation.Options) {
+		o.OBS = store
+		o.Agencies = func(_ context.Context, _, service string) (bool, error) {
+			return granted && service == "moderation.video", nil
+		}
+	}})
+	ctx := context.Background()
+	for _, b := range []struct{ bucket, owner string }{{"mine", e.s.Root.Project.ID}, {"theirs", "another-project"}} {
+		if err := store.CreateBucket(ctx, b.owner, b.bucket); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Put(ctx, b.bucket, "v/clip.mp4", bytes.NewReader(clip), int64(len(clip)), "video/mp4"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(url string) *model.RunQueryVideoModerationJobResponse {
+		t.Helper()
+		resp, err := e.cli.RunCreateVideoModerationJob(videoReq(url, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return waitJob(t, e, *resp.JobId)
+	}
+	if q := run("obs://mine/v/clip.mp4"); q.Status.Value() != "succeeded" || q.Result.Suggestion.Value() != "pass" {
+		t.Fatalf("own object: %+v", q)
+	}
+	cb, cs := newCallbacks(t)
+	for _, c := range []struct{ url, code string }{
+		{"obs://mine/v/none.mp4", "ModelArts.4706"},
+		{"obs://nobucket/v/clip.mp4", "ModelArts.4706"},
+		{"obs://theirs/v/clip.mp4", "AIS.0024"}, // another project's bucket
+	} {
+		resp, err := e.cli.RunCreateVideoModerationJob(videoReq(c.url, nil, func(b *model.VideoCreateRequest) { b.Callback = ptr(cs.URL) }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := cb.wait(t, 30*time.Second)
+		var raw map[string]any
+		json.Unmarshal(got.body, &raw)
+		if raw["job_id"] != *resp.JobId || raw["status"] != "failed" || raw["error_code"] != c.code {
+			t.Fatalf("%s: callback %s, want %s", c.url, got.body, c.code)
+		}
+	}
+	granted = false
+	_, err = e.cli.RunCreateVideoModerationJob(videoReq("obs://mine/v/clip.mp4", nil))
+	wantCode(t, err, 400, "ModelArts.4702")
 }
