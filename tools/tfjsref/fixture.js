@@ -56,6 +56,47 @@ function build() {
   return tf.model({ inputs: input, outputs: h });
 }
 
+// A Sequential model with the less common layers a user's model may hold.
+function buildSequential() {
+  const init = (seed) => tf.initializers.glorotUniform({ seed });
+  const m = tf.sequential({ name: 'seq' });
+  m.add(tf.layers.separableConv2d({ inputShape: [12, 12, 3], filters: 6, kernelSize: 3, padding: 'same', depthMultiplier: 2,
+    activation: 'relu', depthwiseInitializer: init(5), pointwiseInitializer: init(6), biasInitializer: tf.initializers.constant({ value: 0.05 }) }));
+  m.add(tf.layers.leakyReLU({ alpha: 0.2 }));
+  m.add(tf.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' }));
+  m.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: init(7) }));
+  m.add(tf.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: tf.initializers.constant({ value: 0.25 }) }));
+  m.add(tf.layers.upSampling2d({ size: [2, 2] }));
+  m.add(tf.layers.elu());
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tf.layers.globalMaxPooling2d({}));
+  m.add(tf.layers.dense({ units: 5, activation: 'tanh', kernelInitializer: init(8) }));
+  // Linear last layer: raw scores show any error a softmax would flatten.
+  m.add(tf.layers.dense({ units: 3, activation: 'linear', kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }), name: 'probs' }));
+  return m;
+}
+
+async function save(model, dir, shape) {
+  fs.mkdirSync(dir, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (art) => {
+    const doc = { format: 'layers-model', generatedBy: 'TensorFlow.js tfjs-layers v' + tf.version.tfjs, convertedBy: null,
+      modelTopology: art.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: art.weightSpecs }] };
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(doc));
+    fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(art.weightData));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  const cases = [];
+  for (const kind of ['noise', 'ramp']) {
+    const out = model.predict(tf.tensor(pattern(kind, shape, 1), shape));
+    const vals = Array.from(out.dataSync());
+    cases.push({ pattern: kind, outputs: { probs: { shape: out.shape, stride: 1,
+      max_abs: Math.max(...vals.map(Math.abs)), values: vals } } });
+  }
+  const ref = { model: path.basename(dir), tfjs: tf.version.tfjs, input: { shape, scale: 1 }, cases };
+  fs.writeFileSync(path.join(dir, 'ref.json'), JSON.stringify(ref) + '\n');
+  console.log('wrote', dir);
+}
+
 (async () => {
   await tf.setBackend('cpu');
   const model = build();
@@ -78,4 +119,5 @@ function build() {
   const ref = { model: 'tfjs-saved', tfjs: tf.version.tfjs, input: { shape, scale: 1 }, cases };
   fs.writeFileSync(path.join(outDir, 'ref.json'), JSON.stringify(ref) + '\n');
   console.log('wrote', outDir);
+  await save(buildSequential(), outDir + '-sequential', [1, 12, 12, 3]);
 })().catch((e) => { console.error(e); process.exit(1); });

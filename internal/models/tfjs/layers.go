@@ -483,6 +483,61 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 			return err
 		}
 		out, err = lc.dense(l, x)
+	case "SeparableConv2D":
+		x, err := one()
+		if err != nil {
+			return err
+		}
+		out, err = lc.separable(l, x)
+	case "LeakyReLU":
+		x, err := one()
+		if err != nil {
+			return err
+		}
+		alpha := cfgFloat(c, "alpha", cfgFloat(c, "negative_slope", 0.3))
+		out, err = b.activate(l.Name, x, activation{kind: "LeakyRelu", alpha: float32(alpha)})
+	case "PReLU":
+		x, err := one()
+		if err != nil {
+			return err
+		}
+		alpha, err := lc.weight(l.Name, "alpha")
+		if err != nil {
+			return err
+		}
+		// Shared axes leave size-1 dimensions; a per-channel slope is [C].
+		slope := alpha
+		if alpha.size() == x.shape[x.rank()-1] {
+			slope = alpha.reshaped([]int64{alpha.size()})
+		}
+		out, err = b.prelu(l.Name, x, slope)
+	case "ELU":
+		x, err := one()
+		if err != nil {
+			return err
+		}
+		if a := cfgFloat(c, "alpha", 1); a != 1 {
+			return fmt.Errorf("layer %s: ELU with alpha %v is not supported", l.Name, a)
+		}
+		out, err = b.unary(l.Name, "Elu", x)
+	case "UpSampling2D":
+		x, err := one()
+		if err != nil {
+			return err
+		}
+		f := cfgPair(c, "size", 2)
+		if x.shape[1] < 0 || x.shape[2] < 0 {
+			return fmt.Errorf("layer %s: UpSampling2D needs a known input size", l.Name)
+		}
+		oh, ow := x.shape[1]*f[0], x.shape[2]*f[1]
+		switch interp := cfgString(c, "interpolation", "nearest"); interp {
+		case "nearest":
+			out, err = b.resizeNearest(l.Name, x, oh, ow)
+		case "bilinear":
+			out, err = b.resizeBilinear(l.Name, x, oh, ow, false, false)
+		default:
+			return fmt.Errorf("layer %s: UpSampling2D interpolation %q is not supported", l.Name, interp)
+		}
 	case "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "AlphaDropout":
 		out, err = one()
 	case "Reshape":
@@ -613,6 +668,45 @@ func (lc *layersConverter) dense(l *kerasLayer, x *value) (*value, error) {
 		return nil, fmt.Errorf("layer %s: %w", l.Name, err)
 	}
 	out, err := lc.b.dense(l.Name, x, lc.b.constant(l.Name+"/kernel", w), bias, false, false, act)
+	if err != nil {
+		return nil, err
+	}
+	if soft {
+		out = lc.b.softmax(l.Name+"/softmax", out, -1)
+	}
+	return out, nil
+}
+
+// separable converts SeparableConv2D: a depthwise convolution then a 1x1
+// pointwise one carrying the bias and activation.
+func (lc *layersConverter) separable(l *kerasLayer, x *value) (*value, error) {
+	c := l.Config
+	dw, err := lc.weight(l.Name, "depthwise_kernel")
+	if err != nil {
+		return nil, err
+	}
+	pw, err := lc.weight(l.Name, "pointwise_kernel")
+	if err != nil {
+		return nil, err
+	}
+	var bias *tensor
+	if cfgBool(c, "use_bias", true) {
+		if bias, err = lc.weight(l.Name, "bias"); err != nil {
+			return nil, err
+		}
+	}
+	act, soft, err := kerasActivation(cfgString(c, "activation", "linear"))
+	if err != nil {
+		return nil, fmt.Errorf("layer %s: %w", l.Name, err)
+	}
+	cs := convSpec{strides: cfgPair(c, "strides", 1), dilations: cfgPair(c, "dilation_rate", 1),
+		padding: strings.ToUpper(cfgString(c, "padding", "valid")), depthwise: true}
+	mid, err := lc.b.conv(l.Name+"/depthwise", x, dw, nil, cs, activation{})
+	if err != nil {
+		return nil, err
+	}
+	pcs := convSpec{strides: [2]int64{1, 1}, dilations: [2]int64{1, 1}, padding: "VALID"}
+	out, err := lc.b.conv(l.Name, mid, pw, bias, pcs, act)
 	if err != nil {
 		return nil, err
 	}

@@ -134,39 +134,47 @@ func TestLayersUnsupported(t *testing.T) {
 	}
 }
 
-// TestTFJSSavedModel converts a functional model saved by TensorFlow.js
-// itself (tools/tfjsref/fixture.js: padding, strided conv + BatchNorm +
-// ReLU6, depthwise, add, SAME max/avg pooling, concatenate, sigmoid, global
-// pooling, flatten, dropout, dense softmax) and compares with TFJS's output.
-func TestTFJSSavedModel(t *testing.T) {
-	dir := filepath.Join("testdata", "tfjs-saved")
-	raw, err := os.ReadFile(filepath.Join(dir, "ref.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref parityRef
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		t.Fatal(err)
-	}
-	initORT(t)
-	onnx, err := Build(context.Background(), dir, "model.json", Options{Format: "tfjs-layers"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "m.onnx")
-	if err := os.WriteFile(path, onnx, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	m, err := engine.Open(path, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	for _, c := range ref.Cases {
-		outs, err := m.Run(context.Background(), []engine.Tensor{{Shape: ref.Input.Shape, Data: patternInput(c.Pattern, ref.Input.Shape, ref.Input.Scale)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		compareOutput(t, c.Pattern, outs[0], c.Outputs["probs"], 1e-4)
+// TestTFJSSavedModels converts models saved by TensorFlow.js itself
+// (tools/tfjsref/fixture.js) and compares with TFJS's outputs:
+//   - tfjs-saved: functional; padding, strided conv + BatchNorm + ReLU6,
+//     depthwise, add, SAME max/avg pooling, concatenate, sigmoid, global
+//     pooling, flatten, dropout, dense softmax;
+//   - tfjs-saved-sequential: Sequential; separable conv, LeakyReLU,
+//     bilinear and nearest up-sampling, PReLU with shared axes, ELU, global
+//     max pooling, dense tanh and softmax.
+func TestTFJSSavedModels(t *testing.T) {
+	for _, name := range []string{"tfjs-saved", "tfjs-saved-sequential"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join("testdata", name)
+			raw, err := os.ReadFile(filepath.Join(dir, "ref.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ref parityRef
+			if err := json.Unmarshal(raw, &ref); err != nil {
+				t.Fatal(err)
+			}
+			initORT(t)
+			onnx, err := Build(context.Background(), dir, "model.json", Options{Format: "tfjs-layers"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "m.onnx")
+			if err := os.WriteFile(path, onnx, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			m, err := engine.Open(path, engine.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			for _, c := range ref.Cases {
+				outs, err := m.Run(context.Background(), []engine.Tensor{{Shape: ref.Input.Shape, Data: patternInput(c.Pattern, ref.Input.Shape, ref.Input.Scale)}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				compareOutput(t, c.Pattern, outs[0], c.Outputs["probs"], 1e-4)
+			}
+		})
 	}
 }

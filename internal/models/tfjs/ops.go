@@ -740,3 +740,18 @@ func (b *builder) prelu(name string, x *value, slope *tensor) (*value, error) {
 	}
 	return b.emit("PRelu", name, x.dt, x.shape, x.nchw, []*value{x, sv}), nil
 }
+
+// resizeNearest upsamples by repeating pixels (floor of out*in/out), as
+// TF's nearest-neighbour resize without corner or half-pixel alignment.
+func (b *builder) resizeNearest(name string, x *value, oh, ow int64) (*value, error) {
+	if x.rank() != 4 || x.shape[1] <= 0 || x.shape[2] <= 0 {
+		return nil, fmt.Errorf("%s: resize needs a rank-4 input of known size", name)
+	}
+	in := b.toNCHW(x)
+	out := []int64{x.shape[0], oh, ow, x.shape[3]}
+	roi := b.floatConst(name+"/roi", []int64{0})
+	scales := b.floatConst(name+"/scales", []int64{4}, 1, 1, float32(oh)/float32(x.shape[1]), float32(ow)/float32(x.shape[2]))
+	return b.emit("Resize", name, x.dt, out, true, []*value{in, roi, scales},
+		attrString("mode", "nearest"), attrString("coordinate_transformation_mode", "asymmetric"),
+		attrString("nearest_mode", "floor")), nil
+}
