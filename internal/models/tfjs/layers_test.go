@@ -178,3 +178,31 @@ func TestTFJSSavedModels(t *testing.T) {
 		})
 	}
 }
+
+// TestDenseOnImage applies Dense to a rank-4 input: Keras maps the last
+// axis, keeping the others.
+func TestDenseOnImage(t *testing.T) {
+	dir := writeLayersModel(t, []map[string]any{
+		{"class_name": "Dense", "config": map[string]any{"name": "d", "batch_input_shape": []any{nil, 1, 2, 2}, "units": 1, "use_bias": true, "activation": "relu"}},
+	}, []gConst{{name: "d/kernel", shape: []int64{2, 1}, vals: []float64{1, -2}}, {name: "d/bias", shape: []int64{1}, vals: []float64{0.5}}})
+	initORT(t)
+	onnx, err := Build(context.Background(), dir, "model.json", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.onnx")
+	if err := os.WriteFile(path, onnx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := engine.Open(path, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	outs, err := m.Run(context.Background(), []engine.Tensor{{Shape: []int64{1, 1, 2, 2}, Data: []float32{3, 1, 1, 3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// relu(3-2+0.5)=1.5, relu(1-6+0.5)=0
+	expectValues(t, "dense", outs[0], []int64{1, 1, 2, 1}, []float64{1.5, 0}, 1e-6)
+}

@@ -649,6 +649,15 @@ func (b *builder) gather(name string, params, indices *value, axis int64) (*valu
 // dense is MatMul with an optional bias and activation on rank-2 input.
 func (b *builder) dense(name string, x *value, w *value, bias *tensor, transA, transB bool, act activation) (*value, error) {
 	x = b.nhwc(x)
+	if x.rank() > 2 && w.rank() == 2 && w.c != nil && !transA && !transB {
+		// Keras Dense on a higher-rank input applies to the last axis.
+		shape := append(append([]int64(nil), x.shape[:x.rank()-1]...), w.shape[1])
+		out := b.emit("MatMul", name+"/matmul", dtFloat, shape, false, []*value{x, w})
+		if bias != nil {
+			out = b.emit("Add", name, dtFloat, shape, false, []*value{out, b.constant(name+"/bias", bias.reshaped([]int64{w.shape[1]}))})
+		}
+		return b.activate(name, out, act)
+	}
 	if x.rank() != 2 || w.rank() != 2 {
 		return nil, fmt.Errorf("%s: matmul supports rank-2 operands only", name)
 	}
