@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"net/netip"
 	"os"
@@ -76,15 +78,16 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	jo := jobs.Options{
 		PollInterval: 20 * time.Millisecond, CallbackBackoff: 50 * time.Millisecond,
-		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody,
+		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody, Logger: quiet,
 	}
 	if o.jobs != nil {
 		o.jobs(&jo)
 	}
 	runner := jobs.New(js, jo)
-	opts := moderation.Options{Fetcher: fetch, TempDir: t.TempDir(), Engine: engine.Options{IntraOpThreads: 2}}
+	opts := moderation.Options{Fetcher: fetch, TempDir: t.TempDir(), Engine: engine.Options{IntraOpThreads: 2}, Logger: quiet}
 	if o.mod != nil {
 		o.mod(&opts)
 	}
