@@ -18,7 +18,8 @@ models:
 
 # System tools the engines shell out to (video frames: ffmpeg), installed
 # from Debian's packages when missing and we may install them.
-DEB_TOOLS := ffmpeg:ffmpeg
+# darknet ships the sample photos (dog, horses, person, giraffe) of the detector tests.
+DEB_TOOLS := ffmpeg:ffmpeg darknet:darknet
 deps:
 	@for pair in $(DEB_TOOLS); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
 	  if ! command -v $$cmd >/dev/null 2>&1; then \
