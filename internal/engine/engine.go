@@ -95,6 +95,14 @@ type Options struct {
 	// PoolSize is how many sessions (and so concurrent Runs) the Model
 	// keeps; default 1. Each session holds its own copy of the weights.
 	PoolSize int
+	// NoMemArena turns off ONNX Runtime's CPU memory arena. The arena
+	// keeps the largest working set a session has needed, but measured on
+	// the OCR detector with dynamic shapes it is both faster and smaller
+	// than plain malloc (728 MB vs 1.7 GB peak RSS, whose freed blocks
+	// fragment), so it stays on by default.
+	NoMemArena bool
+	// NoMemPattern turns off per-shape allocation planning.
+	NoMemPattern bool
 }
 
 func (o Options) withDefaults() Options {
@@ -230,6 +238,12 @@ func Open(path string, opts Options) (*Model, error) {
 	}
 	if err := so.SetInterOpNumThreads(opts.InterOpThreads); err != nil {
 		return nil, fmt.Errorf("engine: inter-op threads: %w", err)
+	}
+	if err := so.SetCpuMemArena(!opts.NoMemArena); err != nil {
+		return nil, fmt.Errorf("engine: memory arena: %w", err)
+	}
+	if err := so.SetMemPattern(!opts.NoMemPattern); err != nil {
+		return nil, fmt.Errorf("engine: memory pattern: %w", err)
 	}
 	for range opts.PoolSize {
 		s, err := ort.NewDynamicAdvancedSession(path, inNames, outNames, so)

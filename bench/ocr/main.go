@@ -1,0 +1,497 @@
+// Command bench-ocr measures aisd's OCR pipeline against peers on the same
+// images and writes docs/benchmarks.md. Each peer runs in its own child
+// process so its peak RSS is its own:
+//
+//   - aisd: this binary with -child, the pipeline in-process;
+//   - tesseract: the Debian CLI, one process per image (chi_sim+eng);
+//   - ocr-node: @gutenye/ocr-node driven by gutenye.mjs.
+//
+// Run it through bench/ocr/run.sh (make bench-ocr), which installs the Node
+// peer. Peers that are not installed are reported as skipped.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unicode"
+
+	"github.com/aisd/aisd/internal/engine"
+	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+)
+
+// image is one benchmark input and the text it should yield.
+type benchImage struct {
+	Path string   `json:"path"`
+	Name string   `json:"name"`
+	Want []string `json:"want"`
+	Set  string   `json:"set"` // "repo" or "rapidocr"
+}
+
+// peerResult is what every peer reports.
+type peerResult struct {
+	Peer     string               `json:"peer"`
+	Skipped  string               `json:"skipped,omitempty"`
+	LoadMS   float64              `json:"load_ms"`
+	MedianMS map[string]float64   `json:"median_ms"`
+	Texts    map[string][]string  `json:"texts"`
+	IPS1     float64              `json:"ips1"`
+	IPS2     float64              `json:"ips2"`
+	PeakRSS  int64                `json:"peak_rss_kb"`
+	ORTShare float64              `json:"ort_share,omitempty"`
+	Extra    map[string]any       `json:"extra,omitempty"`
+	samples  map[string][]float64 // per-image latencies
+}
+
+type spec struct {
+	Images []benchImage `json:"images"`
+	Reps   int          `json:"reps"`
+	Rounds int          `json:"rounds"`
+}
+
+func main() {
+	var (
+		out      = flag.String("out", "docs/benchmarks.md", "report to write")
+		reps     = flag.Int("reps", 5, "timed runs per image for the median latency")
+		rounds   = flag.Int("rounds", 2, "passes over the image set for throughput")
+		nodeDir  = flag.String("node-dir", "", "directory holding node_modules/@gutenye/ocr-node")
+		peers    = flag.String("peers", "aisd,tesseract,ocr-node", "peers to run")
+		intra    = flag.Int("intra", 2, "ONNX Runtime intra-op threads per session (aisd)")
+		pool     = flag.Int("pool", 1, "sessions per model (aisd); each keeps its own arena")
+		arena    = flag.Bool("arena", true, "ONNX Runtime's CPU memory arena (aisd)")
+		child    = flag.Bool("child", false, "internal: run the aisd peer and print JSON")
+		shared   = flag.String("shared", "", "RapidOCR fixtures directory (default ../shared/fixtures/rapidocr)")
+		command  = flag.String("command", "make bench-ocr", "command recorded in the report")
+		rapidAll = flag.Bool("rapidocr", true, "include the RapidOCR reference images when present")
+	)
+	flag.Parse()
+	root := repoRoot()
+	if *child {
+		var s spec
+		if err := json.NewDecoder(os.Stdin).Decode(&s); err != nil {
+			log.Fatal(err)
+		}
+		r := runAisd(s, engine.Options{IntraOpThreads: *intra, PoolSize: *pool, NoMemArena: !*arena})
+		json.NewEncoder(os.Stdout).Encode(r)
+		return
+	}
+	imgs := repoImages(root)
+	if *rapidAll {
+		dir := *shared
+		if dir == "" {
+			dir = filepath.Join(root, "..", "shared", "fixtures", "rapidocr")
+		}
+		imgs = append(imgs, rapidImages(dir)...)
+	}
+	s := spec{Images: imgs, Reps: *reps, Rounds: *rounds}
+	var results []peerResult
+	for _, p := range strings.Split(*peers, ",") {
+		log.Printf("running %s on %d images", p, len(imgs))
+		var r peerResult
+		switch p {
+		case "aisd":
+			r = runChild(s, *intra, *pool, *arena)
+		case "tesseract":
+			r = runTesseract(s)
+		case "ocr-node":
+			r = runNode(s, *nodeDir, root)
+		default:
+			log.Fatalf("unknown peer %q", p)
+		}
+		r.Peer = p
+		results = append(results, r)
+	}
+	report := render(results, imgs, *command, *intra, *pool)
+	dst := *out
+	if !filepath.IsAbs(dst) {
+		dst = filepath.Join(root, dst)
+	}
+	if err := os.WriteFile(dst, []byte(report), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(report)
+}
+
+func repoRoot() string {
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		p := filepath.Dir(dir)
+		if p == dir {
+			log.Fatal("run from inside the repository")
+		}
+		dir = p
+	}
+}
+
+func repoImages(root string) []benchImage {
+	dir := filepath.Join(root, "internal", "services", "ocr", "testdata")
+	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var e struct {
+		Images []struct {
+			File  string
+			Lines []string
+		}
+	}
+	if err := json.Unmarshal(b, &e); err != nil {
+		log.Fatal(err)
+	}
+	var out []benchImage
+	for _, i := range e.Images {
+		out = append(out, benchImage{Path: filepath.Join(dir, i.File), Name: i.File, Want: i.Lines, Set: "repo"})
+	}
+	return out
+}
+
+func rapidImages(dir string) []benchImage {
+	b, err := os.ReadFile(filepath.Join(dir, "reference_full_pipeline.json"))
+	if err != nil {
+		log.Printf("RapidOCR fixtures not found in %s: repo fixtures only", dir)
+		return nil
+	}
+	var ref []struct {
+		Image string
+		Lines [][2]any
+	}
+	if err := json.Unmarshal(b, &ref); err != nil {
+		log.Fatal(err)
+	}
+	var out []benchImage
+	for _, r := range ref {
+		var want []string
+		for _, l := range r.Lines {
+			want = append(want, l[0].(string))
+		}
+		out = append(out, benchImage{Path: filepath.Join(dir, r.Image), Name: r.Image, Want: want, Set: "rapidocr"})
+	}
+	return out
+}
+
+// runChild runs the aisd peer in a child process to isolate its memory.
+func runChild(s spec, intra, pool int, arena bool) peerResult {
+	self, err := os.Executable()
+	if err != nil {
+		log.Fatal(err)
+	}
+	cmd := exec.Command(self, "-child", fmt.Sprintf("-intra=%d", intra), fmt.Sprintf("-pool=%d", pool), fmt.Sprintf("-arena=%t", arena))
+	in, _ := json.Marshal(s)
+	cmd.Stdin = bytes.NewReader(in)
+	cmd.Stderr = os.Stderr
+	outb, err := cmd.Output()
+	if err != nil {
+		return peerResult{Skipped: fmt.Sprintf("aisd child failed: %v", err)}
+	}
+	var r peerResult
+	if err := json.Unmarshal(outb, &r); err != nil {
+		log.Fatal(err)
+	}
+	r.PeakRSS = maxRSS(cmd.ProcessState)
+	return r
+}
+
+func maxRSS(ps *os.ProcessState) int64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss // kilobytes on Linux
+	}
+	return 0
+}
+
+// runAisd is the child side: load once, then time.
+func runAisd(s spec, opts engine.Options) peerResult {
+	root, err := engine.ModelsRoot()
+	if err != nil {
+		log.Fatal(err)
+	}
+	start := time.Now()
+	p, err := pipeline.Load(root, pipeline.DefaultConfig(), pipeline.LoadOptions{Options: opts})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := peerResult{LoadMS: ms(time.Since(start)), MedianMS: map[string]float64{}, Texts: map[string][]string{}}
+	run := func(img benchImage) []string {
+		data, err := os.ReadFile(img.Path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		im, _, err := pipeline.Decode(data)
+		if err != nil {
+			log.Fatal(err)
+		}
+		res, err := p.Run(context.Background(), im, pipeline.RunOptions{})
+		if err != nil {
+			log.Printf("%s: %v", img.Name, err)
+		}
+		var t []string
+		for _, l := range res.Lines {
+			t = append(t, l.Text)
+		}
+		return t
+	}
+	for _, img := range s.Images {
+		r.Texts[img.Name] = run(img) // warm-up, also the recorded text
+	}
+	var wall time.Duration
+	before := engine.TotalUsage()
+	for _, img := range s.Images {
+		var d []float64
+		for range s.Reps {
+			st := time.Now()
+			run(img)
+			e := time.Since(st)
+			wall += e
+			d = append(d, ms(e))
+		}
+		r.MedianMS[img.Name] = median(d)
+	}
+	busy := engine.TotalUsage().Busy - before.Busy
+	r.ORTShare = float64(busy) / float64(wall)
+	r.IPS1 = throughput(s, 1, func(i benchImage) { run(i) })
+	r.IPS2 = throughput(s, 2, func(i benchImage) { run(i) })
+	r.Extra = map[string]any{"go": runtime.Version(), "ort": engine.Version()}
+	return r
+}
+
+// throughput runs the set Rounds times with c workers; images per second.
+func throughput(s spec, c int, f func(benchImage)) float64 {
+	jobs := make(chan benchImage)
+	var wg sync.WaitGroup
+	st := time.Now()
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				f(j)
+			}
+		}()
+	}
+	n := 0
+	for range s.Rounds {
+		for _, img := range s.Images {
+			jobs <- img
+			n++
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return float64(n) / time.Since(st).Seconds()
+}
+
+func runTesseract(s spec) peerResult {
+	if _, err := exec.LookPath("tesseract"); err != nil {
+		return peerResult{Skipped: "tesseract not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim)"}
+	}
+	r := peerResult{MedianMS: map[string]float64{}, Texts: map[string][]string{}}
+	var mu sync.Mutex
+	run := func(img benchImage) []string {
+		cmd := exec.Command("tesseract", img.Path, "-", "-l", "chi_sim+eng")
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		if err := cmd.Run(); err != nil {
+			log.Printf("tesseract %s: %v", img.Name, err)
+			return nil
+		}
+		mu.Lock()
+		r.PeakRSS = max(r.PeakRSS, maxRSS(cmd.ProcessState))
+		mu.Unlock()
+		var t []string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				t = append(t, l)
+			}
+		}
+		return t
+	}
+	for _, img := range s.Images {
+		r.Texts[img.Name] = run(img)
+		var d []float64
+		for range s.Reps {
+			st := time.Now()
+			run(img)
+			d = append(d, ms(time.Since(st)))
+		}
+		r.MedianMS[img.Name] = median(d)
+	}
+	r.IPS1 = throughput(s, 1, func(i benchImage) { run(i) })
+	r.IPS2 = throughput(s, 2, func(i benchImage) { run(i) })
+	return r
+}
+
+func runNode(s spec, nodeDir, root string) peerResult {
+	if nodeDir == "" {
+		return peerResult{Skipped: "no -node-dir given (run through bench/ocr/run.sh)"}
+	}
+	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "@gutenye", "ocr-node")); err != nil {
+		return peerResult{Skipped: "@gutenye/ocr-node not installed in " + nodeDir}
+	}
+	script := filepath.Join(root, "bench", "ocr", "gutenye.mjs")
+	cmd := exec.Command("node", script)
+	cmd.Dir = nodeDir
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(nodeDir, "node_modules"))
+	in, _ := json.Marshal(s)
+	cmd.Stdin = bytes.NewReader(in)
+	cmd.Stderr = os.Stderr
+	outb, err := cmd.Output()
+	if err != nil {
+		return peerResult{Skipped: fmt.Sprintf("ocr-node failed: %v", err)}
+	}
+	var r peerResult
+	if err := json.Unmarshal(outb, &r); err != nil {
+		log.Fatalf("ocr-node output: %v", err)
+	}
+	r.PeakRSS = maxRSS(cmd.ProcessState)
+	return r
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// agreement is 1 - CER of the whitespace-free concatenated text, floored
+// at 0: how much of the expected text a peer reproduces.
+func agreement(got, want []string) float64 {
+	g, w := squash(strings.Join(got, "")), squash(strings.Join(want, ""))
+	if len(w) == 0 {
+		if len(g) == 0 {
+			return 1
+		}
+		return 0
+	}
+	prev := make([]int, len(g)+1)
+	cur := make([]int, len(g)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(w); i++ {
+		cur[0] = i
+		for j := 1; j <= len(g); j++ {
+			c := prev[j-1]
+			if w[i-1] != g[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return max(0, 1-float64(prev[len(g)])/float64(len(w)))
+}
+
+func squash(s string) []rune {
+	var out []rune
+	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func render(rs []peerResult, imgs []benchImage, command string, intra, pool int) string {
+	var b strings.Builder
+	host, _ := os.Hostname()
+	_ = host
+	fmt.Fprintf(&b, "# OCR benchmarks\n\n")
+	fmt.Fprintf(&b, "Produced by `%s` (bench/ocr/run.sh) on %s, %d CPUs, %s.\n", command, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH)
+	fmt.Fprintf(&b, "aisd: PP-OCRv4 pipeline in-process, ONNX Runtime intra-op threads %d, %d sessions per model.\n", intra, pool)
+	fmt.Fprintf(&b, "Images: %d (%d repository fixtures", len(imgs), countSet(imgs, "repo"))
+	if n := countSet(imgs, "rapidocr"); n > 0 {
+		fmt.Fprintf(&b, ", %d RapidOCR reference images", n)
+	}
+	fmt.Fprintf(&b, "). Latency includes reading and decoding the file; tesseract's includes its process start, as that is how its CLI is used.\n\n")
+	fmt.Fprintf(&b, "| peer | total of per-image medians (ms) | images/s, 1 worker | images/s, 2 workers | peak RSS (MB) | time in ONNX Runtime | agreement (repo) | agreement (RapidOCR ref.) |\n")
+	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	for _, r := range rs {
+		if r.Skipped != "" {
+			fmt.Fprintf(&b, "| %s | skipped: %s | | | | | | |\n", r.Peer, r.Skipped)
+			continue
+		}
+		var total float64
+		for _, v := range r.MedianMS {
+			total += v
+		}
+		share := "n/a"
+		if r.ORTShare > 0 {
+			share = fmt.Sprintf("%.1f %%", 100*r.ORTShare)
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %.0f | %s | %s | %s |\n", r.Peer, total, r.IPS1, r.IPS2,
+			float64(r.PeakRSS)/1024, share, agree(r, imgs, "repo"), agree(r, imgs, "rapidocr"))
+	}
+	fmt.Fprintf(&b, "\nAgreement is 1 − character error rate of the whitespace-free text against the known text (repository fixtures) or RapidOCR v3.5.0's output (reference images), averaged per image.\n\n")
+	fmt.Fprintf(&b, "## Per-image median latency (ms)\n\n| image |")
+	for _, r := range rs {
+		if r.Skipped == "" {
+			fmt.Fprintf(&b, " %s |", r.Peer)
+		}
+	}
+	fmt.Fprintf(&b, "\n| --- |")
+	for _, r := range rs {
+		if r.Skipped == "" {
+			fmt.Fprintf(&b, " --- |")
+		}
+	}
+	fmt.Fprintln(&b)
+	for _, img := range imgs {
+		fmt.Fprintf(&b, "| %s |", img.Name)
+		for _, r := range rs {
+			if r.Skipped == "" {
+				fmt.Fprintf(&b, " %.0f |", r.MedianMS[img.Name])
+			}
+		}
+		fmt.Fprintln(&b)
+	}
+	return b.String()
+}
+
+func countSet(imgs []benchImage, set string) int {
+	n := 0
+	for _, i := range imgs {
+		if i.Set == set {
+			n++
+		}
+	}
+	return n
+}
+
+func agree(r peerResult, imgs []benchImage, set string) string {
+	var sum float64
+	n := 0
+	for _, i := range imgs {
+		if i.Set != set {
+			continue
+		}
+		sum += agreement(r.Texts[i.Name], i.Want)
+		n++
+	}
+	if n == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f", sum/float64(n))
+}
