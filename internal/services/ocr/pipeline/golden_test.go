@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"image"
 	"image/color"
 	"math"
@@ -12,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/aisd/aisd/internal/catalog"
 )
 
 // Scores may drift slightly from the reference because Go's JPEG IDCT is
@@ -247,20 +244,6 @@ func checkCharBoxes(t *testing.T, l Line) {
 		if i > 0 && c.Box[0][0] < l.Chars[i-1].Box[1][0]-2 {
 			t.Errorf("char %q overlaps the previous: %v vs %v", c.Char, c.Box, l.Chars[i-1].Box)
 		}
-	}
-}
-
-func TestUnreadableIsImageQuality(t *testing.T) {
-	sharedFixtures(t)
-	p := testPipeline(t)
-	// Raising the pipeline's own quality bar above any achievable score
-	// turns a readable image into an unreadable one.
-	q := *p
-	q.cfg.QualityScore = 1.01
-	_, err := q.Run(context.Background(), loadFixture(t, "en.jpg"), RunOptions{})
-	ce, ok := catalog.From(err)
-	if !ok || ce.Code != "AIS.0104" || !errors.Is(err, ErrUnreadable) {
-		t.Fatalf("err = %v, want AIS.0104 wrapping ErrUnreadable", err)
 	}
 }
 
