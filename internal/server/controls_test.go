@@ -112,8 +112,13 @@ func TestThrottleAndSDKRetry(t *testing.T) {
 	}
 }
 
+// account is an unpaid tenant with one user and credential.
+type account struct {
+	domainID, projectID, userID, ak, sk string
+}
+
 // tenant creates an unpaid account with a user and credential.
-func tenant(t *testing.T, e *env) (projectID, ak, sk string) {
+func tenant(t *testing.T, e *env) account {
 	t.Helper()
 	ctx := context.Background()
 	c := &admin.Client{Endpoint: e.srv.URL, AK: rootAK, SK: rootSK}
@@ -136,13 +141,14 @@ func tenant(t *testing.T, e *env) (projectID, ak, sk string) {
 	if err := c.Do(ctx, "POST", "/v1/admin/users/"+u.User.ID+"/credentials", nil, nil, &cr); err != nil {
 		t.Fatal(err)
 	}
-	return created.Project.ID, cr.Credential.AK, cr.Credential.SK
+	return account{created.Domain.ID, created.Project.ID, u.User.ID, cr.Credential.AK, cr.Credential.SK}
 }
 
 func TestSubscriptionAndQuota(t *testing.T) {
 	e := newEnvClock(t, nil, func(c *aisdcfg.Config) { c.FreePerMonth = 2 })
 	e.s.Handle("RunImageTagging", echoTagging)
-	pid, ak, sk := tenant(t, e)
+	a := tenant(t, e)
+	pid, ak, sk := a.projectID, a.ak, a.sk
 	cli := e.imageClient(t, ak, sk, pid)
 	_, err := cli.RunImageTagging(tagReq())
 	if se := sdkErr(t, err); se.ErrorCode != "AIS.0007" || se.StatusCode != 400 {

@@ -344,43 +344,25 @@ func TestAccountStatesAndProjectMismatch(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	c := &admin.Client{Endpoint: e.srv.URL, AK: rootAK, SK: rootSK}
-	var created struct {
-		Domain  admin.Domain  `json:"domain"`
-		Project admin.Project `json:"project"`
-	}
-	if err := c.Do(ctx, "POST", "/v1/admin/domains", nil, map[string]any{"name": "acme"}, &created); err != nil {
-		t.Fatal(err)
-	}
-	var u struct {
-		User admin.User `json:"user"`
-	}
-	if err := c.Do(ctx, "POST", "/v1/admin/domains/"+created.Domain.ID+"/users", nil, map[string]any{"name": "dev", "password": "password123"}, &u); err != nil {
-		t.Fatal(err)
-	}
-	var cr struct {
-		Credential admin.Credential `json:"credential"`
-	}
-	if err := c.Do(ctx, "POST", "/v1/admin/users/"+u.User.ID+"/credentials", nil, map[string]any{}, &cr); err != nil {
-		t.Fatal(err)
-	}
+	acct := tenant(t, e)
 	// A non-administrator may not use the admin API.
-	dev := &admin.Client{Endpoint: e.srv.URL, AK: cr.Credential.AK, SK: cr.Credential.SK}
+	dev := &admin.Client{Endpoint: e.srv.URL, AK: acct.ak, SK: acct.sk}
 	var apiErr *admin.APIError
 	if err := dev.Do(ctx, "GET", "/v1/admin/domains", nil, nil, nil); !errors.As(err, &apiErr) || apiErr.Code != "AIP.0003" {
 		t.Fatalf("non-admin: %v", err)
 	}
 	// acme's key used against the root project: permission error.
 	body := []byte(`{"image":"!!"}` + "\n")
-	resp, b := do(t, signedRequest(t, "POST", e.srv.URL+"/v2/"+e.s.Root.Project.ID+"/ocr/general-text", body, cr.Credential.AK, cr.Credential.SK, time.Now()))
+	resp, b := do(t, signedRequest(t, "POST", e.srv.URL+"/v2/"+e.s.Root.Project.ID+"/ocr/general-text", body, acct.ak, acct.sk, time.Now()))
 	if b.Code != "ModelArts.4203" {
 		t.Fatalf("foreign project: %d %+v", resp.StatusCode, b)
 	}
-	own := e.srv.URL + "/v2/" + created.Project.ID + "/image/tagging"
+	own := e.srv.URL + "/v2/" + acct.projectID + "/image/tagging"
 	for _, st := range []struct{ state, code string }{{"frozen", "AIS.0027"}, {"restricted", "ModelArts.4106"}} {
-		if err := c.Do(ctx, "POST", "/v1/admin/domains/"+created.Domain.ID+"/state", nil, map[string]any{"state": st.state}, nil); err != nil {
+		if err := c.Do(ctx, "POST", "/v1/admin/domains/"+acct.domainID+"/state", nil, map[string]any{"state": st.state}, nil); err != nil {
 			t.Fatal(err)
 		}
-		resp, b := do(t, signedRequest(t, "POST", own, body, cr.Credential.AK, cr.Credential.SK, time.Now()))
+		resp, b := do(t, signedRequest(t, "POST", own, body, acct.ak, acct.sk, time.Now()))
 		if b.Code != st.code {
 			t.Fatalf("%s account: %d %+v", st.state, resp.StatusCode, b)
 		}
