@@ -20,9 +20,20 @@ import (
 // flattened by keeping opaque grey and adding the transparency as white.
 // It returns the format name ("jpeg", "png", ...).
 func Decode(data []byte) (image.Image, string, error) {
-	img, format, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, "", err
+	var (
+		img    image.Image
+		format string
+		err    error
+	)
+	if len(data) > 2 && data[0] == 0xFF && data[1] == 0xD8 {
+		if img, err = decodeJPEGExact(data); err == nil {
+			format = "jpeg"
+		}
+	}
+	if img == nil {
+		if img, format, err = image.Decode(bytes.NewReader(data)); err != nil {
+			return nil, "", err
+		}
 	}
 	switch format {
 	case "jpeg":

@@ -156,8 +156,11 @@ func orderClockwise(p [4]pt) [4]pt {
 	return [4]pt{l[0], r[0], r[1], l[1]}
 }
 
-// sortBoxes orders boxes top to bottom, then left to right among boxes
-// whose top-left corners are within 10 px vertically.
+// sortBoxes puts boxes in reading order as RapidOCR v3.5.0 does: sorted
+// by top-left y, split into lines wherever consecutive y values differ by
+// 10 px or more, and each line sorted by x (ties keep y order). The older
+// 10 px bubble pass differs on ch_en_num.jpg's price tags, where the
+// reference output follows this grouping.
 func sortBoxes(b []detBox) {
 	sort.SliceStable(b, func(i, j int) bool {
 		if b[i].p[0].y != b[j].p[0].y {
@@ -165,14 +168,14 @@ func sortBoxes(b []detBox) {
 		}
 		return b[i].p[0].x < b[j].p[0].x
 	})
-	for i := 0; i < len(b)-1; i++ {
-		for j := i; j >= 0; j-- {
-			if math.Abs(b[j+1].p[0].y-b[j].p[0].y) < 10 && b[j+1].p[0].x < b[j].p[0].x {
-				b[j], b[j+1] = b[j+1], b[j]
-			} else {
-				break
-			}
+	for start := 0; start < len(b); {
+		end := start + 1
+		for end < len(b) && b[end].p[0].y-b[end-1].p[0].y < 10 {
+			end++
 		}
+		line := b[start:end]
+		sort.SliceStable(line, func(i, j int) bool { return line[i].p[0].x < line[j].p[0].x })
+		start = end
 	}
 }
 

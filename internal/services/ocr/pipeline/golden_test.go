@@ -13,9 +13,9 @@ import (
 	"testing"
 )
 
-// Scores may drift slightly from the reference because Go's JPEG IDCT is
-// not libjpeg's; text and line counts must not.
-const scoreTolerance = 0.1
+// The reference rounds scores to 3 places; ONNX Runtime's kernels may
+// differ in the last float bits between builds.
+const scoreTolerance = 0.002
 
 func loadFixture(t *testing.T, name string) image.Image {
 	t.Helper()
@@ -67,40 +67,21 @@ func TestReferenceFullPipeline(t *testing.T) {
 				t.Fatalf("%d lines, want %d\n got %q\nwant %q", len(got), len(want), got, want)
 			}
 			if !slices.Equal(got, want) {
-				// Reading order is a 10 px tie band on box corners, which
-				// decoder rounding can cross; the set of lines must match.
-				t.Logf("order differs from the reference:\n got %q\nwant %q", got, want)
-			}
-			gs, ws := slices.Clone(got), slices.Clone(want)
-			slices.Sort(gs)
-			slices.Sort(ws)
-			if !slices.Equal(gs, ws) {
 				t.Fatalf("lines differ\n got %q\nwant %q", got, want)
 			}
-			for _, l := range res.Lines {
-				ok := false
-				for _, s := range scores[l.Text] {
-					ok = ok || math.Abs(l.Score-s) <= scoreTolerance
-				}
-				if !ok {
-					t.Errorf("%q score %.3f, reference %v", l.Text, l.Score, scores[l.Text])
+			for i, l := range res.Lines {
+				if ws := r.Lines[i][1].(float64); math.Abs(l.Score-ws) > scoreTolerance {
+					t.Errorf("%q score %.4f, reference %.3f", l.Text, l.Score, ws)
 				}
 			}
 		})
 	}
 }
 
-// jpegDeviations lists reference lines this pipeline reads differently, and
-// why: Go's JPEG IDCT differs from libjpeg's by up to 3 grey levels
-// (measured against PIL on these files), enough to move a
-// borderline character.
-var jpegDeviations = map[string]map[string]string{
-	// The reference misreads the leading "p"; with Go's decoding the
-	// crop reads correctly.
-	"test_letterbox_like.jpg": {
-		"orovider实现的，由于性能的原因，它也不一定会把操作分配/放置到CUDAEP上。要想看到ORT决定的位置，请打开verbose日志并查看控制台的输出。": "provider实现的，由于性能的原因，它也不一定会把操作分配/放置到CUDAEP上。要想看到ORT决定的位置，请打开verbose日志并查看控制台的输出。",
-	},
-}
+// jpegDeviations lists reference lines this pipeline is known to read
+// differently. Empty since JPEGs are decoded with libjpeg's IDCT; kept so
+// a future, explained difference has one place to go.
+var jpegDeviations = map[string]map[string]string{}
 
 func toGrey(img image.Image) *image.Gray {
 	b := img.Bounds()

@@ -1,0 +1,98 @@
+package pipeline
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"slices"
+	"testing"
+)
+
+func TestSortBoxes(t *testing.T) {
+	box := func(x, y float64) detBox { return detBox{p: [4]pt{{x, y}}} }
+	cases := []struct {
+		name string
+		in   []detBox
+		want []float64 // x of each box in output order
+	}{
+		{"rows", []detBox{box(50, 40), box(10, 0), box(30, 41), box(60, 1)}, []float64{10, 60, 30, 50}},
+		// A chain of small steps stays one line even across 20 px.
+		{"chained line", []detBox{box(35, 227), box(139, 223), box(35, 233), box(257, 234), box(259, 227), box(140, 243)},
+			[]float64{35, 35, 139, 140, 257, 259}},
+		{"gap of 10 splits", []detBox{box(5, 10), box(1, 20)}, []float64{5, 1}},
+	}
+	for _, c := range cases {
+		sortBoxes(c.in)
+		var got []float64
+		for _, b := range c.in {
+			got = append(got, b.p[0].x)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: order %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestExactJPEGDecoder compares the libjpeg-exact decoder with image/jpeg
+// on JPEGs written by image/jpeg: the IDCTs differ by at most a few levels
+// (libjpeg-exactness itself is asserted by the RapidOCR golden tests).
+func TestExactJPEGDecoder(t *testing.T) {
+	src := image.NewRGBA(image.Rect(0, 0, 37, 21))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(i*7 + i/4*13)
+	}
+	grey := image.NewGray(image.Rect(0, 0, 19, 9))
+	for i := range grey.Pix {
+		grey.Pix[i] = uint8(i * 11)
+	}
+	for _, c := range []struct {
+		name string
+		img  image.Image
+	}{{"colour 4:2:0", src}, {"grey", grey}} {
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, c.img, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+		exact, err := decodeJPEGExact(buf.Bytes())
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		ref, err := jpeg.Decode(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := fromImage(exact), fromImage(ref)
+		if a.w != b.w || a.h != b.h {
+			t.Fatalf("%s: size %dx%d vs %dx%d", c.name, a.w, a.h, b.w, b.h)
+		}
+		worst := 0
+		for i := range a.pix {
+			worst = max(worst, absInt(int(a.pix[i])-int(b.pix[i])))
+		}
+		// Chroma upsampling differs by design (libjpeg's triangle filter vs
+		// replication), so colour is allowed more than grey.
+		limit := 3
+		if c.name != "grey" {
+			limit = 40
+		}
+		if worst > limit {
+			t.Errorf("%s: max difference %d from image/jpeg", c.name, worst)
+		}
+	}
+	// Layouts it does not handle are refused so Decode falls back.
+	var buf bytes.Buffer
+	jpeg.Encode(&buf, src, nil)
+	b := buf.Bytes()
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == 0xFF && b[i+1] == 0xC0 {
+			b[i+1] = 0xC2
+			break
+		}
+	}
+	if _, err := decodeJPEGExact(b); err != errJPEGUnsupported {
+		t.Fatalf("progressive marker: err = %v, want errJPEGUnsupported", err)
+	}
+	if _, _, err := Decode([]byte("\xff\xd8\xff\xdb garbage")); err == nil {
+		t.Fatal("corrupt JPEG decoded")
+	}
+}
