@@ -53,7 +53,8 @@ type Config struct {
 	JobWorkers      int           `yaml:"job_workers"`
 	JobRetention    time.Duration `yaml:"job_retention"`
 	ORTThreads      int           `yaml:"ort_threads"`
-	// Engines lists the model engines to load ("ocr"); empty loads none.
+	// Engines lists the model engines to load (ocr, moderation, image);
+	// empty loads none.
 	Engines []string `yaml:"engines"`
 }
 
@@ -80,7 +81,7 @@ func Default() Config {
 		JobWorkers:     2,
 		JobRetention:   72 * time.Hour,
 		ORTThreads:     2,
-		Engines:        []string{"ocr"},
+		Engines:        []string{"ocr", "moderation", "image"},
 		S3Addr:         "127.0.0.1:8081",
 	}
 }

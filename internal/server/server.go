@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/aisd/aisd/internal/admin"
@@ -47,6 +46,7 @@ type Server struct {
 	OBS      obs.Store
 	Fetcher  *input.Fetcher
 	Jobs     *jobs.Runner
+	engines  []string // started engines
 	log      *slog.Logger
 	closers  []func() error
 }
@@ -125,9 +125,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// Callbacks go through the SSRF-safe client: a callback URL is user input.
 	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention,
 		CallbackClient: fetch.Client(), Logger: log, Now: o.now})
-	if slices.Contains(cfg.Engines, "ocr") {
-		s.loadOCR(in, handlers)
-	}
+	s.loadEngines(in, handlers)
 	meter := quota.New(st, quota.Options{Default: cfg.FreePerMonth, Logger: log, Now: o.now})
 	s.closers = append(s.closers, meter.Close)
 	throttle := limits.NewThrottle(st, limits.ThrottleOptions{Limit: cfg.RateLimit, Logger: log, Now: o.now})
@@ -233,6 +231,9 @@ func (a throttleAdapter) Allow(ctx context.Context, userID, projectID, api strin
 // Handle registers (or replaces) the handler of an SDK operation. Call it
 // before serving requests: the table is read without locking.
 func (s *Server) Handle(operation string, h api.Handler) { s.handlers[operation] = h }
+
+// Engines lists the engines that started.
+func (s *Server) Engines() []string { return append([]string(nil), s.engines...) }
 
 // Handler is the server's HTTP handler (tests mount it on httptest).
 func (s *Server) Handler() http.Handler { return s.Gateway }

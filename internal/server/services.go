@@ -11,6 +11,8 @@ import (
 	"github.com/aisd/aisd/internal/models"
 	"github.com/aisd/aisd/internal/platform/input"
 	"github.com/aisd/aisd/internal/platform/obs"
+	"github.com/aisd/aisd/internal/services/imagerec"
+	"github.com/aisd/aisd/internal/services/moderation"
 	"github.com/aisd/aisd/internal/services/ocr"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 )
@@ -48,14 +50,58 @@ func (s *Server) inputs() (*input.Resolver, *input.Fetcher, obs.Store, error) {
 	}), fetch, store, nil
 }
 
-// loadOCR opens the OCR engine when its models verify; otherwise the OCR
-// routes keep answering "service not started" and the reason is logged.
-func (s *Server) loadOCR(in *input.Resolver, handlers map[string]api.Handler) {
+// modelsManager is the one way engines reach their model files.
+func (s *Server) modelsManager() *models.Manager {
 	root := s.Config.ModelsDir
 	if root == "" {
 		root = models.DefaultRoot()
 	}
-	mgr := models.Open(root)
+	return models.Open(root)
+}
+
+// loadEngines starts the configured engines. An engine whose models fail
+// verification is not started: its routes keep answering the family's
+// "service not started" code, and the reason is logged.
+func (s *Server) loadEngines(in *input.Resolver, handlers map[string]api.Handler) {
+	mgr := s.modelsManager()
+	register := func(name string, hs map[string]api.Handler, closer func() error) {
+		s.closers = append(s.closers, closer)
+		for op, h := range hs {
+			handlers[op] = h
+		}
+		s.engines = append(s.engines, name)
+		s.log.Info("engine ready", "engine", name, "models", mgr.Root(), "onnxruntime", engine.Version())
+	}
+	for _, name := range s.Config.Engines {
+		switch name {
+		case "ocr":
+			s.loadOCR(mgr, in, register)
+		case "moderation":
+			svc, err := moderation.Load(mgr, in, s.Jobs, moderation.Options{
+				Engine: engine.Options{IntraOpThreads: s.Config.ORTThreads}, Fetcher: s.Fetcher, OBS: s.OBS,
+				Agencies: s.Store.HasAgency,
+			})
+			if err != nil {
+				s.log.Error("moderation engine not started", "err", err)
+				continue
+			}
+			register(name, svc.Handlers(), svc.Close)
+		case "image":
+			svc, err := imagerec.Load(mgr, in, imagerec.Options{Engine: engine.Options{IntraOpThreads: s.Config.ORTThreads}})
+			if err != nil {
+				s.log.Error("image recognition engine not started", "err", err)
+				continue
+			}
+			register(name, svc.Handlers(), svc.Close)
+		default:
+			s.log.Error("unknown engine in config", "engine", name)
+		}
+	}
+}
+
+// loadOCR opens the OCR engine when its models verify.
+func (s *Server) loadOCR(mgr *models.Manager, in *input.Resolver, register func(string, map[string]api.Handler, func() error)) {
+	root := mgr.Root()
 	for _, f := range []struct{ name, file string }{
 		{"onnxruntime", filepath.Base(engine.LibRel)},
 		{"ppocr-v4", pipeline.DetFile}, {"ppocr-v4", pipeline.ClsFile}, {"ppocr-v4", pipeline.RecFile}, {"ppocr-v4", pipeline.DictFile},
@@ -70,10 +116,6 @@ func (s *Server) loadOCR(in *input.Resolver, handlers map[string]api.Handler) {
 		s.log.Error("OCR engine not started", "err", err)
 		return
 	}
-	s.closers = append(s.closers, p.Close)
 	s.OCR = p
-	for op, h := range ocr.New(p, in).Handlers() {
-		handlers[op] = h
-	}
-	s.log.Info("OCR engine ready", "models", root, "onnxruntime", engine.Version())
+	register("ocr", ocr.New(p, in).Handlers(), p.Close)
 }
