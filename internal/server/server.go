@@ -27,6 +27,7 @@ import (
 	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/platform/quota"
 	"github.com/aisd/aisd/internal/platform/subscription"
+	"github.com/aisd/aisd/internal/services/moderation"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 	"github.com/aisd/aisd/internal/store"
 	_ "github.com/aisd/aisd/internal/store/all" // sqlite and postgres backends
@@ -124,7 +125,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.OBS, s.Fetcher = objs, fetch
 	// Callbacks go through the SSRF-safe client: a callback URL is user input.
 	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention,
-		CallbackClient: fetch.Client(), Logger: log, Now: o.now})
+		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody, Logger: log, Now: o.now})
 	s.loadEngines(in, handlers)
 	meter := quota.New(st, quota.Options{Default: cfg.FreePerMonth, Logger: log, Now: o.now})
 	s.closers = append(s.closers, meter.Close)

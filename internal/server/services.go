@@ -77,13 +77,19 @@ func (s *Server) loadEngines(in *input.Resolver, handlers map[string]api.Handler
 		case "ocr":
 			s.loadOCR(mgr, in, register)
 		case "moderation":
-			svc, err := moderation.Load(mgr, in, s.Jobs, moderation.Options{
-				Engine: engine.Options{IntraOpThreads: s.Config.ORTThreads}, Fetcher: s.Fetcher, OBS: s.OBS,
-				Agencies: s.Store.HasAgency,
-			})
+			opts := moderation.Options{
+				Engine:  engine.Options{IntraOpThreads: s.Config.ORTThreads, PoolSize: 2},
+				Fetcher: s.Fetcher, OBS: s.OBS, Agencies: s.Store.HasAgency, Logger: s.log,
+				TempDir: filepath.Join(s.Config.DataDir, "tmp", "moderation"),
+			}
+			svc, err := moderation.Load(mgr, in, s.Jobs, opts)
 			if err != nil {
-				s.log.Error("moderation engine not started", "err", err)
-				continue
+				// Text moderation needs no model: serve it anyway.
+				s.log.Error("image and video moderation not started", "err", err)
+				if svc, err = moderation.New(nil, in, nil, opts); err != nil {
+					s.log.Error("moderation not started", "err", err)
+					continue
+				}
 			}
 			register(name, svc.Handlers(), svc.Close)
 		case "image":
