@@ -22,7 +22,7 @@ func fromImage(img image.Image) *bgr {
 	switch src := img.(type) {
 	case *image.Gray:
 		for y := 0; y < out.h; y++ {
-			row := src.Pix[y*src.Stride : y*src.Stride+out.w]
+			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):][:out.w]
 			o := out.pix[y*out.w*3:]
 			for x, v := range row {
 				o[3*x], o[3*x+1], o[3*x+2] = v, v, v

@@ -9,17 +9,35 @@ import (
 // scales up until the short side reaches the limit, "max" scales down until
 // the long side does; both then round each side to a multiple of 32.
 func (c *Config) detSize(w, h int) (int, int) {
+	return detSizeFor(c.DetLimitType, c.DetLimitSideLen, w, h)
+}
+
+// quickDetSize is the reference's limit_type "max" mode, used for quick
+// runs: the limit adapts to the image (960, 1500 or 2000 px on the long
+// side) and images are only ever scaled down.
+func quickDetSize(w, h int) (int, int) {
+	lim := 2000
+	switch m := max(w, h); {
+	case m < 960:
+		lim = 960
+	case m < 1500:
+		lim = 1500
+	}
+	return detSizeFor("max", lim, w, h)
+}
+
+func detSizeFor(limitType string, limit, w, h int) (int, int) {
 	ratio := 1.0
-	lim := float64(c.DetLimitSideLen)
-	if c.DetLimitType == "max" {
-		if max(w, h) > c.DetLimitSideLen {
+	lim := float64(limit)
+	if limitType == "max" {
+		if max(w, h) > limit {
 			if h > w {
 				ratio = lim / float64(h)
 			} else {
 				ratio = lim / float64(w)
 			}
 		}
-	} else if min(w, h) < c.DetLimitSideLen {
+	} else if min(w, h) < limit {
 		if h < w {
 			ratio = lim / float64(h)
 		} else {

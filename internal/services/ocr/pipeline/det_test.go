@@ -96,3 +96,33 @@ func TestExactJPEGDecoder(t *testing.T) {
 		t.Fatal("corrupt JPEG decoded")
 	}
 }
+
+func TestDetInput(t *testing.T) {
+	cfg := DefaultConfig()
+	for _, c := range []struct{ w, h, dw, dh int }{
+		{323, 430, 736, 992},    // ch_en_num.jpg: short side scaled up to 736
+		{362, 78, 3424, 736},    // text_rec.jpg: a 9.4× upscale
+		{1167, 54, 2976, 736},   // test_letterbox_like.jpg: 118 px bands first
+		{800, 1000, 800, 992},   // large enough; sides still rounded to 32
+		{4000, 1000, 2848, 736}, // capped to 1984×512 first, then scaled up
+	} {
+		if dw, dh := cfg.DetInput(c.w, c.h, false); dw != c.dw || dh != c.dh {
+			t.Errorf("DetInput(%d, %d) = %dx%d, want %dx%d", c.w, c.h, dw, dh, c.dw, c.dh)
+		}
+	}
+}
+
+func TestQuickDetInput(t *testing.T) {
+	cfg := DefaultConfig()
+	for _, c := range []struct{ w, h, dw, dh int }{
+		{323, 430, 320, 416},    // native size, sides rounded to 32
+		{362, 78, 352, 64},      // no upscaling
+		{1167, 54, 1152, 288},   // letterboxed, then native
+		{1700, 500, 1696, 512},  // under the 2000 limit: native
+		{3000, 1000, 1984, 672}, // global cap to 1984×672, then native
+	} {
+		if dw, dh := cfg.DetInput(c.w, c.h, true); dw != c.dw || dh != c.dh {
+			t.Errorf("quick DetInput(%d, %d) = %dx%d, want %dx%d", c.w, c.h, dw, dh, c.dw, c.dh)
+		}
+	}
+}

@@ -74,6 +74,9 @@ func cer(got, want []rune) float64 {
 // The two English images are not read exactly by PP-OCRv4 (measured CER
 // 0.015 and 0.023): DejaVu's wide spacing splits "fox" into its own box
 // whose crop overlaps the next word, and the monospaced "O" reads as "0".
+// maxCERQuick bounds every image in quick mode.
+const maxCERQuick = 0.05
+
 var maxCER = map[string]float64{
 	"en_dejavu_plain.png": 0.05,
 	"en_mono_noise.jpg":   0.05,
@@ -99,6 +102,28 @@ func TestRepoFixtures(t *testing.T) {
 				t.Errorf("CER %.3f > %.3f\n got %q\nwant %q", e, maxCER[f.File], got, want)
 			}
 		})
+	}
+}
+
+// TestRepoFixturesQuick reads the same images in quick mode (detection at
+// the image's own size).
+func TestRepoFixturesQuick(t *testing.T) {
+	p := testPipeline(t)
+	for _, f := range loadRepoFixtures(t) {
+		img, _, err := Decode(decodeFile(t, filepath.Join("..", "testdata", f.File)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.Run(context.Background(), img, RunOptions{Quick: true})
+		if err != nil {
+			t.Fatalf("%s: %v", f.File, err)
+		}
+		got := strings.Join(texts(res), "\n")
+		e := cer(squash(got), squash(strings.Join(f.Lines, "\n")))
+		t.Logf("%s: CER %.3f %q", f.File, e, texts(res))
+		if e > maxCERQuick {
+			t.Errorf("%s: quick CER %.3f > %.2f: %q", f.File, e, maxCERQuick, got)
+		}
 	}
 }
 

@@ -132,6 +132,11 @@ type RunOptions struct {
 	NoDet bool
 	// TextScore overrides Config.TextScore when > 0.
 	TextScore float64
+	// Quick detects on the image at (at most) its own size instead of
+	// scaling its short side up to DetLimitSideLen: RapidOCR's
+	// limit_type "max" mode. Much less work on small or wide images, at
+	// some cost in recall on small text.
+	Quick bool
 }
 
 // Point is a pixel position in the input image.
@@ -200,7 +205,7 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 		crops = []crop{{img: work, box: [4]pt{{0, 0}, {float64(work.w), 0}, {float64(work.w), float64(work.h)}, {0, float64(work.h)}}}}
 	} else {
 		work, top = p.letterbox(work)
-		boxes, err := p.detect(ctx, work)
+		boxes, err := p.detect(ctx, work, opts.Quick)
 		if err != nil {
 			return res, err
 		}
@@ -276,12 +281,62 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 	return res, nil
 }
 
-// withinBounds applies the global size rules: long side above MaxSideLen
-// scaled down, then short side below MinSideLen scaled up, each rounding
-// the sides to multiples of 32. It returns the factors mapping back.
+// boundsSize is the size the global rules give a w×h image: long side
+// above MaxSideLen scaled down, then short side below MinSideLen scaled
+// up, each step rounding both sides to multiples of 32.
+func (c *Config) boundsSize(w, h int) (int, int) {
+	scale := func(w, h int, ratio float64) (int, int) {
+		nh, nw := round32(int(float64(h)*ratio)), round32(int(float64(w)*ratio))
+		if nw <= 0 || nh <= 0 {
+			return w, h
+		}
+		return nw, nh
+	}
+	if max(w, h) > c.MaxSideLen {
+		if h > w {
+			w, h = scale(w, h, float64(c.MaxSideLen)/float64(h))
+		} else {
+			w, h = scale(w, h, float64(c.MaxSideLen)/float64(w))
+		}
+	}
+	if min(w, h) < c.MinSideLen {
+		if h < w {
+			w, h = scale(w, h, float64(c.MinSideLen)/float64(h))
+		} else {
+			w, h = scale(w, h, float64(c.MinSideLen)/float64(w))
+		}
+	}
+	return w, h
+}
+
+// letterboxPad is the black band height above and below for a w×h image.
+func (c *Config) letterboxPad(w, h int) int {
+	limit := c.WidthHeightRatio != -1 && float64(w)/float64(h) > c.WidthHeightRatio
+	if h > c.MinHeight && !limit {
+		return 0
+	}
+	nh := max(int(float64(w)/c.WidthHeightRatio), c.MinHeight) * 2
+	return int(math.Abs(float64(nh-h)) / 2)
+}
+
+// DetInput reports the detector input size for a w×h image: the work the
+// parameters ask of the detection model, in normal or quick mode.
+func (c Config) DetInput(w, h int, quick bool) (int, int) {
+	w, h = c.boundsSize(w, h)
+	h += 2 * c.letterboxPad(w, h)
+	if quick {
+		return quickDetSize(w, h)
+	}
+	return c.detSize(w, h)
+}
+
+// withinBounds applies the global size rules (see boundsSize) as the
+// reference does: one resize per rule that fires, returning the factors
+// mapping back. With both rules firing the reference keeps only the second
+// step's ratios, and so does this.
 func (p *Pipeline) withinBounds(m *bgr) (*bgr, float64, float64) {
 	rw, rh := 1.0, 1.0
-	scale := func(m *bgr, ratio float64) (*bgr, float64, float64) {
+	step := func(m *bgr, ratio float64) (*bgr, float64, float64) {
 		h := round32(int(float64(m.h) * ratio))
 		w := round32(int(float64(m.w) * ratio))
 		if w <= 0 || h <= 0 {
@@ -290,40 +345,36 @@ func (p *Pipeline) withinBounds(m *bgr) (*bgr, float64, float64) {
 		return m.resize(w, h), float64(m.w) / float64(w), float64(m.h) / float64(h)
 	}
 	if max(m.w, m.h) > p.cfg.MaxSideLen {
-		r := float64(p.cfg.MaxSideLen) / float64(max(m.w, m.h))
 		if m.h > m.w {
-			r = float64(p.cfg.MaxSideLen) / float64(m.h)
+			m, rw, rh = step(m, float64(p.cfg.MaxSideLen)/float64(m.h))
 		} else {
-			r = float64(p.cfg.MaxSideLen) / float64(m.w)
+			m, rw, rh = step(m, float64(p.cfg.MaxSideLen)/float64(m.w))
 		}
-		m, rw, rh = scale(m, r)
 	}
 	if min(m.w, m.h) < p.cfg.MinSideLen {
-		var r float64
 		if m.h < m.w {
-			r = float64(p.cfg.MinSideLen) / float64(m.h)
+			m, rw, rh = step(m, float64(p.cfg.MinSideLen)/float64(m.h))
 		} else {
-			r = float64(p.cfg.MinSideLen) / float64(m.w)
+			m, rw, rh = step(m, float64(p.cfg.MinSideLen)/float64(m.w))
 		}
-		// The reference keeps only the last step's ratios.
-		m, rw, rh = scale(m, r)
 	}
 	return m, rw, rh
 }
 
 // letterbox pads flat images with black bands above and below.
 func (p *Pipeline) letterbox(m *bgr) (*bgr, int) {
-	limit := p.cfg.WidthHeightRatio != -1 && float64(m.w)/float64(m.h) > p.cfg.WidthHeightRatio
-	if m.h > p.cfg.MinHeight && !limit {
+	pad := p.cfg.letterboxPad(m.w, m.h)
+	if pad == 0 {
 		return m, 0
 	}
-	nh := max(int(float64(m.w)/p.cfg.WidthHeightRatio), p.cfg.MinHeight) * 2
-	pad := int(math.Abs(float64(nh-m.h)) / 2)
 	return m.padTopBottom(pad), pad
 }
 
-func (p *Pipeline) detect(ctx context.Context, m *bgr) ([]detBox, error) {
+func (p *Pipeline) detect(ctx context.Context, m *bgr, quick bool) ([]detBox, error) {
 	w, h := p.cfg.detSize(m.w, m.h)
+	if quick {
+		w, h = quickDetSize(m.w, m.h)
+	}
 	if w <= 0 || h <= 0 {
 		return nil, nil
 	}
