@@ -93,7 +93,7 @@ func (s *Server) loadEngines(in *input.Resolver, handlers map[string]api.Handler
 			}
 			register(name, svc.Handlers(), svc.Close)
 		case "image":
-			svc, err := imagerec.Load(mgr, in, imagerec.Options{Engine: engine.Options{IntraOpThreads: s.Config.ORTThreads}})
+			svc, err := imagerec.Load(mgr, in, imagerec.Options{Engine: engine.Options{IntraOpThreads: s.Config.ORTThreads, PoolSize: 2}})
 			if err != nil {
 				s.log.Error("image recognition engine not started", "err", err)
 				continue

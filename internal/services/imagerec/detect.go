@@ -50,9 +50,10 @@ func NewCenterNet(m *engine.Model, nClasses int) (*CenterNet, error) {
 }
 
 // Detect stretches the image to the model input, as the model was trained
-// (no letterbox), and maps the boxes back to the image.
+// (no letterbox, TF's asymmetric bilinear resampling as the human models
+// resize), and maps the boxes back to the image.
 func (d *CenterNet) Detect(ctx context.Context, img image.Image, minScore float32) ([]vision.Detection, error) {
-	data, tr := vision.Tensor(img, vision.InputSpec{Width: d.w, Height: d.h, Scale: 255})
+	data, tr := vision.Tensor(img, vision.InputSpec{Width: d.w, Height: d.h, Scale: 255, Asymmetric: true})
 	outs, err := d.m.Run(ctx, []engine.Tensor{{Name: d.in, Shape: []int64{1, int64(d.h), int64(d.w), 3}, Data: data}})
 	if err != nil {
 		if ctx.Err() != nil {
