@@ -226,7 +226,7 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 			return res, err
 		}
 	}
-	recs, err := p.recognize(ctx, crops, opts.CharBoxes)
+	recs, err := p.recognize(ctx, crops, opts.CharBoxes, opts.Quick)
 	if err != nil {
 		return res, err
 	}
@@ -479,14 +479,19 @@ type recResult struct {
 	frac   float64
 }
 
-func (p *Pipeline) recognize(ctx context.Context, crops []crop, withCols bool) ([]recResult, error) {
+func (p *Pipeline) recognize(ctx context.Context, crops []crop, withCols, quick bool) ([]recResult, error) {
 	idx := byAspect(crops)
 	res := make([]recResult, len(crops))
 	ih := p.cfg.RecImageH
 	for beg := 0; beg < len(idx); beg += p.cfg.RecBatch {
 		end := min(beg+p.cfg.RecBatch, len(idx))
 		n := end - beg
+		// The batch is as wide as its widest crop, and at least RecImageW;
+		// quick runs drop that floor so short crops are not padded out.
 		maxRatio := float64(p.cfg.RecImageW) / float64(ih)
+		if quick {
+			maxRatio = 1
+		}
 		for k := beg; k < end; k++ {
 			c := crops[idx[k]].img
 			maxRatio = math.Max(maxRatio, float64(c.w)/float64(c.h))
