@@ -51,3 +51,13 @@ func (c *Call) DecodeJSON(v any) error {
 	}
 	return nil
 }
+
+// Deref returns *p, or T's zero value for a nil p: request bodies use
+// pointers to tell an absent optional field from a zero one.
+func Deref[T any](p *T) T {
+	var z T
+	if p == nil {
+		return z
+	}
+	return *p
+}

@@ -120,14 +120,6 @@ func (s *Service) Handlers() map[string]api.Handler {
 	}
 }
 
-func deref[T any](p *T) T {
-	var z T
-	if p == nil {
-		return z
-	}
-	return *p
-}
-
 // params are the shared tagging parameters after validation.
 type params struct {
 	lang      string
@@ -165,7 +157,7 @@ func checkThreshold(t *float32, def float64) (float64, error) {
 }
 
 func (l limits) check(lang *string, threshold *float32, limit *int32) (params, error) {
-	p := params{lang: deref(lang)}
+	p := params{lang: api.Deref(lang)}
 	switch p.lang {
 	case "":
 		p.lang = "zh"
@@ -190,7 +182,7 @@ func (l limits) check(lang *string, threshold *float32, limit *int32) (params, e
 
 // detect resolves, checks and runs one input image.
 func (s *Service) detect(ctx context.Context, c *api.Call, img, url *string, spec imagecheck.Spec, threshold float64) ([]vision.Detection, image.Rectangle, error) {
-	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, deref(img), deref(url))
+	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, api.Deref(img), api.Deref(url))
 	if err != nil {
 		return nil, image.Rectangle{}, err
 	}

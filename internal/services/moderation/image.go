@@ -59,13 +59,13 @@ func imageOptions(biz, event *string, cats *[]string, lang *string, gl *glossari
 	if err := checkPolicy(biz, event, imageEventTypes); err != nil {
 		return nil, err
 	}
-	if len(deref(cats)) == 0 {
+	if len(api.Deref(cats)) == 0 {
 		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("categories is required when biz_type is absent"))
 	}
-	if l := deref(lang); l != "" && l != "zh" {
+	if l := api.Deref(lang); l != "" && l != "zh" {
 		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + l))
 	}
-	if gl != nil && (len(deref(gl.BlackGlossaryNames)) > 0 || len(deref(gl.WhiteGlossaryNames)) > 0) {
+	if gl != nil && (len(api.Deref(gl.BlackGlossaryNames)) > 0 || len(api.Deref(gl.WhiteGlossaryNames)) > 0) {
 		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("custom glossaries are not supported"))
 	}
 	return pickCategories(*cats, imageCategories, nil)
@@ -107,7 +107,7 @@ func (s *Service) image(ctx context.Context, c *api.Call) (any, error) {
 	if _, err := imageOptions(b.BizType, b.EventType, b.Categories, b.Language, b.ImageTextConfig); err != nil {
 		return nil, err
 	}
-	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, deref(b.Image), deref(b.URL))
+	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, api.Deref(b.Image), api.Deref(b.URL))
 	if err != nil {
 		return nil, err
 	}

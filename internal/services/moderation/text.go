@@ -286,7 +286,7 @@ func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
 	if err := checkPolicy(b.BizType, b.EventType, textEventTypes); err != nil {
 		return nil, err
 	}
-	if len(deref(b.GlossaryNames)) > 0 || len(deref(b.WhiteGlossaryNames)) > 0 {
+	if len(api.Deref(b.GlossaryNames)) > 0 || len(api.Deref(b.WhiteGlossaryNames)) > 0 {
 		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("custom glossaries are not supported"))
 	}
 	if b.Data == nil || b.Data.Text == nil || strings.TrimSpace(*b.Data.Text) == "" {
@@ -295,10 +295,10 @@ func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
 	if !utf8.ValidString(*b.Data.Text) {
 		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("data.text is not UTF-8"))
 	}
-	if l := deref(b.Data.Language); l != "" && l != "zh" {
+	if l := api.Deref(b.Data.Language); l != "" && l != "zh" {
 		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + l))
 	}
-	cats, err := pickCategories(deref(b.Categories), textCategories, defaultTextCategories)
+	cats, err := pickCategories(api.Deref(b.Categories), textCategories, defaultTextCategories)
 	if err != nil {
 		return nil, err
 	}
@@ -320,10 +320,10 @@ func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
 // checkPolicy validates biz_type and event_type. aisd has no console, so no
 // custom policy (biz_type) exists; without one the API requires event_type.
 func checkPolicy(bizType, eventType *string, known map[string]bool) error {
-	if deref(bizType) != "" {
+	if api.Deref(bizType) != "" {
 		return catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf("biz_type %q: no custom moderation policies are configured", *bizType))
 	}
-	et := deref(eventType)
+	et := api.Deref(eventType)
 	if et == "" {
 		return catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("event_type is required when biz_type is absent"))
 	}
@@ -361,10 +361,3 @@ func pickCategories(req []string, known map[string]bool, def []string) ([]string
 // conf rounds a score to 4 places, as the cloud prints confidences.
 func conf(f float64) float32 { return float32(math.Round(f*1e4) / 1e4) }
 
-func deref[T any](p *T) T {
-	var z T
-	if p == nil {
-		return z
-	}
-	return *p
-}

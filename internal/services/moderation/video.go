@@ -166,12 +166,12 @@ func (s *Service) checkJobURL(raw string, kind catalog.Kind) error {
 
 // checkCallback validates callback and seed.
 func (s *Service) checkCallback(cb, seed *string) error {
-	if c := deref(cb); c != "" {
+	if c := api.Deref(cb); c != "" {
 		if err := s.checkJobURL(c, catalog.KindBadParam); err != nil {
 			return err
 		}
 	}
-	if sd := deref(seed); sd != "" && !seedRe.MatchString(sd) {
+	if sd := api.Deref(seed); sd != "" && !seedRe.MatchString(sd) {
 		return catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("seed must be 1-64 letters, digits or underscores"))
 	}
 	return nil
@@ -185,7 +185,7 @@ func (s *Service) createVideo(ctx context.Context, c *api.Call) (any, error) {
 	if err := checkPolicy(b.BizType, b.EventType, videoEventTypes); err != nil {
 		return nil, err
 	}
-	if b.Data == nil || strings.TrimSpace(deref(b.Data.URL)) == "" {
+	if b.Data == nil || strings.TrimSpace(api.Deref(b.Data.URL)) == "" {
 		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("data.url is required"))
 	}
 	if err := s.checkVideoURL(ctx, c.ProjectID, *b.Data.URL); err != nil {
@@ -198,17 +198,17 @@ func (s *Service) createVideo(ctx context.Context, c *api.Call) (any, error) {
 			return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf("frame_interval %d outside 1-60", fi))
 		}
 	}
-	if l := deref(b.Data.Language); l != "" && l != "zh" {
+	if l := api.Deref(b.Data.Language); l != "" && l != "zh" {
 		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + l))
 	}
-	if len(deref(b.ImageCategories)) == 0 {
+	if len(api.Deref(b.ImageCategories)) == 0 {
 		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("image_categories must not be empty"))
 	}
 	cats, err := pickCategories(*b.ImageCategories, imageCategories, nil)
 	if err != nil {
 		return nil, err
 	}
-	if ac := deref(b.AudioCategories); len(ac) > 0 {
+	if ac := api.Deref(b.AudioCategories); len(ac) > 0 {
 		if _, err := pickCategories(ac, audioCategories, nil); err != nil {
 			return nil, err
 		}
@@ -219,7 +219,7 @@ func (s *Service) createVideo(ctx context.Context, c *api.Call) (any, error) {
 	var p videoParams
 	p.Data.URL, p.Data.FrameInterval = strings.TrimSpace(*b.Data.URL), fi
 	p.EventType, p.ImageCategories = *b.EventType, cats
-	if cb := deref(b.Callback); cb != "" {
+	if cb := api.Deref(b.Callback); cb != "" {
 		p.Callback = &cb
 	}
 	req, err := json.Marshal(p)
@@ -228,7 +228,7 @@ func (s *Service) createVideo(ctx context.Context, c *api.Call) (any, error) {
 	}
 	j, err := s.runner.Submit(ctx, store.Job{
 		ProjectID: c.ProjectID, UserID: c.UserID, Kind: KindVideo, Request: req,
-		RequestID: c.RequestID, CallbackURL: deref(b.Callback), Seed: deref(b.Seed),
+		RequestID: c.RequestID, CallbackURL: api.Deref(b.Callback), Seed: api.Deref(b.Seed),
 	})
 	if err != nil {
 		return nil, err
@@ -697,16 +697,16 @@ func (s *Service) createAudio(ctx context.Context, c *api.Call) (any, error) {
 	if err := checkPolicy(b.BizType, b.EventType, audioEventTypes); err != nil {
 		return nil, err
 	}
-	if b.Data == nil || strings.TrimSpace(deref(b.Data.URL)) == "" {
+	if b.Data == nil || strings.TrimSpace(api.Deref(b.Data.URL)) == "" {
 		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("data.url is required"))
 	}
 	if err := s.checkJobURL(*b.Data.URL, catalog.KindURLForbidden); err != nil {
 		return nil, err
 	}
-	if l := deref(b.Data.Language); l != "" && l != "zh" {
+	if l := api.Deref(b.Data.Language); l != "" && l != "zh" {
 		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + l))
 	}
-	if len(deref(b.Categories)) == 0 {
+	if len(api.Deref(b.Categories)) == 0 {
 		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("categories must not be empty"))
 	}
 	if err := s.checkCallback(b.Callback, b.Seed); err != nil {

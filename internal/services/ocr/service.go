@@ -43,19 +43,11 @@ var languages = map[string]bool{"": true, "zh": true, "en": true, "auto": true}
 
 // load resolves and checks the input image of a call.
 func (s *Service) load(ctx context.Context, c *api.Call, img, url *string) (*imagecheck.Checked, error) {
-	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, deref(img), deref(url))
+	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, api.Deref(img), api.Deref(url))
 	if err != nil {
 		return nil, err
 	}
 	return imagecheck.Check(data, imagecheck.OCRGeneralText, fam)
-}
-
-func deref[T any](p *T) T {
-	var z T
-	if p == nil {
-		return z
-	}
-	return *p
 }
 
 // location renders a box as the four integer points the SDK expects.
@@ -111,8 +103,8 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 	if err := c.DecodeJSON(&b); err != nil {
 		return nil, err
 	}
-	if !languages[deref(b.Language)] {
-		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + deref(b.Language)))
+	if !languages[api.Deref(b.Language)] {
+		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + api.Deref(b.Language)))
 	}
 	if b.PdfPageNumber != nil && *b.PdfPageNumber < 1 {
 		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("pdf_page_number must be at least 1"))
@@ -122,9 +114,9 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 		return nil, err
 	}
 	opts := pipeline.RunOptions{
-		CharBoxes:       deref(b.CharacterMode),
-		DetectDirection: deref(b.DetectDirection),
-		NoDet:           deref(b.QuickMode), // quick mode: the image is one text line
+		CharBoxes:       api.Deref(b.CharacterMode),
+		DetectDirection: api.Deref(b.DetectDirection),
+		NoDet:           api.Deref(b.QuickMode), // quick mode: the image is one text line
 	}
 	res, err := s.p.Run(ctx, img.Image, opts)
 	if err != nil {
@@ -148,7 +140,7 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 		d := float32(res.Direction)
 		out.Direction = &d
 	}
-	if deref(b.ReturnMarkdownResult) {
+	if api.Deref(b.ReturnMarkdownResult) {
 		m := md.String()
 		out.MarkdownResult = &m
 	}
@@ -204,7 +196,7 @@ func (s *Service) webImage(ctx context.Context, c *api.Call) (any, error) {
 		return nil, err
 	}
 	want := map[string]bool{}
-	for _, t := range deref(b.ExtractType) {
+	for _, t := range api.Deref(b.ExtractType) {
 		switch t {
 		case "contact_info", "image_size":
 			want[t] = true
@@ -216,7 +208,7 @@ func (s *Service) webImage(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.p.Run(ctx, img.Image, pipeline.RunOptions{DetectDirection: deref(b.DetectDirection)})
+	res, err := s.p.Run(ctx, img.Image, pipeline.RunOptions{DetectDirection: api.Deref(b.DetectDirection)})
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +265,7 @@ func (s *Service) handwriting(ctx context.Context, c *api.Call) (any, error) {
 	if err := c.DecodeJSON(&b); err != nil {
 		return nil, err
 	}
-	cs := deref(b.CharSet)
+	cs := api.Deref(b.CharSet)
 	if cs == "" {
 		cs = "general"
 	}
@@ -285,7 +277,7 @@ func (s *Service) handwriting(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.p.Run(ctx, img.Image, pipeline.RunOptions{NoDet: deref(b.QuickMode), DetectDirection: deref(b.DetectDirection)})
+	res, err := s.p.Run(ctx, img.Image, pipeline.RunOptions{NoDet: api.Deref(b.QuickMode), DetectDirection: api.Deref(b.DetectDirection)})
 	if err != nil {
 		return nil, err
 	}
