@@ -360,4 +360,3 @@ func pickCategories(req []string, known map[string]bool, def []string) ([]string
 
 // conf rounds a score to 4 places, as the cloud prints confidences.
 func conf(f float64) float32 { return float32(math.Round(f*1e4) / 1e4) }
-
