@@ -294,3 +294,20 @@ func TestFaultInjection(t *testing.T) {
 		t.Fatalf("%+v", se)
 	}
 }
+
+func TestInjectedThrottleMessage(t *testing.T) {
+	e := newEnvClock(t, nil, nil)
+	e.s.Handle("RunImageTagging", echoTagging)
+	adm := &admin.Client{Endpoint: e.srv.URL, AK: rootAK, SK: rootSK}
+	pid := e.s.Root.Project.ID
+	if err := adm.Do(context.Background(), "POST", "/v1/admin/faults", nil, map[string]any{
+		"project_id": pid, "api": "RunImageTagging", "code": "APIG.0308", "mode": "percent", "percent": 100,
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.imageClient(t, rootAK, rootSK, pid).RunImageTagging(tagReq())
+	se := sdkErr(t, err)
+	if se.StatusCode != 429 || se.ErrorMessage != "The throttling threshold has been reached: policy user over ratelimit,limit:XX,time:1 minute" {
+		t.Fatalf("%+v", se)
+	}
+}

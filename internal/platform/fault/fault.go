@@ -109,7 +109,9 @@ func (in *Injector) Apply(ctx context.Context, projectID, api string) error {
 		in.log.Warn("fault with unknown mode ignored", "fault_id", f.ID, "mode", f.Mode)
 		return nil
 	}
-	e := catalog.New(f.Code)
+	// An injected error has no real values for its placeholders; show the
+	// published pages' own "XX" rather than a raw %d.
+	e := catalog.New(f.Code, "XX", "XX", "XX", "XX")
 	e.Injected = true
 	in.log.Info("fault injected", "injected", true, "fault_id", f.ID, "project", projectID, "api", api, "mode", f.Mode, "code", e.Code, "status", e.Status)
 	return e

@@ -183,9 +183,11 @@ func TestInjectedBody(t *testing.T) {
 		rec := httptest.NewRecorder()
 		catalog.Write(rec, "rid-7", err, catalog.FamilyOCR)
 		ent, _ := catalog.Lookup(code)
+		// Placeholders show the published pages' "XX".
+		want := strings.NewReplacer("%d", "XX", "%s", "XX").Replace(ent.Message)
 		var b catalog.Body
-		if jerr := json.Unmarshal(rec.Body.Bytes(), &b); jerr != nil || rec.Code != ent.Status || b.ErrorCode != code || b.ErrorMsg != ent.Message {
-			t.Fatalf("%s rendered %d %s, want %d %q", code, rec.Code, rec.Body, ent.Status, ent.Message)
+		if jerr := json.Unmarshal(rec.Body.Bytes(), &b); jerr != nil || rec.Code != ent.Status || b.ErrorCode != code || b.ErrorMsg != want {
+			t.Fatalf("%s rendered %d %s, want %d %q", code, rec.Code, rec.Body, ent.Status, want)
 		}
 		if strings.HasPrefix(code, "APIG.") != (b.RequestID == "rid-7") {
 			t.Errorf("%s request_id %q", code, b.RequestID)
