@@ -73,6 +73,7 @@ func main() {
 		pool     = flag.Int("pool", 1, "sessions per model (aisd); each keeps its own arena")
 		arena    = flag.Bool("arena", true, "ONNX Runtime's CPU memory arena (aisd)")
 		quick    = flag.Bool("quick", false, "internal: aisd child in quick mode")
+		pattern  = flag.Bool("pattern", false, "ONNX Runtime's per-shape memory planning (aisd)")
 		child    = flag.Bool("child", false, "internal: run the aisd peer and print JSON")
 		shared   = flag.String("shared", "", "RapidOCR fixtures directory (default ../shared/fixtures/rapidocr)")
 		command  = flag.String("command", "make bench-ocr", "command recorded in the report")
@@ -85,7 +86,7 @@ func main() {
 		if err := json.NewDecoder(os.Stdin).Decode(&s); err != nil {
 			log.Fatal(err)
 		}
-		r := runAisd(s, engine.Options{IntraOpThreads: *intra, PoolSize: *pool, NoMemArena: !*arena}, *quick)
+		r := runAisd(s, engine.Options{IntraOpThreads: *intra, PoolSize: *pool, NoMemArena: !*arena, MemPattern: *pattern}, *quick)
 		json.NewEncoder(os.Stdout).Encode(r)
 		return
 	}
@@ -104,9 +105,9 @@ func main() {
 		var r peerResult
 		switch p {
 		case "aisd":
-			r = runChild(s, *intra, *pool, *arena, false)
+			r = runChild(s, *intra, *pool, *arena, *pattern, false)
 		case "aisd-quick":
-			r = runChild(s, *intra, *pool, *arena, true)
+			r = runChild(s, *intra, *pool, *arena, *pattern, true)
 		case "tesseract":
 			r = runTesseract(s)
 		case "ocr-node":
@@ -189,12 +190,12 @@ func rapidImages(dir string) []benchImage {
 }
 
 // runChild runs the aisd peer in a child process to isolate its memory.
-func runChild(s spec, intra, pool int, arena, quick bool) peerResult {
+func runChild(s spec, intra, pool int, arena, pattern, quick bool) peerResult {
 	self, err := os.Executable()
 	if err != nil {
 		log.Fatal(err)
 	}
-	cmd := exec.Command(self, "-child", fmt.Sprintf("-intra=%d", intra), fmt.Sprintf("-pool=%d", pool), fmt.Sprintf("-arena=%t", arena), fmt.Sprintf("-quick=%t", quick))
+	cmd := exec.Command(self, "-child", fmt.Sprintf("-intra=%d", intra), fmt.Sprintf("-pool=%d", pool), fmt.Sprintf("-arena=%t", arena), fmt.Sprintf("-pattern=%t", pattern), fmt.Sprintf("-quick=%t", quick))
 	in, _ := json.Marshal(s)
 	cmd.Stdin = bytes.NewReader(in)
 	cmd.Stderr = os.Stderr

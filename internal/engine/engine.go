@@ -101,8 +101,11 @@ type Options struct {
 	// than plain malloc (728 MB vs 1.7 GB peak RSS, whose freed blocks
 	// fragment), so it stays on by default.
 	NoMemArena bool
-	// NoMemPattern turns off per-shape allocation planning.
-	NoMemPattern bool
+	// MemPattern turns on ONNX Runtime's per-shape allocation planning.
+	// Off by default: with dynamic shapes it reserves one block per input
+	// shape's whole plan, and on the OCR benchmark turning it off cut peak
+	// RSS from 1352 to 841 MB at equal speed.
+	MemPattern bool
 }
 
 func (o Options) withDefaults() Options {
@@ -242,7 +245,7 @@ func Open(path string, opts Options) (*Model, error) {
 	if err := so.SetCpuMemArena(!opts.NoMemArena); err != nil {
 		return nil, fmt.Errorf("engine: memory arena: %w", err)
 	}
-	if err := so.SetMemPattern(!opts.NoMemPattern); err != nil {
+	if err := so.SetMemPattern(opts.MemPattern); err != nil {
 		return nil, fmt.Errorf("engine: memory pattern: %w", err)
 	}
 	for range opts.PoolSize {
