@@ -117,7 +117,7 @@ func (s *Server) loadOCR(mgr *models.Manager, in *input.Resolver, register func(
 			return
 		}
 	}
-	p, err := pipeline.Load(root, pipeline.DefaultConfig(), pipeline.LoadOptions{Options: engine.Options{IntraOpThreads: s.Config.ORTThreads, PoolSize: 2}})
+	p, err := pipeline.Load(root, pipeline.DefaultConfig(), pipeline.LoadOptions{Options: engine.Options{IntraOpThreads: s.Config.ORTThreads, PoolSize: 1}})
 	if err != nil {
 		s.log.Error("OCR engine not started", "err", err)
 		return

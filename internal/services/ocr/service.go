@@ -41,13 +41,23 @@ func (s *Service) Handlers() map[string]api.Handler {
 // Languages the PP-OCRv4 Chinese/English model reads; "auto" picks it too.
 var languages = map[string]bool{"": true, "zh": true, "en": true, "auto": true}
 
-// load resolves and checks the input image of a call.
+// load resolves and checks the input image of a call. The checks (format,
+// header dimensions, damage) come first; the engine then gets the image as
+// the reference loader decodes it (libjpeg-exact JPEG, its alpha rules), so
+// results match RapidOCR's. Both apply EXIF orientation.
 func (s *Service) load(ctx context.Context, c *api.Call, img, url *string) (*imagecheck.Checked, error) {
 	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, api.Deref(img), api.Deref(url))
 	if err != nil {
 		return nil, err
 	}
-	return imagecheck.Check(data, imagecheck.OCRGeneralText, fam)
+	chk, err := imagecheck.Check(data, imagecheck.OCRGeneralText, fam)
+	if err != nil {
+		return nil, err
+	}
+	if ref, _, err := pipeline.Decode(data); err == nil {
+		chk.Image = ref
+	}
+	return chk, nil
 }
 
 // location renders a box as the four integer points the SDK expects.
@@ -116,7 +126,7 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 	opts := pipeline.RunOptions{
 		CharBoxes:       api.Deref(b.CharacterMode),
 		DetectDirection: api.Deref(b.DetectDirection),
-		NoDet:           api.Deref(b.QuickMode), // quick mode: the image is one text line
+		Quick:           api.Deref(b.QuickMode), // detect at the image's own size
 	}
 	res, err := s.p.Run(ctx, img.Image, opts)
 	if err != nil {
@@ -277,7 +287,7 @@ func (s *Service) handwriting(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.p.Run(ctx, img.Image, pipeline.RunOptions{NoDet: api.Deref(b.QuickMode), DetectDirection: api.Deref(b.DetectDirection)})
+	res, err := s.p.Run(ctx, img.Image, pipeline.RunOptions{Quick: api.Deref(b.QuickMode), DetectDirection: api.Deref(b.DetectDirection)})
 	if err != nil {
 		return nil, err
 	}
