@@ -68,7 +68,7 @@ func main() {
 		reps     = flag.Int("reps", 5, "timed runs per image for the median latency")
 		rounds   = flag.Int("rounds", 2, "passes over the image set for throughput")
 		nodeDir  = flag.String("node-dir", "", "directory holding node_modules/@gutenye/ocr-node")
-		peers    = flag.String("peers", "aisd,aisd-quick,tesseract,ocr-node", "peers to run")
+		peers    = flag.String("peers", "aisd,aisd-quick,aisd-http,tesseract,ocr-node", "peers to run")
 		intra    = flag.Int("intra", 2, "ONNX Runtime intra-op threads per session (aisd)")
 		pool     = flag.Int("pool", 1, "sessions per model (aisd); each keeps its own arena")
 		arena    = flag.Bool("arena", true, "ONNX Runtime's CPU memory arena (aisd)")
@@ -112,6 +112,8 @@ func main() {
 			r = runTesseract(s)
 		case "ocr-node":
 			r = runNode(s, *nodeDir, root)
+		case "aisd-http":
+			r = runHTTP(s, root)
 		default:
 			log.Fatalf("unknown peer %q", p)
 		}
