@@ -45,10 +45,16 @@ var languages = map[string]bool{"": true, "zh": true, "en": true, "auto": true}
 // header dimensions, damage) come first; the engine then gets the image as
 // the reference loader decodes it (libjpeg-exact JPEG, its alpha rules), so
 // results match RapidOCR's. Both apply EXIF orientation.
-func (s *Service) load(ctx context.Context, c *api.Call, img, url *string) (*imagecheck.Checked, error) {
+// pdfPage > 0 admits PDF input and renders that page (general-text only).
+func (s *Service) load(ctx context.Context, c *api.Call, img, url *string, pdfPage int) (*imagecheck.Checked, error) {
 	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, api.Deref(img), api.Deref(url))
 	if err != nil {
 		return nil, err
+	}
+	if pdfPage > 0 && imagecheck.Sniff(data) == "pdf" {
+		if data, err = renderPDFPage(ctx, data, pdfPage); err != nil {
+			return nil, err
+		}
 	}
 	chk, err := imagecheck.Check(data, imagecheck.OCRGeneralText, fam)
 	if err != nil {
@@ -119,7 +125,11 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 	if b.PdfPageNumber != nil && *b.PdfPageNumber < 1 {
 		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("pdf_page_number must be at least 1"))
 	}
-	img, err := s.load(ctx, c, b.Image, b.URL)
+	page := 1
+	if b.PdfPageNumber != nil {
+		page = int(*b.PdfPageNumber)
+	}
+	img, err := s.load(ctx, c, b.Image, b.URL, page)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +224,7 @@ func (s *Service) webImage(ctx context.Context, c *api.Call) (any, error) {
 			return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("extract_type " + t))
 		}
 	}
-	img, err := s.load(ctx, c, b.Image, b.URL)
+	img, err := s.load(ctx, c, b.Image, b.URL, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +293,7 @@ func (s *Service) handwriting(ctx context.Context, c *api.Call) (any, error) {
 	if !ok {
 		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("char_set " + cs))
 	}
-	img, err := s.load(ctx, c, b.Image, b.URL)
+	img, err := s.load(ctx, c, b.Image, b.URL, 0)
 	if err != nil {
 		return nil, err
 	}
