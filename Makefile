@@ -17,9 +17,9 @@ models:
 	$(GO) run ./cmd/aisd models install $(MODELS)
 
 # System tools the engines shell out to (video frames: ffmpeg; PDF pages:
-# poppler-utils), installed
-# from Debian's packages when missing and we may install them.
-# darknet ships the sample photos (dog, horses, person, giraffe) of the detector tests.
+# poppler-utils), installed from Debian's packages when missing and we may
+# install them; darknet ships the sample photos (dog, horses, person,
+# giraffe) of the detector tests.
 DEB_TOOLS := ffmpeg:ffmpeg pdftoppm:poppler-utils darknet:darknet
 deps:
 	@for pair in $(DEB_TOOLS); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
