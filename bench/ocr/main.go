@@ -384,30 +384,7 @@ func median(v []float64) float64 {
 // agreement is 1 - CER of the whitespace-free concatenated text, floored
 // at 0: how much of the expected text a peer reproduces.
 func agreement(got, want []string) float64 {
-	g, w := squash(strings.Join(got, "")), squash(strings.Join(want, ""))
-	if len(w) == 0 {
-		if len(g) == 0 {
-			return 1
-		}
-		return 0
-	}
-	prev := make([]int, len(g)+1)
-	cur := make([]int, len(g)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(w); i++ {
-		cur[0] = i
-		for j := 1; j <= len(g); j++ {
-			c := prev[j-1]
-			if w[i-1] != g[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return max(0, 1-float64(prev[len(g)])/float64(len(w)))
+	return max(0, 1-pipeline.CER(squash(strings.Join(got, "")), squash(strings.Join(want, ""))))
 }
 
 func squash(s string) []rune {

@@ -43,32 +43,8 @@ func squash(s string) []rune {
 	return out
 }
 
-// cer is the character error rate: edit distance over expected length.
-func cer(got, want []rune) float64 {
-	if len(want) == 0 {
-		if len(got) == 0 {
-			return 0
-		}
-		return 1
-	}
-	prev := make([]int, len(got)+1)
-	cur := make([]int, len(got)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(want); i++ {
-		cur[0] = i
-		for j := 1; j <= len(got); j++ {
-			c := prev[j-1]
-			if want[i-1] != got[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return float64(prev[len(got)]) / float64(len(want))
-}
+// cer is CER, named as the tables below use it.
+var cer = CER
 
 // maxCER bounds the character error rate per image; absent means exact.
 // The two English images are not read exactly by PP-OCRv4 (measured CER
