@@ -210,11 +210,22 @@ type Model struct {
 
 // Open loads the model at path with PoolSize sessions.
 func Open(path string, opts Options) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("engine: read %s: %w", path, err)
+	}
+	return OpenData(path, data, opts)
+}
+
+// OpenData loads a serialised ONNX model with PoolSize sessions; path names
+// it in errors and Path. Callers use it to run a graph they rewrote in
+// memory (see package graphopt).
+func OpenData(path string, data []byte, opts Options) (*Model, error) {
 	if !Initialized() {
 		return nil, ErrNotInitialized
 	}
 	opts = opts.withDefaults()
-	ins, outs, err := ort.GetInputOutputInfo(path)
+	ins, outs, err := ort.GetInputOutputInfoWithONNXData(data)
 	if err != nil {
 		return nil, fmt.Errorf("engine: read %s: %w", path, err)
 	}
@@ -249,7 +260,7 @@ func Open(path string, opts Options) (*Model, error) {
 		return nil, fmt.Errorf("engine: memory pattern: %w", err)
 	}
 	for range opts.PoolSize {
-		s, err := ort.NewDynamicAdvancedSession(path, inNames, outNames, so)
+		s, err := ort.NewDynamicAdvancedSessionWithONNXData(data, inNames, outNames, so)
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("engine: open %s: %w", path, err), m.Close())
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/engine"
+	"github.com/aisd/aisd/internal/models/graphopt"
 )
 
 // Files of the PP-OCRv4 model set inside the models root.
@@ -59,6 +60,25 @@ func New(cfg Config, det, cls, rec *engine.Model, dict []string) (*Pipeline, err
 // LoadOptions tune the sessions Load opens.
 type LoadOptions struct {
 	engine.Options
+	// AsExported runs the model files exactly as exported, skipping the
+	// graph rewrites of package graphopt (which change results only by
+	// float rounding and halve the element-wise work).
+	AsExported bool
+}
+
+func openModel(path string, opts LoadOptions) (*engine.Model, error) {
+	if opts.AsExported {
+		return engine.Open(path, opts.Options)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	opt, _, err := graphopt.OptimizeBytes(data)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %s: %w", filepath.Base(path), err)
+	}
+	return engine.OpenData(path, opt, opts.Options)
 }
 
 // Load initialises ONNX Runtime from root (see engine.LibPath) and opens the
@@ -74,7 +94,7 @@ func Load(root string, cfg Config, opts LoadOptions) (*Pipeline, error) {
 	}
 	var ms []*engine.Model
 	for _, f := range []string{DetFile, ClsFile, RecFile} {
-		m, err := engine.Open(filepath.Join(dir, f), opts.Options)
+		m, err := openModel(filepath.Join(dir, f), opts)
 		if err != nil {
 			for _, o := range ms {
 				o.Close()
