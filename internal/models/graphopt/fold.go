@@ -277,7 +277,11 @@ func foldIntoConvAfter(g *pb.GraphProto) int {
 			add = nil
 			conv.Input[0] = mul.Input[0]
 		} else if add != nil {
-			add.Input = []string{mul.Input[0], x.put(add.Input[1]+"_div", []float32{d / c}, nil)}
+			// The offset stays, as a 1×1 depthwise Conv with unit weights:
+			// the same y + d/c per element, but a node ONNX Runtime keeps in
+			// its blocked channel layout, where a scalar Add would need a
+			// reorder out of it and back.
+			x.channelAffine(add, mul.Input[0], int(wd[1])*int(max(1, attrInt(conv, "group"))), 1, d/c)
 		} else {
 			conv.Input[0] = mul.Input[0]
 		}
@@ -287,6 +291,71 @@ func foldIntoConvAfter(g *pb.GraphProto) int {
 		wn := x.put(conv.Input[1], w, wd)
 		bn := x.put(conv.GetName()+"_bias", b, []int64{int64(co)})
 		conv.Input = []string{conv.Input[0], wn, bn}
+		drop[mul] = true
+		n++
+	}
+	removeNodes(g, drop)
+	return n
+}
+
+func attrInt(n *pb.NodeProto, name string) int64 {
+	if a := attr(n, name); a != nil {
+		return a.GetI()
+	}
+	return 0
+}
+
+// channelAffine turns node into a 1×1 depthwise Conv computing
+// scale·in + offset on each of c channels.
+func (x *graph) channelAffine(node *pb.NodeProto, in string, c int, scale, offset float32) {
+	w := make([]float32, c)
+	b := make([]float32, c)
+	for i := range w {
+		w[i], b[i] = scale, offset
+	}
+	node.OpType = proto.String("Conv")
+	node.Input = []string{in, x.put(node.Output[0]+"_scale", w, []int64{int64(c), 1, 1, 1}), x.put(node.Output[0]+"_offset", b, []int64{int64(c)})}
+	node.Attribute = []*pb.AttributeProto{{Name: proto.String("group"), Type: pb.AttributeProto_INT.Enum(), I: proto.Int64(int64(c))}}
+}
+
+// affineAsConv turns the scalar Mul(c) → Add(d) pairs the folds left (their
+// result feeds several nodes) into one 1×1 depthwise Conv: one pass instead
+// of two, inside ONNX Runtime's blocked layout. The channel count comes
+// from a Conv reading the result.
+func affineAsConv(g *pb.GraphProto) int {
+	x := index(g)
+	cons := x.consumers()
+	drop := map[*pb.NodeProto]bool{}
+	n := 0
+	for _, mul := range g.Node {
+		if mul.GetOpType() != "Mul" || len(mul.Input) != 2 || len(cons[mul.Output[0]]) != 1 || x.uses[mul.Output[0]] != 1 {
+			continue
+		}
+		c, ok := x.scalar(mul.Input[1])
+		if !ok {
+			continue
+		}
+		add := cons[mul.Output[0]][0]
+		if add.GetOpType() != "Add" || len(add.Input) != 2 || add.Input[0] != mul.Output[0] {
+			continue
+		}
+		d, ok := x.scalar(add.Input[1])
+		if !ok {
+			continue
+		}
+		ch := 0
+		for _, conv := range cons[add.Output[0]] {
+			if conv.GetOpType() == "Conv" && conv.Input[0] == add.Output[0] {
+				if _, wd, ok := x.floats(conv.Input[1]); ok && len(wd) == 4 {
+					ch = int(wd[1]) * int(max(1, attrInt(conv, "group")))
+					break
+				}
+			}
+		}
+		if ch == 0 {
+			continue
+		}
+		x.channelAffine(add, mul.Input[0], ch, c, d)
 		drop[mul] = true
 		n++
 	}

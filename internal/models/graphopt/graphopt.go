@@ -24,7 +24,8 @@ type Stats struct {
 	Constants  int // Constant nodes turned into initializers
 	Swapped    int // Mul/Add whose constant operand moved to the second input
 	HardSwish  int // four-node hard-swish chains replaced by HardSigmoid+Mul
-	FoldedConv int // Mul/Add by a constant folded into the Conv before it
+	FoldedConv int // Mul/Add by a constant folded into a neighbouring Conv
+	AffineConv int // scalar Mul+Add pairs turned into one depthwise 1×1 Conv
 }
 
 // OptimizeBytes parses an ONNX model, rewrites it and serialises it again.
@@ -61,6 +62,7 @@ func Optimize(m *pb.ModelProto) (Stats, error) {
 		}
 		st.FoldedConv += n
 	}
+	st.AffineConv = affineAsConv(g)
 	return st, nil
 }
 
