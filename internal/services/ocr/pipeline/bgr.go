@@ -78,10 +78,15 @@ func opaque(img image.Image) bool {
 func composite(img image.Image) *bgr {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	n := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			n.Set(x, y, img.At(b.Min.X+x, b.Min.Y+y))
+	n, ok := img.(*image.NRGBA)
+	if !ok || b.Min != (image.Point{}) || n.Stride != 4*w {
+		// PNG decodes transparent RGB to NRGBA, taken as it is; anything
+		// else converts through the colour model pixel by pixel.
+		n = image.NewNRGBA(image.Rect(0, 0, w, h))
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				n.Set(x, y, img.At(b.Min.X+x, b.Min.Y+y))
+			}
 		}
 	}
 	var sum float64

@@ -55,15 +55,17 @@ func round32(v int) int { return int(math.RoundToEven(float64(v)/32) * 32) }
 // normalizeCHW turns a BGR image into a 1×3×H×W tensor of (x/255-0.5)/0.5.
 func normalizeCHW(m *bgr, dst []float32, dstW int) {
 	plane := len(dst) / 3
-	for y := 0; y < m.h; y++ {
-		row := m.pix[y*m.w*3 : (y+1)*m.w*3]
-		base := y * dstW
-		for x := 0; x < m.w; x++ {
-			for c := 0; c < 3; c++ {
-				dst[c*plane+base+x] = normLUT[row[3*x+c]]
+	parallel(m.h, 64, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			row := m.pix[y*m.w*3 : (y+1)*m.w*3]
+			b, g, r := dst[y*dstW:][:m.w], dst[plane+y*dstW:][:m.w], dst[2*plane+y*dstW:][:m.w]
+			for x := range b {
+				b[x] = normLUT[row[3*x]]
+				g[x] = normLUT[row[3*x+1]]
+				r[x] = normLUT[row[3*x+2]]
 			}
 		}
-	}
+	})
 }
 
 var normLUT = func() (t [256]float32) {
@@ -86,30 +88,34 @@ type detBox struct {
 func (c *Config) dbPostprocess(pred []float32, mw, mh, dstW, dstH int) []detBox {
 	bitmap := make([]uint8, mw*mh)
 	th := float32(c.DetThresh)
-	for i, v := range pred {
-		if v > th {
-			bitmap[i] = 1
+	parallel(len(pred), 1<<16, func(lo, hi int) {
+		for i, v := range pred[lo:hi] {
+			if v > th {
+				bitmap[lo+i] = 1
+			}
 		}
-	}
+	})
 	if c.DetUseDilation {
 		// 2×2 kernel with anchor (1,1): a pixel is set when it or its
 		// left, upper or upper-left neighbour is.
 		d := make([]uint8, len(bitmap))
-		for y := 0; y < mh; y++ {
-			for x := 0; x < mw; x++ {
-				v := bitmap[y*mw+x]
-				if x > 0 {
-					v |= bitmap[y*mw+x-1]
+		parallel(mh, 64, func(y0, y1 int) {
+			for y := y0; y < y1; y++ {
+				cur := bitmap[y*mw : (y+1)*mw]
+				out := d[y*mw : (y+1)*mw]
+				out[0] = cur[0]
+				for x := 1; x < mw; x++ {
+					out[x] = cur[x] | cur[x-1]
 				}
 				if y > 0 {
-					v |= bitmap[(y-1)*mw+x]
-					if x > 0 {
-						v |= bitmap[(y-1)*mw+x-1]
+					up := bitmap[(y-1)*mw : y*mw]
+					out[0] |= up[0]
+					for x := 1; x < mw; x++ {
+						out[x] |= up[x] | up[x-1]
 					}
 				}
-				d[y*mw+x] = v
 			}
-		}
+		})
 		bitmap = d
 	}
 	comps := components(bitmap, mw, mh)

@@ -230,12 +230,19 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 			return res, err
 		}
 		res.Regions = len(boxes)
-		for _, b := range boxes {
-			c, rot, ok := cropQuad(work, b.p)
-			if !ok {
-				continue
+		all := make([]crop, len(boxes))
+		parallel(len(boxes), 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				c, rot, ok := cropQuad(work, boxes[i].p)
+				if ok {
+					all[i] = crop{img: c, box: boxes[i].p, rotated: rot}
+				}
 			}
-			crops = append(crops, crop{img: c, box: b.p, rotated: rot})
+		})
+		for _, c := range all {
+			if c.img != nil {
+				crops = append(crops, c)
+			}
 		}
 	}
 	if len(crops) == 0 {
@@ -453,9 +460,11 @@ func (p *Pipeline) classify(ctx context.Context, crops []crop) error {
 		end := min(beg+p.cfg.ClsBatch, len(idx))
 		n := end - beg
 		data := make([]float32, n*3*ih*iw)
-		for k := 0; k < n; k++ {
-			resizeNorm(crops[idx[beg+k]].img, ih, iw, data[k*3*ih*iw:(k+1)*3*ih*iw])
-		}
+		parallel(n, 1, func(lo, hi int) {
+			for k := lo; k < hi; k++ {
+				resizeNorm(crops[idx[beg+k]].img, ih, iw, data[k*3*ih*iw:(k+1)*3*ih*iw])
+			}
+		})
 		out, err := p.cls.Run(ctx, []engine.Tensor{{Shape: []int64{int64(n), 3, int64(ih), int64(iw)}, Data: data}})
 		if err != nil {
 			return engineErr("direction classification", err)
@@ -519,9 +528,11 @@ func (p *Pipeline) recognize(ctx context.Context, crops []crop, withCols, quick 
 		iw := int(float64(ih) * maxRatio)
 		data := make([]float32, n*3*ih*iw)
 		widths := make([]int, n)
-		for k := 0; k < n; k++ {
-			widths[k] = resizeNorm(crops[idx[beg+k]].img, ih, iw, data[k*3*ih*iw:(k+1)*3*ih*iw])
-		}
+		parallel(n, 1, func(lo, hi int) {
+			for k := lo; k < hi; k++ {
+				widths[k] = resizeNorm(crops[idx[beg+k]].img, ih, iw, data[k*3*ih*iw:(k+1)*3*ih*iw])
+			}
+		})
 		out, err := p.rec.Run(ctx, []engine.Tensor{{Shape: []int64{int64(n), 3, int64(ih), int64(iw)}, Data: data}})
 		if err != nil {
 			return nil, engineErr("recognition", err)

@@ -62,6 +62,13 @@ func (m *bgr) resize(w, h int) *bgr {
 	xm := linearAxis(m.w, w, true)
 	ym := linearAxis(m.h, h, false)
 	out := newBGR(w, h)
+	parallel(h, 64, func(y0, y1 int) { m.resizeRows(out, xm, ym, y0, y1) })
+	return out
+}
+
+// resizeRows fills output rows [y0,y1) of out.
+func (m *bgr) resizeRows(out *bgr, xm, ym axisMap, y0, y1 int) {
+	w := out.w
 	// Horizontal pass results for the two source rows in use, cached since
 	// consecutive output rows share them.
 	type row struct {
@@ -95,7 +102,7 @@ func (m *bgr) resize(w, h int) *bgr {
 		cache[k].y = sy
 		return dst
 	}
-	for dy := 0; dy < h; dy++ {
+	for dy := y0; dy < y1; dy++ {
 		sy := ym.ofs[dy]
 		b0, b1 := int32(ym.alpha[2*dy]), int32(ym.alpha[2*dy+1])
 		// Rows outside the image are clamped to the edge.
@@ -114,7 +121,6 @@ func (m *bgr) resize(w, h int) *bgr {
 			o[i] = uint8(v)
 		}
 	}
-	return out
 }
 
 // halve is OpenCV's INTER_AREA fast path, which INTER_LINEAR takes for an

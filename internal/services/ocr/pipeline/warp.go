@@ -143,37 +143,66 @@ func dist(a, b pt) float64 { return math.Hypot(a.x-b.x, a.y-b.y) }
 // warpCubic samples img at inv·(x,y,1) for every destination pixel.
 func warpCubic(img *bgr, m [9]float64, w, h int) *bgr {
 	out := newBGR(w, h)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			fx, fy := float64(x), float64(y)
-			W := m[6]*fx + m[7]*fy + m[8]
-			if W != 0 {
-				W = interTabSize / W
+	parallel(h, 32, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			warpRow(img, m, out.pix[y*w*3:(y+1)*w*3], y)
+		}
+	})
+	return out
+}
+
+func warpRow(img *bgr, m [9]float64, o []uint8, y int) {
+	stride := img.w * 3
+	fy := float64(y)
+	for x := 0; x < len(o)/3; x++ {
+		fx := float64(x)
+		W := m[6]*fx + m[7]*fy + m[8]
+		if W != 0 {
+			W = interTabSize / W
+		}
+		X := satInt((m[0]*fx + m[1]*fy + m[2]) * W)
+		Y := satInt((m[3]*fx + m[4]*fy + m[5]) * W)
+		sx, sy := X>>interBits, Y>>interBits
+		k := &cubicTab[(Y&(interTabSize-1))*interTabSize+(X&(interTabSize-1))]
+		var a0, a1, a2 int32
+		if sx >= 1 && sy >= 1 && sx+2 < img.w && sy+2 < img.h {
+			// Interior: all 16 taps inside the image, no clamping.
+			base := (sy-1)*stride + (sx-1)*3
+			for i := 0; i < 4; i++ {
+				r := img.pix[base+i*stride : base+i*stride+12]
+				kk := k[i*4 : i*4+4]
+				a0 += int32(r[0])*kk[0] + int32(r[3])*kk[1] + int32(r[6])*kk[2] + int32(r[9])*kk[3]
+				a1 += int32(r[1])*kk[0] + int32(r[4])*kk[1] + int32(r[7])*kk[2] + int32(r[10])*kk[3]
+				a2 += int32(r[2])*kk[0] + int32(r[5])*kk[1] + int32(r[8])*kk[2] + int32(r[11])*kk[3]
 			}
-			X := satInt((m[0]*fx + m[1]*fy + m[2]) * W)
-			Y := satInt((m[3]*fx + m[4]*fy + m[5]) * W)
-			sx, sy := X>>interBits, Y>>interBits
-			k := &cubicTab[(Y&(interTabSize-1))*interTabSize+(X&(interTabSize-1))]
-			var acc [3]int32
+		} else {
 			for i := 0; i < 4; i++ {
 				yy := clampI(sy-1+i, 0, img.h-1)
-				row := img.pix[yy*img.w*3:]
+				row := img.pix[yy*stride:]
 				for j := 0; j < 4; j++ {
 					xx := clampI(sx-1+j, 0, img.w-1) * 3
 					c := k[i*4+j]
-					acc[0] += int32(row[xx]) * c
-					acc[1] += int32(row[xx+1]) * c
-					acc[2] += int32(row[xx+2]) * c
+					a0 += int32(row[xx]) * c
+					a1 += int32(row[xx+1]) * c
+					a2 += int32(row[xx+2]) * c
 				}
 			}
-			o := (y*w + x) * 3
-			for c := 0; c < 3; c++ {
-				v := (acc[c] + 1<<(remapCoefBits-1)) >> remapCoefBits
-				out.pix[o+c] = uint8(clampI(int(v), 0, 255))
-			}
 		}
+		const half = 1 << (remapCoefBits - 1)
+		o[3*x] = clampU8((a0 + half) >> remapCoefBits)
+		o[3*x+1] = clampU8((a1 + half) >> remapCoefBits)
+		o[3*x+2] = clampU8((a2 + half) >> remapCoefBits)
 	}
-	return out
+}
+
+func clampU8(v int32) uint8 {
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
 }
 
 // satInt is OpenCV's saturate_cast<int>(double): round half to even, clamp.
