@@ -54,6 +54,24 @@ func Init(libPath string) error {
 	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
 		return fmt.Errorf("engine: initialise ONNX Runtime from %s: %w", libPath, err)
 	}
+	// One arena for every session of the process: the detector's blocks
+	// are free again by the time the recogniser runs, so a per-session
+	// arena would hold both working sets at once. Measured on the OCR
+	// benchmark: 60 MB less peak RSS at equal speed. The default
+	// power-of-two growth stays: growing by exactly the request
+	// (arena_extend_strategy 1) or in capped steps fragmented it, +130 MB.
+	cfg, err := ort.NewArenaCfgV2(map[string]int{"arena_extend_strategy": 0})
+	if err != nil {
+		return fmt.Errorf("engine: arena configuration: %w", err)
+	}
+	defer cfg.Destroy()
+	mi, err := ort.GetMemoryInfo()
+	if err == nil {
+		err = ort.CreateAndRegisterAllocator(mi, cfg)
+	}
+	if err != nil {
+		return fmt.Errorf("engine: shared CPU arena: %w", err)
+	}
 	initPath = libPath
 	return nil
 }
@@ -95,7 +113,8 @@ type Options struct {
 	// PoolSize is how many sessions (and so concurrent Runs) the Model
 	// keeps; default 1. Each session holds its own copy of the weights.
 	PoolSize int
-	// NoMemArena turns off ONNX Runtime's CPU memory arena. The arena
+	// NoMemArena turns off ONNX Runtime's CPU memory arena (the process-wide
+	// one Init registers, which sessions otherwise share). The arena
 	// keeps the largest working set a session has needed, but measured on
 	// the OCR detector with dynamic shapes it is both faster and smaller
 	// than plain malloc (728 MB vs 1.7 GB peak RSS, whose freed blocks
@@ -256,6 +275,11 @@ func OpenData(path string, data []byte, opts Options) (*Model, error) {
 	if err := so.SetCpuMemArena(!opts.NoMemArena); err != nil {
 		return nil, fmt.Errorf("engine: memory arena: %w", err)
 	}
+	if !opts.NoMemArena {
+		if err := so.AddSessionConfigEntry("session.use_env_allocators", "1"); err != nil {
+			return nil, fmt.Errorf("engine: shared arena: %w", err)
+		}
+	}
 	if err := so.SetMemPattern(opts.MemPattern); err != nil {
 		return nil, fmt.Errorf("engine: memory pattern: %w", err)
 	}
@@ -305,6 +329,18 @@ var ErrClosed = errors.New("engine: model closed")
 // declaration order with their names. Cancelling ctx aborts a waiting Run
 // and asks ONNX Runtime to terminate a running one.
 func (m *Model) Run(ctx context.Context, inputs []Tensor) ([]Tensor, error) {
+	return m.RunInto(ctx, inputs, nil)
+}
+
+// RunInto is Run with caller-owned outputs: where into[i] has data (and
+// the shape the model will produce), ONNX Runtime writes output i straight
+// into it, skipping its own allocation and the copy back to Go; the
+// returned Tensor then shares that memory. Other outputs are allocated as
+// in Run.
+func (m *Model) RunInto(ctx context.Context, inputs, into []Tensor) ([]Tensor, error) {
+	if len(into) > len(m.outputs) {
+		return nil, fmt.Errorf("engine: %s has %d outputs, %d given", m.path, len(m.outputs), len(into))
+	}
 	ordered, err := m.order(inputs)
 	if err != nil {
 		return nil, err
@@ -338,6 +374,17 @@ func (m *Model) Run(ctx context.Context, inputs []Tensor) ([]Tensor, error) {
 		vals[i] = v
 	}
 	outs := make([]ort.Value, len(m.outputs))
+	given := make([]bool, len(m.outputs))
+	for i, t := range into {
+		if t.Data == nil && t.Int32 == nil && t.Int64 == nil {
+			continue
+		}
+		v, err := toValue(t)
+		if err != nil {
+			return nil, err
+		}
+		outs[i], given[i] = v, true
+	}
 	defer func() {
 		for _, v := range outs {
 			if v != nil {
@@ -367,6 +414,11 @@ func (m *Model) Run(ctx context.Context, inputs []Tensor) ([]Tensor, error) {
 
 	res := make([]Tensor, len(outs))
 	for i, v := range outs {
+		if given[i] {
+			res[i] = into[i]
+			res[i].Name = m.outputs[i].Name
+			continue
+		}
 		t, err := fromValue(v)
 		if err != nil {
 			return nil, fmt.Errorf("engine: output %q: %w", m.outputs[i].Name, err)

@@ -223,3 +223,40 @@ func TestInitErrors(t *testing.T) {
 		t.Fatal("missing model opened")
 	}
 }
+
+// RunInto writes a caller-owned output in place and still allocates the
+// outputs it was not given; a buffer of the wrong shape is an error.
+func TestRunInto(t *testing.T) {
+	setup(t)
+	data, err := os.ReadFile(testModel(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := OpenData("add.onnx", data, Options{IntraOpThreads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	in := []Tensor{
+		{Name: "a", Shape: []int64{3}, Data: []float32{1, 2, 3}},
+		{Name: "b", Shape: []int64{3}, Data: []float32{10, 20, 30}},
+		{Name: "x", Shape: []int64{1}, Int64: []int64{5}},
+	}
+	buf := make([]float32, 3)
+	out, err := m.RunInto(context.Background(), in, []Tensor{{Shape: []int64{3}, Data: buf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(buf, []float32{11, 22, 33}) || &out[0].Data[0] != &buf[0] || out[0].Name != "sum" {
+		t.Fatalf("sum not written in place: buf %v, out %+v", buf, out[0])
+	}
+	if !slices.Equal(out[1].Int64, []int64{5}) {
+		t.Fatalf("y = %+v", out[1])
+	}
+	if _, err := m.RunInto(context.Background(), in, []Tensor{{Shape: []int64{4}, Data: make([]float32, 4)}}); err == nil {
+		t.Fatal("an output buffer of the wrong shape was accepted")
+	}
+	if _, err := m.RunInto(context.Background(), in, make([]Tensor, 3)); err == nil {
+		t.Fatal("more output buffers than outputs were accepted")
+	}
+}

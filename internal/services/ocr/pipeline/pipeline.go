@@ -38,6 +38,25 @@ type Pipeline struct {
 	// chars is the CTC alphabet: "blank", the dictionary, then " ".
 	chars []string
 	owned bool
+	// recInto is set when recSteps predicts the recogniser's output length
+	// (checked at New), so its output can be written into pooled memory.
+	recInto bool
+}
+
+// recSteps is PP-OCRv4 recognition's output length for an input width:
+// the stride-2 stem and stage halve it rounding up, the final 2-wide
+// pooling halves it rounding down.
+func recSteps(w int) int { return ((w + 3) / 4) / 2 }
+
+// probeRecSteps checks recSteps against the loaded model at two widths.
+func probeRecSteps(rec *engine.Model, h int) bool {
+	for _, w := range []int{321, 1000} {
+		out, err := rec.Run(context.Background(), []engine.Tensor{{Shape: []int64{1, 3, int64(h), int64(w)}, Data: make([]float32, 3*h*w)}})
+		if err != nil || len(out) == 0 || len(out[0].Shape) != 3 || out[0].Shape[1] != int64(recSteps(w)) {
+			return false
+		}
+	}
+	return true
 }
 
 // New builds a pipeline on already opened models. dict is the dictionary
@@ -54,7 +73,7 @@ func New(cfg Config, det, cls, rec *engine.Model, dict []string) (*Pipeline, err
 	chars = append(chars, "blank")
 	chars = append(chars, dict...)
 	chars = append(chars, " ")
-	return &Pipeline{cfg: cfg, det: det, cls: cls, rec: rec, chars: chars}, nil
+	return &Pipeline{cfg: cfg, det: det, cls: cls, rec: rec, chars: chars, recInto: probeRecSteps(rec, cfg.RecImageH)}, nil
 }
 
 // LoadOptions tune the sessions Load opens.
@@ -405,18 +424,19 @@ func (p *Pipeline) detect(ctx context.Context, m *bgr, quick bool) ([]detBox, er
 	if w <= 0 || h <= 0 {
 		return nil, nil
 	}
-	in := m.resize(w, h)
-	data := make([]float32, 3*w*h)
-	normalizeCHW(in, data, w)
-	out, err := p.det.Run(ctx, []engine.Tensor{{Shape: []int64{1, 3, int64(h), int64(w)}, Data: data}})
+	data := detInPool.get(3 * w * h)
+	defer detInPool.put(data)
+	m.resizeNormCHW(w, h, data)
+	// The probability map is written straight into Go memory: no arena
+	// block for it inside ONNX Runtime and no copy out.
+	prob := detOutPool.get(w * h)
+	defer detOutPool.put(prob)
+	_, err := p.det.RunInto(ctx, []engine.Tensor{{Shape: []int64{1, 3, int64(h), int64(w)}, Data: data}},
+		[]engine.Tensor{{Shape: []int64{1, 1, int64(h), int64(w)}, Data: prob}})
 	if err != nil {
 		return nil, engineErr("detection", err)
 	}
-	o := out[0]
-	if len(o.Shape) != 4 || o.Shape[2] != int64(h) || o.Shape[3] != int64(w) {
-		return nil, engineErr("detection", fmt.Errorf("unexpected output shape %v", o.Shape))
-	}
-	return p.cfg.dbPostprocess(o.Data[:w*h], w, h, m.w, m.h), nil
+	return p.cfg.dbPostprocess(prob, w, h, m.w, m.h), nil
 }
 
 // resizeNorm scales a crop to height ih keeping its aspect (width at most
@@ -526,14 +546,23 @@ func (p *Pipeline) recognize(ctx context.Context, crops []crop, withCols, quick 
 			maxRatio = math.Max(maxRatio, float64(c.w)/float64(c.h))
 		}
 		iw := int(float64(ih) * maxRatio)
-		data := make([]float32, n*3*ih*iw)
+		data := recInPool.get(n * 3 * ih * iw)
+		clear(data) // crops narrower than iw are zero-padded on the right
 		widths := make([]int, n)
 		parallel(n, 1, func(lo, hi int) {
 			for k := lo; k < hi; k++ {
 				widths[k] = resizeNorm(crops[idx[beg+k]].img, ih, iw, data[k*3*ih*iw:(k+1)*3*ih*iw])
 			}
 		})
-		out, err := p.rec.Run(ctx, []engine.Tensor{{Shape: []int64{int64(n), 3, int64(ih), int64(iw)}, Data: data}})
+		var into []engine.Tensor
+		if p.recInto {
+			// Up to 6×250×6625 floats: written in place, not copied out.
+			steps := recSteps(iw)
+			buf := recOutPool.get(n * steps * len(p.chars))
+			into = []engine.Tensor{{Shape: []int64{int64(n), int64(steps), int64(len(p.chars))}, Data: buf}}
+		}
+		out, err := p.rec.RunInto(ctx, []engine.Tensor{{Shape: []int64{int64(n), 3, int64(ih), int64(iw)}, Data: data}}, into)
+		recInPool.put(data)
 		if err != nil {
 			return nil, engineErr("recognition", err)
 		}
@@ -542,14 +571,19 @@ func (p *Pipeline) recognize(ctx context.Context, crops []crop, withCols, quick 
 			return nil, engineErr("recognition", fmt.Errorf("output shape %v does not fit a %d-class alphabet", o.Shape, len(p.chars)))
 		}
 		steps, classes := int(o.Shape[1]), int(o.Shape[2])
-		for k := 0; k < n; k++ {
-			r := p.ctcDecode(o.Data[k*steps*classes:(k+1)*steps*classes], steps, classes)
-			r.steps = steps
-			r.frac = float64(widths[k]) / float64(iw)
-			if !withCols {
-				r.cols, r.scores, r.chars = nil, nil, nil
+		parallel(n, 1, func(lo, hi int) {
+			for k := lo; k < hi; k++ {
+				r := p.ctcDecode(o.Data[k*steps*classes:(k+1)*steps*classes], steps, classes)
+				r.steps = steps
+				r.frac = float64(widths[k]) / float64(iw)
+				if !withCols {
+					r.cols, r.scores, r.chars = nil, nil, nil
+				}
+				res[idx[beg+k]] = r
 			}
-			res[idx[beg+k]] = r
+		})
+		if into != nil {
+			recOutPool.put(into[0].Data)
 		}
 	}
 	return res, nil

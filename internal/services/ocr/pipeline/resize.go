@@ -62,20 +62,46 @@ func (m *bgr) resize(w, h int) *bgr {
 	xm := linearAxis(m.w, w, true)
 	ym := linearAxis(m.h, h, false)
 	out := newBGR(w, h)
-	parallel(h, 64, func(y0, y1 int) { m.resizeRows(out, xm, ym, y0, y1) })
+	parallel(h, 64, func(y0, y1 int) {
+		m.resizeRows(w, xm, ym, y0, y1, func(dy int) []uint8 { return out.pix[dy*w*3 : (dy+1)*w*3] }, nil)
+	})
 	return out
 }
 
-// resizeRows fills output rows [y0,y1) of out.
-func (m *bgr) resizeRows(out *bgr, xm, ym axisMap, y0, y1 int) {
-	w := out.w
+// resizeNormCHW writes m resized to w×h (as resize) straight into a
+// 3×h×w tensor of normLUT values, without the intermediate image: at the
+// detector's sizes that image is up to 9 MB of freshly faulted memory.
+func (m *bgr) resizeNormCHW(w, h int, dst []float32) {
+	if w == m.w && h == m.h || m.w == 2*w && m.h == 2*h {
+		normalizeCHW(m.resize(w, h), dst, w)
+		return
+	}
+	xm := linearAxis(m.w, w, true)
+	ym := linearAxis(m.h, h, false)
+	plane := w * h
+	parallel(h, 64, func(y0, y1 int) {
+		row := make([]uint8, w*3)
+		m.resizeRows(w, xm, ym, y0, y1, func(int) []uint8 { return row }, func(dy int) {
+			b, g, r := dst[dy*w:][:w], dst[plane+dy*w:][:w], dst[2*plane+dy*w:][:w]
+			for x := range b {
+				b[x] = normLUT[row[3*x]]
+				g[x] = normLUT[row[3*x+1]]
+				r[x] = normLUT[row[3*x+2]]
+			}
+		})
+	})
+}
+
+// resizeRows computes output rows [y0,y1) of a w-wide resize, each into
+// the slice row(dy) returns, calling done(dy) (when set) once it is filled.
+func (m *bgr) resizeRows(w int, xm, ym axisMap, y0, y1 int, row func(dy int) []uint8, done func(dy int)) {
 	// Horizontal pass results for the two source rows in use, cached since
 	// consecutive output rows share them.
-	type row struct {
+	type cached struct {
 		y   int
 		buf []int32
 	}
-	cache := [2]row{{-1, make([]int32, w*3)}, {-1, make([]int32, w*3)}}
+	cache := [2]cached{{-1, make([]int32, w*3)}, {-1, make([]int32, w*3)}}
 	fetch := func(sy, keep int) []int32 {
 		for k := range cache {
 			if cache[k].y == sy {
@@ -110,7 +136,7 @@ func (m *bgr) resizeRows(out *bgr, xm, ym axisMap, y0, y1 int) {
 		sy1 := min(max(sy+1, 0), m.h-1)
 		r0 := fetch(sy0, -1)
 		r1 := fetch(sy1, sy0)
-		o := out.pix[dy*w*3 : (dy+1)*w*3]
+		o := row(dy)
 		for i := range o {
 			v := ((b0*(r0[i]>>4))>>16 + (b1*(r1[i]>>4))>>16 + 2) >> 2
 			if v < 0 {
@@ -119,6 +145,9 @@ func (m *bgr) resizeRows(out *bgr, xm, ym axisMap, y0, y1 int) {
 				v = 255
 			}
 			o[i] = uint8(v)
+		}
+		if done != nil {
+			done(dy)
 		}
 	}
 }
