@@ -21,11 +21,13 @@ import (
 
 // Stats counts what Optimize changed.
 type Stats struct {
-	Constants  int // Constant nodes turned into initializers
-	Swapped    int // Mul/Add whose constant operand moved to the second input
-	HardSwish  int // four-node hard-swish chains replaced by HardSigmoid+Mul
-	FoldedConv int // Mul/Add by a constant folded into a neighbouring Conv
-	AffineConv int // scalar Mul+Add pairs turned into one depthwise 1×1 Conv
+	Constants    int // Constant nodes turned into initializers
+	Swapped      int // Mul/Add whose constant operand moved to the second input
+	HardSwish    int // four-node hard-swish chains replaced by HardSigmoid+Mul
+	FoldedConv   int // Mul/Add by a constant folded into a neighbouring Conv
+	AffineConv   int // scalar Mul+Add pairs turned into one depthwise 1×1 Conv
+	FoldedConvT  int // Add/Mul/BatchNormalization folded into a ConvTranspose
+	ResidualGate int // x + x·gate rewritten as x·(gate + 1)
 }
 
 // OptimizeBytes parses an ONNX model, rewrites it and serialises it again.
@@ -63,6 +65,8 @@ func Optimize(m *pb.ModelProto) (Stats, error) {
 		st.FoldedConv += n
 	}
 	st.AffineConv = affineAsConv(g)
+	st.FoldedConvT = foldIntoConvTranspose(g)
+	st.ResidualGate = residualGate(g)
 	return st, nil
 }
 

@@ -110,8 +110,16 @@ func lcnetModel(opset int64, clipInputs bool) *pb.ModelProto {
 	s2 := b.op("Add", []string{b.op("Mul", []string{hs2, scalar(b, 1.1)}), scalar(b, -0.3)})
 	pw := b.op("Conv", []string{s2, b.random(8, 8, 1, 1), b.random(8)}, ints("kernel_shape", 1, 1))
 	out := b.op("Add", []string{pw, side})
-	b.g.Node = append(b.g.Node, &pb.NodeProto{OpType: proto.String("Identity"), Input: []string{out}, Output: []string{"y"}})
-	b.g.Output = []*pb.ValueInfoProto{io("y", 8)}
+	// The detector neck's residual squeeze-excitation, x + x·gate.
+	gate := b.op("HardSigmoid", []string{b.op("Conv", []string{b.op("GlobalAveragePool", []string{out}), b.random(8, 8, 1, 1), b.random(8)})},
+		floatAttr("alpha", 0.2), floatAttr("beta", 0.5))
+	se := b.op("Add", []string{out, b.op("Mul", []string{out, gate})})
+	// The DB head's upsampling: ConvTranspose, bias Add, batch norm, Relu.
+	up := b.op("ConvTranspose", []string{se, b.random(8, 4, 2, 2)}, ints("kernel_shape", 2, 2), ints("strides", 2, 2))
+	up = b.op("Add", []string{up, b.random(1, 4, 1, 1)})
+	bn := b.op("BatchNormalization", []string{up, b.random(4), b.random(4), b.random(4), b.constant([]int64{4}, 0.5, 1, 1.5, 2)}, floatAttr("epsilon", 1e-5))
+	b.g.Node = append(b.g.Node, &pb.NodeProto{OpType: proto.String("Relu"), Input: []string{bn}, Output: []string{"y"}})
+	b.g.Output = []*pb.ValueInfoProto{io("y", 4)}
 	return m
 }
 
@@ -135,14 +143,16 @@ func TestOptimizeRewrites(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Stats{Constants: st.Constants, Swapped: 2, HardSwish: 2, FoldedConv: 3, AffineConv: 1}
+			want := Stats{Constants: st.Constants, Swapped: 2, HardSwish: 2, FoldedConv: 3, AffineConv: 1, FoldedConvT: 2, ResidualGate: 1}
 			if st != want {
 				t.Fatalf("stats %+v, want %+v", st, want)
 			}
 			got := count(m)
-			// Left: 4 Convs of the model + 1 for the shared affine, the two
-			// hard-swishes as HardSigmoid+Mul, the residual Add.
-			exp := map[string]int{"Conv": 5, "HardSigmoid": 2, "Mul": 2, "Add": 1, "Identity": 1}
+			// Left: 5 Convs of the model + 1 for the shared affine; the two
+			// hard-swishes as HardSigmoid+Mul; the block's residual Add;
+			// the gate as HardSigmoid, Add on the gate and one Mul; the
+			// ConvTranspose with bias and batch norm folded in, and Relu.
+			exp := map[string]int{"Conv": 6, "HardSigmoid": 3, "Mul": 3, "Add": 2, "GlobalAveragePool": 1, "ConvTranspose": 1, "Relu": 1}
 			for op, n := range exp {
 				if got[op] != n {
 					t.Errorf("%d %s nodes, want %d (all: %v)", got[op], op, n, got)
