@@ -252,3 +252,42 @@ func (x *graph) clipBounds(clip *pb.NodeProto, lo, hi float32) bool {
 	}
 	return l != nil && h != nil && l.GetF() == lo && h.GetF() == hi
 }
+
+// ReduceClassAxis replaces a model's single [N, T, C] float output (per-step
+// class probabilities, as a CTC recogniser ends) with two [N, T] outputs:
+// the index of the best class (int64, first on ties) and its probability.
+// A greedy CTC decoder needs nothing else, and the full output — 6625
+// classes per step for PP-OCR — is no longer copied out of ONNX Runtime.
+// It returns the two output names.
+func ReduceClassAxis(m *pb.ModelProto) (argmax, maxv string, err error) {
+	g := m.GetGraph()
+	if g == nil || len(g.Output) != 1 {
+		return "", "", fmt.Errorf("graphopt: want a model with one output")
+	}
+	out := g.Output[0]
+	tt := out.GetType().GetTensorType()
+	if tt == nil || tt.GetElemType() != int32(pb.TensorProto_FLOAT) || len(tt.GetShape().GetDim()) != 3 {
+		return "", "", fmt.Errorf("graphopt: output %q is not a rank-3 float tensor", out.GetName())
+	}
+	name := out.GetName()
+	argmax, maxv = name+"_argmax", name+"_max"
+	g.Node = append(g.Node,
+		&pb.NodeProto{OpType: proto.String("ArgMax"), Input: []string{name}, Output: []string{argmax},
+			Attribute: []*pb.AttributeProto{
+				{Name: proto.String("axis"), Type: pb.AttributeProto_INT.Enum(), I: proto.Int64(2)},
+				{Name: proto.String("keepdims"), Type: pb.AttributeProto_INT.Enum(), I: proto.Int64(0)},
+			}},
+		&pb.NodeProto{OpType: proto.String("ReduceMax"), Input: []string{name}, Output: []string{maxv},
+			Attribute: []*pb.AttributeProto{
+				{Name: proto.String("axes"), Type: pb.AttributeProto_INTS.Enum(), Ints: []int64{2}},
+				{Name: proto.String("keepdims"), Type: pb.AttributeProto_INT.Enum(), I: proto.Int64(0)},
+			}},
+	)
+	dims := tt.GetShape().GetDim()[:2]
+	info := func(n string, elem pb.TensorProto_DataType) *pb.ValueInfoProto {
+		return &pb.ValueInfoProto{Name: proto.String(n), Type: &pb.TypeProto{Value: &pb.TypeProto_TensorType{TensorType: &pb.TypeProto_Tensor{
+			ElemType: proto.Int32(int32(elem)), Shape: &pb.TensorShapeProto{Dim: dims}}}}}
+	}
+	g.Output = []*pb.ValueInfoProto{info(argmax, pb.TensorProto_INT64), info(maxv, pb.TensorProto_FLOAT)}
+	return argmax, maxv, nil
+}

@@ -32,13 +32,13 @@ func parallel(n, grain int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// floatPool recycles the models' large input and output buffers (the
-// detector's up to 35 MB and 12 MB, the recogniser's output up to 40 MB):
+// floatPool recycles the models' large buffers (the detector's input and
+// output, up to 35 MB and 12 MB, and the recogniser's input):
 // a fresh slice of that size costs more in page faults and zeroing than
 // the work that fills it.
 type floatPool struct{ p sync.Pool }
 
-var detInPool, detOutPool, recInPool, recOutPool floatPool
+var detInPool, detOutPool, recInPool floatPool
 
 func (f *floatPool) get(n int) []float32 {
 	if p, ok := f.p.Get().(*[]float32); ok && cap(*p) >= n {

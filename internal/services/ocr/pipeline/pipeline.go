@@ -13,12 +13,15 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/engine"
 	"github.com/aisd/aisd/internal/models/graphopt"
+	pb "github.com/aisd/aisd/internal/models/onnxpb"
+	"google.golang.org/protobuf/proto"
 )
 
 // Files of the PP-OCRv4 model set inside the models root.
@@ -38,25 +41,6 @@ type Pipeline struct {
 	// chars is the CTC alphabet: "blank", the dictionary, then " ".
 	chars []string
 	owned bool
-	// recInto is set when recSteps predicts the recogniser's output length
-	// (checked at New), so its output can be written into pooled memory.
-	recInto bool
-}
-
-// recSteps is PP-OCRv4 recognition's output length for an input width:
-// the stride-2 stem and stage halve it rounding up, the final 2-wide
-// pooling halves it rounding down.
-func recSteps(w int) int { return ((w + 3) / 4) / 2 }
-
-// probeRecSteps checks recSteps against the loaded model at two widths.
-func probeRecSteps(rec *engine.Model, h int) bool {
-	for _, w := range []int{321, 1000} {
-		out, err := rec.Run(context.Background(), []engine.Tensor{{Shape: []int64{1, 3, int64(h), int64(w)}, Data: make([]float32, 3*h*w)}})
-		if err != nil || len(out) == 0 || len(out[0].Shape) != 3 || out[0].Shape[1] != int64(recSteps(w)) {
-			return false
-		}
-	}
-	return true
 }
 
 // New builds a pipeline on already opened models. dict is the dictionary
@@ -73,7 +57,7 @@ func New(cfg Config, det, cls, rec *engine.Model, dict []string) (*Pipeline, err
 	chars = append(chars, "blank")
 	chars = append(chars, dict...)
 	chars = append(chars, " ")
-	return &Pipeline{cfg: cfg, det: det, cls: cls, rec: rec, chars: chars, recInto: probeRecSteps(rec, cfg.RecImageH)}, nil
+	return &Pipeline{cfg: cfg, det: det, cls: cls, rec: rec, chars: chars}, nil
 }
 
 // LoadOptions tune the sessions Load opens.
@@ -85,7 +69,10 @@ type LoadOptions struct {
 	AsExported bool
 }
 
-func openModel(path string, opts LoadOptions) (*engine.Model, error) {
+// openModel loads one model, rewritten by graphopt unless AsExported; with
+// ctc the recogniser also ends in per-step arg-max and maximum (see
+// graphopt.ReduceClassAxis), which is all greedy CTC decoding reads.
+func openModel(path string, opts LoadOptions, ctc bool) (*engine.Model, error) {
 	if opts.AsExported {
 		return engine.Open(path, opts.Options)
 	}
@@ -93,11 +80,22 @@ func openModel(path string, opts LoadOptions) (*engine.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	opt, _, err := graphopt.OptimizeBytes(data)
-	if err != nil {
+	var m pb.ModelProto
+	if err := proto.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("pipeline: %s: %w", filepath.Base(path), err)
 	}
-	return engine.OpenData(path, opt, opts.Options)
+	if _, err := graphopt.Optimize(&m); err != nil {
+		return nil, fmt.Errorf("pipeline: %s: %w", filepath.Base(path), err)
+	}
+	if ctc {
+		if _, _, err := graphopt.ReduceClassAxis(&m); err != nil {
+			return nil, fmt.Errorf("pipeline: %s: %w", filepath.Base(path), err)
+		}
+	}
+	if data, err = (proto.MarshalOptions{Deterministic: true}).Marshal(&m); err != nil {
+		return nil, fmt.Errorf("pipeline: %s: %w", filepath.Base(path), err)
+	}
+	return engine.OpenData(path, data, opts.Options)
 }
 
 // Load initialises ONNX Runtime from root (see engine.LibPath) and opens the
@@ -113,7 +111,7 @@ func Load(root string, cfg Config, opts LoadOptions) (*Pipeline, error) {
 	}
 	var ms []*engine.Model
 	for _, f := range []string{DetFile, ClsFile, RecFile} {
-		m, err := openModel(filepath.Join(dir, f), opts)
+		m, err := openModel(filepath.Join(dir, f), opts, f == RecFile)
 		if err != nil {
 			for _, o := range ms {
 				o.Close()
@@ -554,66 +552,78 @@ func (p *Pipeline) recognize(ctx context.Context, crops []crop, withCols, quick 
 				widths[k] = resizeNorm(crops[idx[beg+k]].img, ih, iw, data[k*3*ih*iw:(k+1)*3*ih*iw])
 			}
 		})
-		var into []engine.Tensor
-		if p.recInto {
-			// Up to 6×250×6625 floats: written in place, not copied out.
-			steps := recSteps(iw)
-			buf := recOutPool.get(n * steps * len(p.chars))
-			into = []engine.Tensor{{Shape: []int64{int64(n), int64(steps), int64(len(p.chars))}, Data: buf}}
-		}
-		out, err := p.rec.RunInto(ctx, []engine.Tensor{{Shape: []int64{int64(n), 3, int64(ih), int64(iw)}, Data: data}}, into)
+		out, err := p.rec.Run(ctx, []engine.Tensor{{Shape: []int64{int64(n), 3, int64(ih), int64(iw)}, Data: data}})
 		recInPool.put(data)
 		if err != nil {
 			return nil, engineErr("recognition", err)
 		}
-		o := out[0]
-		if len(o.Shape) != 3 || o.Shape[0] != int64(n) || int(o.Shape[2]) != len(p.chars) {
-			return nil, engineErr("recognition", fmt.Errorf("output shape %v does not fit a %d-class alphabet", o.Shape, len(p.chars)))
+		best, maxv, steps, err := p.stepMaxima(out, n)
+		if err != nil {
+			return nil, engineErr("recognition", err)
 		}
-		steps, classes := int(o.Shape[1]), int(o.Shape[2])
-		parallel(n, 1, func(lo, hi int) {
-			for k := lo; k < hi; k++ {
-				r := p.ctcDecode(o.Data[k*steps*classes:(k+1)*steps*classes], steps, classes)
-				r.steps = steps
-				r.frac = float64(widths[k]) / float64(iw)
-				if !withCols {
-					r.cols, r.scores, r.chars = nil, nil, nil
-				}
-				res[idx[beg+k]] = r
+		for k := 0; k < n; k++ {
+			r := p.ctcDecode(best[k*steps:(k+1)*steps], maxv[k*steps:(k+1)*steps])
+			r.steps = steps
+			r.frac = float64(widths[k]) / float64(iw)
+			if !withCols {
+				r.cols, r.scores, r.chars = nil, nil, nil
 			}
-		})
-		if into != nil {
-			recOutPool.put(into[0].Data)
+			res[idx[beg+k]] = r
 		}
 	}
 	return res, nil
 }
 
-// ctcDecode is greedy CTC: arg-max per step, repeats merged, blanks dropped;
-// the score is the mean of the kept maxima, each rounded to 5 places.
-func (p *Pipeline) ctcDecode(probs []float32, steps, classes int) recResult {
-	var r recResult
-	var sb strings.Builder
-	prev := -1
-	var sum float64
-	for t := 0; t < steps; t++ {
-		row := probs[t*classes : (t+1)*classes]
-		best := 0
-		bv := row[0]
+// stepMaxima reads the recogniser's output for a batch of n as the best
+// class and its probability per step: directly when the model ends in
+// arg-max and maximum (ReduceClassAxis), else from the [n, steps, classes]
+// probabilities of the model as exported.
+func (p *Pipeline) stepMaxima(out []engine.Tensor, n int) ([]int64, []float32, int, error) {
+	if len(out) == 2 && out[0].DType() == engine.Int64 {
+		a, m := out[0], out[1]
+		if len(a.Shape) != 2 || a.Shape[0] != int64(n) || !slices.Equal(a.Shape, m.Shape) {
+			return nil, nil, 0, fmt.Errorf("arg-max output shapes %v and %v for a batch of %d", a.Shape, m.Shape, n)
+		}
+		return a.Int64, m.Data, int(a.Shape[1]), nil
+	}
+	o := out[0]
+	if len(o.Shape) != 3 || o.Shape[0] != int64(n) || int(o.Shape[2]) != len(p.chars) {
+		return nil, nil, 0, fmt.Errorf("output shape %v does not fit a %d-class alphabet", o.Shape, len(p.chars))
+	}
+	steps, classes := int(o.Shape[1]), int(o.Shape[2])
+	best := make([]int64, n*steps)
+	maxv := make([]float32, n*steps)
+	for t := range best {
+		row := o.Data[t*classes : (t+1)*classes]
+		b, bv := 0, row[0]
 		for j := 1; j < classes; j++ {
 			if row[j] > bv {
-				best, bv = j, row[j]
+				b, bv = j, row[j]
 			}
 		}
-		if best != 0 && best != prev {
-			s := round5(float64(bv))
+		best[t], maxv[t] = int64(b), bv
+	}
+	return best, maxv, steps, nil
+}
+
+// ctcDecode is greedy CTC over the per-step best classes: repeats merged,
+// blanks dropped; the score is the mean of the kept maxima, each rounded
+// to 5 places.
+func (p *Pipeline) ctcDecode(best []int64, maxv []float32) recResult {
+	var r recResult
+	var sb strings.Builder
+	prev := int64(-1)
+	var sum float64
+	for t, b := range best {
+		if b != 0 && b != prev && int(b) < len(p.chars) {
+			s := round5(float64(maxv[t]))
 			sum += s
-			sb.WriteString(p.chars[best])
+			sb.WriteString(p.chars[b])
 			r.cols = append(r.cols, t)
 			r.scores = append(r.scores, s)
-			r.chars = append(r.chars, p.chars[best])
+			r.chars = append(r.chars, p.chars[b])
 		}
-		prev = best
+		prev = b
 	}
 	r.text = sb.String()
 	if len(r.cols) > 0 {
