@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -232,6 +233,7 @@ func runAisd(s spec, opts engine.Options, quick bool) peerResult {
 		log.Fatal(err)
 	}
 	r := peerResult{LoadMS: ms(time.Since(start)), MedianMS: map[string]float64{}, Texts: map[string][]string{}}
+	debug.FreeOSMemory() // as aisd serve does once its engines are loaded
 	run := func(img benchImage) []string {
 		data, err := os.ReadFile(img.Path)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/aisd/aisd/internal/admin"
@@ -127,6 +128,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention,
 		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody, Logger: log, Now: o.now})
 	s.loadEngines(in, handlers)
+	// Parsing and rewriting the model graphs leaves tens of MB of garbage
+	// that the runtime would hand back to the OS only over minutes.
+	debug.FreeOSMemory()
 	meter := quota.New(st, quota.Options{Default: cfg.FreePerMonth, Logger: log, Now: o.now})
 	s.closers = append(s.closers, meter.Close)
 	throttle := limits.NewThrottle(st, limits.ThrottleOptions{Limit: cfg.RateLimit, Logger: log, Now: o.now})
