@@ -69,11 +69,12 @@ func main() {
 		reps     = flag.Int("reps", 5, "timed runs per image for the median latency")
 		rounds   = flag.Int("rounds", 2, "passes over the image set for throughput")
 		nodeDir  = flag.String("node-dir", "", "directory holding node_modules/@gutenye/ocr-node")
-		peers    = flag.String("peers", "aisd,aisd-quick,aisd-http,tesseract,ocr-node", "peers to run")
+		peers    = flag.String("peers", "aisd,aisd-exported,aisd-quick,aisd-http,tesseract,ocr-node", "peers to run")
 		intra    = flag.Int("intra", 2, "ONNX Runtime intra-op threads per session (aisd)")
 		pool     = flag.Int("pool", 1, "sessions per model (aisd); each keeps its own arena")
 		arena    = flag.Bool("arena", true, "ONNX Runtime's CPU memory arena (aisd)")
 		quick    = flag.Bool("quick", false, "internal: aisd child in quick mode")
+		exported = flag.Bool("exported", false, "internal: aisd child on the model graphs as exported")
 		pattern  = flag.Bool("pattern", false, "ONNX Runtime's per-shape memory planning (aisd)")
 		child    = flag.Bool("child", false, "internal: run the aisd peer and print JSON")
 		shared   = flag.String("shared", "", "RapidOCR fixtures directory (default ../shared/fixtures/rapidocr)")
@@ -87,7 +88,7 @@ func main() {
 		if err := json.NewDecoder(os.Stdin).Decode(&s); err != nil {
 			log.Fatal(err)
 		}
-		r := runAisd(s, engine.Options{IntraOpThreads: *intra, PoolSize: *pool, NoMemArena: !*arena, MemPattern: *pattern}, *quick)
+		r := runAisd(s, pipeline.LoadOptions{Options: engine.Options{IntraOpThreads: *intra, PoolSize: *pool, NoMemArena: !*arena, MemPattern: *pattern}, AsExported: *exported}, *quick)
 		json.NewEncoder(os.Stdout).Encode(r)
 		return
 	}
@@ -106,9 +107,11 @@ func main() {
 		var r peerResult
 		switch p {
 		case "aisd":
-			r = runChild(s, *intra, *pool, *arena, *pattern, false)
+			r = runChild(s, *intra, *pool, *arena, *pattern, false, false)
+		case "aisd-exported":
+			r = runChild(s, *intra, *pool, *arena, *pattern, false, true)
 		case "aisd-quick":
-			r = runChild(s, *intra, *pool, *arena, *pattern, true)
+			r = runChild(s, *intra, *pool, *arena, *pattern, true, false)
 		case "tesseract":
 			r = runTesseract(s)
 		case "ocr-node":
@@ -193,12 +196,12 @@ func rapidImages(dir string) []benchImage {
 }
 
 // runChild runs the aisd peer in a child process to isolate its memory.
-func runChild(s spec, intra, pool int, arena, pattern, quick bool) peerResult {
+func runChild(s spec, intra, pool int, arena, pattern, quick, exported bool) peerResult {
 	self, err := os.Executable()
 	if err != nil {
 		log.Fatal(err)
 	}
-	cmd := exec.Command(self, "-child", fmt.Sprintf("-intra=%d", intra), fmt.Sprintf("-pool=%d", pool), fmt.Sprintf("-arena=%t", arena), fmt.Sprintf("-pattern=%t", pattern), fmt.Sprintf("-quick=%t", quick))
+	cmd := exec.Command(self, "-child", fmt.Sprintf("-intra=%d", intra), fmt.Sprintf("-pool=%d", pool), fmt.Sprintf("-arena=%t", arena), fmt.Sprintf("-pattern=%t", pattern), fmt.Sprintf("-quick=%t", quick), fmt.Sprintf("-exported=%t", exported))
 	in, _ := json.Marshal(s)
 	cmd.Stdin = bytes.NewReader(in)
 	cmd.Stderr = os.Stderr
@@ -222,13 +225,13 @@ func maxRSS(ps *os.ProcessState) int64 {
 }
 
 // runAisd is the child side: load once, then time.
-func runAisd(s spec, opts engine.Options, quick bool) peerResult {
+func runAisd(s spec, opts pipeline.LoadOptions, quick bool) peerResult {
 	root, err := engine.ModelsRoot()
 	if err != nil {
 		log.Fatal(err)
 	}
 	start := time.Now()
-	p, err := pipeline.Load(root, pipeline.DefaultConfig(), pipeline.LoadOptions{Options: opts})
+	p, err := pipeline.Load(root, pipeline.DefaultConfig(), opts)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -431,6 +434,7 @@ func render(rs []peerResult, imgs []benchImage, command string, intra, pool int)
 	}
 	fmt.Fprintf(&b, "\nAgreement is 1 − character error rate of the whitespace-free text against the known text (repository fixtures) or RapidOCR v3.5.0's output (reference images), averaged per image.\n\n")
 	fmt.Fprintf(&b, "aisd reproduces RapidOCR v3.5.0, whose detector input scales the short side up to 736 px: a small or wide image is enlarged several times before detection (column \"det input\"), and detection cost grows with that area. aisd-quick is the same pipeline with RunOptions.Quick (the API's quick_mode): RapidOCR's limit_type \"max\", detecting at the image's own size. @gutenye/ocr-node also detects at the image's own size (rounded up to 32).\n\n")
+	fmt.Fprintf(&b, "aisd loads the models through internal/models/graphopt, which folds the exporter's scalar affines, batch norms and biases into the neighbouring Conv/ConvTranspose weights, writes hard-swish as HardSigmoid+Mul and the neck's residual gate as x·(gate+1), and ends the recogniser in per-step arg-max and maximum; aisd-exported runs the same pipeline on the graphs exactly as exported, for comparison. All sessions share one ONNX Runtime arena, and at most as many intra-op threads run as there are CPUs. Peak RSS is bounded below by the detector's activations on the largest input (3968×736 for en.jpg, ≈400 MB inside ONNX Runtime).\n\n")
 	fmt.Fprintf(&b, "## Per-image median latency (ms)\n\n| image | det input |")
 	for _, r := range rs {
 		if r.Skipped == "" {
