@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -32,19 +33,41 @@ func parallel(n, grain int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// floatPool recycles the models' large buffers (the detector's input and
-// output, up to 35 MB and 12 MB, and the recogniser's input):
-// a fresh slice of that size costs more in page faults and zeroing than
-// the work that fills it.
-type floatPool struct{ p sync.Pool }
+// floatPool keeps the largest of the models' big buffers (the detector's
+// input and output, up to 35 MB and 12 MB, and the recogniser's input) for
+// the next request. A fresh slice of that size costs more in page faults
+// and zeroing than the work that fills it, and a sync.Pool, emptied by
+// every garbage collection, rarely had one to give back.
+type floatPool struct {
+	mu   sync.Mutex
+	free [][]float32 // at most poolSlots, largest first
+}
+
+// poolSlots is how many buffers of a kind stay cached: one per request the
+// engine runs at once on a small machine.
+const poolSlots = 2
 
 var detInPool, detOutPool, recInPool floatPool
 
 func (f *floatPool) get(n int) []float32 {
-	if p, ok := f.p.Get().(*[]float32); ok && cap(*p) >= n {
-		return (*p)[:n]
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// The smallest buffer that fits; free is sorted largest first.
+	for i := len(f.free) - 1; i >= 0; i-- {
+		if b := f.free[i]; cap(b) >= n {
+			f.free = append(f.free[:i], f.free[i+1:]...)
+			return b[:n]
+		}
 	}
 	return make([]float32, n)
 }
 
-func (f *floatPool) put(s []float32) { f.p.Put(&s) }
+func (f *floatPool) put(s []float32) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.free = append(f.free, s)
+	slices.SortFunc(f.free, func(a, b []float32) int { return cap(b) - cap(a) })
+	if len(f.free) > poolSlots {
+		f.free = f.free[:poolSlots]
+	}
+}

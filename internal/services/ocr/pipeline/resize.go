@@ -63,7 +63,13 @@ func (m *bgr) resize(w, h int) *bgr {
 	ym := linearAxis(m.h, h, false)
 	out := newBGR(w, h)
 	parallel(h, 64, func(y0, y1 int) {
-		m.resizeRows(w, xm, ym, y0, y1, func(dy int) []uint8 { return out.pix[dy*w*3 : (dy+1)*w*3] }, nil)
+		m.resizeRows(w, xm, ym, y0, y1, func(dy int, r0, r1 []int32, b0, b1 int32) {
+			o := out.pix[dy*w*3 : (dy+1)*w*3]
+			r0, r1 = r0[:len(o)], r1[:len(o)]
+			for i := range o {
+				o[i] = blendRows(r0[i], r1[i], b0, b1)
+			}
+		})
 	})
 	return out
 }
@@ -80,21 +86,29 @@ func (m *bgr) resizeNormCHW(w, h int, dst []float32) {
 	ym := linearAxis(m.h, h, false)
 	plane := w * h
 	parallel(h, 64, func(y0, y1 int) {
-		row := make([]uint8, w*3)
-		m.resizeRows(w, xm, ym, y0, y1, func(int) []uint8 { return row }, func(dy int) {
-			b, g, r := dst[dy*w:][:w], dst[plane+dy*w:][:w], dst[2*plane+dy*w:][:w]
-			for x := range b {
-				b[x] = normLUT[row[3*x]]
-				g[x] = normLUT[row[3*x+1]]
-				r[x] = normLUT[row[3*x+2]]
+		m.resizeRows(w, xm, ym, y0, y1, func(dy int, r0, r1 []int32, b0, b1 int32) {
+			bp, gp, rp := dst[dy*w:][:w], dst[plane+dy*w:][:w], dst[2*plane+dy*w:][:w]
+			r0, r1 = r0[:3*w], r1[:3*w]
+			for x := range bp {
+				i := 3 * x
+				bp[x] = normLUT[blendRows(r0[i], r1[i], b0, b1)]
+				gp[x] = normLUT[blendRows(r0[i+1], r1[i+1], b0, b1)]
+				rp[x] = normLUT[blendRows(r0[i+2], r1[i+2], b0, b1)]
 			}
 		})
 	})
 }
 
-// resizeRows computes output rows [y0,y1) of a w-wide resize, each into
-// the slice row(dy) returns, calling done(dy) (when set) once it is filled.
-func (m *bgr) resizeRows(w int, xm, ym axisMap, y0, y1 int, row func(dy int) []uint8, done func(dy int)) {
+// blendRows is OpenCV's vertical pass of an 8-bit INTER_LINEAR resize.
+func blendRows(a, b, b0, b1 int32) uint8 {
+	v := ((b0*(a>>4))>>16 + (b1*(b>>4))>>16 + 2) >> 2
+	return uint8(min(max(v, 0), 255))
+}
+
+// resizeRows computes output rows [y0,y1) of a w-wide resize: for each it
+// hands emit the horizontal passes of the two source rows and their
+// vertical weights, which emit combines with blendRows.
+func (m *bgr) resizeRows(w int, xm, ym axisMap, y0, y1 int, emit func(dy int, r0, r1 []int32, b0, b1 int32)) {
 	// Horizontal pass results for the two source rows in use, cached since
 	// consecutive output rows share them.
 	type cached struct {
@@ -121,34 +135,23 @@ func (m *bgr) resizeRows(w int, xm, ym axisMap, y0, y1 int, row func(dy int) []u
 			if sx1 >= len(src) {
 				sx1 = sx
 			}
-			for c := 0; c < 3; c++ {
-				dst[dx*3+c] = int32(src[sx+c])*a0 + int32(src[sx1+c])*a1
-			}
+			d := dst[dx*3 : dx*3+3]
+			s0, s1 := src[sx:sx+3], src[sx1:sx1+3]
+			d[0] = int32(s0[0])*a0 + int32(s1[0])*a1
+			d[1] = int32(s0[1])*a0 + int32(s1[1])*a1
+			d[2] = int32(s0[2])*a0 + int32(s1[2])*a1
 		}
 		cache[k].y = sy
 		return dst
 	}
 	for dy := y0; dy < y1; dy++ {
 		sy := ym.ofs[dy]
-		b0, b1 := int32(ym.alpha[2*dy]), int32(ym.alpha[2*dy+1])
 		// Rows outside the image are clamped to the edge.
 		sy0 := min(max(sy, 0), m.h-1)
 		sy1 := min(max(sy+1, 0), m.h-1)
 		r0 := fetch(sy0, -1)
 		r1 := fetch(sy1, sy0)
-		o := row(dy)
-		for i := range o {
-			v := ((b0*(r0[i]>>4))>>16 + (b1*(r1[i]>>4))>>16 + 2) >> 2
-			if v < 0 {
-				v = 0
-			} else if v > 255 {
-				v = 255
-			}
-			o[i] = uint8(v)
-		}
-		if done != nil {
-			done(dy)
-		}
+		emit(dy, r0, r1, int32(ym.alpha[2*dy]), int32(ym.alpha[2*dy+1]))
 	}
 }
 
