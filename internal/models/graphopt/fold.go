@@ -166,22 +166,14 @@ func foldIntoConvBefore(g *pb.GraphProto) int {
 		if (op.GetOpType() != "Mul" && op.GetOpType() != "Add") || len(op.Input) != 2 || op.Input[0] != out {
 			continue
 		}
-		w, wd, ok := x.floats(conv.Input[1])
-		if !ok || len(wd) != 4 || x.uses[conv.Input[1]] != 1 {
+		w, wd, b, ok := x.weights(conv, 0)
+		if !ok {
 			continue
 		}
 		co := int(wd[0])
 		k, ok := x.perChannel(op.Input[1], co)
 		if !ok {
 			continue
-		}
-		b := make([]float32, co)
-		if len(conv.Input) > 2 && conv.Input[2] != "" {
-			bv, _, ok := x.floats(conv.Input[2])
-			if !ok || len(bv) != co {
-				continue
-			}
-			b = bv
 		}
 		per := len(w) / co
 		if op.GetOpType() == "Mul" {
@@ -251,19 +243,11 @@ func foldIntoConvAfter(g *pb.GraphProto) int {
 		if conv.GetOpType() != "Conv" || len(conv.Input) < 2 || conv.Input[0] != next.Output[0] {
 			continue
 		}
-		w, wd, ok := x.floats(conv.Input[1])
-		if !ok || len(wd) != 4 || x.uses[conv.Input[1]] != 1 {
+		w, wd, b, ok := x.weights(conv, 0)
+		if !ok {
 			continue
 		}
 		co := int(wd[0])
-		b := make([]float32, co)
-		if len(conv.Input) > 2 && conv.Input[2] != "" {
-			bv, _, ok := x.floats(conv.Input[2])
-			if !ok || len(bv) != co {
-				continue
-			}
-			b = bv
-		}
 		per := len(w) / co
 		if add != nil && zeroPads(conv) {
 			for o := 0; o < co; o++ {
@@ -361,4 +345,28 @@ func affineAsConv(g *pb.GraphProto) int {
 	}
 	removeNodes(g, drop)
 	return n
+}
+
+// weights returns the constant 4-D weights of a Conv (outAxis 0) or
+// ConvTranspose (outAxis 1) and its bias, zeros when it has none; ok is
+// false unless both are float constants this node alone reads, so folding
+// into them changes nothing else.
+func (x *graph) weights(n *pb.NodeProto, outAxis int) (w []float32, wd []int64, b []float32, ok bool) {
+	if len(n.Input) < 2 || x.uses[n.Input[1]] != 1 {
+		return nil, nil, nil, false
+	}
+	w, wd, ok = x.floats(n.Input[1])
+	if !ok || len(wd) != 4 {
+		return nil, nil, nil, false
+	}
+	co := int(wd[outAxis])
+	b = make([]float32, co)
+	if len(n.Input) > 2 && n.Input[2] != "" {
+		bv, _, ok := x.floats(n.Input[2])
+		if !ok || len(bv) != co || x.uses[n.Input[2]] != 1 {
+			return nil, nil, nil, false
+		}
+		b = bv
+	}
+	return w, wd, b, true
 }

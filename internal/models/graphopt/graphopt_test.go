@@ -4,10 +4,10 @@ import (
 	"context"
 	"math"
 	"math/rand"
-	"os"
 	"testing"
 
 	"github.com/aisd/aisd/internal/engine"
+	"github.com/aisd/aisd/internal/engine/enginetest"
 	pb "github.com/aisd/aisd/internal/models/onnxpb"
 	"google.golang.org/protobuf/proto"
 )
@@ -195,20 +195,7 @@ func TestOptimizeLeavesSharedValues(t *testing.T) {
 // The rewritten graph computes what the original does, within float
 // rounding, through ONNX Runtime.
 func TestOptimizedGraphAgrees(t *testing.T) {
-	root, err := engine.ModelsRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	lib := engine.LibPath(root)
-	if _, err := os.Stat(lib); err != nil {
-		if os.Getenv("AISD_REQUIRE_MODELS") == "1" {
-			t.Fatalf("ONNX Runtime missing: %v", err)
-		}
-		t.Skipf("ONNX Runtime not installed at %s (run aisd models install)", lib)
-	}
-	if err := engine.Init(lib); err != nil {
-		t.Fatal(err)
-	}
+	enginetest.Init(t)
 	for _, opset := range []int64{9, 11} {
 		orig, err := proto.Marshal(lcnetModel(opset, opset >= 11))
 		if err != nil {

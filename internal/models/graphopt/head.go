@@ -28,19 +28,11 @@ func foldIntoConvTranspose(g *pb.GraphProto) int {
 				continue
 			}
 			op := next[0]
-			w, wd, ok := x.floats(ct.Input[1])
-			if !ok || len(wd) != 4 || x.uses[ct.Input[1]] != 1 {
+			w, wd, b, ok := x.weights(ct, 1)
+			if !ok {
 				continue
 			}
 			ci, co := int(wd[0]), int(wd[1])
-			b := make([]float32, co)
-			if len(ct.Input) > 2 && ct.Input[2] != "" {
-				bv, _, ok := x.floats(ct.Input[2])
-				if !ok || len(bv) != co || x.uses[ct.Input[2]] != 1 {
-					continue
-				}
-				b = bv
-			}
 			s, t := make([]float32, co), make([]float32, co)
 			for c := range s {
 				s[c] = 1

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/aisd/aisd/internal/engine"
+	"github.com/aisd/aisd/internal/engine/enginetest"
 )
 
 // parityModels lists the models tools/tfjsref/ref.js writes references
@@ -105,29 +106,7 @@ func cachedBuild(dir, file string) ([]byte, error) {
 	return b, nil
 }
 
-var (
-	ortOnce sync.Once
-	ortErr  error
-)
-
-func initORT(t testing.TB) {
-	t.Helper()
-	root, err := engine.ModelsRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	lib := engine.LibPath(root)
-	if _, err := os.Stat(lib); err != nil {
-		if os.Getenv("AISD_REQUIRE_MODELS") == "1" {
-			t.Fatalf("ONNX Runtime missing: %v", err)
-		}
-		t.Skipf("ONNX Runtime not installed at %s (run aisd models install)", lib)
-	}
-	ortOnce.Do(func() { ortErr = engine.Init(lib) })
-	if ortErr != nil {
-		t.Fatal(ortErr)
-	}
-}
+func initORT(t testing.TB) { enginetest.Init(t) }
 
 func TestParity(t *testing.T) {
 	for _, pm := range parityModels {

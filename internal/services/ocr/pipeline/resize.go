@@ -102,7 +102,7 @@ func (m *bgr) resizeNormCHW(w, h int, dst []float32) {
 // blendRows is OpenCV's vertical pass of an 8-bit INTER_LINEAR resize.
 func blendRows(a, b, b0, b1 int32) uint8 {
 	v := ((b0*(a>>4))>>16 + (b1*(b>>4))>>16 + 2) >> 2
-	return uint8(min(max(v, 0), 255))
+	return clamp255(v)
 }
 
 // resizeRows computes output rows [y0,y1) of a w-wide resize: for each it

@@ -189,20 +189,10 @@ func warpRow(img *bgr, m [9]float64, o []uint8, y int) {
 			}
 		}
 		const half = 1 << (remapCoefBits - 1)
-		o[3*x] = clampU8((a0 + half) >> remapCoefBits)
-		o[3*x+1] = clampU8((a1 + half) >> remapCoefBits)
-		o[3*x+2] = clampU8((a2 + half) >> remapCoefBits)
+		o[3*x] = clamp255((a0 + half) >> remapCoefBits)
+		o[3*x+1] = clamp255((a1 + half) >> remapCoefBits)
+		o[3*x+2] = clamp255((a2 + half) >> remapCoefBits)
 	}
-}
-
-func clampU8(v int32) uint8 {
-	if v < 0 {
-		return 0
-	}
-	if v > 255 {
-		return 255
-	}
-	return uint8(v)
 }
 
 // satInt is OpenCV's saturate_cast<int>(double): round half to even, clamp.
