@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -260,7 +261,7 @@ func (s *Server) S3Handler() http.Handler {
 			return "", "", fmt.Errorf("account of %s has no project in %s", ak, s.Config.Region)
 		}
 		return sk, ps[0].ID, nil
-	}, obs.WithLogger(s.log))
+	}, obs.WithLogger(s.log), obs.WithMultipartDir(filepath.Join(s.Config.DataDir, "s3-multipart")))
 }
 
 // Serve listens on cfg.Addr (and cfg.S3Addr when set) until ctx is done,

@@ -280,7 +280,7 @@ func TestS3HandlerRefusesBadRequests(t *testing.T) {
 	if c := code(err); c != "EntityTooLarge" {
 		t.Errorf("over the size cap: %v", err)
 	}
-	// Multipart is refused plainly rather than half-supported.
+	// Multipart operations are signed requests like any other.
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/box/k?uploads", nil)
 	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 403 {
 		t.Errorf("unsigned multipart initiation = %d, want 403 before anything else", resp.StatusCode)

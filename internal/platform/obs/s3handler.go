@@ -11,8 +11,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,9 +41,12 @@ func WithLogger(l *slog.Logger) S3Option { return func(h *s3Handler) { h.log = l
 // ranges), HeadObject and DeleteObject. Every request must carry a valid
 // AWS SigV4 signature (header or presigned query) by an access key auth
 // knows; the key's project owns the buckets it creates and may touch no
-// others. Multipart uploads and copies answer NotImplemented.
+// others. Multipart uploads (create, upload part, list parts, complete,
+// abort) are staged on disk and stored whole on completion; copies and
+// listing a bucket's uploads answer NotImplemented.
 func S3Handler(store Store, auth S3Auth, opts ...S3Option) http.Handler {
-	h := &s3Handler{store: store, auth: auth, maxObject: 5 << 30, now: time.Now, log: slog.Default()}
+	h := &s3Handler{store: store, auth: auth, maxObject: 5 << 30, now: time.Now, log: slog.Default(),
+		mpDir: filepath.Join(os.TempDir(), "aisd-s3-multipart")}
 	for _, o := range opts {
 		o(h)
 	}
@@ -53,6 +59,8 @@ type s3Handler struct {
 	maxObject int64
 	now       func() time.Time
 	log       *slog.Logger
+	mpDir     string     // in-progress multipart uploads (multipart.go)
+	mpMu      sync.Mutex // pairs a staged part with its ETag
 }
 
 const s3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -88,8 +96,8 @@ func (h *s3Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		}
 		return writeXML(w, http.StatusOK, out)
 	}
-	if q.Has("uploads") || q.Has("uploadId") || r.Header.Get("X-Amz-Copy-Source") != "" {
-		return errS3("NotImplemented", 501, "multipart uploads and copies are not implemented")
+	if r.Header.Get("X-Amz-Copy-Source") != "" || key == "" && (q.Has("uploads") || q.Has("uploadId")) {
+		return errS3("NotImplemented", 501, "copies and listing multipart uploads are not implemented")
 	}
 	if key == "" && r.Method == http.MethodPut {
 		if _, err := sig.readSmallBody(r, 64<<10); err != nil { // location constraint: accepted, ignored
@@ -119,6 +127,9 @@ func (h *s3Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	if key == "" {
 		return h.bucketOp(w, r, sig, bucket)
+	}
+	if ok, err := h.multipartOp(w, r, sig, bucket, key); ok {
+		return err
 	}
 	return h.objectOp(w, r, sig, bucket, key)
 }
@@ -255,8 +266,8 @@ func (h *s3Handler) objectOp(w http.ResponseWriter, r *http.Request, sig *sigReq
 			return errS3("EntityTooLarge", 400, "object over %d bytes", h.maxObject)
 		}
 		if m := r.Header.Get("Content-Md5"); m != "" {
-			want, err := base64.StdEncoding.DecodeString(m)
-			if err != nil || len(want) != md5.Size {
+			want, err := decodeBase64MD5(m)
+			if err != nil {
 				return errS3("InvalidDigest", 400, "Content-MD5 is not a base64 MD5")
 			}
 			body = &md5Reader{r: body, h: md5.New(), want: want}
