@@ -71,10 +71,15 @@ func runHTTP(s spec, root string) peerResult {
 	}
 	r := peerResult{LoadMS: ms(time.Since(start)), MedianMS: map[string]float64{}, Texts: map[string][]string{}}
 	endpoint := "http://" + addr
-	client := ocr.NewOcrClient(ocr.OcrClientBuilder().
-		WithRegion(region.NewRegion("cn-north-4", endpoint)).
-		WithCredential(basic.NewCredentialsBuilder().WithAk(httpAK).WithSk(httpSK).WithIamEndpointOverride(endpoint).Build()).
-		Build())
+	cred, err := basic.NewCredentialsBuilder().WithAk(httpAK).WithSk(httpSK).WithIamEndpointOverride(endpoint).SafeBuild()
+	if err != nil {
+		return peerResult{Skipped: err.Error()}
+	}
+	hc, err := ocr.OcrClientBuilder().WithRegion(region.NewRegion("cn-north-4", endpoint)).WithCredential(cred).SafeBuild()
+	if err != nil {
+		return peerResult{Skipped: err.Error()}
+	}
+	client := ocr.NewOcrClient(hc)
 	bodies := map[string]string{}
 	for _, img := range s.Images {
 		b, err := os.ReadFile(img.Path)

@@ -44,17 +44,16 @@ type benchImage struct {
 
 // peerResult is what every peer reports.
 type peerResult struct {
-	Peer     string               `json:"peer"`
-	Skipped  string               `json:"skipped,omitempty"`
-	LoadMS   float64              `json:"load_ms"`
-	MedianMS map[string]float64   `json:"median_ms"`
-	Texts    map[string][]string  `json:"texts"`
-	IPS1     float64              `json:"ips1"`
-	IPS2     float64              `json:"ips2"`
-	PeakRSS  int64                `json:"peak_rss_kb"`
-	ORTShare float64              `json:"ort_share,omitempty"`
-	Extra    map[string]any       `json:"extra,omitempty"`
-	samples  map[string][]float64 // per-image latencies
+	Peer     string              `json:"peer"`
+	Skipped  string              `json:"skipped,omitempty"`
+	LoadMS   float64             `json:"load_ms"`
+	MedianMS map[string]float64  `json:"median_ms"`
+	Texts    map[string][]string `json:"texts"`
+	IPS1     float64             `json:"ips1"`
+	IPS2     float64             `json:"ips2"`
+	PeakRSS  int64               `json:"peak_rss_kb"`
+	ORTShare float64             `json:"ort_share,omitempty"`
+	Extra    map[string]any      `json:"extra,omitempty"`
 }
 
 type spec struct {

@@ -105,15 +105,6 @@ func int64OrOne(v int64) int64 {
 	return v
 }
 
-func indexOf(nodes []*pb.NodeProto, n *pb.NodeProto) int {
-	for i, m := range nodes {
-		if m == n {
-			return i
-		}
-	}
-	return -1
-}
-
 // residualGate rewrites x + x·s, the residual squeeze-excitation of
 // PP-OCR's detector neck, as x·(s + 1): the Add then runs on the small
 // gate instead of the full feature map.
