@@ -31,15 +31,24 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	auth := basic.NewCredentialsBuilder().
+	auth, err := basic.NewCredentialsBuilder().
 		WithAk(os.Getenv("AISD_ROOT_AK")).
 		WithSk(os.Getenv("AISD_ROOT_SK")).
 		WithIamEndpointOverride(endpoint). // the project id is discovered from aisd's IAM
-		Build()
-	client := ocr.NewOcrClient(ocr.OcrClientBuilder().
+		SafeBuild()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	hc, err := ocr.OcrClientBuilder().
 		WithRegion(region.NewRegion("cn-north-4", endpoint)).
 		WithCredential(auth).
-		Build())
+		SafeBuild() // errors here (not panics) when aisd is not reachable
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	client := ocr.NewOcrClient(hc)
 
 	img := base64.StdEncoding.EncodeToString(raw)
 	resp, err := client.RecognizeGeneralText(&model.RecognizeGeneralTextRequest{

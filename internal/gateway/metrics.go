@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -27,7 +28,7 @@ func newObserver() *observer {
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 		}, []string{"api"}),
 	}
-	o.reg.MustRegister(o.requests, o.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	o.reg.MustRegister(o.requests, o.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return o
 }
 

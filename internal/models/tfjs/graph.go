@@ -409,7 +409,7 @@ func (gc *graphConverter) convertNode(n *tfNode, in []*value) ([]*value, error) 
 			return nil, err
 		}
 		if in[1].c == nil {
-			return nil, fmt.Errorf("Prelu needs constant slopes")
+			return nil, fmt.Errorf("prelu needs constant slopes")
 		}
 		return one(b.prelu(n.Name, in[0], in[1].c))
 	case "Softmax":

@@ -132,14 +132,6 @@ func (lc *layersConverter) weight(layer, param string) (*tensor, error) {
 	return found, nil
 }
 
-func (lc *layersConverter) optWeight(layer, param string) *tensor {
-	t, err := lc.weight(layer, param)
-	if err != nil {
-		return nil
-	}
-	return t
-}
-
 func kerasModelOf(topology json.RawMessage) (*kerasModel, bool, error) {
 	var w kerasWrapper
 	if err := json.Unmarshal(topology, &w); err != nil {
@@ -417,6 +409,9 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 			out = b.clip(l.Name, x, 0, float32(mv))
 		} else {
 			out, err = b.unary(l.Name, "Relu", x)
+			if err != nil {
+				return fmt.Errorf("layer %s: %w", l.Name, err)
+			}
 		}
 	case "Activation", "Softmax":
 		x, err := one()
@@ -432,6 +427,9 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 			out = b.softmax(l.Name, x, -1)
 		} else {
 			out, err = b.activate(l.Name, x, act)
+			if err != nil {
+				return fmt.Errorf("layer %s: %w", l.Name, err)
+			}
 		}
 	case "Add", "Multiply", "Maximum", "Minimum", "Subtract":
 		if len(in) < 2 {
@@ -461,6 +459,9 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 			kind = "avg"
 		}
 		out, err = b.pool(l.Name, kind, x, k, s, strings.ToUpper(cfgString(c, "padding", "valid")))
+		if err != nil {
+			return fmt.Errorf("layer %s: %w", l.Name, err)
+		}
 	case "GlobalAveragePooling2D", "GlobalMaxPooling2D":
 		x, err := one()
 		if err != nil {
@@ -471,6 +472,9 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 			op = "Max"
 		}
 		out, err = b.reduce(l.Name, op, x, []int64{1, 2}, cfgBool(c, "keepdims", false))
+		if err != nil {
+			return fmt.Errorf("layer %s: %w", l.Name, err)
+		}
 	case "Flatten":
 		x, err := one()
 		if err != nil {
@@ -483,12 +487,18 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 			return err
 		}
 		out, err = lc.dense(l, x)
+		if err != nil {
+			return fmt.Errorf("layer %s: %w", l.Name, err)
+		}
 	case "SeparableConv2D":
 		x, err := one()
 		if err != nil {
 			return err
 		}
 		out, err = lc.separable(l, x)
+		if err != nil {
+			return fmt.Errorf("layer %s: %w", l.Name, err)
+		}
 	case "LeakyReLU":
 		x, err := one()
 		if err != nil {
@@ -496,6 +506,9 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 		}
 		alpha := cfgFloat(c, "alpha", cfgFloat(c, "negative_slope", 0.3))
 		out, err = b.activate(l.Name, x, activation{kind: "LeakyRelu", alpha: float32(alpha)})
+		if err != nil {
+			return fmt.Errorf("layer %s: %w", l.Name, err)
+		}
 	case "PReLU":
 		x, err := one()
 		if err != nil {
@@ -511,6 +524,9 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 			slope = alpha.reshaped([]int64{alpha.size()})
 		}
 		out, err = b.prelu(l.Name, x, slope)
+		if err != nil {
+			return fmt.Errorf("layer %s: %w", l.Name, err)
+		}
 	case "ELU":
 		x, err := one()
 		if err != nil {
@@ -520,6 +536,9 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 			return fmt.Errorf("layer %s: ELU with alpha %v is not supported", l.Name, a)
 		}
 		out, err = b.unary(l.Name, "Elu", x)
+		if err != nil {
+			return fmt.Errorf("layer %s: %w", l.Name, err)
+		}
 	case "UpSampling2D":
 		x, err := one()
 		if err != nil {
@@ -533,8 +552,14 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 		switch interp := cfgString(c, "interpolation", "nearest"); interp {
 		case "nearest":
 			out, err = b.resizeNearest(l.Name, x, oh, ow)
+			if err != nil {
+				return fmt.Errorf("layer %s: %w", l.Name, err)
+			}
 		case "bilinear":
 			out, err = b.resizeBilinear(l.Name, x, oh, ow, false, false)
+			if err != nil {
+				return fmt.Errorf("layer %s: %w", l.Name, err)
+			}
 		default:
 			return fmt.Errorf("layer %s: UpSampling2D interpolation %q is not supported", l.Name, interp)
 		}
@@ -555,6 +580,9 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 			target = append(target, int64(f))
 		}
 		out, err = b.reshape(l.Name, x, target)
+		if err != nil {
+			return fmt.Errorf("layer %s: %w", l.Name, err)
+		}
 	default:
 		return fmt.Errorf("unsupported layer type %s (layer %s)", l.ClassName, l.Name)
 	}
