@@ -40,6 +40,13 @@ var (
 	numCores = int64(runtime.NumCPU())
 )
 
+// arenaFirstRegion is the shared arena's first region, virtual memory until
+// used. One region that holds the OCR detector's working set at its largest
+// inputs lets the arena split and merge blocks in place, where growing from
+// 1 MB in power-of-two steps spread them over a ladder of regions: 45 MB
+// less peak RSS on the OCR benchmark, at equal speed.
+const arenaFirstRegion = 512 << 20
+
 // ErrNotInitialized is returned by Open before Init succeeded.
 var ErrNotInitialized = errors.New("engine: ONNX Runtime not initialised (call engine.Init)")
 
@@ -69,7 +76,7 @@ func Init(libPath string) error {
 	// benchmark: 60 MB less peak RSS at equal speed. The default
 	// power-of-two growth stays: growing by exactly the request
 	// (arena_extend_strategy 1) or in capped steps fragmented it, +130 MB.
-	cfg, err := ort.NewArenaCfgV2(map[string]int{"arena_extend_strategy": 0})
+	cfg, err := ort.NewArenaCfgV2(map[string]int{"arena_extend_strategy": 0, "initial_chunk_size_bytes": arenaFirstRegion})
 	if err != nil {
 		return fmt.Errorf("engine: arena configuration: %w", err)
 	}
