@@ -65,10 +65,14 @@ func echoTagging(ctx context.Context, c *api.Call) (any, error) {
 
 func (e *env) imageClient(t *testing.T, ak, sk, project string) *image.ImageClient {
 	t.Helper()
-	return image.NewImageClient(image.ImageClientBuilder().
+	hc, err := image.ImageClientBuilder().
 		WithRegion(regionFor(e)).
 		WithCredential(credFor(t, e, ak, sk, project)).
-		Build())
+		SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return image.NewImageClient(hc)
 }
 
 func tagReq() *imagemodel.RunImageTaggingRequest {

@@ -286,7 +286,7 @@ func methodArg(call *ast.CallExpr) (string, error) {
 func serviceKey(path string, s service) (string, error) {
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	if len(segs) < 4 || segs[1] != "{project_id}" || segs[2] != s.Segment {
-		return "", fmt.Errorf("path %q is not /vN/{project_id}/%s/...", path, s.Segment)
+		return "", fmt.Errorf("path %q is not /vN/{project_id}/%s/…", path, s.Segment)
 	}
 	var parts []string
 	for _, p := range segs[3:] {

@@ -97,8 +97,11 @@ func sendSigned(t *testing.T, srv *httptest.Server, ch <-chan captured, sr sdkRe
 		b.WithBody("", sr.body)
 	}
 	req := b.Build()
-	cred := basic.NewCredentialsBuilder().WithAk(testAK).WithSk(testSK).WithProjectId(testProject).Build()
-	req, err := cred.ProcessAuthRequest(nil, req)
+	cred, err := basic.NewCredentialsBuilder().WithAk(testAK).WithSk(testSK).WithProjectId(testProject).SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err = cred.ProcessAuthRequest(nil, req)
 	if err != nil {
 		t.Fatalf("SDK signing: %v", err)
 	}

@@ -57,14 +57,21 @@ func verifyingServer(t *testing.T, keys map[string]string) (*httptest.Server, <-
 func TestRealSDKCall(t *testing.T) {
 	srv, results := verifyingServer(t, map[string]string{testAK: testSK})
 	call := func(sk string, alg algorithm.SigningAlgorithm) error {
-		cred := basic.NewCredentialsBuilder().WithAk(testAK).WithSk(sk).WithProjectId(testProject).Build()
-		client := ocr.NewOcrClient(ocr.OcrClientBuilder().
+		cred, err := basic.NewCredentialsBuilder().WithAk(testAK).WithSk(sk).WithProjectId(testProject).SafeBuild()
+		if err != nil {
+			return err
+		}
+		hc, err := ocr.OcrClientBuilder().
 			WithRegion(region.NewRegion("cn-north-4", srv.URL)).
 			WithCredential(cred).
 			WithHttpConfig(config.DefaultHttpConfig().WithSigningAlgorithm(alg)).
-			Build())
+			SafeBuild()
+		if err != nil {
+			return err
+		}
+		client := ocr.NewOcrClient(hc)
 		img := "aGVsbG8gd29ybGQ="
-		_, err := client.RecognizeGeneralText(&model.RecognizeGeneralTextRequest{
+		_, err = client.RecognizeGeneralText(&model.RecognizeGeneralTextRequest{
 			Body: &model.GeneralTextRequestBody{Image: &img},
 		})
 		return err

@@ -90,7 +90,6 @@ func TestThrottleWindow(t *testing.T) {
 	clk := newClock()
 	th := NewThrottle(nil, ThrottleOptions{Limit: 3, Now: clk.Now})
 	ctx := context.Background()
-	reset := strconv.FormatInt(clk.Now().Add(time.Minute).Unix(), 10)
 
 	for i, wantRemaining := range []string{"2", "1", "0"} {
 		clk.Add(10 * time.Second)
@@ -104,7 +103,7 @@ func TestThrottleWindow(t *testing.T) {
 		}
 	}
 	// The window started at the first call (t0+10s).
-	reset = strconv.FormatInt(clk.Now().Add(-20*time.Second).Add(time.Minute).Unix(), 10)
+	reset := strconv.FormatInt(clk.Now().Add(-20*time.Second).Add(time.Minute).Unix(), 10)
 	clk.Add(5 * time.Second) // t0+35s: 35s left in the window
 	d, err := th.Allow(ctx, "u1", "p1", "RecognizeGeneralText")
 	if d.Allowed || err == nil {

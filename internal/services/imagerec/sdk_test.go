@@ -65,8 +65,12 @@ func serve(t *testing.T, svc *imagerec.Service) *imagesdk.ImageClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return imagesdk.NewImageClient(imagesdk.ImageClientBuilder().
-		WithRegion(region.NewRegion("cn-north-4", srv.URL)).WithCredential(cred).Build())
+	hc, err := imagesdk.ImageClientBuilder().
+		WithRegion(region.NewRegion("cn-north-4", srv.URL)).WithCredential(cred).SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return imagesdk.NewImageClient(hc)
 }
 
 // --- the real detector ---------------------------------------------------
