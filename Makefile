@@ -5,7 +5,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps models vet fmt bench bench-ocr generate clean
+.PHONY: all build run test deps models vet lint fmt bench bench-ocr generate clean
 
 all: build
 
@@ -39,6 +39,12 @@ run: build deps models
 test: deps models
 	$(GO) vet ./...
 	AISD_REQUIRE_MODELS=1 $(GO) test -count=1 ./...
+
+# go vet plus staticcheck, pinned so a new release cannot change the verdict.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+lint:
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 bench: bench-ocr
 
