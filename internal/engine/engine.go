@@ -77,19 +77,26 @@ func Init(libPath string) error {
 	// power-of-two growth stays: growing by exactly the request
 	// (arena_extend_strategy 1) or in capped steps fragmented it, +130 MB.
 	cfg, err := ort.NewArenaCfgV2(map[string]int{"arena_extend_strategy": 0, "initial_chunk_size_bytes": arenaFirstRegion})
-	if err != nil {
-		return fmt.Errorf("engine: arena configuration: %w", err)
-	}
-	defer cfg.Destroy()
-	mi, err := ort.GetMemoryInfo()
 	if err == nil {
-		err = ort.CreateAndRegisterAllocator(mi, cfg)
+		defer cfg.Destroy()
+		err = registerArena(cfg)
 	}
 	if err != nil {
-		return fmt.Errorf("engine: shared CPU arena: %w", err)
+		// The environment exists but is unusable as configured: remember
+		// the failure so later calls report it rather than re-initialise.
+		initPath, initErr = libPath, fmt.Errorf("engine: shared CPU arena: %w", err)
+		return initErr
 	}
 	initPath = libPath
 	return nil
+}
+
+func registerArena(cfg *ort.ArenaCfg) error {
+	mi, err := ort.GetMemoryInfo()
+	if err != nil {
+		return err
+	}
+	return ort.CreateAndRegisterAllocator(mi, cfg)
 }
 
 // Initialized reports whether Init has succeeded.
