@@ -407,7 +407,7 @@ func render(rs []peerResult, imgs []benchImage, command string, intra, pool int)
 	_ = host
 	fmt.Fprintf(&b, "# OCR benchmarks\n\n")
 	fmt.Fprintf(&b, "Produced by `%s` (bench/ocr/run.sh) on %s, %d CPUs, %s.\n", command, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH)
-	fmt.Fprintf(&b, "aisd: PP-OCRv4 pipeline in-process, ONNX Runtime intra-op threads %d, %d sessions per model.\n", intra, pool)
+	fmt.Fprintf(&b, "aisd: PP-OCRv4 pipeline in-process, ONNX Runtime intra-op threads %d, sessions per model: %d.\n", intra, pool)
 	fmt.Fprintf(&b, "Images: %d (%d repository fixtures", len(imgs), countSet(imgs, "repo"))
 	if n := countSet(imgs, "rapidocr"); n > 0 {
 		fmt.Fprintf(&b, ", %d RapidOCR reference images", n)
