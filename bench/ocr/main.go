@@ -70,7 +70,7 @@ func main() {
 		nodeDir  = flag.String("node-dir", "", "directory holding node_modules/@gutenye/ocr-node")
 		peers    = flag.String("peers", "aisd,aisd-exported,aisd-quick,aisd-http,tesseract,ocr-node", "peers to run")
 		intra    = flag.Int("intra", 2, "ONNX Runtime intra-op threads per session (aisd)")
-		pool     = flag.Int("pool", 1, "sessions per model (aisd); each keeps its own arena")
+		pool     = flag.Int("pool", 1, "sessions per model (aisd)")
 		arena    = flag.Bool("arena", true, "ONNX Runtime's CPU memory arena (aisd)")
 		quick    = flag.Bool("quick", false, "internal: aisd child in quick mode")
 		exported = flag.Bool("exported", false, "internal: aisd child on the model graphs as exported")
