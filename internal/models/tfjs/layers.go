@@ -298,8 +298,6 @@ func (lc *layersConverter) bnFold(l *kerasLayer) ([]float32, []float32, error) {
 }
 
 func (lc *layersConverter) layer(l *kerasLayer) error {
-	b := lc.b
-	c := l.Config
 	ins, _ := l.inputs()
 	var in []*value
 	for _, n := range ins {
@@ -309,6 +307,25 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 		}
 		in = append(in, v)
 	}
+	out, err := lc.build(l, in)
+	if err != nil {
+		return err
+	}
+	lc.vals[l.Name] = out
+	return nil
+}
+
+// build converts one layer whose inputs are in; every case returns.
+func (lc *layersConverter) build(l *kerasLayer, in []*value) (*value, error) {
+	b := lc.b
+	c := l.Config
+	// wrap names the layer in a builder's error.
+	wrap := func(v *value, err error) (*value, error) {
+		if err != nil {
+			return nil, fmt.Errorf("layer %s: %w", l.Name, err)
+		}
+		return v, nil
+	}
 	one := func() (*value, error) {
 		if len(in) != 1 {
 			return nil, fmt.Errorf("layer %s (%s): expected one input, got %d", l.Name, l.ClassName, len(in))
@@ -316,10 +333,8 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 		return in[0], nil
 	}
 	if df := cfgString(c, "data_format", "channels_last"); df != "channels_last" {
-		return fmt.Errorf("layer %s: data_format %s is not supported", l.Name, df)
+		return nil, fmt.Errorf("layer %s: data_format %s is not supported", l.Name, df)
 	}
-	var out *value
-	var err error
 	switch l.ClassName {
 	case "InputLayer":
 		shape := []int64{}
@@ -328,7 +343,7 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 			bis, _ = c["batch_shape"].([]any)
 		}
 		if bis == nil {
-			return fmt.Errorf("layer %s: no batch_input_shape", l.Name)
+			return nil, fmt.Errorf("layer %s: no batch_input_shape", l.Name)
 		}
 		for _, d := range bis {
 			if f, ok := d.(float64); ok {
@@ -337,11 +352,11 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 				shape = append(shape, -1)
 			}
 		}
-		out = b.input(l.Name, dtFloat, shape)
+		return b.input(l.Name, dtFloat, shape), nil
 	case "ZeroPadding2D":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var p [2][2]int64
 		switch v := c["padding"].(type) {
@@ -359,95 +374,79 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 				}
 			}
 		}
-		out, err = b.pad(l.Name, x, [][2]int64{{0, 0}, p[0], p[1], {0, 0}})
-		if err != nil {
-			return err
-		}
+		return wrap(b.pad(l.Name, x, [][2]int64{{0, 0}, p[0], p[1], {0, 0}}))
 	case "Conv2D", "DepthwiseConv2D":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out, err = lc.conv(l, x)
-		if err != nil {
-			return err
-		}
+		return wrap(lc.conv(l, x))
 	case "BatchNormalization":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if lc.folded[l.Name] {
-			out = x
-			break
+			return x, nil
 		}
 		if ax := cfgFloat(c, "axis", -1); ax != -1 && int(ax) != x.rank()-1 {
-			return fmt.Errorf("layer %s: BatchNormalization over axis %v is not supported", l.Name, ax)
+			return nil, fmt.Errorf("layer %s: BatchNormalization over axis %v is not supported", l.Name, ax)
 		}
 		scale, shift, err := lc.bnFold(l)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		n := int64(len(scale))
 		m, err := b.binary(l.Name+"/mul", "Mul", x, b.floatConst(l.Name+"/scale", []int64{n}, scale...))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out, err = b.binary(l.Name, "Add", m, b.floatConst(l.Name+"/shift", []int64{n}, shift...))
-		if err != nil {
-			return err
-		}
+		return wrap(b.binary(l.Name, "Add", m, b.floatConst(l.Name+"/shift", []int64{n}, shift...)))
 	case "ReLU":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if cfgFloat(c, "negative_slope", 0) != 0 || cfgFloat(c, "threshold", 0) != 0 {
-			return fmt.Errorf("layer %s: ReLU with negative_slope or threshold is not supported", l.Name)
+			return nil, fmt.Errorf("layer %s: ReLU with negative_slope or threshold is not supported", l.Name)
 		}
 		if mv, ok := c["max_value"].(float64); ok {
-			out = b.clip(l.Name, x, 0, float32(mv))
-		} else {
-			out, err = b.unary(l.Name, "Relu", x)
-			if err != nil {
-				return fmt.Errorf("layer %s: %w", l.Name, err)
-			}
+			return b.clip(l.Name, x, 0, float32(mv)), nil
 		}
+		return wrap(b.unary(l.Name, "Relu", x))
 	case "Activation", "Softmax":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		name := cfgString(c, "activation", "softmax")
 		act, soft, err := kerasActivation(name)
 		if err != nil {
-			return fmt.Errorf("layer %s: %w", l.Name, err)
+			return nil, fmt.Errorf("layer %s: %w", l.Name, err)
 		}
 		if soft {
-			out = b.softmax(l.Name, x, -1)
-		} else {
-			out, err = b.activate(l.Name, x, act)
-			if err != nil {
-				return fmt.Errorf("layer %s: %w", l.Name, err)
-			}
+			return b.softmax(l.Name, x, -1), nil
 		}
+		return wrap(b.activate(l.Name, x, act))
 	case "Add", "Multiply", "Maximum", "Minimum", "Subtract":
 		if len(in) < 2 {
-			return fmt.Errorf("layer %s: %s needs two inputs", l.Name, l.ClassName)
+			return nil, fmt.Errorf("layer %s: %s needs two inputs", l.Name, l.ClassName)
 		}
 		op := map[string]string{"Add": "Add", "Multiply": "Mul", "Maximum": "Maximum", "Minimum": "Minimum", "Subtract": "Sub"}[l.ClassName]
-		out = in[0]
+		out := in[0]
 		for k := 1; k < len(in); k++ {
+			var err error
 			if out, err = b.binary(fmt.Sprintf("%s_%d", l.Name, k), op, out, in[k]); err != nil {
-				return err
+				return nil, err
 			}
 		}
+		return out, nil
 	case "Concatenate":
-		out, err = b.concat(l.Name, in, int64(cfgFloat(c, "axis", -1)))
+		return wrap(b.concat(l.Name, in, int64(cfgFloat(c, "axis", -1))))
 	case "MaxPooling2D", "AveragePooling2D":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		k := cfgPair(c, "pool_size", 2)
 		s := k
@@ -458,117 +457,90 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 		if l.ClassName == "AveragePooling2D" {
 			kind = "avg"
 		}
-		out, err = b.pool(l.Name, kind, x, k, s, strings.ToUpper(cfgString(c, "padding", "valid")))
-		if err != nil {
-			return fmt.Errorf("layer %s: %w", l.Name, err)
-		}
+		return wrap(b.pool(l.Name, kind, x, k, s, strings.ToUpper(cfgString(c, "padding", "valid"))))
 	case "GlobalAveragePooling2D", "GlobalMaxPooling2D":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		op := "Mean"
 		if l.ClassName == "GlobalMaxPooling2D" {
 			op = "Max"
 		}
-		out, err = b.reduce(l.Name, op, x, []int64{1, 2}, cfgBool(c, "keepdims", false))
-		if err != nil {
-			return fmt.Errorf("layer %s: %w", l.Name, err)
-		}
+		return wrap(b.reduce(l.Name, op, x, []int64{1, 2}, cfgBool(c, "keepdims", false)))
 	case "Flatten":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = b.flatten(l.Name, x)
+		return b.flatten(l.Name, x), nil
 	case "Dense":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out, err = lc.dense(l, x)
-		if err != nil {
-			return fmt.Errorf("layer %s: %w", l.Name, err)
-		}
+		return wrap(lc.dense(l, x))
 	case "SeparableConv2D":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out, err = lc.separable(l, x)
-		if err != nil {
-			return fmt.Errorf("layer %s: %w", l.Name, err)
-		}
+		return wrap(lc.separable(l, x))
 	case "LeakyReLU":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		alpha := cfgFloat(c, "alpha", cfgFloat(c, "negative_slope", 0.3))
-		out, err = b.activate(l.Name, x, activation{kind: "LeakyRelu", alpha: float32(alpha)})
-		if err != nil {
-			return fmt.Errorf("layer %s: %w", l.Name, err)
-		}
+		return wrap(b.activate(l.Name, x, activation{kind: "LeakyRelu", alpha: float32(alpha)}))
 	case "PReLU":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		alpha, err := lc.weight(l.Name, "alpha")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// Shared axes leave size-1 dimensions; a per-channel slope is [C].
 		slope := alpha
 		if alpha.size() == x.shape[x.rank()-1] {
 			slope = alpha.reshaped([]int64{alpha.size()})
 		}
-		out, err = b.prelu(l.Name, x, slope)
-		if err != nil {
-			return fmt.Errorf("layer %s: %w", l.Name, err)
-		}
+		return wrap(b.prelu(l.Name, x, slope))
 	case "ELU":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if a := cfgFloat(c, "alpha", 1); a != 1 {
-			return fmt.Errorf("layer %s: ELU with alpha %v is not supported", l.Name, a)
+			return nil, fmt.Errorf("layer %s: ELU with alpha %v is not supported", l.Name, a)
 		}
-		out, err = b.unary(l.Name, "Elu", x)
-		if err != nil {
-			return fmt.Errorf("layer %s: %w", l.Name, err)
-		}
+		return wrap(b.unary(l.Name, "Elu", x))
 	case "UpSampling2D":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		f := cfgPair(c, "size", 2)
 		if x.shape[1] < 0 || x.shape[2] < 0 {
-			return fmt.Errorf("layer %s: UpSampling2D needs a known input size", l.Name)
+			return nil, fmt.Errorf("layer %s: UpSampling2D needs a known input size", l.Name)
 		}
 		oh, ow := x.shape[1]*f[0], x.shape[2]*f[1]
 		switch interp := cfgString(c, "interpolation", "nearest"); interp {
 		case "nearest":
-			out, err = b.resizeNearest(l.Name, x, oh, ow)
-			if err != nil {
-				return fmt.Errorf("layer %s: %w", l.Name, err)
-			}
+			return wrap(b.resizeNearest(l.Name, x, oh, ow))
 		case "bilinear":
-			out, err = b.resizeBilinear(l.Name, x, oh, ow, false, false)
-			if err != nil {
-				return fmt.Errorf("layer %s: %w", l.Name, err)
-			}
+			return wrap(b.resizeBilinear(l.Name, x, oh, ow, false, false))
 		default:
-			return fmt.Errorf("layer %s: UpSampling2D interpolation %q is not supported", l.Name, interp)
+			return nil, fmt.Errorf("layer %s: UpSampling2D interpolation %q is not supported", l.Name, interp)
 		}
 	case "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "AlphaDropout":
-		out, err = one()
+		return one()
 	case "Reshape":
 		x, err := one()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ts, _ := c["target_shape"].([]any)
 		target := []int64{-1}
@@ -579,18 +551,10 @@ func (lc *layersConverter) layer(l *kerasLayer) error {
 			f, _ := d.(float64)
 			target = append(target, int64(f))
 		}
-		out, err = b.reshape(l.Name, x, target)
-		if err != nil {
-			return fmt.Errorf("layer %s: %w", l.Name, err)
-		}
+		return wrap(b.reshape(l.Name, x, target))
 	default:
-		return fmt.Errorf("unsupported layer type %s (layer %s)", l.ClassName, l.Name)
+		return nil, fmt.Errorf("unsupported layer type %s (layer %s)", l.ClassName, l.Name)
 	}
-	if err != nil {
-		return fmt.Errorf("layer %s: %w", l.Name, err)
-	}
-	lc.vals[l.Name] = out
-	return nil
 }
 
 // conv converts Conv2D/DepthwiseConv2D, folding a following
