@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"runtime"
-	"slices"
 	"sync"
 )
 
@@ -37,28 +36,23 @@ func parallel(n, grain int, fn func(lo, hi int)) {
 // input and output, up to 35 MB and 12 MB, and the recogniser's input) for
 // the next request. A fresh slice of that size costs more in page faults
 // and zeroing than the work that fills it, and a sync.Pool, emptied by
-// every garbage collection, rarely had one to give back.
+// every garbage collection, rarely had one to give back. One buffer per
+// kind: a second, for concurrent requests, held 40 MB more at peak for no
+// measurable speed.
 type floatPool struct {
-	mu   sync.Mutex
-	free [][]float32 // at most poolSlots, largest first
+	mu  sync.Mutex
+	buf []float32
 }
-
-// poolSlots is how many buffers of a kind stay cached. One keeps a
-// request at a time from faulting its buffers in again; a second, for
-// concurrent requests, held 40 MB more at peak for no measurable speed.
-const poolSlots = 1
 
 var detInPool, detOutPool, recInPool floatPool
 
 func (f *floatPool) get(n int) []float32 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	// The smallest buffer that fits; free is sorted largest first.
-	for i := len(f.free) - 1; i >= 0; i-- {
-		if b := f.free[i]; cap(b) >= n {
-			f.free = append(f.free[:i], f.free[i+1:]...)
-			return b[:n]
-		}
+	if cap(f.buf) >= n {
+		b := f.buf[:n]
+		f.buf = nil
+		return b
 	}
 	return make([]float32, n)
 }
@@ -66,9 +60,7 @@ func (f *floatPool) get(n int) []float32 {
 func (f *floatPool) put(s []float32) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.free = append(f.free, s)
-	slices.SortFunc(f.free, func(a, b []float32) int { return cap(b) - cap(a) })
-	if len(f.free) > poolSlots {
-		f.free = f.free[:poolSlots]
+	if cap(s) > cap(f.buf) {
+		f.buf = s
 	}
 }
