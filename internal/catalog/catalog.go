@@ -63,6 +63,9 @@ type Entry struct {
 	Layer       Layer     `yaml:"layer" json:"layer"`
 	Families    []Family  `yaml:"families" json:"families"`
 	Variants    []Variant `yaml:"variants,omitempty" json:"variants,omitempty"`
+	// Messages holds the wording of a family whose seed page prints the
+	// code differently from Message (which keeps the OCR-first wording).
+	Messages map[Family]string `yaml:"messages,omitempty" json:"messages,omitempty"`
 	// Seeds names the seed pages (by file prefix, "000".."004") that publish the code.
 	Seeds []string `yaml:"seeds" json:"seeds"`
 }
@@ -75,6 +78,15 @@ func (e *Entry) UsedBy(f Family) bool {
 		}
 	}
 	return false
+}
+
+// MessageFor returns the error_msg the family publishes for the code: its
+// own wording when its page prints one, else Message.
+func (e *Entry) MessageFor(f Family) string {
+	if m, ok := e.Messages[f]; ok {
+		return m
+	}
+	return e.Message
 }
 
 // Variant returns the named variant, or false.
@@ -121,6 +133,16 @@ func load(b []byte) error {
 			return fmt.Errorf("duplicate code %s", e.Code)
 		}
 		idx[e.Code] = e
+		for f, m := range e.Messages {
+			switch {
+			case !e.UsedBy(f):
+				return fmt.Errorf("%s: message for family %q, which is not in its families", e.Code, f)
+			case strings.TrimSpace(m) == "":
+				return fmt.Errorf("%s: empty message for family %s", e.Code, f)
+			case m == e.Message:
+				return fmt.Errorf("%s: message for family %s repeats the default message", e.Code, f)
+			}
+		}
 	}
 	for k, m := range doc.Kinds {
 		for f, code := range m {

@@ -30,9 +30,13 @@ const seedDir = "../../../shared/seeds"
 
 func TestLoadRejectsBadDocuments(t *testing.T) {
 	for name, doc := range map[string]string{
-		"duplicate code":      "codes:\n  - {code: A.1, status: 400, message: m}\n  - {code: A.1, status: 400, message: m}\n",
-		"unknown kind target": "codes:\n  - {code: A.1, status: 400, message: m}\nkinds:\n  bad_json: {ocr: A.2}\n",
-		"unknown field":       "codes:\n  - {code: A.1, status: 400, message: m, colour: red}\n",
+		"duplicate code":                          "codes:\n  - {code: A.1, status: 400, message: m}\n  - {code: A.1, status: 400, message: m}\n",
+		"unknown kind target":                     "codes:\n  - {code: A.1, status: 400, message: m}\nkinds:\n  bad_json: {ocr: A.2}\n",
+		"unknown field":                           "codes:\n  - {code: A.1, status: 400, message: m, colour: red}\n",
+		"message for a family not using the code": "codes:\n  - {code: A.1, status: 400, message: m, families: [ocr], messages: {image: n}}\n",
+		"message for an unknown family":           "codes:\n  - {code: A.1, status: 400, message: m, families: [ocr], messages: {video: n}}\n",
+		"empty family message":                    "codes:\n  - {code: A.1, status: 400, message: m, families: [ocr, image], messages: {image: \" \"}}\n",
+		"family message repeating the default":    "codes:\n  - {code: A.1, status: 400, message: m, families: [ocr, image], messages: {image: m}}\n",
 	} {
 		if err := load([]byte(doc)); err == nil {
 			t.Errorf("%s: load accepted it", name)
