@@ -12,24 +12,28 @@ type listing struct {
 }
 
 // listed is one entry as served: Description and Handling are a Text, or a
-// plain string when the caller picked a language.
+// plain string when the caller picked a language; Message is the wording of
+// the family asked for (service=), else the default.
 type listed struct {
-	Code        string    `json:"error_code"`
-	Status      int       `json:"status"`
-	Message     string    `json:"error_msg"`
-	Description any       `json:"description"`
-	Handling    any       `json:"handling"`
-	Layer       Layer     `json:"layer"`
-	Families    []Family  `json:"families"`
-	Variants    []Variant `json:"variants,omitempty"`
-	Seeds       []string  `json:"seeds"`
+	Code        string            `json:"error_code"`
+	Status      int               `json:"status"`
+	Message     string            `json:"error_msg"`
+	Description any               `json:"description"`
+	Handling    any               `json:"handling"`
+	Layer       Layer             `json:"layer"`
+	Families    []Family          `json:"families"`
+	Variants    []Variant         `json:"variants,omitempty"`
+	Messages    map[Family]string `json:"messages,omitempty"`
+	Seeds       []string          `json:"seeds"`
 }
 
 // Handler serves the catalog as JSON at whatever path it is mounted on
 // (the server mounts it at GET /v1/error-codes, without authentication).
 // Query parameters: service=ocr|image|moderation keeps the codes that family
-// uses; lang=zh|en flattens description and handling to that language;
-// code=X keeps that code only (an unknown code gives an empty list).
+// uses and gives error_msg in that family's wording (every entry also
+// carries its per-family "messages"); lang=zh|en flattens description and
+// handling to that language; code=X keeps that code only (an unknown code
+// gives an empty list).
 func Handler() http.Handler {
 	return http.HandlerFunc(serveListing)
 }
@@ -64,7 +68,10 @@ func serveListing(w http.ResponseWriter, r *http.Request) {
 		}
 		it := listed{Code: e.Code, Status: e.Status, Message: e.Message,
 			Description: e.Description, Handling: e.Handling, Layer: e.Layer,
-			Families: e.Families, Variants: e.Variants, Seeds: e.Seeds}
+			Families: e.Families, Variants: e.Variants, Messages: e.Messages, Seeds: e.Seeds}
+		if fam != "" {
+			it.Message = e.MessageFor(fam)
+		}
 		if lang != "" {
 			it.Description, it.Handling = e.Description.In(lang), e.Handling.In(lang)
 		}

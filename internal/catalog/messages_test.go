@@ -1,7 +1,10 @@
 package catalog
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -59,6 +62,81 @@ func TestCatalogMessagesFor(t *testing.T) {
 			t.Errorf("%s MessageFor(%s) = %q, want %q", c.code, c.f, got, c.want)
 		}
 	}
+}
+
+func TestHandlerMessages(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	type item struct {
+		Code     string            `json:"error_code"`
+		Message  string            `json:"error_msg"`
+		Messages map[Family]string `json:"messages"`
+	}
+	get := func(t *testing.T, query string) []item {
+		t.Helper()
+		res, err := http.Get(srv.URL + "/v1/error-codes" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body struct {
+			ErrorCodes []item `json:"error_codes"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+			t.Fatal(err)
+		}
+		return body.ErrorCodes
+	}
+	for _, c := range []struct {
+		query    string
+		msg      string
+		messages map[Family]string
+	}{
+		{"?code=AIS.0030", "Failed to find the job. The job has expired or the passed job_id is incorrect. Check whether job_id is correct.",
+			map[Family]string{FamilyModeration: "Job not found"}},
+		{"?code=AIS.0030&service=image", "Failed to find the job. The job has expired or the passed job_id is incorrect. Check whether job_id is correct.",
+			map[Family]string{FamilyModeration: "Job not found"}},
+		{"?code=AIS.0030&service=moderation", "Job not found", map[Family]string{FamilyModeration: "Job not found"}},
+		{"?code=ModelArts.4101&service=ocr", "Token header cannot be empty.",
+			map[Family]string{FamilyImage: "The token is empty.", FamilyModeration: "The token is empty."}},
+		{"?code=ModelArts.4101&service=image&lang=en", "The token is empty.",
+			map[Family]string{FamilyImage: "The token is empty.", FamilyModeration: "The token is empty."}},
+		{"?code=AIS.0101&service=ocr", "The input parameter is invalid.", nil},
+	} {
+		t.Run(c.query, func(t *testing.T) {
+			items := get(t, c.query)
+			if len(items) != 1 {
+				t.Fatalf("%d items", len(items))
+			}
+			if items[0].Message != c.msg {
+				t.Errorf("error_msg %q, want %q", items[0].Message, c.msg)
+			}
+			if !mapsEqual(items[0].Messages, c.messages) {
+				t.Errorf("messages %v, want %v", items[0].Messages, c.messages)
+			}
+		})
+	}
+	// Every entry of a family listing answers that family's wording.
+	for _, f := range Families {
+		for _, it := range get(t, "?service="+string(f)) {
+			e, _ := Lookup(it.Code)
+			if it.Message != e.MessageFor(f) || !mapsEqual(it.Messages, e.Messages) {
+				t.Errorf("service=%s %s: error_msg %q messages %v, want %q %v", f, it.Code, it.Message, it.Messages, e.MessageFor(f), e.Messages)
+			}
+		}
+	}
+}
+
+func mapsEqual(a, b map[Family]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }
 
 // pageFamily is the family whose wording each seed page publishes.
