@@ -634,7 +634,7 @@ func TestMarkdownGolden(t *testing.T) {
 		t.Fatalf("%s is stale: run go test ./internal/catalog -update", path)
 	}
 	for _, s := range []string{"## Gateway (APIG.*)", "## Platform (ModelArts.*)", "## Services (AIS.*)", "## Subscription (AIP.*)",
-		"| APIG.0201 | 413 |", "| timeout | 504 | Backend timeout. |", "| bad_json | ModelArts.4105 | AIS.0014 | AIS.0014 |"} {
+		"| APIG.0201 | 413 |", "| timeout | 504 | Backend timeout. |", "| AIS.0030 | moderation | Job not found |", "| bad_json | ModelArts.4105 | AIS.0014 | AIS.0014 |"} {
 		if !bytes.Contains(got, []byte(s)) {
 			t.Errorf("generated page lacks %q", s)
 		}

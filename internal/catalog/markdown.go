@@ -20,19 +20,21 @@ var layerTitles = []struct {
 }
 
 // Markdown renders the catalog as the reference page docs/error-codes.md:
-// one table per layer, then the kind-to-code table.
+// one table per layer, with the variants and the per-family wording of its
+// codes, then the kind-to-code table.
 func Markdown() []byte {
 	var b bytes.Buffer
 	b.WriteString("# aisd error codes\n\n")
 	b.WriteString("<!-- Generated from internal/catalog/catalog.yaml by `go generate ./internal/catalog`; do not edit. -->\n\n")
 	b.WriteString("Every error answer is `{\"error_code\": ..., \"error_msg\": ...}` with the status below; gateway (APIG.*) answers also carry `request_id`, and every answer carries the `X-Request-Id` header. ")
 	fmt.Fprintf(&b, "The catalog holds %d codes. Families: ocr, image (Image Recognition), moderation (Content Moderation).\n", len(entries))
+	b.WriteString("\nThe Message column is the default wording, that of the first family using the code in the order ocr, image, moderation; a family whose page words a code differently answers with its own wording, listed under each table.\n")
 
 	for _, lt := range layerTitles {
 		fmt.Fprintf(&b, "\n## %s\n\n", lt.title)
 		b.WriteString("| Code | Status | Message | Families | Description | Handling |\n")
 		b.WriteString("| --- | --- | --- | --- | --- | --- |\n")
-		var withVariants []*Entry
+		var withVariants, withMessages []*Entry
 		for i := range entries {
 			e := &entries[i]
 			if e.Layer != lt.layer {
@@ -46,6 +48,20 @@ func Markdown() []byte {
 				strings.Join(fams, ", "), cell(e.Description.EN), cell(e.Handling.EN))
 			if len(e.Variants) > 0 {
 				withVariants = append(withVariants, e)
+			}
+			if len(e.Messages) > 0 {
+				withMessages = append(withMessages, e)
+			}
+		}
+		if len(withMessages) > 0 {
+			b.WriteString("\nThese families answer with their own wording:\n\n")
+			b.WriteString("| Code | Family | Message |\n| --- | --- | --- |\n")
+			for _, e := range withMessages {
+				for _, f := range Families {
+					if m, ok := e.Messages[f]; ok {
+						fmt.Fprintf(&b, "| %s | %s | %s |\n", e.Code, f, cell(m))
+					}
+				}
 			}
 		}
 		for _, e := range withVariants {
