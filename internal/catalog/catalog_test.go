@@ -23,7 +23,7 @@ import (
 	"unicode"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/error-codes.md from the catalog")
+var update = flag.Bool("update", false, "rewrite docs/error-codes.md and testdata/messages.golden from the catalog")
 
 // seedDir is ../shared/seeds seen from this package's directory.
 const seedDir = "../../../shared/seeds"
