@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/gateway"
 	"github.com/aisd/aisd/internal/platform/iam"
@@ -31,18 +32,12 @@ func New(gw *gateway.Gateway, svc *iam.Service) *API {
 	return &API{gw: gw, iam: svc, st: svc.Store()}
 }
 
-// fam: the admin API speaks the platform's AIP dialect; families only matter
-// for kind lookups, which the admin API does not use.
-const fam = catalog.FamilyOCR
-
 // Register mounts the endpoints on mux; extra admin handlers (usage, faults)
 // are mounted by their owners with RequireAdmin.
 func (a *API) Register(mux *http.ServeMux) {
-	h := func(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
-		mux.Handle(pattern, a.RequireAdmin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := fn(w, r); err != nil {
-				gateway.WriteError(w, r, mapErr(err), fam)
-			}
+	h := func(pattern string, fn api.HandlerFunc) {
+		mux.Handle(pattern, a.RequireAdmin(api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			return mapErr(fn(w, r))
 		})))
 	}
 	h("GET /v1/admin/domains", a.listDomains)
@@ -61,39 +56,42 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("GET /v1/admin/projects/{project_id}/settings/{key}", a.getSetting)
 }
 
-// RequireAdmin authenticates the request and requires an administrator.
+// RequireAdmin authenticates the request and requires an administrator;
+// errors speak the AIP dialect.
 func (a *API) RequireAdmin(h http.Handler) http.Handler {
-	return a.gw.Authenticated(fam, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return api.InFamily(catalog.FamilyAIP, a.gw.Authenticated(api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, ok := gateway.IdentityFrom(r.Context())
 		if !ok || !id.User.Admin {
-			gateway.WriteError(w, r, catalog.New("AIP.0003"), fam)
-			return
+			return catalog.New(catalog.AIP0003)
 		}
 		h.ServeHTTP(w, r)
-	}))
+		return nil
+	})))
 }
 
 // mapErr gives store conditions their AIP codes; catalog errors pass.
 func mapErr(err error) error {
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, store.ErrNotFound):
-		return catalog.New("AIP.0016", "object not found").Wrap(err)
+		return catalog.New(catalog.AIP0016, "object not found").Wrap(err)
 	case errors.Is(err, store.ErrConflict):
-		return catalog.New("AIP.0014", "the object").Wrap(err)
+		return catalog.New(catalog.AIP0014, "the object").Wrap(err)
 	}
 	return err
 }
 
 func decode(r *http.Request, v any) error {
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		return catalog.New("AIP.0009").Wrap(err)
+		return catalog.New(catalog.AIP0009).Wrap(err)
 	}
 	return nil
 }
 
 func need(name, v string) error {
 	if strings.TrimSpace(v) == "" {
-		return catalog.New("AIP.0006", name)
+		return catalog.New(catalog.AIP0006, name)
 	}
 	return nil
 }
@@ -142,7 +140,7 @@ func (a *API) listDomains(w http.ResponseWriter, r *http.Request) error {
 	for _, d := range ds {
 		out = append(out, toDomain(d))
 	}
-	gateway.WriteJSON(w, http.StatusOK, map[string]any{"domains": out})
+	api.WriteJSON(w, http.StatusOK, map[string]any{"domains": out})
 	return nil
 }
 
@@ -161,7 +159,7 @@ func (a *API) createDomain(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	gateway.WriteJSON(w, http.StatusCreated, map[string]any{"domain": toDomain(d), "project": Project{ID: p.ID, Name: p.Name, DomainID: p.DomainID}})
+	api.WriteJSON(w, http.StatusCreated, map[string]any{"domain": toDomain(d), "project": Project{ID: p.ID, Name: p.Name, DomainID: p.DomainID}})
 	return nil
 }
 
@@ -175,7 +173,7 @@ func (a *API) setState(w http.ResponseWriter, r *http.Request) error {
 	switch in.State {
 	case store.StateActive, store.StateFrozen, store.StateRestricted:
 	default:
-		return catalog.New("AIP.0007", "state")
+		return catalog.New(catalog.AIP0007, "state")
 	}
 	id := r.PathValue("domain_id")
 	if err := a.st.SetDomainState(r.Context(), id, in.State); err != nil {
@@ -185,7 +183,7 @@ func (a *API) setState(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	gateway.WriteJSON(w, http.StatusOK, map[string]any{"domain": toDomain(d)})
+	api.WriteJSON(w, http.StatusOK, map[string]any{"domain": toDomain(d)})
 	return nil
 }
 
@@ -204,7 +202,7 @@ func (a *API) setPaid(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	gateway.WriteJSON(w, http.StatusOK, map[string]any{"domain": toDomain(d)})
+	api.WriteJSON(w, http.StatusOK, map[string]any{"domain": toDomain(d)})
 	return nil
 }
 
@@ -217,7 +215,7 @@ func (a *API) listProjects(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range ps {
 		out = append(out, Project{ID: p.ID, Name: p.Name, DomainID: p.DomainID})
 	}
-	gateway.WriteJSON(w, http.StatusOK, map[string]any{"projects": out})
+	api.WriteJSON(w, http.StatusOK, map[string]any{"projects": out})
 	return nil
 }
 
@@ -235,7 +233,7 @@ func (a *API) createProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	gateway.WriteJSON(w, http.StatusCreated, map[string]any{"project": Project{ID: p.ID, Name: p.Name, DomainID: p.DomainID}})
+	api.WriteJSON(w, http.StatusCreated, map[string]any{"project": Project{ID: p.ID, Name: p.Name, DomainID: p.DomainID}})
 	return nil
 }
 
@@ -248,7 +246,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	for _, u := range us {
 		out = append(out, User{ID: u.ID, Name: u.Name, DomainID: u.DomainID, Admin: u.Admin})
 	}
-	gateway.WriteJSON(w, http.StatusOK, map[string]any{"users": out})
+	api.WriteJSON(w, http.StatusOK, map[string]any{"users": out})
 	return nil
 }
 
@@ -265,13 +263,13 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(in.Password) < 8 {
-		return catalog.New("AIP.0016", "password must have at least 8 characters")
+		return catalog.New(catalog.AIP0016, "password must have at least 8 characters")
 	}
 	u, err := a.iam.CreateUser(r.Context(), r.PathValue("domain_id"), in.Name, in.Password, in.Admin)
 	if err != nil {
 		return err
 	}
-	gateway.WriteJSON(w, http.StatusCreated, map[string]any{"user": User{ID: u.ID, Name: u.Name, DomainID: u.DomainID, Admin: u.Admin}})
+	api.WriteJSON(w, http.StatusCreated, map[string]any{"user": User{ID: u.ID, Name: u.Name, DomainID: u.DomainID, Admin: u.Admin}})
 	return nil
 }
 
@@ -284,7 +282,7 @@ func (a *API) listCredentials(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range cs {
 		out = append(out, Credential{AK: c.AK, UserID: c.UserID, Description: c.Description, CreatedAt: c.CreatedAt.UTC().Format(ts)})
 	}
-	gateway.WriteJSON(w, http.StatusOK, map[string]any{"credentials": out})
+	api.WriteJSON(w, http.StatusOK, map[string]any{"credentials": out})
 	return nil
 }
 
@@ -302,7 +300,7 @@ func (a *API) createCredential(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	gateway.WriteJSON(w, http.StatusCreated, map[string]any{"credential": Credential{AK: ak, SK: sk, UserID: uid, Description: in.Description}})
+	api.WriteJSON(w, http.StatusCreated, map[string]any{"credential": Credential{AK: ak, SK: sk, UserID: uid, Description: in.Description}})
 	return nil
 }
 
@@ -328,7 +326,7 @@ func (a *API) setAgency(w http.ResponseWriter, r *http.Request) error {
 	if err := a.st.SetAgency(r.Context(), pid, svc, in.Granted); err != nil {
 		return err
 	}
-	gateway.WriteJSON(w, http.StatusOK, map[string]any{"project_id": pid, "service": svc, "granted": in.Granted})
+	api.WriteJSON(w, http.StatusOK, map[string]any{"project_id": pid, "service": svc, "granted": in.Granted})
 	return nil
 }
 
@@ -346,7 +344,7 @@ func (a *API) setSetting(w http.ResponseWriter, r *http.Request) error {
 	if err := a.st.SetSetting(r.Context(), pid, key, in.Value); err != nil {
 		return err
 	}
-	gateway.WriteJSON(w, http.StatusOK, map[string]any{"project_id": pid, "key": key, "value": in.Value})
+	api.WriteJSON(w, http.StatusOK, map[string]any{"project_id": pid, "key": key, "value": in.Value})
 	return nil
 }
 
@@ -356,6 +354,6 @@ func (a *API) getSetting(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	gateway.WriteJSON(w, http.StatusOK, map[string]any{"project_id": pid, "key": key, "value": v})
+	api.WriteJSON(w, http.StatusOK, map[string]any{"project_id": pid, "key": key, "value": v})
 	return nil
 }

@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -18,7 +19,6 @@ type Call struct {
 	DomainID  string
 	ProjectID string
 	UserID    string
-	Family    catalog.Family
 	// Service is the metering/subscription unit (e.g. "ocr.general-text").
 	Service string
 	// API is the SDK operation name (e.g. "RecognizeGeneralText").
@@ -37,17 +37,18 @@ type Call struct {
 // internal error).
 type Handler func(ctx context.Context, c *Call) (resp any, err error)
 
-// DecodeJSON decodes the call's body into v, answering the family's
-// malformed-JSON code when it is not valid JSON.
+// DecodeJSON decodes the call's body into v: a missing body is a missing
+// parameter, a value of the wrong type a bad parameter, anything else
+// malformed JSON.
 func (c *Call) DecodeJSON(v any) error {
 	if len(c.Body) == 0 {
-		return catalog.Of(catalog.KindMissingParam, c.Family)
+		return catalog.E(catalog.KindMissingParam)
 	}
 	if err := json.Unmarshal(c.Body, v); err != nil {
 		if _, ok := err.(*json.UnmarshalTypeError); ok {
-			return catalog.Of(catalog.KindBadParam, c.Family).Wrap(err)
+			return catalog.E(catalog.KindBadParam).Wrap(err)
 		}
-		return catalog.Of(catalog.KindBadJSON, c.Family).Wrap(err)
+		return catalog.E(catalog.KindBadJSON).Wrap(err)
 	}
 	return nil
 }
@@ -61,3 +62,5 @@ func Deref[T any](p *T) T {
 	}
 	return *p
 }
+
+func sprint(v any) string { return fmt.Sprint(v) }

@@ -36,8 +36,22 @@ const (
 	FamilyModeration Family = "moderation"
 )
 
-// Families lists every family in a stable order.
+// FamilyAIP is the dialect of the management APIs (IAM, admin,
+// subscription, quota, fault injection): the AI platform's AIP.* codes.
+const FamilyAIP Family = "aip"
+
+// Families lists every service family in a stable order.
 var Families = []Family{FamilyOCR, FamilyImage, FamilyModeration}
+
+// Dialects lists every family a route can render in: the service families
+// and the management APIs' AIP dialect.
+var Dialects = []Family{FamilyOCR, FamilyImage, FamilyModeration, FamilyAIP}
+
+// Renderer returns a function rendering errors in family f, for answers
+// written away from an HTTP route (asynchronous job results).
+func Renderer(f Family) func(error) Rendered {
+	return func(err error) Rendered { return Render(err, f) }
+}
 
 // Text is a bilingual text.
 type Text struct {

@@ -244,6 +244,34 @@ func TestKnownKindCodes(t *testing.T) {
 		{KindLanguage, FamilyModeration, "AIS.0041"},
 		{KindVideoTooLong, FamilyModeration, "AIS.0710"},
 		{KindIDNotFound, FamilyOCR, "AIS.0117"},
+		// Published codes of the input and image checks.
+		{KindBadBase64, FamilyOCR, "AIS.0101"},
+		{KindBadBase64, FamilyImage, "AIS.0015"},
+		{KindBadBase64, FamilyModeration, "AIS.0015"},
+		{KindURLForbidden, FamilyOCR, "ModelArts.4601"},
+		{KindURLForbidden, FamilyImage, "AIS.0022"},
+		{KindURLForbidden, FamilyModeration, "AIS.0022"},
+		{KindURLFetch, FamilyOCR, "ModelArts.4603"},
+		{KindURLFetch, FamilyImage, "AIS.0029"},
+		{KindURLFetch, FamilyModeration, "AIS.0029"},
+		{KindOBSNoAgency, FamilyOCR, "ModelArts.4702"},
+		{KindOBSBadURL, FamilyOCR, "ModelArts.4703"},
+		{KindOBSRead, FamilyOCR, "ModelArts.4704"},
+		{KindOBSTooLarge, FamilyOCR, "ModelArts.4705"},
+		{KindOBSTooLarge, FamilyImage, "AIS.0023"},
+		{KindOBSTooLarge, FamilyModeration, "AIS.0023"},
+		{KindOBSNotFound, FamilyOCR, "ModelArts.4706"},
+		{KindImageEmpty, FamilyImage, "AIS.0025"},
+		{KindImageEmpty, FamilyModeration, "AIS.0025"},
+		{KindImageFormat, FamilyOCR, "AIS.0102"},
+		{KindImageFormat, FamilyImage, "AIS.0502"},
+		{KindImageFormat, FamilyModeration, "AIS.0402"},
+		{KindImageSize, FamilyOCR, "AIS.0103"},
+		{KindImageSize, FamilyImage, "AIS.0504"},
+		{KindImageQuality, FamilyOCR, "AIS.0104"},
+		{KindImageQuality, FamilyImage, "AIS.0503"},
+		{KindImageQuality, FamilyModeration, "AIS.0403"},
+		{KindColorDepth, FamilyImage, "AIS.0204"},
 	} {
 		if got, _ := CodeFor(c.k, c.f); got != c.code {
 			t.Errorf("CodeFor(%s, %s) = %q, want %s", c.k, c.f, got, c.code)
@@ -355,34 +383,57 @@ func normalise(s string) string {
 
 func TestNew(t *testing.T) {
 	for _, c := range []struct {
-		code   string
+		code   Code
 		args   []any
 		status int
 		msg    string
 	}{
-		{"AIS.0101", nil, 400, "The input parameter is invalid."},
-		{"APIG.0301", nil, 401, "Incorrect IAM authentication information."},
-		{"APIG.0308", []any{120}, 429, "The throttling threshold has been reached: policy user over ratelimit,limit:120,time:1 minute"},
-		{"AIS.0119", []any{"tpl-7"}, 400, "Template match failed, template_id=tpl-7."},
-		{"AIP.0008", []any{"PUT", "POST"}, 405, "The request method PUT is not allowed, allow is POST."},
-		{"ModelArts.4204", []any{"general-text"}, 400, "Request api error! The API general-text is not subscribed."},
-		{"AIS.0710", []any{"02:10:00"}, 400, "Invalid video length. It must be <=2 hours. The input video duration is [02:10:00]."},
+		{AIS0101, nil, 400, "The input parameter is invalid."},
+		{APIG0301, nil, 401, "Incorrect IAM authentication information."},
+		{APIG0308, []any{120}, 429, "The throttling threshold has been reached: policy user over ratelimit,limit:120,time:1 minute"},
+		{AIS0119, []any{"tpl-7"}, 400, "Template match failed, template_id=tpl-7."},
+		{AIP0008, []any{"PUT", "POST"}, 405, "The request method PUT is not allowed, allow is POST."},
+		{ModelArts4204, []any{"general-text"}, 400, "Request api error! The API general-text is not subscribed."},
+		{AIS0710, []any{"02:10:00"}, 400, "Invalid video length. It must be <=2 hours. The input video duration is [02:10:00]."},
 		// Missing arguments leave the published placeholder in place.
-		{"AIP.0010", []any{"limit"}, 400, "The param:limit, val:%s , exceeds the range:[%s,%s]."},
+		{AIP0010, []any{"limit"}, 400, "The param:limit, val:%s , exceeds the range:[%s,%s]."},
 		// Unknown codes fall back to the gateway's internal error.
-		{"AIS.9999", nil, 500, "Unexpected error."},
+		{Code("AIS.9999"), nil, 500, "Unexpected error."},
 	} {
-		e := New(c.code, c.args...)
-		if e.Status != c.status || e.Msg != c.msg {
-			t.Errorf("New(%s, %v) = %d %q, want %d %q", c.code, c.args, e.Status, e.Msg, c.status, c.msg)
+		r := New(c.code, c.args...).In(FamilyOCR)
+		if r.Status != c.status || r.Msg != c.msg {
+			t.Errorf("New(%s, %v) = %d %q, want %d %q", c.code, c.args, r.Status, r.Msg, c.status, c.msg)
 		}
 	}
-	if e := New("AIS.9999"); e.Code != "APIG.0201" || e.Unwrap() == nil {
-		t.Errorf("unknown code: got %s with cause %v", e.Code, e.Unwrap())
+	if r := New("AIS.9999").In(FamilyOCR); r.Code != "APIG.0201" {
+		t.Errorf("unknown code: got %s", r.Code)
+	}
+	if e := New("AIS.9999"); e.Resolved(FamilyOCR) {
+		t.Error("an unknown code reports itself resolved")
 	}
 }
 
-func TestNewVariant(t *testing.T) {
+// TestMessagesPerFamily: a code raised directly, or a kind, is worded as
+// the page of the family that answers it prints it.
+func TestMessagesPerFamily(t *testing.T) {
+	for _, c := range []struct {
+		err  *Error
+		f    Family
+		code string
+		msg  string
+	}{
+		{New(APIG0308, 60), FamilyOCR, "APIG.0308", "The throttling threshold has been reached: policy user over ratelimit,limit:60,time:1 minute"},
+		{New(APIG0308, 60), FamilyImage, "APIG.0308", "The request is sent too fast and exceeds the default rate limit of the service."},
+		{E(KindTokenEmpty), FamilyModeration, "ModelArts.4101", "The token is empty."},
+		{E(KindQuotaExhausted), FamilyModeration, "AIS.0032", "The monthly free calls have been used up."},
+	} {
+		if r := c.err.In(c.f); r.Code != c.code || r.Msg != c.msg {
+			t.Errorf("%v in %s = %s %q, want %s %q", c.err, c.f, r.Code, r.Msg, c.code, c.msg)
+		}
+	}
+}
+
+func TestVariant(t *testing.T) {
 	for _, c := range []struct {
 		variant string
 		status  int
@@ -394,83 +445,93 @@ func TestNewVariant(t *testing.T) {
 		{"internal", 500, "Unexpected error."},
 		{"no-such-variant", 413, "The request body is oversized."},
 	} {
-		e := NewVariant("APIG.0201", c.variant)
-		if e.Code != "APIG.0201" || e.Status != c.status || e.Msg != c.msg {
-			t.Errorf("NewVariant(APIG.0201, %s) = %s %d %q", c.variant, e.Code, e.Status, e.Msg)
+		r := New(APIG0201).Variant(c.variant).In(FamilyImage)
+		if r.Code != "APIG.0201" || r.Status != c.status || r.Msg != c.msg {
+			t.Errorf("APIG.0201 variant %s = %s %d %q", c.variant, r.Code, r.Status, r.Msg)
 		}
 	}
 }
 
-func TestOf(t *testing.T) {
-	e := Of(KindBadBase64, FamilyImage)
-	if e.Code != "AIS.0015" || e.Status != 400 || e.Msg != "Base64 decoding of the input data is incorrect." {
-		t.Errorf("Of(bad_base64, image) = %+v", e)
+func TestKindsResolveAtTheEdge(t *testing.T) {
+	e := E(KindBadBase64)
+	if r := e.In(FamilyImage); r.Code != "AIS.0015" || r.Status != 400 || r.Msg != "Base64 decoding of the input data is incorrect." {
+		t.Errorf("bad_base64 in image = %+v", r)
 	}
-	e = Of(KindNotSubscribed, FamilyOCR, "recognize-id-card")
-	if e.Msg != "Request api error! The API recognize-id-card is not subscribed." {
-		t.Errorf("Of(not_subscribed, ocr) msg %q", e.Msg)
+	if r := e.In(FamilyOCR); r.Code != "AIS.0101" {
+		t.Errorf("bad_base64 in ocr = %+v", r)
 	}
-	// A kind unknown to the table falls back to the family's internal code.
-	e = Of(Kind("no_such_kind"), FamilyOCR)
-	if e.Code != "ModelArts.4505" || e.Unwrap() == nil {
-		t.Errorf("unknown kind: %s cause %v", e.Code, e.Unwrap())
+	if r := E(KindNotSubscribed, "recognize-id-card").In(FamilyOCR); r.Msg != "Request api error! The API recognize-id-card is not subscribed." {
+		t.Errorf("not_subscribed in ocr: %q", r.Msg)
+	}
+	// The management APIs' dialect.
+	if r := E(KindInternal).In(FamilyAIP); r.Code != "AIP.0500" {
+		t.Errorf("internal in aip = %s", r.Code)
+	}
+	// A kind unknown to the table is the family's internal code.
+	if r := E(Kind("no_such_kind")).In(FamilyOCR); r.Code != "ModelArts.4505" {
+		t.Errorf("unknown kind: %s", r.Code)
+	}
+	if E(Kind("no_such_kind")).Resolved(FamilyOCR) {
+		t.Error("unknown kind reports itself resolved")
 	}
 	// An unknown family has no internal code either: gateway internal error.
-	e = Of(KindBadJSON, Family("video"))
-	if e.Code != "APIG.0201" || e.Status != 500 {
-		t.Errorf("unknown family: %s %d", e.Code, e.Status)
+	if r := E(KindBadJSON).In(Family("video")); r.Code != "APIG.0201" || r.Status != 500 {
+		t.Errorf("unknown family: %s %d", r.Code, r.Status)
 	}
 }
 
-func TestFromAndResolve(t *testing.T) {
-	base := New("AIS.0022")
+func TestIsKindAndResolve(t *testing.T) {
+	base := E(KindURLForbidden)
 	wrapped := fmt.Errorf("fetching image: %w", base)
-	if e, ok := From(wrapped); !ok || e.Code != "AIS.0022" {
-		t.Errorf("From through wrapping = %v %v", e, ok)
+	if !IsKind(wrapped, KindURLForbidden) || IsKind(wrapped, KindURLFetch) {
+		t.Errorf("IsKind through wrapping")
+	}
+	if !IsCode(fmt.Errorf("x: %w", New(AIS0022)), AIS0022) || IsCode(base, AIS0022) {
+		t.Errorf("IsCode")
 	}
 	if _, ok := From(errors.New("plain")); ok {
-		t.Error("From found a code in a plain error")
+		t.Error("From found a catalog error in a plain error")
 	}
 	cause := errors.New("disk full")
-	r := Resolve(cause, FamilyModeration)
-	if r.Code != "AIS.0003" || !errors.Is(r, cause) {
-		t.Errorf("Resolve(plain) = %s, keeps cause %v", r.Code, errors.Is(r, cause))
+	r := Resolve(cause)
+	if !IsKind(r, KindInternal) || !errors.Is(r, cause) || Render(cause, FamilyModeration).Code != "AIS.0003" {
+		t.Errorf("Resolve(plain) = %v, keeps cause %v", r, errors.Is(r, cause))
 	}
 	// Wrap, WithMsg and WithHeader return copies and leave the original alone.
-	w := base.Wrap(cause).WithMsg("The URL is invalid: %s", "ftp://x").WithHeader("Retry-After", "2")
-	if base.Unwrap() != nil || base.Msg != "The URL is invalid." || base.Header != nil {
-		t.Errorf("original modified: %+v", base)
+	orig := New(AIS0022)
+	w := orig.Wrap(cause).WithMsg("The URL is invalid: %s", "ftp://x").WithHeader("Retry-After", "2")
+	if orig.Unwrap() != nil || orig.In(FamilyImage).Msg != "The URL is invalid." || orig.Header != nil {
+		t.Errorf("original modified: %+v", orig)
 	}
-	if w.Msg != "The URL is invalid: ftp://x" || w.Header.Get("Retry-After") != "2" || !errors.Is(w, cause) {
+	if w.In(FamilyImage).Msg != "The URL is invalid: ftp://x" || w.Header.Get("Retry-After") != "2" || !errors.Is(w, cause) {
 		t.Errorf("copy = %+v", w)
 	}
 }
 
 func TestWrite(t *testing.T) {
 	for _, c := range []struct {
-		name     string
-		err      error
-		fam      Family
-		status   int
-		body     string
-		header   map[string]string
-		noHeader string
+		name   string
+		err    error
+		fam    Family
+		status int
+		body   string
+		header map[string]string
 	}{
 		{
-			name: "service error has no request_id", err: Of(KindBadJSON, FamilyImage), fam: FamilyImage,
+			name: "service error has no request_id", err: E(KindBadJSON), fam: FamilyImage,
 			status: 400, body: `{"error_code":"AIS.0014","error_msg":"The JSON format of the input data is incorrect."}`,
 		},
 		{
-			name: "gateway error carries request_id", err: New("APIG.0301").WithMsg("Incorrect IAM authentication information: decrypt token fail"), fam: FamilyOCR,
+			name: "gateway error carries request_id", err: New(APIG0301).WithMsg("Incorrect IAM authentication information: decrypt token fail"), fam: FamilyOCR,
 			status: 401, body: `{"error_code":"APIG.0301","error_msg":"Incorrect IAM authentication information: decrypt token fail","request_id":"req-1"}`,
 		},
 		{
-			name: "rate limit with headers", err: New("APIG.0308", 60).WithHeader("Retry-After", "1"), fam: FamilyModeration,
+			name: "rate limit with headers", err: New(APIG0308, 60).WithHeader("Retry-After", "1"), fam: FamilyOCR,
 			status: 429, body: `{"error_code":"APIG.0308","error_msg":"The throttling threshold has been reached: policy user over ratelimit,limit:60,time:1 minute","request_id":"req-1"}`,
 			header: map[string]string{"Retry-After": "1"},
 		},
 		{
-			name: "wrapped catalog error keeps its code", err: fmt.Errorf("decode: %w", Of(KindImageFormat, FamilyOCR)), fam: FamilyOCR,
+			name: "wrapped kind resolves in the route's family", err: fmt.Errorf("decode: %w", E(KindImageFormat)), fam: FamilyOCR,
 			status: 400, body: `{"error_code":"AIS.0102","error_msg":"The image format is not supported."}`,
 		},
 		{
@@ -478,7 +539,7 @@ func TestWrite(t *testing.T) {
 			status: 400, body: `{"error_code":"ModelArts.4505","error_msg":"Backend service internal error."}`,
 		},
 		{
-			name: "gateway timeout variant", err: NewVariant("APIG.0201", "timeout"), fam: FamilyImage,
+			name: "gateway timeout variant", err: New(APIG0201).Variant("timeout"), fam: FamilyImage,
 			status: 504, body: `{"error_code":"APIG.0201","error_msg":"Backend timeout.","request_id":"req-1"}`,
 		},
 	} {
@@ -507,7 +568,7 @@ func TestWrite(t *testing.T) {
 }
 
 func TestHandler(t *testing.T) {
-	srv := httptest.NewServer(Handler())
+	srv := httptest.NewServer(listingHandler())
 	defer srv.Close()
 
 	type item struct {
@@ -603,14 +664,14 @@ func TestHandler(t *testing.T) {
 	for _, q := range []string{"?service=video", "?lang=fr"} {
 		t.Run("bad "+q, func(t *testing.T) {
 			st, code, _, _ := get(t, "GET", q)
-			if st != 400 || code != "AIS.0012" {
+			if st != 400 || code != "AIP.0007" {
 				t.Errorf("status %d code %s", st, code)
 			}
 		})
 	}
 	t.Run("POST refused", func(t *testing.T) {
 		st, code, _, _ := get(t, "POST", "")
-		if st != 400 || code != "AIS.0013" {
+		if st != 405 || code != "AIP.0008" {
 			t.Errorf("status %d code %s", st, code)
 		}
 	})
@@ -639,4 +700,14 @@ func TestMarkdownGolden(t *testing.T) {
 			t.Errorf("generated page lacks %q", s)
 		}
 	}
+}
+
+// listingHandler serves the listing with errors rendered as the server's
+// management routes render them.
+func listingHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := ServeListing(w, r); err != nil {
+			Write(w, "req-1", err, FamilyAIP)
+		}
+	})
 }

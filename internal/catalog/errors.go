@@ -7,12 +7,22 @@ import (
 	"strings"
 )
 
-// Error is an error that carries its catalog code through wrapping.
+// Code is a catalog error code. The codes of catalog.yaml are constants
+// (codes_gen.go), so a code raised directly is checked by the compiler.
+type Code string
+
+// Error is an error condition raised anywhere in aisd. It carries either a
+// semantic Kind, resolved to a code by the route's family only when the
+// answer is rendered (nothing below the gateway knows a family), or a Code
+// raised directly (gateway, subscription and operator-chosen codes). Its
+// arguments fill the published message's placeholders.
 type Error struct {
-	Code   string
-	Status int
-	// Msg is the error_msg sent to the client.
-	Msg string
+	kind    Kind
+	code    Code
+	variant string
+	args    []any
+	// msg, when set, replaces the published text (APIG.0301's reasons).
+	msg string
 	// Injected marks a response produced by fault injection.
 	Injected bool
 	// Header holds extra response headers (Retry-After, rate-limit headers).
@@ -20,107 +30,76 @@ type Error struct {
 	cause  error
 }
 
+// E raises a semantic kind of error; args fill the message's placeholders.
+func E(k Kind, args ...any) *Error { return &Error{kind: k, args: args} }
+
+// New raises a code directly. Placeholders in the published message (%s,
+// %d, {name}, XXX) are filled from args in order.
+func New(c Code, args ...any) *Error { return &Error{code: c, args: args} }
+
+// Kind is the semantic kind the error was raised with ("" for a direct code).
+func (e *Error) Kind() Kind { return e.kind }
+
+// DirectCode is the code the error was raised with ("" for a kind).
+func (e *Error) DirectCode() Code { return e.code }
+
 func (e *Error) Error() string {
-	if e.cause != nil {
-		return e.Code + ": " + e.Msg + ": " + e.cause.Error()
+	var b strings.Builder
+	if e.code != "" {
+		b.WriteString(string(e.code))
+	} else {
+		b.WriteString(string(e.kind))
 	}
-	return e.Code + ": " + e.Msg
+	if e.variant != "" {
+		b.WriteString("/" + e.variant)
+	}
+	if e.msg != "" {
+		b.WriteString(": " + e.msg)
+	} else if len(e.args) > 0 {
+		fmt.Fprintf(&b, " %v", e.args)
+	}
+	if e.cause != nil {
+		b.WriteString(": " + e.cause.Error())
+	}
+	return b.String()
 }
 
 // Unwrap exposes the cause to errors.Is / errors.As.
 func (e *Error) Unwrap() error { return e.cause }
 
-// IsGateway reports whether the code belongs to the gateway layer, whose
-// bodies also carry request_id.
-func (e *Error) IsGateway() bool { return strings.HasPrefix(e.Code, "APIG.") }
+func (e *Error) clone() *Error { c := *e; return &c }
 
-// New returns the error for a catalog code with its published message.
-// Placeholders in the published message (%s, %d, {name}, XXX) are filled
-// from args in order. An unknown code is a programming error: it yields the
-// gateway's "internal" variant of APIG.0201 (500) so the client still gets a
-// catalog body, with the mistake kept as the unsent cause.
-func New(code string, args ...any) *Error {
-	ent, ok := byCode[code]
-	if !ok {
-		return unexpected(fmt.Errorf("catalog: unknown code %q", code))
-	}
-	return &Error{Code: code, Status: ent.Status, Msg: fill(ent.Message, args)}
-}
-
-// fallbackCode and fallbackVariant name the entry answered for programming
-// errors; a test checks that the catalog defines them.
-const (
-	fallbackCode    = "APIG.0201"
-	fallbackVariant = "internal"
-)
-
-func unexpected(cause error) *Error {
-	e := &Error{Code: fallbackCode, Status: http.StatusInternalServerError, Msg: "Unexpected error.", cause: cause}
-	if ent, ok := byCode[fallbackCode]; ok {
-		if v, ok := ent.Variant(fallbackVariant); ok {
-			e.Status, e.Msg = v.Status, v.Message
-		}
-	}
-	return e
-}
-
-// NewVariant returns the named variant of a code (for example APIG.0201
+// Variant selects another published status of the same code (APIG.0201
 // "timeout" → 504 "Backend timeout.").
-func NewVariant(code, variant string, args ...any) *Error {
-	e := New(code, args...)
-	ent, ok := byCode[code]
-	if !ok {
-		return e
-	}
-	v, ok := ent.Variant(variant)
-	if !ok {
-		// Still answer the code's default rather than nothing.
-		return e.Wrap(fmt.Errorf("catalog: %s has no variant %q", code, variant))
-	}
-	e.Status, e.Msg = v.Status, fill(v.Message, args)
-	return e
-}
-
-// Of returns the error a family answers for a semantic kind. A kind the
-// family has no code for falls back to the family's internal error.
-func Of(k Kind, f Family, args ...any) *Error {
-	if c, ok := CodeFor(k, f); ok {
-		return New(c, args...)
-	}
-	if c, ok := CodeFor(KindInternal, f); ok {
-		return New(c).Wrap(fmt.Errorf("catalog: no code for kind %s in family %s", k, f))
-	}
-	return unexpected(fmt.Errorf("catalog: no code for kind %s in family %s", k, f))
-}
+func (e *Error) Variant(name string) *Error { c := e.clone(); c.variant = name; return c }
 
 // WithMsg replaces the client-visible message (APIG.0301's detail texts).
 func (e *Error) WithMsg(format string, args ...any) *Error {
-	c := *e
+	c := e.clone()
 	if len(args) > 0 {
-		c.Msg = fmt.Sprintf(format, args...)
+		c.msg = fmt.Sprintf(format, args...)
 	} else {
-		c.Msg = format
+		c.msg = format
 	}
-	return &c
+	return c
 }
 
 // Wrap records the underlying cause; it is logged, never sent to the client.
-func (e *Error) Wrap(cause error) *Error {
-	c := *e
-	c.cause = cause
-	return &c
-}
+func (e *Error) Wrap(cause error) *Error { c := e.clone(); c.cause = cause; return c }
 
 // WithHeader adds a response header.
 func (e *Error) WithHeader(k, v string) *Error {
-	c := *e
+	c := e.clone()
 	c.Header = c.Header.Clone()
 	if c.Header == nil {
 		c.Header = http.Header{}
 	}
 	c.Header.Set(k, v)
-	return &c
+	return c
 }
+
+// AsInjected marks the error as produced by fault injection.
+func (e *Error) AsInjected() *Error { c := e.clone(); c.Injected = true; return c }
 
 // From finds the catalog error in err's chain.
 func From(err error) (*Error, bool) {
@@ -130,6 +109,114 @@ func From(err error) (*Error, bool) {
 	}
 	return nil, false
 }
+
+// IsKind reports whether err's chain holds an error raised with kind k.
+func IsKind(err error, k Kind) bool {
+	e, ok := From(err)
+	return ok && e.kind == k
+}
+
+// IsCode reports whether err's chain holds an error raised with code c.
+func IsCode(err error, c Code) bool {
+	e, ok := From(err)
+	return ok && e.code == c
+}
+
+// DirectStatus is the HTTP status of an error raised with a code (the same
+// in every family), or 0 for a kind.
+func (e *Error) DirectStatus() int {
+	if e.code == "" {
+		return 0
+	}
+	return e.In(FamilyAIP).Status
+}
+
+// Rendered is an error as one family answers it.
+type Rendered struct {
+	Code   string
+	Status int
+	Msg    string
+}
+
+// IsGateway reports whether the code belongs to the gateway layer, whose
+// bodies also carry request_id.
+func (r Rendered) IsGateway() bool { return strings.HasPrefix(r.Code, "APIG.") }
+
+// fallbackCode and fallbackVariant name the entry answered for programming
+// errors; a test checks that the catalog defines them.
+const (
+	fallbackCode    = APIG0201
+	fallbackVariant = "internal"
+)
+
+// In resolves the error for family f: a kind becomes the family's code (a
+// kind the family has no code for is the family's internal error), and the
+// message is the family's published wording with the arguments filled in.
+// An unknown code or family is a programming error answered with the
+// gateway's internal APIG.0201 (500), so the client still gets a catalog body.
+func (e *Error) In(f Family) Rendered {
+	code := string(e.code)
+	if code == "" {
+		c, ok := CodeFor(e.kind, f)
+		if !ok {
+			if c, ok = CodeFor(KindInternal, f); !ok {
+				return internalRendered()
+			}
+		}
+		code = c
+	}
+	ent, ok := byCode[code]
+	if !ok {
+		return internalRendered()
+	}
+	r := Rendered{Code: code, Status: ent.Status, Msg: ent.MessageFor(f)}
+	if e.variant != "" {
+		if v, ok := ent.Variant(e.variant); ok {
+			r.Status, r.Msg = v.Status, v.Message
+		}
+	}
+	if e.msg != "" {
+		r.Msg = e.msg
+	} else {
+		r.Msg = fill(r.Msg, e.args)
+	}
+	return r
+}
+
+// Resolved reports whether the error renders as it was raised in family f,
+// without falling back to an internal error: a direct code the catalog
+// defines, or a kind with a code in f.
+func (e *Error) Resolved(f Family) bool {
+	if e.code != "" {
+		_, ok := byCode[string(e.code)]
+		return ok
+	}
+	_, ok := CodeFor(e.kind, f)
+	return ok
+}
+
+func internalRendered() Rendered {
+	r := Rendered{Code: string(fallbackCode), Status: http.StatusInternalServerError, Msg: "Unexpected error."}
+	if ent, ok := byCode[string(fallbackCode)]; ok {
+		if v, ok := ent.Variant(fallbackVariant); ok {
+			r.Status, r.Msg = v.Status, v.Message
+		}
+	}
+	return r
+}
+
+// Resolve turns any error into a catalog error: one that already is one
+// keeps it; anything else becomes the internal kind with the original kept
+// as the (unsent) cause.
+func Resolve(err error) *Error {
+	if e, ok := From(err); ok {
+		return e
+	}
+	return E(KindInternal).Wrap(err)
+}
+
+// Render resolves any error for family f (see Resolve and In).
+func Render(err error, f Family) Rendered { return Resolve(err).In(f) }
 
 // fill substitutes placeholders in order: %s and %d, {name}, and the
 // literal word XXX that the OCR pages use for the API name. Placeholders

@@ -27,36 +27,28 @@ type listed struct {
 	Seeds       []string          `json:"seeds"`
 }
 
-// Handler serves the catalog as JSON at whatever path it is mounted on
-// (the server mounts it at GET /v1/error-codes, without authentication).
+// ServeListing serves the catalog as JSON at whatever path it is mounted on
+// (the server mounts it at /v1/error-codes, without authentication).
 // Query parameters: service=ocr|image|moderation keeps the codes that family
 // uses and gives error_msg in that family's wording (every entry also
 // carries its per-family "messages"); lang=zh|en flattens description and
 // handling to that language; code=X keeps that code only (an unknown code
-// gives an empty list).
-func Handler() http.Handler {
-	return http.HandlerFunc(serveListing)
-}
-
-func serveListing(w http.ResponseWriter, r *http.Request) {
-	rid := r.Header.Get("X-Request-Id")
+// gives an empty list). Errors are returned for the caller's renderer.
+func ServeListing(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		Write(w, rid, New("AIS.0013").WithHeader("Allow", "GET, HEAD"), "")
-		return
+		return E(KindMethodNotAllowed, r.Method, "GET, HEAD").WithHeader("Allow", "GET, HEAD")
 	}
 	q := r.URL.Query()
 	var fam Family
 	if s := q.Get("service"); s != "" {
 		fam = Family(s)
 		if !knownFamily(fam) {
-			Write(w, rid, New("AIS.0012"), "")
-			return
+			return New(AIP0007, "service")
 		}
 	}
 	lang := q.Get("lang")
 	if lang != "" && lang != "zh" && lang != "en" {
-		Write(w, rid, New("AIS.0012"), "")
-		return
+		return New(AIP0007, "lang")
 	}
 	code := q.Get("code")
 
@@ -79,16 +71,12 @@ func serveListing(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Count = len(out.ErrorCodes)
 
-	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	if rid != "" {
-		h.Set("X-Request-Id", rid)
-	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
-		return
+		return nil
 	}
-	_ = json.NewEncoder(w).Encode(out)
+	return json.NewEncoder(w).Encode(out)
 }
 
 // In returns the text in lang ("zh" or "en"); anything else gets English.

@@ -118,7 +118,7 @@ func TestMessagesGolden(t *testing.T) {
 }
 
 func TestHandlerMessages(t *testing.T) {
-	srv := httptest.NewServer(Handler())
+	srv := httptest.NewServer(listingHandler())
 	defer srv.Close()
 	type item struct {
 		Code     string            `json:"error_code"`

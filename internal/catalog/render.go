@@ -13,20 +13,12 @@ type Body struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// Resolve turns any error into a catalog error: one that already carries a
-// code keeps it; anything else becomes the family's internal error with the
-// original kept as the (unsent) cause.
-func Resolve(err error, f Family) *Error {
-	if e, ok := From(err); ok {
-		return e
-	}
-	return Of(KindInternal, f).Wrap(err)
-}
-
-// Write renders err as the documented JSON body with its status and the
-// X-Request-Id header. It is the only place error bodies are written.
-func Write(w http.ResponseWriter, requestID string, err error, f Family) *Error {
-	e := Resolve(err, f)
+// Write renders err for family f as the documented JSON body with its
+// status and the X-Request-Id header. It is the only place error bodies are
+// written; the gateway's renderer calls it for every route.
+func Write(w http.ResponseWriter, requestID string, err error, f Family) (Rendered, *Error) {
+	e := Resolve(err)
+	r := e.In(f)
 	h := w.Header()
 	for k, vs := range e.Header {
 		for _, v := range vs {
@@ -37,11 +29,11 @@ func Write(w http.ResponseWriter, requestID string, err error, f Family) *Error 
 	if requestID != "" {
 		h.Set("X-Request-Id", requestID)
 	}
-	body := Body{ErrorCode: e.Code, ErrorMsg: e.Msg}
-	if e.IsGateway() {
+	body := Body{ErrorCode: r.Code, ErrorMsg: r.Msg}
+	if r.IsGateway() {
 		body.RequestID = requestID
 	}
-	w.WriteHeader(e.Status)
+	w.WriteHeader(r.Status)
 	_ = json.NewEncoder(w).Encode(body)
-	return e
+	return r, e
 }

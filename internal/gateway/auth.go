@@ -26,7 +26,7 @@ const (
 )
 
 func apig0301(msg string, args ...any) *catalog.Error {
-	return catalog.New("APIG.0301").WithMsg(msg, args...)
+	return catalog.New(catalog.APIG0301).WithMsg(msg, args...)
 }
 
 // lockout counts consecutive AK/SK failures per AK and locks an AK that
@@ -91,7 +91,7 @@ func (l *lockout) gc(now time.Time) {
 }
 
 // authenticate establishes the caller from an AK/SK signature or a token.
-func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte, fam catalog.Family) (iam.Identity, error) {
+func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte) (iam.Identity, error) {
 	now := g.now()
 	if r.Header.Get("Authorization") != "" {
 		return g.authAKSK(ctx, r, body, now)
@@ -105,16 +105,16 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte
 		tok = vals[0]
 	}
 	if tok == "" {
-		return iam.Identity{}, catalog.Of(catalog.KindTokenEmpty, fam)
+		return iam.Identity{}, catalog.E(catalog.KindTokenEmpty)
 	}
 	claims, err := g.iam.Sealer().ParseToken(tok, now)
 	switch {
 	case errors.Is(err, iam.ErrTokenMalformed):
-		return iam.Identity{}, catalog.Of(catalog.KindTokenInvalid, fam).Wrap(err)
+		return iam.Identity{}, catalog.E(catalog.KindTokenInvalid).Wrap(err)
 	case errors.Is(err, iam.ErrTokenDecrypt):
 		return iam.Identity{}, apig0301(msgDecryptToken)
 	case errors.Is(err, iam.ErrTokenParse):
-		return iam.Identity{}, catalog.Of(catalog.KindTokenParse, fam).Wrap(err)
+		return iam.Identity{}, catalog.E(catalog.KindTokenParse).Wrap(err)
 	case errors.Is(err, iam.ErrTokenExpired):
 		return iam.Identity{}, apig0301(msgTokenExpires, claims.ExpiresAt.UTC().Format("2006-01-02T15:04:05.000000Z"))
 	case err != nil:
@@ -123,7 +123,7 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte
 	id, err := g.iam.IdentityForClaims(ctx, claims)
 	if errors.Is(err, store.ErrNotFound) {
 		// Well-formed and sealed by us, but its subject is gone.
-		return id, catalog.New("ModelArts.0203").Wrap(err)
+		return id, catalog.New(catalog.ModelArts0203).Wrap(err)
 	}
 	return id, err
 }
@@ -161,31 +161,31 @@ func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, no
 
 // authorizeProject checks that the caller may act in the project named in
 // the URL, and that the account may call at all.
-func (g *Gateway) authorizeProject(ctx context.Context, id iam.Identity, r *http.Request, projectID string, fam catalog.Family) error {
+func (g *Gateway) authorizeProject(ctx context.Context, id iam.Identity, r *http.Request, projectID string) error {
 	switch id.Domain.State {
 	case store.StateFrozen:
-		return catalog.Of(catalog.KindAccountFrozen, fam)
+		return catalog.E(catalog.KindAccountFrozen)
 	case store.StateRestricted:
-		return catalog.Of(catalog.KindAccountRestrict, fam)
+		return catalog.E(catalog.KindAccountRestrict)
 	}
 	if projectID == "" {
 		return nil
 	}
 	if id.ByToken {
 		if !id.Scoped {
-			return catalog.Of(catalog.KindTokenScope, fam)
+			return catalog.E(catalog.KindTokenScope)
 		}
 		if id.ProjectID != projectID {
-			return catalog.Of(catalog.KindProjectMismatch, fam)
+			return catalog.E(catalog.KindProjectMismatch)
 		}
 		return nil
 	}
 	if h := r.Header.Get("X-Project-Id"); h != "" && h != projectID {
-		return catalog.Of(catalog.KindProjectMismatch, fam)
+		return catalog.E(catalog.KindProjectMismatch)
 	}
 	p, err := g.iam.Store().GetProject(ctx, projectID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && p.DomainID != id.Domain.ID) {
-		return catalog.Of(catalog.KindProjectMismatch, fam)
+		return catalog.E(catalog.KindProjectMismatch)
 	}
 	return err
 }

@@ -10,7 +10,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -43,7 +42,7 @@ type (
 	// Guard runs a handler under the platform's concurrency limit, deadline
 	// and circuit breaker.
 	Guard interface {
-		Do(ctx context.Context, fam catalog.Family, service string, fn func(context.Context) (any, error)) (any, error)
+		Do(ctx context.Context, service string, fn func(context.Context) (any, error)) (any, error)
 	}
 	// Meter records every finished call.
 	Meter interface {
@@ -106,16 +105,7 @@ func New(o Options) *Gateway {
 
 type ctxKey int
 
-const (
-	keyRequestID ctxKey = iota
-	keyIdentity
-)
-
-// RequestID returns the request's id.
-func RequestID(ctx context.Context) string {
-	s, _ := ctx.Value(keyRequestID).(string)
-	return s
-}
+const keyIdentity ctxKey = iota
 
 // IdentityFrom returns the authenticated caller of a request that went
 // through Authenticated.
@@ -151,14 +141,18 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// ServeHTTP assigns the request id, then dispatches to the mux or the
-// service routes.
+// RecordError implements api.ErrorRecorder.
+func (w *statusWriter) RecordError(code string) { w.code = code }
+
+// ServeHTTP assigns the request id (a client's X-Request-Id is never
+// taken), then dispatches to the mux or the service routes, and writes the
+// access log and the counters for every answer.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := g.now()
 	rid := newRequestID()
 	sw := &statusWriter{ResponseWriter: w}
 	sw.Header().Set("X-Request-Id", rid)
-	r = r.WithContext(context.WithValue(r.Context(), keyRequestID, rid))
+	r = r.WithContext(api.WithRequestID(r.Context(), rid))
 	apiName := "-"
 	if _, pattern := g.o.Mux.Handler(r); pattern != "" {
 		apiName = pattern
@@ -175,28 +169,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.Duration("duration", dur))
 }
 
-// WriteError renders err for a request served by the gateway (the one place
-// error bodies are written, through catalog.Write).
-func WriteError(w http.ResponseWriter, r *http.Request, err error, fam catalog.Family) {
-	e := catalog.Write(w, RequestID(r.Context()), err, fam)
-	if sw, ok := w.(*statusWriter); ok {
-		sw.code = e.Code
-	}
-	if e.Status >= 500 || !isCatalogErr(err) {
-		slog.Default().LogAttrs(r.Context(), slog.LevelError, "error",
-			slog.String("request_id", RequestID(r.Context())), slog.String("error_code", e.Code), slog.String("cause", err.Error()))
-	}
-}
-
-func isCatalogErr(err error) bool { _, ok := catalog.From(err); return ok }
-
-// WriteJSON renders a success body.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 // readBody reads at most limit bytes; more is APIG.0201 (413). It never
 // buffers more than limit+1 bytes.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
@@ -204,14 +176,14 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, nil
 	}
 	if r.ContentLength > limit {
-		return nil, catalog.New("APIG.0201")
+		return nil, catalog.New(catalog.APIG0201)
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
-		return nil, catalog.New("APIG.0201").Wrap(err)
+		return nil, catalog.New(catalog.APIG0201).Wrap(err)
 	}
 	if int64(len(b)) > limit {
-		return nil, catalog.New("APIG.0201")
+		return nil, catalog.New(catalog.APIG0201)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	return b, nil
@@ -219,22 +191,22 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 
 // Authenticated wraps a non-service endpoint: body limit, then AK/SK or
 // token authentication; the identity is put in the request context.
-func (g *Gateway) Authenticated(fam catalog.Family, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// Errors render in the family the route declared (api.InFamily).
+func (g *Gateway) Authenticated(h http.Handler) http.Handler {
+	return api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		body, err := readBody(r, g.o.GatewayMaxBody)
 		if err != nil {
-			WriteError(w, r, err, fam)
-			return
+			return err
 		}
-		id, err := g.authenticate(r.Context(), r, body, fam)
+		id, err := g.authenticate(r.Context(), r, body)
 		if err == nil && (id.Domain.State == store.StateFrozen || id.Domain.State == store.StateRestricted) {
-			err = g.authorizeProject(r.Context(), id, r, "", fam)
+			err = g.authorizeProject(r.Context(), id, r, "")
 		}
 		if err != nil {
-			WriteError(w, r, err, fam)
-			return
+			return err
 		}
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyIdentity, id)))
+		return nil
 	})
 }
 
@@ -242,16 +214,17 @@ func (g *Gateway) Authenticated(fam catalog.Family, h http.Handler) http.Handler
 // the API name for logs and metrics.
 func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 	rt, params, st := routes.Match(r.Method, r.URL.Path)
-	switch st {
-	case routes.NotFound:
-		WriteError(w, r, catalog.New("APIG.0101"), catalog.FamilyOCR)
+	if st == routes.NotFound {
+		api.WriteError(w, r, catalog.New(catalog.APIG0101))
 		return "-"
-	case routes.MethodNotAllowed:
-		WriteError(w, r, catalog.Of(catalog.KindMethodNotAllowed, rt.Family), rt.Family)
-		return rt.Operation
 	}
 	fam := rt.Family
-	ctx := r.Context()
+	ctx := api.WithFamily(r.Context(), fam)
+	r = r.WithContext(ctx)
+	if st == routes.MethodNotAllowed {
+		api.WriteError(w, r, catalog.E(catalog.KindMethodNotAllowed))
+		return rt.Operation
+	}
 	if g.o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, g.o.Timeout)
@@ -260,27 +233,27 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 	}
 	body, err := readBody(r, g.o.GatewayMaxBody)
 	if err != nil {
-		WriteError(w, r, err, fam)
+		api.WriteError(w, r, err)
 		return rt.Operation
 	}
-	id, err := g.authenticate(ctx, r, body, fam)
+	id, err := g.authenticate(ctx, r, body)
 	if err == nil {
-		err = g.authorizeProject(ctx, id, r, params["project_id"], fam)
+		err = g.authorizeProject(ctx, id, r, params["project_id"])
 	}
 	if err != nil {
-		WriteError(w, r, err, fam)
+		api.WriteError(w, r, err)
 		return rt.Operation
 	}
 	call := &api.Call{
-		RequestID: RequestID(ctx), DomainID: id.Domain.ID, ProjectID: params["project_id"], UserID: id.User.ID,
-		Family: fam, Service: rt.Service, API: rt.Operation, Method: r.Method, Path: r.URL.Path,
+		RequestID: api.RequestID(ctx), DomainID: id.Domain.ID, ProjectID: params["project_id"], UserID: id.User.ID,
+		Service: rt.Service, API: rt.Operation, Method: r.Method, Path: r.URL.Path,
 		PathParams: params, Query: r.URL.Query(), Header: r.Header, Body: body,
 	}
 	resp, err := g.call(ctx, w, call, id)
 	if g.o.Meter != nil && call.ProjectID != "" {
 		rec := store.UsageRecord{ProjectID: call.ProjectID, UserID: call.UserID, Service: call.Service, API: call.API, Time: g.now(), Status: http.StatusOK}
 		if err != nil {
-			e := catalog.Resolve(err, fam)
+			e := catalog.Render(err, fam)
 			rec.Status, rec.Code = e.Status, e.Code
 		}
 		if merr := g.o.Meter.Record(context.WithoutCancel(ctx), rec); merr != nil {
@@ -290,13 +263,13 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 			if _, ok := catalog.From(err); !ok {
-				err = catalog.NewVariant("APIG.0201", "timeout").Wrap(err)
+				err = catalog.New(catalog.APIG0201).Variant("timeout").Wrap(err)
 			}
 		}
-		WriteError(w, r, err, fam)
+		api.WriteError(w, r, err)
 		return rt.Operation
 	}
-	WriteJSON(w, http.StatusOK, resp)
+	api.WriteJSON(w, http.StatusOK, resp)
 	return rt.Operation
 }
 
@@ -314,11 +287,11 @@ func (g *Gateway) call(ctx context.Context, w http.ResponseWriter, c *api.Call, 
 		}
 	}
 	if int64(len(c.Body)) > g.o.ServiceMaxBody {
-		return nil, catalog.Of(catalog.KindBodyTooLarge, c.Family, strconv.FormatInt(g.o.ServiceMaxBody, 10))
+		return nil, catalog.E(catalog.KindBodyTooLarge, strconv.FormatInt(g.o.ServiceMaxBody, 10))
 	}
 	h, ok := g.o.Handlers[c.API]
 	if !ok {
-		return nil, catalog.Of(catalog.KindServiceNotFound, c.Family)
+		return nil, catalog.E(catalog.KindServiceNotFound)
 	}
 	for _, chk := range g.o.Checks {
 		if err := chk.Check(ctx, c, id.Domain); err != nil {
@@ -331,7 +304,7 @@ func (g *Gateway) call(ctx context.Context, w http.ResponseWriter, c *api.Call, 
 		}
 	}
 	if g.o.Guard != nil {
-		return g.o.Guard.Do(ctx, c.Family, c.Service, func(ctx context.Context) (any, error) { return h(ctx, c) })
+		return g.o.Guard.Do(ctx, c.Service, func(ctx context.Context) (any, error) { return h(ctx, c) })
 	}
 	return h(ctx, c)
 }

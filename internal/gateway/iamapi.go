@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/platform/iam"
 	"github.com/aisd/aisd/internal/store"
@@ -71,30 +72,25 @@ const iamTime = "2006-01-02T15:04:05.000000Z"
 
 // Tokens serves POST /v3/auth/tokens (password method).
 func (g *Gateway) Tokens() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fam := catalog.FamilyOCR // platform codes are shared by every family
+	return api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		body, err := readBody(r, 1<<20)
 		if err != nil {
-			WriteError(w, r, err, fam)
-			return
+			return err
 		}
 		var req tokenRequest
 		if err := json.Unmarshal(body, &req); err != nil {
-			WriteError(w, r, catalog.Of(catalog.KindBadJSON, fam).Wrap(err), fam)
-			return
+			return catalog.E(catalog.KindBadJSON).Wrap(err)
 		}
 		id := req.Auth.Identity
 		u := id.Password.User
 		if !contains(id.Methods, "password") || u.Name == "" || u.Password == "" || (u.Domain.Name == "" && u.Domain.ID == "") {
-			WriteError(w, r, apig0301(msgIAMPrefix+"the request must use the password method with user name, password and domain"), fam)
-			return
+			return apig0301(msgIAMPrefix + "the request must use the password method with user name, password and domain")
 		}
 		domainName := u.Domain.Name
 		if domainName == "" {
 			d, err := g.iam.Store().GetDomain(r.Context(), u.Domain.ID)
 			if err != nil {
-				WriteError(w, r, apig0301(msgIAMPrefix+"user name or password is incorrect"), fam)
-				return
+				return apig0301(msgIAMPrefix + "user name or password is incorrect")
 			}
 			domainName = d.Name
 		}
@@ -103,8 +99,7 @@ func (g *Gateway) Tokens() http.Handler {
 		case s.Project != nil:
 			sc.ProjectID, sc.ProjectName = s.Project.ID, s.Project.Name
 			if sc.ProjectID == "" && sc.ProjectName == "" {
-				WriteError(w, r, apig0301(msgIAMPrefix+"scope.project needs an id or a name"), fam)
-				return
+				return apig0301(msgIAMPrefix + "scope.project needs an id or a name")
 			}
 		default: // domain scope, explicit or by default
 			sc.Domain = true
@@ -112,14 +107,11 @@ func (g *Gateway) Tokens() http.Handler {
 		tok, claims, d, usr, p, err := g.iam.PasswordToken(r.Context(), domainName, u.Name, u.Password, sc)
 		switch {
 		case errors.Is(err, iam.ErrBadPassword):
-			WriteError(w, r, apig0301(msgIAMPrefix+"user name or password is incorrect"), fam)
-			return
+			return apig0301(msgIAMPrefix + "user name or password is incorrect")
 		case errors.Is(err, store.ErrNotFound):
-			WriteError(w, r, apig0301(msgIAMPrefix+"the project in scope does not exist"), fam)
-			return
+			return apig0301(msgIAMPrefix + "the project in scope does not exist")
 		case err != nil:
-			WriteError(w, r, err, fam)
-			return
+			return err
 		}
 		var out tokenBody
 		t := &out.Token
@@ -139,19 +131,19 @@ func (g *Gateway) Tokens() http.Handler {
 		}
 		t.Catalog = []any{}
 		w.Header().Set("X-Subject-Token", tok)
-		WriteJSON(w, http.StatusCreated, out)
+		api.WriteJSON(w, http.StatusCreated, out)
+		return nil
 	})
 }
 
 // Projects serves GET /v3/projects?name=REGION, as the SDK calls it to
 // discover the project id: the caller's domain's projects.
 func (g *Gateway) Projects() http.Handler {
-	return g.Authenticated(catalog.FamilyOCR, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return g.Authenticated(api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, _ := IdentityFrom(r.Context())
 		ps, err := g.iam.Store().ListProjects(r.Context(), id.Domain.ID, r.URL.Query().Get("name"))
 		if err != nil {
-			WriteError(w, r, err, catalog.FamilyOCR)
-			return
+			return err
 		}
 		type project struct {
 			ID          string `json:"id"`
@@ -172,7 +164,8 @@ func (g *Gateway) Projects() http.Handler {
 			out.Projects = append(out.Projects, project{ID: p.ID, Name: p.Name, DomainID: p.DomainID, ParentID: p.DomainID, Enabled: true})
 		}
 		out.Links.Self = r.URL.String()
-		WriteJSON(w, http.StatusOK, out)
+		api.WriteJSON(w, http.StatusOK, out)
+		return nil
 	}))
 }
 

@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -66,6 +65,7 @@ type Runner struct {
 
 	mu       sync.Mutex
 	handlers map[string]Handler
+	renders  map[string]func(error) catalog.Rendered
 	started  bool
 
 	wake     chan struct{} // a job was submitted
@@ -122,21 +122,35 @@ func New(st store.Store, opt Options) *Runner {
 	return &Runner{
 		st: st, opt: opt, log: opt.Logger.With("component", "jobs"), now: opt.Now,
 		handlers: map[string]Handler{},
+		renders:  map[string]func(error) catalog.Rendered{},
 		wake:     make(chan struct{}, opt.Workers),
 		cbWake:   make(chan struct{}, 1),
 		stopping: make(chan struct{}),
 	}
 }
 
-// Register sets the handler for a job kind such as "moderation.video". The
-// part before the first dot names the catalog family of the job's errors.
-func (r *Runner) Register(kind string, fn Handler) {
+// Register sets the handler for a job kind such as "moderation.video", and
+// how the kind's failures are answered (catalog.Renderer of the family the
+// job's API belongs to): the job's stored error_code and error_msg.
+func (r *Runner) Register(kind string, fn Handler, render func(error) catalog.Rendered) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.started {
 		panic("jobs: Register after Start")
 	}
+	if render == nil {
+		panic("jobs: Register without a renderer")
+	}
 	r.handlers[kind] = fn
+	r.renders[kind] = render
+}
+
+// render answers a failed job's error as its kind's family does.
+func (r *Runner) render(kind string, err error) catalog.Rendered {
+	r.mu.Lock()
+	fn := r.renders[kind]
+	r.mu.Unlock()
+	return fn(err) // every registered kind has one; others never run
 }
 
 func (r *Runner) handler(kind string) (Handler, bool) {
@@ -155,12 +169,6 @@ func (r *Runner) kinds() []string {
 	}
 	sort.Strings(ks)
 	return ks
-}
-
-// FamilyOf is the catalog family of a job kind: its part before the first dot.
-func FamilyOf(kind string) catalog.Family {
-	f, _, _ := strings.Cut(kind, ".")
-	return catalog.Family(f)
 }
 
 // APIStatus is the status the job APIs show for a stored state: the
@@ -202,19 +210,18 @@ func (r *Runner) clock() time.Time { return r.now().UTC().Truncate(time.Millisec
 // Kind, Request, RequestID and optionally CallbackURL and Seed set by the
 // caller. It returns the job as stored (ID, state, times filled in).
 func (r *Runner) Submit(ctx context.Context, j store.Job) (store.Job, error) {
-	fam := FamilyOf(j.Kind)
 	if _, ok := r.handler(j.Kind); !ok {
-		return store.Job{}, catalog.Of(catalog.KindInternal, fam).Wrap(fmt.Errorf("jobs: no handler for kind %q", j.Kind))
+		return store.Job{}, catalog.E(catalog.KindInternal).Wrap(fmt.Errorf("jobs: no handler for kind %q", j.Kind))
 	}
 	r.subM.Lock()
 	defer r.subM.Unlock()
 	if limit := r.opt.MaxUnfinishedPerProject; limit > 0 {
 		n, err := r.st.CountUnfinished(ctx, j.ProjectID)
 		if err != nil {
-			return store.Job{}, catalog.Of(catalog.KindInternal, fam).Wrap(err)
+			return store.Job{}, catalog.E(catalog.KindInternal).Wrap(err)
 		}
 		if n >= limit {
-			return store.Job{}, catalog.Of(catalog.KindJobLimit, fam).
+			return store.Job{}, catalog.E(catalog.KindJobLimit).
 				Wrap(fmt.Errorf("project %s has %d unfinished jobs (limit %d)", j.ProjectID, n, limit))
 		}
 	}
@@ -226,7 +233,7 @@ func (r *Runner) Submit(ctx context.Context, j store.Job) (store.Job, error) {
 	j.CallbackState, j.CallbackAttempts, j.CallbackAt = store.CallbackNone, 0, time.Time{}
 	j.CreatedAt, j.UpdatedAt, j.ExpiresAt = now, now, now.Add(r.opt.Retention)
 	if err := r.st.CreateJob(ctx, j); err != nil {
-		return store.Job{}, catalog.Of(catalog.KindInternal, fam).Wrap(err)
+		return store.Job{}, catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	select {
 	case r.wake <- struct{}{}:
@@ -238,19 +245,19 @@ func (r *Runner) Submit(ctx context.Context, j store.Job) (store.Job, error) {
 // Get returns a job for its owner. A job of another project, an unknown
 // job and an expired one are all "not found"; another user's job in the
 // same project is "forbidden".
-func (r *Runner) Get(ctx context.Context, id, projectID, userID string, fam catalog.Family) (store.Job, error) {
+func (r *Runner) Get(ctx context.Context, id, projectID, userID string) (store.Job, error) {
 	j, err := r.st.GetJob(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return store.Job{}, catalog.Of(catalog.KindJobNotFound, fam)
+		return store.Job{}, catalog.E(catalog.KindJobNotFound)
 	case err != nil:
-		return store.Job{}, catalog.Of(catalog.KindInternal, fam).Wrap(err)
+		return store.Job{}, catalog.E(catalog.KindInternal).Wrap(err)
 	case j.ProjectID != projectID:
-		return store.Job{}, catalog.Of(catalog.KindJobNotFound, fam)
+		return store.Job{}, catalog.E(catalog.KindJobNotFound)
 	case !j.ExpiresAt.IsZero() && !r.now().Before(j.ExpiresAt):
-		return store.Job{}, catalog.Of(catalog.KindJobNotFound, fam)
+		return store.Job{}, catalog.E(catalog.KindJobNotFound)
 	case j.UserID != userID:
-		return store.Job{}, catalog.Of(catalog.KindJobForbidden, fam)
+		return store.Job{}, catalog.E(catalog.KindJobForbidden)
 	}
 	return j, nil
 }
@@ -387,7 +394,6 @@ func (r *Runner) worker(ctx context.Context) {
 
 // run executes one claimed job and records its outcome.
 func (r *Runner) run(ctx context.Context, j store.Job) {
-	fam := FamilyOf(j.Kind)
 	log := r.log.With("job_id", j.ID, "kind", j.Kind)
 	log.Debug("job claimed", "attempt", j.Attempts)
 	var (
@@ -395,7 +401,7 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 		err error
 	)
 	if j.Attempts > r.opt.MaxAttempts {
-		err = catalog.Of(catalog.KindInternal, fam).Wrap(fmt.Errorf("job interrupted %d times", j.Attempts-1))
+		err = catalog.E(catalog.KindInternal).Wrap(fmt.Errorf("job interrupted %d times", j.Attempts-1))
 	} else {
 		h, _ := r.handler(j.Kind)
 		jctx, cancel := context.WithTimeout(ctx, r.opt.JobTimeout)
@@ -414,17 +420,14 @@ func (r *Runner) run(ctx context.Context, j store.Job) {
 		}
 		if timedOut {
 			if _, ok := catalog.From(err); !ok {
-				err = catalog.Of(catalog.KindBackendTimeout, fam).Wrap(fmt.Errorf("job ran over %v: %v", r.opt.JobTimeout, err))
+				err = catalog.E(catalog.KindBackendTimeout).Wrap(fmt.Errorf("job ran over %v: %v", r.opt.JobTimeout, err))
 			}
 			res = nil
 		}
 	}
 	now := r.clock()
 	if err != nil {
-		ce, ok := catalog.From(err)
-		if !ok {
-			ce = catalog.Of(catalog.KindInternal, fam).Wrap(err)
-		}
+		ce := r.render(j.Kind, err)
 		log.Info("job failed", "error_code", ce.Code, "err", err)
 		j.State, j.Result, j.ErrorCode, j.ErrorMsg = store.JobFailed, nil, ce.Code, ce.Msg
 	} else {

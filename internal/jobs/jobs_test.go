@@ -54,7 +54,7 @@ func fastOpts() jobs.Options {
 func startRunner(t *testing.T, st store.Store, opt jobs.Options, h jobs.Handler) *jobs.Runner {
 	t.Helper()
 	r := jobs.New(st, opt)
-	r.Register(kind, h)
+	r.Register(kind, h, catalog.Renderer(fam))
 	if err := r.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -110,8 +110,8 @@ func code(t *testing.T, k catalog.Kind) string {
 }
 
 func codeOf(err error) string {
-	if ce, ok := catalog.From(err); ok {
-		return ce.Code
+	if _, ok := catalog.From(err); ok {
+		return catalog.Render(err, fam).Code
 	}
 	return ""
 }
@@ -132,7 +132,7 @@ func TestJobRunsAndSucceeds(t *testing.T) {
 		t.Fatalf("submitted job = %+v", j)
 	}
 	done := waitFor(t, st, j.ID, "finished", finished)
-	got, err := r.Get(context.Background(), j.ID, "p1", "u1", fam)
+	got, err := r.Get(context.Background(), j.ID, "p1", "u1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,8 @@ func TestJobRunsAndSucceeds(t *testing.T) {
 }
 
 func TestJobErrors(t *testing.T) {
-	fetch := catalog.Of(catalog.KindURLFetch, fam)
+	fetchErr := catalog.E(catalog.KindURLFetch)
+	fetch := catalog.Render(fetchErr, fam)
 	internal, _ := catalog.CodeFor(catalog.KindInternal, fam)
 	tests := []struct {
 		name     string
@@ -157,10 +158,10 @@ func TestJobErrors(t *testing.T) {
 		wantCode string
 		wantMsg  string
 	}{
-		{"catalog error", fetch.Wrap(errors.New("dial tcp: refused")), false, fetch.Code, fetch.Msg},
-		{"wrapped catalog error", errors.Join(errors.New("ctx"), fetch), false, fetch.Code, fetch.Msg},
-		{"plain error", errors.New("decoder exploded"), false, internal, catalog.New(internal).Msg},
-		{"panic", nil, true, internal, catalog.New(internal).Msg},
+		{"catalog error", fetchErr.Wrap(errors.New("dial tcp: refused")), false, fetch.Code, fetch.Msg},
+		{"wrapped catalog error", errors.Join(errors.New("ctx"), fetchErr), false, fetch.Code, fetch.Msg},
+		{"plain error", errors.New("decoder exploded"), false, internal, catalog.Render(catalog.New(catalog.Code(internal)), fam).Msg},
+		{"panic", nil, true, internal, catalog.Render(catalog.New(catalog.Code(internal)), fam).Msg},
 	}
 	st := openStore(t, "")
 	var mu sync.Mutex
@@ -247,7 +248,7 @@ func TestGetCodes(t *testing.T) {
 	opt := fastOpts()
 	opt.Now, opt.Retention = clk.Now, time.Hour
 	r := jobs.New(st, opt) // not started: the job stays queued
-	r.Register(kind, func(context.Context, store.Job) ([]byte, error) { return nil, nil })
+	r.Register(kind, func(context.Context, store.Job) ([]byte, error) { return nil, nil }, catalog.Renderer(fam))
 	j := submit(t, r, "p1", "u1", nil)
 	if want := clk.Now().Add(time.Hour); !j.ExpiresAt.Equal(want) {
 		t.Fatalf("expires at %v, want %v", j.ExpiresAt, want)
@@ -263,7 +264,7 @@ func TestGetCodes(t *testing.T) {
 		{"unknown id", "0123456789abcdef0123456789abcdef", "p1", "u1", notFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := r.Get(context.Background(), tc.id, tc.project, tc.user, fam)
+			got, err := r.Get(context.Background(), tc.id, tc.project, tc.user)
 			if codeOf(err) != tc.want || (tc.want != "" && err == nil) {
 				t.Fatalf("Get: %v (code %q), want %q", err, codeOf(err), tc.want)
 			}
@@ -274,7 +275,7 @@ func TestGetCodes(t *testing.T) {
 	}
 
 	clk.Advance(time.Hour)
-	_, err := r.Get(context.Background(), j.ID, "p1", "u1", fam)
+	_, err := r.Get(context.Background(), j.ID, "p1", "u1")
 	if codeOf(err) != notFound {
 		t.Fatalf("expired job: %v, want %s", err, notFound)
 	}
@@ -372,7 +373,7 @@ func TestCallbackRetries(t *testing.T) {
 	srv, hits := callbackServer(t, http.StatusInternalServerError, http.StatusBadGateway)
 	st := openStore(t, "")
 	r := startRunner(t, st, fastOpts(), func(context.Context, store.Job) ([]byte, error) {
-		return nil, catalog.Of(catalog.KindURLFetch, fam)
+		return nil, catalog.E(catalog.KindURLFetch)
 	})
 	j := submit(t, r, "p1", "u1", func(j *store.Job) { j.CallbackURL, j.Seed = srv.URL, "x" })
 	got := waitFor(t, st, j.ID, "delivered", func(j store.Job) bool { return j.CallbackState == store.CallbackDelivered })
@@ -383,7 +384,7 @@ func TestCallbackRetries(t *testing.T) {
 	if err := json.Unmarshal(hits()[2].body, &body); err != nil {
 		t.Fatal(err)
 	}
-	if body["job_id"] != j.ID || body["status"] != store.JobFailed || body["error_code"] != catalog.Of(catalog.KindURLFetch, fam).Code {
+	if body["job_id"] != j.ID || body["status"] != store.JobFailed || body["error_code"] != catalog.Render(catalog.E(catalog.KindURLFetch), fam).Code {
 		t.Fatalf("failed-job callback body = %v", body)
 	}
 }
@@ -410,7 +411,7 @@ func TestStopDrains(t *testing.T) {
 		close(started)
 		time.Sleep(100 * time.Millisecond)
 		return []byte(`{"ok":true}`), nil
-	})
+	}, catalog.Renderer(fam))
 	if err := r.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +448,7 @@ func TestRestartResumes(t *testing.T) {
 		runsA.Add(1)
 		<-block
 		return []byte(`{"from":"A"}`), nil
-	})
+	}, catalog.Renderer(fam))
 	if err := a.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -470,7 +471,7 @@ func TestRestartResumes(t *testing.T) {
 	if runsA.Load() != 1 {
 		t.Fatalf("runner A ran the job %d times", runsA.Load())
 	}
-	if _, err := b.Get(context.Background(), j.ID, "p1", "u1", fam); err != nil {
+	if _, err := b.Get(context.Background(), j.ID, "p1", "u1"); err != nil {
 		t.Fatal(err)
 	}
 	hs := hits()

@@ -22,7 +22,7 @@ func TestCallbackResumesAfterRestart(t *testing.T) {
 	optA := fastOpts()
 	optA.CallbackBackoff = 300 * time.Millisecond
 	a := jobs.New(deadA, optA)
-	a.Register(kind, func(context.Context, store.Job) ([]byte, error) { return []byte(`{"n":1}`), nil })
+	a.Register(kind, func(context.Context, store.Job) ([]byte, error) { return []byte(`{"n":1}`), nil }, catalog.Renderer(fam))
 	if err := a.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestStopTimeoutKeepsJob(t *testing.T) {
 		close(started)
 		<-ctx.Done()
 		return nil, ctx.Err()
-	})
+	}, catalog.Renderer(fam))
 	if err := a.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestJobTimeout(t *testing.T) {
 	})
 	j := submit(t, r, "p1", "u1", nil)
 	got := waitFor(t, st, j.ID, "finished", finished)
-	want := catalog.Of(catalog.KindBackendTimeout, fam)
+	want := catalog.Render(catalog.E(catalog.KindBackendTimeout), fam)
 	if got.State != store.JobFailed || got.ErrorCode != want.Code || got.Result != nil {
 		t.Fatalf("timed-out job: %s %q result %s; want failed %s", got.State, got.ErrorCode, got.Result, want.Code)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/store"
 	"github.com/aisd/aisd/internal/store/storetest"
@@ -101,7 +102,7 @@ func TestLeaseTakeover(t *testing.T) {
 		}
 		<-block
 		return nil, ctx.Err()
-	})
+	}, catalog.Renderer(fam))
 	if err := a.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

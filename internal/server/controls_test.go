@@ -92,7 +92,7 @@ func TestThrottleAndSDKRetry(t *testing.T) {
 	}
 	_, err := cli.RunImageTagging(tagReq())
 	se := sdkErr(t, err)
-	if se.StatusCode != 429 || se.ErrorCode != "APIG.0308" || se.ErrorMessage != "The throttling threshold has been reached: policy user over ratelimit,limit:2,time:1 minute" || se.RequestId == "" {
+	if se.StatusCode != 429 || se.ErrorCode != "APIG.0308" || se.ErrorMessage != "The request is sent too fast and exceeds the default rate limit of the service." || se.RequestId == "" {
 		t.Fatalf("%+v", se)
 	}
 	// The SDK's own retry recovers once the window has passed.
@@ -205,7 +205,7 @@ func TestInflightDeadlineBreaker(t *testing.T) {
 			}
 			return nil, ctx.Err()
 		default:
-			return nil, catalog.Of(catalog.KindRecognition, c.Family)
+			return nil, catalog.E(catalog.KindRecognition)
 		}
 	})
 	cli := e.imageClient(t, rootAK, rootSK, e.s.Root.Project.ID)
@@ -311,7 +311,8 @@ func TestInjectedThrottleMessage(t *testing.T) {
 	}
 	_, err := e.imageClient(t, rootAK, rootSK, pid).RunImageTagging(tagReq())
 	se := sdkErr(t, err)
-	if se.StatusCode != 429 || se.ErrorMessage != "The throttling threshold has been reached: policy user over ratelimit,limit:XX,time:1 minute" {
+	// Image Recognition's page words APIG.0308 without the limit.
+	if se.StatusCode != 429 || se.ErrorMessage != "The request is sent too fast and exceeds the default rate limit of the service." {
 		t.Fatalf("%+v", se)
 	}
 }

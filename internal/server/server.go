@@ -153,13 +153,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	})
 	s.Gateway = gw
 
-	mux.Handle("POST /v3/auth/tokens", gw.Tokens())
-	mux.Handle("GET /v3/projects", gw.Projects())
-	mux.Handle("GET /v1/error-codes", catalog.Handler())
+	// The management APIs (IAM, catalog, admin, subscriptions) answer in
+	// the AIP dialect; service routes declare their family in the route table.
+	mgmt := func(pattern string, h http.Handler) { mux.Handle(pattern, api.InFamily(catalog.FamilyAIP, h)) }
+	mgmt("POST /v3/auth/tokens", gw.Tokens())
+	mgmt("GET /v3/projects", gw.Projects())
+	mgmt("/v1/error-codes", api.HandlerFunc(catalog.ServeListing))
 	mux.Handle("GET /metrics", gw.MetricsHandler())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		gateway.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	mgmt("GET /healthz", api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		api.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		return nil
+	}))
 	adm := admin.New(gw, s.IAM)
 	adm.Register(mux)
 	mux.Handle("GET /v1/admin/usage", adm.RequireAdmin(meter.UsageHandler()))
@@ -167,7 +171,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mux.Handle("/v1/admin/projects/{project_id}/subscriptions/{service}", adm.RequireAdmin(adminSubscriptions(s.Subs, s)))
 	mux.Handle("/v1/admin/faults", adm.RequireAdmin(faults.Handler()))
 	mux.Handle("/v1/admin/faults/{id}", adm.RequireAdmin(faults.Handler()))
-	subsAPI := gw.Authenticated(catalog.FamilyOCR, s.Subs.Handler(func(r *http.Request) (string, bool) {
+	subsAPI := api.InFamily(catalog.FamilyAIP, gw.Authenticated(s.Subs.Handler(func(r *http.Request) (string, bool) {
 		id, ok := gateway.IdentityFrom(r.Context())
 		if !ok {
 			return "", false
@@ -177,7 +181,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return "", false
 		}
 		return p.ID, true
-	}))
+	})))
 	mux.Handle("/v1/{project_id}/subscriptions", subsAPI)
 	mux.Handle("/v1/{project_id}/subscriptions/{service_name}", subsAPI)
 
@@ -208,22 +212,21 @@ func serviceKeys() []string {
 }
 
 func isAlreadySubscribed(err error) bool {
-	e, ok := catalog.From(err)
-	return (ok && e.Code == "AIP.0011") || errors.Is(err, store.ErrConflict)
+	return catalog.IsCode(err, catalog.AIP0011) || errors.Is(err, store.ErrConflict)
 }
 
 // subsCheck adapts subscriptions to the gateway's Checker.
 type subsCheck struct{ s *subscription.Subscriptions }
 
 func (c subsCheck) Check(ctx context.Context, call *api.Call, _ store.Domain) error {
-	return c.s.Check(ctx, call.Family, call.ProjectID, call.Service)
+	return c.s.Check(ctx, call.ProjectID, call.Service)
 }
 
 // quotaCheck adapts the free-allowance check to the gateway's Checker.
 type quotaCheck struct{ m *quota.Meter }
 
 func (c quotaCheck) Check(ctx context.Context, call *api.Call, d store.Domain) error {
-	return c.m.Check(ctx, call.Family, d, call.ProjectID, call.Service)
+	return c.m.Check(ctx, d, call.ProjectID, call.Service)
 }
 
 // throttleAdapter turns the throttle's decision into response headers.

@@ -91,9 +91,7 @@ func (in *Injector) Apply(ctx context.Context, projectID, api string) error {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				// The delay outlived the gateway's deadline.
-				e := catalog.NewVariant("APIG.0201", "timeout").Wrap(ctx.Err())
-				e.Injected = true
-				return e
+				return catalog.New(catalog.APIG0201).Variant("timeout").Wrap(ctx.Err()).AsInjected()
 			}
 			return ctx.Err()
 		}
@@ -111,9 +109,8 @@ func (in *Injector) Apply(ctx context.Context, projectID, api string) error {
 	}
 	// An injected error has no real values for its placeholders; show the
 	// published pages' own "XX" rather than a raw %d.
-	e := catalog.New(f.Code, "XX", "XX", "XX", "XX")
-	e.Injected = true
-	in.log.Info("fault injected", "injected", true, "fault_id", f.ID, "project", projectID, "api", api, "mode", f.Mode, "code", e.Code, "status", e.Status)
+	e := catalog.New(catalog.Code(f.Code), "XX", "XX", "XX", "XX").AsInjected()
+	in.log.Info("fault injected", "injected", true, "fault_id", f.ID, "project", projectID, "api", api, "mode", f.Mode, "code", f.Code)
 	return e
 }
 

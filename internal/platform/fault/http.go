@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/store"
 )
@@ -59,22 +60,14 @@ func view(f store.Fault) View {
 // operation name or "*". code must be a catalog code; latency faults take
 // none. Errors are AIP.* bodies.
 func (in *Injector) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := in.serve(w, r); err != nil {
-			e, ok := catalog.From(err)
-			if !ok {
-				e = catalog.New("AIP.0500").Wrap(err)
-			}
-			catalog.Write(w, requestID(w, r), e, "")
-		}
-	})
+	return api.HandlerFunc(in.serve)
 }
 
 func (in *Injector) serve(w http.ResponseWriter, r *http.Request) error {
 	rest, ok := strings.CutPrefix(strings.TrimSuffix(r.URL.Path, "/"), "/v1/admin/faults")
 	switch {
 	case !ok:
-		return catalog.New("AIP.0004")
+		return catalog.New(catalog.AIP0004)
 	case rest == "":
 		switch r.Method {
 		case http.MethodGet:
@@ -90,34 +83,34 @@ func (in *Injector) serve(w http.ResponseWriter, r *http.Request) error {
 		id := rest[1:]
 		err := in.Delete(r.Context(), id)
 		if errors.Is(err, store.ErrNotFound) {
-			return catalog.New("AIP.0016", "fault "+id+" does not exist")
+			return catalog.New(catalog.AIP0016, "fault "+id+" does not exist")
 		}
 		if err != nil {
-			return catalog.New("AIP.0500").Wrap(err)
+			return catalog.E(catalog.KindInternal).Wrap(err)
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	return catalog.New("AIP.0004")
+	return catalog.New(catalog.AIP0004)
 }
 
 func (in *Injector) serveList(w http.ResponseWriter, r *http.Request) error {
 	p := r.URL.Query().Get("project_id")
 	if p == "" {
-		return catalog.New("AIP.0006", "project_id")
+		return catalog.New(catalog.AIP0006, "project_id")
 	}
 	if !validProjectID(p) {
-		return catalog.New("AIP.0013", "project_id")
+		return catalog.New(catalog.AIP0013, "project_id")
 	}
 	faults, err := in.List(r.Context(), p)
 	if err != nil {
-		return catalog.New("AIP.0500").Wrap(err)
+		return catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	out := ListView{Count: len(faults), Faults: make([]View, 0, len(faults))}
 	for _, f := range faults {
 		out.Faults = append(out.Faults, view(f))
 	}
-	writeJSON(w, r, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -126,24 +119,24 @@ func (in *Injector) serveCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return catalog.New("AIP.0016", "the body exceeds "+strconv.Itoa(maxBody)+" bytes")
+			return catalog.New(catalog.AIP0016, "the body exceeds "+strconv.Itoa(maxBody)+" bytes")
 		}
-		return catalog.New("AIP.0500").Wrap(err)
+		return catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	f, err := parseFault(body)
 	if err != nil {
 		return err
 	}
 	if _, err := in.st.GetProject(r.Context(), f.ProjectID); errors.Is(err, store.ErrNotFound) {
-		return catalog.New("AIP.0016", "project "+f.ProjectID+" does not exist")
+		return catalog.New(catalog.AIP0016, "project "+f.ProjectID+" does not exist")
 	} else if err != nil {
-		return catalog.New("AIP.0500").Wrap(err)
+		return catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	f, err = in.Create(r.Context(), f)
 	if err != nil {
-		return catalog.New("AIP.0500").Wrap(err)
+		return catalog.E(catalog.KindInternal).Wrap(err)
 	}
-	writeJSON(w, r, http.StatusCreated, view(f))
+	api.WriteJSON(w, http.StatusCreated, view(f))
 	return nil
 }
 
@@ -152,17 +145,17 @@ func (in *Injector) serveCreate(w http.ResponseWriter, r *http.Request) error {
 // AIP.0010 out of range, AIP.0016 a parameter the mode does not take.
 func parseFault(body []byte) (store.Fault, error) {
 	if len(strings.TrimSpace(string(body))) == 0 {
-		return store.Fault{}, catalog.New("AIP.0006", "project_id")
+		return store.Fault{}, catalog.New(catalog.AIP0006, "project_id")
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return store.Fault{}, catalog.New("AIP.0009")
+		return store.Fault{}, catalog.New(catalog.AIP0009)
 	}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		switch k {
 		case "project_id", "api", "code", "mode", "count", "percent", "latency_ms":
 		default:
-			return store.Fault{}, catalog.New("AIP.0007", k)
+			return store.Fault{}, catalog.New(catalog.AIP0007, k)
 		}
 	}
 	str := func(name string) (string, error) {
@@ -172,7 +165,7 @@ func parseFault(body []byte) (store.Fault, error) {
 		}
 		var s string
 		if json.Unmarshal(v, &s) != nil {
-			return "", catalog.New("AIP.0007", name)
+			return "", catalog.New(catalog.AIP0007, name)
 		}
 		return strings.TrimSpace(s), nil
 	}
@@ -183,7 +176,7 @@ func parseFault(body []byte) (store.Fault, error) {
 		}
 		var n int
 		if json.Unmarshal(v, &n) != nil {
-			return 0, false, catalog.New("AIP.0007", name)
+			return 0, false, catalog.New(catalog.AIP0007, name)
 		}
 		return n, true, nil
 	}
@@ -193,25 +186,25 @@ func parseFault(body []byte) (store.Fault, error) {
 		return f, err
 	}
 	if f.ProjectID == "" {
-		return f, catalog.New("AIP.0006", "project_id")
+		return f, catalog.New(catalog.AIP0006, "project_id")
 	}
 	if !validProjectID(f.ProjectID) {
-		return f, catalog.New("AIP.0013", "project_id")
+		return f, catalog.New(catalog.AIP0013, "project_id")
 	}
 	if f.API, err = str("api"); err != nil {
 		return f, err
 	}
 	if f.API == "" {
-		return f, catalog.New("AIP.0006", "api")
+		return f, catalog.New(catalog.AIP0006, "api")
 	}
 	if !validAPI(f.API) {
-		return f, catalog.New("AIP.0007", "api")
+		return f, catalog.New(catalog.AIP0007, "api")
 	}
 	if f.Mode, err = str("mode"); err != nil {
 		return f, err
 	}
 	if f.Mode == "" {
-		return f, catalog.New("AIP.0006", "mode")
+		return f, catalog.New(catalog.AIP0006, "mode")
 	}
 	if f.Code, err = str("code"); err != nil {
 		return f, err
@@ -236,50 +229,50 @@ func parseFault(body []byte) (store.Fault, error) {
 	case store.FaultCount:
 		own = "count"
 		if !hasCount {
-			return f, catalog.New("AIP.0006", "count")
+			return f, catalog.New(catalog.AIP0006, "count")
 		}
 		if count < 1 || count > maxCount {
-			return f, catalog.New("AIP.0010", "count", count, 1, maxCount)
+			return f, catalog.New(catalog.AIP0010, "count", count, 1, maxCount)
 		}
 		f.Remaining = count
 	case store.FaultPercent:
 		own = "percent"
 		if !hasPercent {
-			return f, catalog.New("AIP.0006", "percent")
+			return f, catalog.New(catalog.AIP0006, "percent")
 		}
 		if percent < 1 || percent > 100 {
-			return f, catalog.New("AIP.0010", "percent", percent, 1, 100)
+			return f, catalog.New(catalog.AIP0010, "percent", percent, 1, 100)
 		}
 		f.Percent = percent
 	case store.FaultLatency:
 		own = "latency_ms"
 		if !hasLatency {
-			return f, catalog.New("AIP.0006", "latency_ms")
+			return f, catalog.New(catalog.AIP0006, "latency_ms")
 		}
 		if latency < 1 || latency > maxLatencyMS {
-			return f, catalog.New("AIP.0010", "latency_ms", latency, 1, maxLatencyMS)
+			return f, catalog.New(catalog.AIP0010, "latency_ms", latency, 1, maxLatencyMS)
 		}
 		f.LatencyMS = latency
 		if f.Code != "" {
-			return f, catalog.New("AIP.0016", "code is not taken by mode latency")
+			return f, catalog.New(catalog.AIP0016, "code is not taken by mode latency")
 		}
 	default:
-		return f, catalog.New("AIP.0007", "mode")
+		return f, catalog.New(catalog.AIP0007, "mode")
 	}
 	for _, p := range []struct {
 		name string
 		has  bool
 	}{{"count", hasCount}, {"percent", hasPercent}, {"latency_ms", hasLatency}} {
 		if p.has && p.name != own {
-			return f, catalog.New("AIP.0016", p.name+" is not taken by mode "+f.Mode)
+			return f, catalog.New(catalog.AIP0016, p.name+" is not taken by mode "+f.Mode)
 		}
 	}
 	if f.Mode != store.FaultLatency {
 		if f.Code == "" {
-			return f, catalog.New("AIP.0006", "code")
+			return f, catalog.New(catalog.AIP0006, "code")
 		}
 		if _, ok := catalog.Lookup(f.Code); !ok {
-			return f, catalog.New("AIP.0007", "code")
+			return f, catalog.New(catalog.AIP0007, "code")
 		}
 	}
 	return f, nil
@@ -317,22 +310,5 @@ func validProjectID(id string) bool {
 }
 
 func methodNotAllowed(method, allow string) error {
-	return catalog.New("AIP.0008", method, allow).WithHeader("Allow", allow)
-}
-
-func requestID(w http.ResponseWriter, r *http.Request) string {
-	if id := w.Header().Get("X-Request-Id"); id != "" {
-		return id
-	}
-	return r.Header.Get("X-Request-Id")
-}
-
-func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	if id := requestID(w, r); id != "" {
-		h.Set("X-Request-Id", id)
-	}
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	return catalog.New(catalog.AIP0008, method, allow).WithHeader("Allow", allow)
 }

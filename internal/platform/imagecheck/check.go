@@ -127,37 +127,37 @@ var codecs = map[string]codec{
 }
 
 // Check vets data against spec and returns the decoded, upright image.
-func Check(data []byte, spec Spec, fam catalog.Family) (*Checked, error) {
+func Check(data []byte, spec Spec) (*Checked, error) {
 	if len(data) == 0 {
-		return nil, catalog.Of(catalog.KindImageEmpty, fam).Wrap(errors.New("no image bytes"))
+		return nil, catalog.E(catalog.KindImageEmpty).Wrap(errors.New("no image bytes"))
 	}
 	format := Sniff(data)
 	cd, decodable := codecs[format]
 	if format == "" || !decodable {
-		return nil, catalog.Of(catalog.KindImageFormat, fam).Wrap(fmt.Errorf("unsupported format %q", format))
+		return nil, catalog.E(catalog.KindImageFormat).Wrap(fmt.Errorf("unsupported format %q", format))
 	}
 	if len(spec.Formats) > 0 && !slices.ContainsFunc(spec.Formats, func(f string) bool { return canonical(f) == format }) {
-		return nil, catalog.Of(catalog.KindImageFormat, fam).Wrap(fmt.Errorf("format %s not accepted by this API", format))
+		return nil, catalog.E(catalog.KindImageFormat).Wrap(fmt.Errorf("format %s not accepted by this API", format))
 	}
 	if bits, ok := headerDepth(format, data); ok && !depthSupported(format, bits) {
-		return nil, catalog.Of(catalog.KindColorDepth, fam).Wrap(fmt.Errorf("%s with %d bits per sample", format, bits))
+		return nil, catalog.E(catalog.KindColorDepth).Wrap(fmt.Errorf("%s with %d bits per sample", format, bits))
 	}
 	cfg, err := cd.config(bytes.NewReader(data))
 	if err != nil {
-		return nil, catalog.Of(catalog.KindImageQuality, fam).Wrap(fmt.Errorf("%s header: %w", format, err))
+		return nil, catalog.E(catalog.KindImageQuality).Wrap(fmt.Errorf("%s header: %w", format, err))
 	}
 	if !modelSupported(cfg.ColorModel) {
-		return nil, catalog.Of(catalog.KindColorDepth, fam).Wrap(fmt.Errorf("%s colour model %T", format, cfg.ColorModel))
+		return nil, catalog.E(catalog.KindColorDepth).Wrap(fmt.Errorf("%s colour model %T", format, cfg.ColorModel))
 	}
 	if err := spec.checkSize(cfg.Width, cfg.Height); err != nil {
 		if cfg.Width <= 0 || cfg.Height <= 0 {
-			return nil, catalog.Of(catalog.KindImageQuality, fam).Wrap(err)
+			return nil, catalog.E(catalog.KindImageQuality).Wrap(err)
 		}
-		return nil, catalog.Of(catalog.KindImageSize, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindImageSize).Wrap(err)
 	}
 	img, err := cd.decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, catalog.Of(catalog.KindImageQuality, fam).Wrap(fmt.Errorf("%s data: %w", format, err))
+		return nil, catalog.E(catalog.KindImageQuality).Wrap(fmt.Errorf("%s data: %w", format, err))
 	}
 	screen := image.Rect(0, 0, cfg.Width, cfg.Height)
 	if format == "gif" && img.Bounds() != screen && img.Bounds().In(screen) {
@@ -167,7 +167,7 @@ func Check(data []byte, spec Spec, fam catalog.Family) (*Checked, error) {
 		img = canvas
 	}
 	if b := img.Bounds(); b != screen {
-		return nil, catalog.Of(catalog.KindImageQuality, fam).Wrap(
+		return nil, catalog.E(catalog.KindImageQuality).Wrap(
 			fmt.Errorf("%s decodes to %v, header says %dx%d", format, b, cfg.Width, cfg.Height))
 	}
 	o := orientation(format, data)

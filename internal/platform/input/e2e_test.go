@@ -61,18 +61,18 @@ func TestUploadThroughS3ThenResolve(t *testing.T) {
 		"obs://bucket-p1/scans/page 1.png",
 		"https://bucket-p1.obs.cn-north-4.myhuaweicloud.com/scans/page%201.png",
 	} {
-		b, err := r.Resolve(ctx, catalog.FamilyOCR, "p1", "ocr.general-text", "", u)
+		b, err := r.Resolve(ctx, "p1", "ocr.general-text", "", u)
 		if err != nil {
 			t.Fatalf("%s: %v", u, err)
 		}
-		c, err := imagecheck.Check(b, imagecheck.OCRGeneralText, catalog.FamilyOCR)
+		c, err := imagecheck.Check(b, imagecheck.OCRGeneralText)
 		if err != nil || c.Width != 64 || c.Height != 32 {
 			t.Fatalf("%s: Check = %+v, %v", u, c, err)
 		}
 	}
 	// p1 cannot read p2's upload through the service either.
-	_, err = r.Resolve(ctx, catalog.FamilyOCR, "p1", "ocr.general-text", "", "obs://bucket-p2/scans/page%201.png")
-	if e, ok := catalog.From(err); !ok || e.Code != "ModelArts.4704" {
+	_, err = r.Resolve(ctx, "p1", "ocr.general-text", "", "obs://bucket-p2/scans/page%201.png")
+	if !catalog.IsKind(err, catalog.KindOBSRead) {
 		t.Fatalf("cross-project read: %v", err)
 	}
 }
@@ -89,12 +89,12 @@ func TestHTTPAnswers(t *testing.T) {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			var body struct{ Image, URL string }
 			if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
-				catalog.Write(w, "req-1", catalog.Of(catalog.KindBadJSON, fam), fam)
+				catalog.Write(w, "req-1", catalog.E(catalog.KindBadJSON), fam)
 				return
 			}
-			b, err := r.Resolve(req.Context(), fam, "p1", "svc", body.Image, body.URL)
+			b, err := r.Resolve(req.Context(), "p1", "svc", body.Image, body.URL)
 			if err == nil {
-				_, err = imagecheck.Check(b, spec, fam)
+				_, err = imagecheck.Check(b, spec)
 			}
 			if err != nil {
 				catalog.Write(w, "req-1", err, fam)

@@ -48,28 +48,28 @@ func New(o Options) *Resolver {
 
 // Resolve returns the input bytes of a call: the base64-decoded imageB64, or
 // the object or download that url names. Exactly one of them must be given.
-func (r *Resolver) Resolve(ctx context.Context, fam catalog.Family, projectID, service, imageB64, url string) ([]byte, error) {
+func (r *Resolver) Resolve(ctx context.Context, projectID, service, imageB64, url string) ([]byte, error) {
 	imageB64, url = strings.TrimSpace(imageB64), strings.TrimSpace(url)
 	switch {
 	case imageB64 != "" && url != "":
-		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("both image and url given"))
+		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("both image and url given"))
 	case imageB64 == "" && url == "":
-		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("neither image nor url given"))
+		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("neither image nor url given"))
 	case imageB64 != "":
-		return r.decode(fam, imageB64)
+		return r.decode(imageB64)
 	case obs.IsURL(url):
-		return r.object(ctx, fam, projectID, service, url)
+		return r.object(ctx, projectID, service, url)
 	default:
 		b, err := r.opts.Fetcher.Fetch(ctx, url, r.opts.MaxBytes)
 		switch {
 		case errors.Is(err, ErrURLForbidden):
-			return nil, catalog.Of(catalog.KindURLForbidden, fam).Wrap(err)
+			return nil, catalog.E(catalog.KindURLForbidden).Wrap(err)
 		case errors.Is(err, ErrURLTooLarge):
-			return nil, catalog.Of(catalog.KindURLTooLarge, fam).Wrap(err)
+			return nil, catalog.E(catalog.KindURLTooLarge).Wrap(err)
 		case err != nil:
-			return nil, catalog.Of(catalog.KindURLFetch, fam).Wrap(err)
+			return nil, catalog.E(catalog.KindURLFetch).Wrap(err)
 		case len(b) == 0:
-			return nil, catalog.Of(catalog.KindImageEmpty, fam).Wrap(errors.New("url returned no bytes"))
+			return nil, catalog.E(catalog.KindImageEmpty).Wrap(errors.New("url returned no bytes"))
 		}
 		return b, nil
 	}
@@ -100,20 +100,20 @@ func DecodeBase64(s string) ([]byte, error) {
 	return base64.StdEncoding.Strict().DecodeString(s)
 }
 
-func (r *Resolver) decode(fam catalog.Family, s string) ([]byte, error) {
+func (r *Resolver) decode(s string) ([]byte, error) {
 	// The encoded form is 4/3 of the decoded one: refuse before allocating.
 	if int64(len(s)) > r.opts.MaxBytes*4/3+4+256 {
-		return nil, catalog.Of(catalog.KindBodyTooLarge, fam).Wrap(fmt.Errorf("image field is %d bytes", len(s)))
+		return nil, catalog.E(catalog.KindBodyTooLarge).Wrap(fmt.Errorf("image field is %d bytes", len(s)))
 	}
 	b, err := DecodeBase64(s)
 	if err != nil {
-		return nil, catalog.Of(catalog.KindBadBase64, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindBadBase64).Wrap(err)
 	}
 	if len(b) == 0 {
-		return nil, catalog.Of(catalog.KindImageEmpty, fam).Wrap(errors.New("image decodes to no bytes"))
+		return nil, catalog.E(catalog.KindImageEmpty).Wrap(errors.New("image decodes to no bytes"))
 	}
 	if int64(len(b)) > r.opts.MaxBytes {
-		return nil, catalog.Of(catalog.KindBodyTooLarge, fam).Wrap(fmt.Errorf("image is %d bytes", len(b)))
+		return nil, catalog.E(catalog.KindBodyTooLarge).Wrap(fmt.Errorf("image is %d bytes", len(b)))
 	}
 	return b, nil
 }
@@ -124,55 +124,55 @@ func (r *Resolver) decode(fam catalog.Family, s string) ([]byte, error) {
 // meets on the real platform, where the agency only opens the project's own
 // buckets and the store answers AccessDenied for the rest. It is neither
 // "not found" (the bucket exists) nor "no agency" (the agency exists).
-func (r *Resolver) object(ctx context.Context, fam catalog.Family, projectID, service, url string) ([]byte, error) {
+func (r *Resolver) object(ctx context.Context, projectID, service, url string) ([]byte, error) {
 	bucket, key, err := obs.ParseURL(url)
 	if err != nil {
-		return nil, catalog.Of(catalog.KindOBSBadURL, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindOBSBadURL).Wrap(err)
 	}
 	if r.opts.Agencies == nil {
-		return nil, catalog.Of(catalog.KindOBSNoAgency, fam).Wrap(errors.New("no agency source configured"))
+		return nil, catalog.E(catalog.KindOBSNoAgency).Wrap(errors.New("no agency source configured"))
 	}
 	ok, err := r.opts.Agencies(ctx, projectID, service)
 	if err != nil {
-		return nil, catalog.Of(catalog.KindOBSNoAgency, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindOBSNoAgency).Wrap(err)
 	}
 	if !ok {
-		return nil, catalog.Of(catalog.KindOBSNoAgency, fam).Wrap(fmt.Errorf("project %s granted %s no agency", projectID, service))
+		return nil, catalog.E(catalog.KindOBSNoAgency).Wrap(fmt.Errorf("project %s granted %s no agency", projectID, service))
 	}
 	if r.opts.OBS == nil {
-		return nil, catalog.Of(catalog.KindOBSRead, fam).Wrap(errors.New("no object store configured"))
+		return nil, catalog.E(catalog.KindOBSRead).Wrap(errors.New("no object store configured"))
 	}
 	owner, err := r.opts.OBS.BucketOwner(ctx, bucket)
 	switch {
 	case errors.Is(err, obs.ErrNoSuchBucket):
-		return nil, catalog.Of(catalog.KindOBSNotFound, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindOBSNotFound).Wrap(err)
 	case err != nil:
-		return nil, catalog.Of(catalog.KindOBSRead, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindOBSRead).Wrap(err)
 	case owner != projectID:
-		return nil, catalog.Of(catalog.KindOBSRead, fam).Wrap(fmt.Errorf("bucket %s belongs to another project", bucket))
+		return nil, catalog.E(catalog.KindOBSRead).Wrap(fmt.Errorf("bucket %s belongs to another project", bucket))
 	}
 	rc, size, err := r.opts.OBS.Get(ctx, bucket, key)
 	switch {
 	case errors.Is(err, obs.ErrNoSuchKey) || errors.Is(err, obs.ErrNoSuchBucket):
-		return nil, catalog.Of(catalog.KindOBSNotFound, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindOBSNotFound).Wrap(err)
 	case err != nil:
-		return nil, catalog.Of(catalog.KindOBSRead, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindOBSRead).Wrap(err)
 	}
 	defer rc.Close()
 	if size > r.opts.MaxBytes {
-		return nil, catalog.Of(catalog.KindOBSTooLarge, fam).Wrap(fmt.Errorf("object is %d bytes", size))
+		return nil, catalog.E(catalog.KindOBSTooLarge).Wrap(fmt.Errorf("object is %d bytes", size))
 	}
 	if size == 0 {
-		return nil, catalog.Of(catalog.KindImageEmpty, fam).Wrap(errors.New("object is empty"))
+		return nil, catalog.E(catalog.KindImageEmpty).Wrap(errors.New("object is empty"))
 	}
 	b, err := readCapped(rc, r.opts.MaxBytes, size)
 	switch {
 	case errors.Is(err, ErrURLTooLarge): // grew since it was opened
-		return nil, catalog.Of(catalog.KindOBSTooLarge, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindOBSTooLarge).Wrap(err)
 	case err != nil:
-		return nil, catalog.Of(catalog.KindOBSRead, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindOBSRead).Wrap(err)
 	case len(b) == 0:
-		return nil, catalog.Of(catalog.KindImageEmpty, fam).Wrap(errors.New("object is empty"))
+		return nil, catalog.E(catalog.KindImageEmpty).Wrap(errors.New("object is empty"))
 	}
 	return b, nil
 }

@@ -11,41 +11,9 @@ import (
 	"testing"
 
 	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/catalog/catalogtest"
 	"github.com/aisd/aisd/internal/platform/obs"
 )
-
-// published are the codes issue 3 and the seed pages give per family; ""
-// means the pages leave it to the catalog (only kind consistency is checked).
-var published = map[catalog.Kind]map[catalog.Family]string{
-	catalog.KindBadBase64:    {catalog.FamilyOCR: "AIS.0101", catalog.FamilyImage: "AIS.0015", catalog.FamilyModeration: "AIS.0015"},
-	catalog.KindURLForbidden: {catalog.FamilyOCR: "ModelArts.4601", catalog.FamilyImage: "AIS.0022", catalog.FamilyModeration: "AIS.0022"},
-	catalog.KindURLFetch:     {catalog.FamilyOCR: "ModelArts.4603", catalog.FamilyImage: "AIS.0029", catalog.FamilyModeration: "AIS.0029"},
-	catalog.KindOBSNoAgency:  {catalog.FamilyOCR: "ModelArts.4702"},
-	catalog.KindOBSBadURL:    {catalog.FamilyOCR: "ModelArts.4703"},
-	catalog.KindOBSRead:      {catalog.FamilyOCR: "ModelArts.4704"},
-	catalog.KindOBSTooLarge:  {catalog.FamilyOCR: "ModelArts.4705", catalog.FamilyImage: "AIS.0023", catalog.FamilyModeration: "AIS.0023"},
-	catalog.KindOBSNotFound:  {catalog.FamilyOCR: "ModelArts.4706"},
-	catalog.KindImageEmpty:   {catalog.FamilyImage: "AIS.0025", catalog.FamilyModeration: "AIS.0025"},
-}
-
-// wantKind asserts err is the catalog error of kind in fam and, where the
-// pages publish it, that the code is the published one.
-func wantKind(t *testing.T, err error, kind catalog.Kind, fam catalog.Family) {
-	t.Helper()
-	e, ok := catalog.From(err)
-	if !ok {
-		t.Fatalf("error %v carries no catalog code", err)
-	}
-	if _, ok := catalog.CodeFor(kind, fam); !ok {
-		t.Skipf("catalog.yaml has no %s code for family %s yet", kind, fam)
-	}
-	if want := catalog.Of(kind, fam).Code; e.Code != want {
-		t.Fatalf("code %s (%v), want %s (kind %s)", e.Code, err, want, kind)
-	}
-	if want := published[kind][fam]; want != "" && e.Code != want {
-		t.Fatalf("code %s, published %s for %s/%s", e.Code, want, kind, fam)
-	}
-}
 
 // failingStore serves bodies that break after a few bytes.
 type failingStore struct{ *obs.Local }
@@ -107,7 +75,7 @@ func TestResolveSuccess(t *testing.T) {
 		"obs escaped key": {url: "https://photos.obs.r1.example.com/a%2Fcat.png", want: "CAT"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			got, err := r.Resolve(context.Background(), catalog.FamilyOCR, "p1", "ocr.general-text", tc.image, tc.url)
+			got, err := r.Resolve(context.Background(), "p1", "ocr.general-text", tc.image, tc.url)
 			if err != nil || string(got) != tc.want {
 				t.Fatalf("Resolve = %q, %v; want %q", got, err, tc.want)
 			}
@@ -167,11 +135,11 @@ func TestResolveErrors(t *testing.T) {
 				if rr == nil {
 					rr = r
 				}
-				got, err := rr.Resolve(context.Background(), fam, tc.project, "svc", tc.image, tc.url)
+				got, err := rr.Resolve(context.Background(), tc.project, "svc", tc.image, tc.url)
 				if err == nil {
 					t.Fatalf("Resolve = %q, want an error", got)
 				}
-				wantKind(t, err, tc.kind, fam)
+				catalogtest.WantKind(t, err, tc.kind)
 			})
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"strconv"
 	"testing"
-
-	"github.com/aisd/aisd/internal/catalog"
 )
 
 func BenchmarkThrottleAllow(b *testing.B) {
@@ -32,7 +30,7 @@ func BenchmarkGuardDo(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			_, _ = g.Do(ctx, catalog.FamilyOCR, "ocr.general-text", fn)
+			_, _ = g.Do(ctx, "ocr.general-text", fn)
 		}
 	})
 }

@@ -230,10 +230,24 @@ func Classify(err error) Outcome {
 	if !ok {
 		return Failure
 	}
-	if e.Status >= 500 || failureCodes()[e.Code] {
+	if e.Kind() != "" {
+		if failureKinds[e.Kind()] {
+			return Failure
+		}
+		return Success
+	}
+	// A code raised directly (an injected fault, the gateway's own) is the
+	// same in every family.
+	if e.DirectStatus() >= 500 || failureCodes()[string(e.DirectCode())] {
 		return Failure
 	}
 	return Success
+}
+
+// failureKinds are the kinds that mean the service itself failed.
+var failureKinds = map[catalog.Kind]bool{
+	catalog.KindInternal: true, catalog.KindRecognition: true, catalog.KindBackendTimeout: true,
+	catalog.KindBackendResponse: true,
 }
 
 var (
@@ -247,7 +261,7 @@ var (
 func failureCodes() map[string]bool {
 	failureOnce.Do(func() {
 		failureSet = map[string]bool{}
-		for _, k := range []catalog.Kind{catalog.KindInternal, catalog.KindRecognition, catalog.KindBackendTimeout} {
+		for k := range failureKinds {
 			for _, f := range catalog.Families {
 				if c, ok := catalog.CodeFor(k, f); ok {
 					failureSet[c] = true

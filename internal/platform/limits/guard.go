@@ -109,10 +109,10 @@ type result struct {
 // returns what fn returns. On a time-out Do returns at once while fn goes on
 // in the background, holding its in-flight slot until it really ends, so
 // that the cap reflects the work the engines are actually doing.
-func (g *Guard) Do(ctx context.Context, fam catalog.Family, service string, fn func(context.Context) (any, error)) (any, error) {
+func (g *Guard) Do(ctx context.Context, service string, fn func(context.Context) (any, error)) (any, error) {
 	done, ok := g.Breaker(service).Allow()
 	if !ok {
-		return nil, catalog.Of(catalog.KindBackendDown, fam)
+		return nil, catalog.E(catalog.KindBackendDown)
 	}
 	release, err := g.inflight.Acquire(service)
 	if err != nil {
@@ -130,7 +130,7 @@ func (g *Guard) Do(ctx context.Context, fam catalog.Family, service string, fn f
 		var r result
 		defer func() {
 			if p := recover(); p != nil {
-				r = result{err: catalog.Of(catalog.KindInternal, fam).Wrap(panicError{p})}
+				r = result{err: catalog.E(catalog.KindInternal).Wrap(panicError{p})}
 			}
 			ch <- r
 		}()
@@ -149,7 +149,7 @@ func (g *Guard) Do(ctx context.Context, fam catalog.Family, service string, fn f
 		}
 	}
 	if r.err != nil && callCtx.Err() != nil && (errors.Is(r.err, context.DeadlineExceeded) || errors.Is(r.err, context.Canceled)) {
-		r.err = g.deadlineError(ctx, callCtx, fam)
+		r.err = g.deadlineError(ctx, callCtx)
 	}
 	done(Classify(r.err))
 	return r.v, r.err
@@ -158,12 +158,12 @@ func (g *Guard) Do(ctx context.Context, fam catalog.Family, service string, fn f
 var errPlatformDeadline = errors.New("platform deadline exceeded")
 
 // deadlineError names the layer whose bound ran out.
-func (g *Guard) deadlineError(parent, call context.Context, fam catalog.Family) error {
+func (g *Guard) deadlineError(parent, call context.Context) error {
 	switch {
 	case context.Cause(call) == errPlatformDeadline:
-		return catalog.Of(catalog.KindBackendTimeout, fam).Wrap(context.DeadlineExceeded)
+		return catalog.E(catalog.KindBackendTimeout).Wrap(context.DeadlineExceeded)
 	case errors.Is(parent.Err(), context.DeadlineExceeded):
-		return catalog.NewVariant("APIG.0201", "timeout").Wrap(context.DeadlineExceeded)
+		return catalog.New(catalog.APIG0201).Variant("timeout").Wrap(context.DeadlineExceeded)
 	default:
 		// The caller went away; nothing will be rendered.
 		return context.Cause(parent)

@@ -53,7 +53,7 @@ func (l *InFlight) Acquire(service string) (release func(), err error) {
 	c := l.counter(service)
 	if max := l.Max(service); max > 0 && c.Add(1) > int64(max) {
 		c.Add(-1)
-		return nil, catalog.New("ModelArts.4401")
+		return nil, catalog.New(catalog.ModelArts4401)
 	} else if max <= 0 {
 		c.Add(1)
 	}

@@ -174,7 +174,7 @@ func (t *Throttle) Allow(ctx context.Context, userID, projectID, api string) (De
 		return d, nil
 	}
 	d.RetryAfter = d.Reset.Sub(now)
-	e := catalog.New("APIG.0308", limit)
+	e := catalog.New(catalog.APIG0308, limit)
 	for k, vs := range d.Headers() {
 		e = e.WithHeader(k, vs[0])
 	}

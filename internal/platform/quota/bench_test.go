@@ -3,8 +3,6 @@ package quota
 import (
 	"context"
 	"testing"
-
-	"github.com/aisd/aisd/internal/catalog"
 )
 
 func BenchmarkCheckAndRecord(b *testing.B) {
@@ -14,7 +12,7 @@ func BenchmarkCheckAndRecord(b *testing.B) {
 	r := call("RecognizeGeneralText", "ocr.general-text", 200, "", m.now())
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		_ = m.Check(ctx, catalog.FamilyOCR, unpaid, proj, "ocr.general-text")
+		_ = m.Check(ctx, unpaid, proj, "ocr.general-text")
 		_ = m.Record(ctx, r)
 	}
 }

@@ -1,11 +1,11 @@
 package quota
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/store"
 )
@@ -35,45 +35,37 @@ type UsageDay struct {
 // is exclusive (a date includes that whole day) and defaults to no bound. The server checks admin authentication before it. Errors are AIP.*
 // bodies like the rest of the management API.
 func (m *Meter) UsageHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := m.serveUsage(w, r); err != nil {
-			e, ok := catalog.From(err)
-			if !ok {
-				e = catalog.New("AIP.0500").Wrap(err)
-			}
-			catalog.Write(w, requestID(w, r), e, "")
-		}
-	})
+	return api.HandlerFunc(m.serveUsage)
 }
 
 func (m *Meter) serveUsage(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet {
-		return catalog.New("AIP.0008", r.Method, http.MethodGet).WithHeader("Allow", http.MethodGet)
+		return catalog.New(catalog.AIP0008, r.Method, http.MethodGet).WithHeader("Allow", http.MethodGet)
 	}
 	q := r.URL.Query()
 	f := store.UsageFilter{ProjectID: strings.TrimSpace(q.Get("project_id")), Service: strings.TrimSpace(q.Get("service"))}
 	if f.ProjectID == "" {
-		return catalog.New("AIP.0006", "project_id")
+		return catalog.New(catalog.AIP0006, "project_id")
 	}
 	now := m.now().UTC()
 	_, f.From = monthOf(now)
 	var err error
 	if v := q.Get("from"); v != "" {
 		if f.From, err = parseBound(v, false); err != nil {
-			return catalog.New("AIP.0007", "from")
+			return catalog.New(catalog.AIP0007, "from")
 		}
 	}
 	if v := q.Get("to"); v != "" {
 		if f.To, err = parseBound(v, true); err != nil {
-			return catalog.New("AIP.0007", "to")
+			return catalog.New(catalog.AIP0007, "to")
 		}
 	}
 	if !f.To.IsZero() && !f.From.Before(f.To) {
-		return catalog.New("AIP.0016", "from is not before to")
+		return catalog.New(catalog.AIP0016, "from is not before to")
 	}
 	rows, err := m.Usage(r.Context(), f)
 	if err != nil {
-		return catalog.New("AIP.0500").Wrap(err)
+		return catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	out := UsageView{
 		ProjectID: f.ProjectID, Service: f.Service,
@@ -88,12 +80,8 @@ func (m *Meter) serveUsage(w http.ResponseWriter, r *http.Request) error {
 		out.TotalCalls += row.Calls
 		out.TotalSuccess += row.Success
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	if id := requestID(w, r); id != "" {
-		h.Set("X-Request-Id", id)
-	}
-	return json.NewEncoder(w).Encode(out)
+	api.WriteJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // parseBound reads a date or an RFC 3339 time. The upper bound is exclusive,
@@ -107,11 +95,4 @@ func parseBound(v string, upper bool) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	return t.UTC(), err
-}
-
-func requestID(w http.ResponseWriter, r *http.Request) string {
-	if id := w.Header().Get("X-Request-Id"); id != "" {
-		return id
-	}
-	return r.Header.Get("X-Request-Id")
 }

@@ -145,7 +145,7 @@ func success(r store.UsageRecord) bool { return r.Status >= 200 && r.Status < 30
 // Check returns the family's quota-exhausted error when the domain is
 // unpaid and the project's successful calls of service this month have
 // reached the allowance.
-func (m *Meter) Check(ctx context.Context, fam catalog.Family, d store.Domain, projectID, service string) error {
+func (m *Meter) Check(ctx context.Context, d store.Domain, projectID, service string) error {
 	if d.Paid {
 		return nil
 	}
@@ -155,10 +155,10 @@ func (m *Meter) Check(ctx context.Context, fam catalog.Family, d store.Domain, p
 	}
 	used, err := m.used(ctx, projectID, service, m.now())
 	if err != nil {
-		return catalog.Of(catalog.KindInternal, fam).Wrap(err)
+		return catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	if used >= allow {
-		return catalog.Of(catalog.KindQuotaExhausted, fam)
+		return catalog.E(catalog.KindQuotaExhausted)
 	}
 	return nil
 }

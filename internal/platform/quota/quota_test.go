@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/catalog/catalogtest"
 	"github.com/aisd/aisd/internal/store"
 )
 
@@ -111,11 +113,9 @@ func call(api, service string, status int, code string, t time.Time) store.Usage
 
 func wantQuota(t *testing.T, err error, fam catalog.Family) {
 	t.Helper()
+	catalogtest.WantKind(t, err, catalog.KindQuotaExhausted)
 	want, _ := catalog.CodeFor(catalog.KindQuotaExhausted, fam)
-	e, ok := catalog.From(err)
-	if !ok || e.Code != want {
-		t.Fatalf("err = %v, want %s", err, want)
-	}
+	catalogtest.WantCode(t, err, fam, want)
 }
 
 func TestAllowance(t *testing.T) {
@@ -131,7 +131,7 @@ func TestAllowance(t *testing.T) {
 	defer m.Close()
 
 	check := func(d store.Domain, fam catalog.Family, service string) error {
-		return m.Check(ctx, fam, d, proj, service)
+		return m.Check(ctx, d, proj, service)
 	}
 	if err := check(unpaid, catalog.FamilyOCR, "ocr.general-text"); err != nil {
 		t.Fatalf("1 of 3 used: %v", err)
@@ -174,7 +174,7 @@ func TestCounterLoadsOnce(t *testing.T) {
 	m := New(st, Options{Logger: quiet, Default: 1000})
 	defer m.Close()
 	for i := 0; i < 50; i++ {
-		if err := m.Check(ctx, catalog.FamilyOCR, unpaid, proj, "ocr.general-text"); err != nil {
+		if err := m.Check(ctx, unpaid, proj, "ocr.general-text"); err != nil {
 			t.Fatal(err)
 		}
 		_ = m.Record(ctx, call("RecognizeGeneralText", "ocr.general-text", 200, "", time.Time{}))
@@ -291,7 +291,7 @@ func TestUsageHandler(t *testing.T) {
 	h := m.UsageHandler()
 	get := func(method, q string) (*httptest.ResponseRecorder, catalog.Body) {
 		req := httptest.NewRequest(method, "/v1/admin/usage?"+q, nil)
-		req.Header.Set("X-Request-Id", "rid")
+		req = req.WithContext(api.WithRequestID(req.Context(), "rid")) // as the gateway assigns it
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		var b catalog.Body

@@ -36,12 +36,12 @@ func TestSQLite(t *testing.T) {
 
 	m = New(st, opts) // a restarted server
 	defer m.Close()
-	if err := m.Check(ctx, catalog.FamilyImage, unpaid, proj, "image.tagging"); err != nil {
+	if err := m.Check(ctx, unpaid, proj, "image.tagging"); err != nil {
 		t.Fatalf("4 of 5 used: %v", err)
 	}
 	_ = m.Record(ctx, call("RunImageTagging", "image.tagging", 200, "", clk.Now()))
-	err = m.Check(ctx, catalog.FamilyImage, unpaid, proj, "image.tagging")
-	if e, ok := catalog.From(err); !ok || e.Code != "AIS.0032" || e.Status != 400 {
+	err = m.Check(ctx, unpaid, proj, "image.tagging")
+	if e := catalog.Render(err, catalog.FamilyImage); e.Code != "AIS.0032" || e.Status != 400 {
 		t.Fatalf("5 of 5 used: %v, want AIS.0032", err)
 	}
 

@@ -3,8 +3,6 @@ package subscription
 import (
 	"context"
 	"testing"
-
-	"github.com/aisd/aisd/internal/catalog"
 )
 
 func BenchmarkCheckCached(b *testing.B) {
@@ -15,6 +13,6 @@ func BenchmarkCheckCached(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		_ = s.Check(ctx, catalog.FamilyOCR, projA, "ocr.general-text")
+		_ = s.Check(ctx, projA, "ocr.general-text")
 	}
 }

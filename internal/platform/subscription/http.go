@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/store"
 )
@@ -50,14 +51,11 @@ func view(s store.Subscription) View {
 //	DELETE /v1/{project_id}/subscriptions/{service_name}  unsubscribe
 //
 // projectOf is the server's authentication hook; the project in the path must
-// be the authenticated one. Errors are AIP.* catalog bodies; the request id is
-// taken from the X-Request-Id the server has already set on the response (or,
-// failing that, from the request).
+// be the authenticated one. Errors are AIP.* catalog bodies, rendered by the
+// caller's renderer.
 func (s *Subscriptions) Handler(projectOf ProjectOf) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.serve(w, r, projectOf); err != nil {
-			writeErr(w, r, err)
-		}
+	return api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return s.serve(w, r, projectOf)
 	})
 }
 
@@ -67,25 +65,25 @@ func (s *Subscriptions) serve(w http.ResponseWriter, r *http.Request, projectOf 
 		authed, ok = projectOf(r)
 	}
 	if !ok {
-		return catalog.New("AIP.0001")
+		return catalog.New(catalog.AIP0001)
 	}
 	seg := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	if len(seg) < 3 || len(seg) > 4 || seg[0] != "v1" || seg[2] != "subscriptions" {
-		return catalog.New("AIP.0004")
+		return catalog.New(catalog.AIP0004)
 	}
 	project := seg[1]
 	if !validProjectID(project) {
-		return catalog.New("AIP.0013", "project_id")
+		return catalog.New(catalog.AIP0013, "project_id")
 	}
 	if project != authed {
-		return catalog.New("AIP.0003")
+		return catalog.New(catalog.AIP0003)
 	}
 	if len(seg) == 4 {
 		if r.Method != http.MethodDelete {
 			return methodNotAllowed(r.Method, http.MethodDelete)
 		}
 		if seg[3] == "" {
-			return catalog.New("AIP.0006", "service_name")
+			return catalog.New(catalog.AIP0006, "service_name")
 		}
 		if err := s.Unsubscribe(r.Context(), project, seg[3]); err != nil {
 			return err
@@ -121,7 +119,7 @@ func (s *Subscriptions) serveList(w http.ResponseWriter, r *http.Request, projec
 	for i := offset; i < len(subs) && i < offset+limit; i++ {
 		out.Subscriptions = append(out.Subscriptions, view(subs[i]))
 	}
-	writeJSON(w, r, http.StatusOK, out)
+	api.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -130,35 +128,35 @@ func (s *Subscriptions) serveSubscribe(w http.ResponseWriter, r *http.Request, p
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return catalog.New("AIP.0016", "the body exceeds "+strconv.Itoa(maxBody)+" bytes")
+			return catalog.New(catalog.AIP0016, "the body exceeds "+strconv.Itoa(maxBody)+" bytes")
 		}
-		return catalog.New("AIP.0500").Wrap(err)
+		return catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
-		return catalog.New("AIP.0006", "service_name")
+		return catalog.New(catalog.AIP0006, "service_name")
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return catalog.New("AIP.0009")
+		return catalog.New(catalog.AIP0009)
 	}
 	raw, present := fields["service_name"]
 	for k := range fields {
 		if k != "service_name" {
-			return catalog.New("AIP.0007", k)
+			return catalog.New(catalog.AIP0007, k)
 		}
 	}
 	var name string
 	if !present || json.Unmarshal(raw, &name) != nil {
-		return catalog.New("AIP.0013", "service_name")
+		return catalog.New(catalog.AIP0013, "service_name")
 	}
 	if name == "" {
-		return catalog.New("AIP.0006", "service_name")
+		return catalog.New(catalog.AIP0006, "service_name")
 	}
 	sub, err := s.Subscribe(r.Context(), project, name)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, r, http.StatusOK, view(sub))
+	api.WriteJSON(w, http.StatusOK, view(sub))
 	return nil
 }
 
@@ -170,16 +168,16 @@ func intParam(v, name string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, catalog.New("AIP.0007", name)
+		return 0, catalog.New(catalog.AIP0007, name)
 	}
 	if n < lo || n > hi {
-		return 0, catalog.New("AIP.0010", name, v, lo, hi)
+		return 0, catalog.New(catalog.AIP0010, name, v, lo, hi)
 	}
 	return n, nil
 }
 
 func methodNotAllowed(method, allow string) error {
-	return catalog.New("AIP.0008", method, allow).WithHeader("Allow", allow)
+	return catalog.New(catalog.AIP0008, method, allow).WithHeader("Allow", allow)
 }
 
 // validProjectID accepts the 32 lower-case hex digits project ids are made of.
@@ -194,30 +192,4 @@ func validProjectID(id string) bool {
 		}
 	}
 	return true
-}
-
-func requestID(w http.ResponseWriter, r *http.Request) string {
-	if id := w.Header().Get("X-Request-Id"); id != "" {
-		return id
-	}
-	return r.Header.Get("X-Request-Id")
-}
-
-// writeErr renders err as an AIP body; anything without a code is AIP.0500.
-func writeErr(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := catalog.From(err)
-	if !ok {
-		e = catalog.New("AIP.0500").Wrap(err)
-	}
-	catalog.Write(w, requestID(w, r), e, "")
-}
-
-func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	if id := requestID(w, r); id != "" {
-		h.Set("X-Request-Id", id)
-	}
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

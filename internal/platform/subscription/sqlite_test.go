@@ -22,9 +22,9 @@ func TestSQLite(t *testing.T) {
 	h := testHandler(s)
 	base := "/v1/" + projA + "/subscriptions"
 
-	if err := s.Check(ctx, catalog.FamilyImage, projA, "image.tagging"); err == nil {
+	if err := s.Check(ctx, projA, "image.tagging"); err == nil {
 		t.Fatal("unsubscribed project passed")
-	} else if e, _ := catalog.From(err); e.Code != "AIS.0007" {
+	} else if e := catalog.Render(err, catalog.FamilyImage); e.Code != "AIS.0007" {
 		t.Fatalf("got %v, want AIS.0007", err)
 	}
 	for _, step := range []struct {
@@ -48,7 +48,7 @@ func TestSQLite(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.body), &l); err != nil || l.Count != 1 || l.Subscriptions[0].ServiceName != "image.tagging" {
 		t.Fatalf("list %s", r.body)
 	}
-	if err := s.Check(ctx, catalog.FamilyImage, projA, "image.tagging"); err != nil {
+	if err := s.Check(ctx, projA, "image.tagging"); err != nil {
 		t.Fatalf("subscribed project refused: %v", err)
 	}
 }

@@ -70,7 +70,7 @@ func (s *Subscriptions) Known(service string) bool { return s.known[service] }
 // Check returns nil when the project has subscribed to the service, and the
 // family's not-subscribed error otherwise. A store failure is the family's
 // internal error.
-func (s *Subscriptions) Check(ctx context.Context, fam catalog.Family, projectID, service string) error {
+func (s *Subscriptions) Check(ctx context.Context, projectID, service string) error {
 	k := cacheKey{projectID, service}
 	now := s.now()
 	s.mu.Lock()
@@ -79,7 +79,7 @@ func (s *Subscriptions) Check(ctx context.Context, fam catalog.Family, projectID
 	if !ok || now.After(e.expires) {
 		sub, err := s.st.IsSubscribed(ctx, projectID, service)
 		if err != nil {
-			return catalog.Of(catalog.KindInternal, fam).Wrap(err)
+			return catalog.E(catalog.KindInternal).Wrap(err)
 		}
 		e = cacheEntry{subscribed: sub, expires: now.Add(cacheTTL)}
 		s.mu.Lock()
@@ -92,7 +92,7 @@ func (s *Subscriptions) Check(ctx context.Context, fam catalog.Family, projectID
 	}
 	if !e.subscribed {
 		// OCR's published text names the API (its "XXX" placeholder).
-		return catalog.Of(catalog.KindNotSubscribed, fam, service)
+		return catalog.E(catalog.KindNotSubscribed, service)
 	}
 	return nil
 }
@@ -101,18 +101,18 @@ func (s *Subscriptions) Check(ctx context.Context, fam catalog.Family, projectID
 // unknown service, AIP.0011 when already subscribed.
 func (s *Subscriptions) Subscribe(ctx context.Context, projectID, service string) (store.Subscription, error) {
 	if !s.known[service] {
-		return store.Subscription{}, catalog.New("AIP.0004")
+		return store.Subscription{}, catalog.New(catalog.AIP0004)
 	}
 	sub := store.Subscription{ProjectID: projectID, Service: service, CreatedAt: s.now().UTC()}
 	err := s.st.Subscribe(ctx, sub)
 	s.invalidate(projectID, service)
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return store.Subscription{}, catalog.New("AIP.0011", service)
+		return store.Subscription{}, catalog.New(catalog.AIP0011, service)
 	case errors.Is(err, store.ErrNotFound): // a backend that checks the project exists
-		return store.Subscription{}, catalog.New("AIP.0013", "project_id")
+		return store.Subscription{}, catalog.New(catalog.AIP0013, "project_id")
 	case err != nil:
-		return store.Subscription{}, catalog.New("AIP.0500").Wrap(err)
+		return store.Subscription{}, catalog.New(catalog.AIP0500).Wrap(err)
 	}
 	return sub, nil
 }
@@ -121,24 +121,24 @@ func (s *Subscriptions) Subscribe(ctx context.Context, projectID, service string
 // AIP.0015 when the project has not subscribed to it.
 func (s *Subscriptions) Unsubscribe(ctx context.Context, projectID, service string) error {
 	if !s.known[service] {
-		return catalog.New("AIP.0004")
+		return catalog.New(catalog.AIP0004)
 	}
 	defer s.invalidate(projectID, service)
 	// Checked first so that a backend which deletes nothing silently still
 	// gives the documented answer.
 	sub, err := s.st.IsSubscribed(ctx, projectID, service)
 	if err != nil {
-		return catalog.New("AIP.0500").Wrap(err)
+		return catalog.New(catalog.AIP0500).Wrap(err)
 	}
 	if !sub {
-		return catalog.New("AIP.0015", service)
+		return catalog.New(catalog.AIP0015, service)
 	}
 	err = s.st.Unsubscribe(ctx, projectID, service)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return catalog.New("AIP.0015", service)
+		return catalog.New(catalog.AIP0015, service)
 	case err != nil:
-		return catalog.New("AIP.0500").Wrap(err)
+		return catalog.New(catalog.AIP0500).Wrap(err)
 	}
 	return nil
 }
@@ -147,7 +147,7 @@ func (s *Subscriptions) Unsubscribe(ctx context.Context, projectID, service stri
 func (s *Subscriptions) List(ctx context.Context, projectID string) ([]store.Subscription, error) {
 	subs, err := s.st.ListSubscriptions(ctx, projectID)
 	if err != nil {
-		return nil, catalog.New("AIP.0500").Wrap(err)
+		return nil, catalog.New(catalog.AIP0500).Wrap(err)
 	}
 	sort.SliceStable(subs, func(i, j int) bool {
 		if !subs[i].CreatedAt.Equal(subs[j].CreatedAt) {

@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/catalog/catalogtest"
 	"github.com/aisd/aisd/internal/store"
 )
 
@@ -88,28 +90,6 @@ const (
 	projB = "fedcba9876543210fedcba9876543210"
 )
 
-// wantCode asserts err carries code. While the catalog lacks the code,
-// catalog.New degrades to APIG.0201 whose cause still names the code asked for.
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got nil error, want %s", code)
-	}
-	e, ok := catalog.From(err)
-	if !ok {
-		t.Fatalf("error %v carries no catalog code, want %s", err, code)
-	}
-	if _, known := catalog.Lookup(code); known {
-		if e.Code != code {
-			t.Fatalf("code = %s (%v), want %s", e.Code, err, code)
-		}
-		return
-	}
-	if !strings.Contains(err.Error(), `"`+code+`"`) {
-		t.Fatalf("error %v, want code %s (not yet in the catalog)", err, code)
-	}
-}
-
 // needCodes skips when the catalog does not publish every code yet: the
 // rendered body of an unknown code cannot show which one was raised.
 func needCodes(t *testing.T, codes ...string) {
@@ -146,7 +126,7 @@ func TestCheck(t *testing.T) {
 		{catalog.FamilyImage, projA, "image.tagging", false},
 		{catalog.FamilyModeration, projA, "moderation.text", false},
 	} {
-		err := s.Check(ctx, tc.fam, tc.project, tc.service)
+		err := s.Check(ctx, tc.project, tc.service)
 		if tc.ok {
 			if err != nil {
 				t.Errorf("%s %s: %v", tc.project, tc.service, err)
@@ -160,8 +140,8 @@ func TestCheck(t *testing.T) {
 			}
 			continue
 		}
-		wantCode(t, err, want)
-		if e, _ := catalog.From(err); tc.fam == catalog.FamilyOCR && e.Msg != "Request api error! The API ocr.general-text is not subscribed." {
+		catalogtest.WantCode(t, err, tc.fam, want)
+		if e := catalog.Render(err, tc.fam); tc.fam == catalog.FamilyOCR && e.Msg != "Request api error! The API ocr.general-text is not subscribed." {
 			t.Errorf("OCR message %q", e.Msg)
 		}
 	}
@@ -174,10 +154,10 @@ func TestCheckCachesAndInvalidates(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return now }
 
-	if err := s.Check(ctx, catalog.FamilyOCR, projA, "ocr.general-text"); err == nil {
+	if err := s.Check(ctx, projA, "ocr.general-text"); err == nil {
 		t.Fatal("not subscribed yet, got nil")
 	}
-	_ = s.Check(ctx, catalog.FamilyOCR, projA, "ocr.general-text")
+	_ = s.Check(ctx, projA, "ocr.general-text")
 	if st.lookups != 1 {
 		t.Fatalf("store lookups = %d, want 1 (cached)", st.lookups)
 	}
@@ -185,16 +165,16 @@ func TestCheckCachesAndInvalidates(t *testing.T) {
 	if _, err := s.Subscribe(ctx, projA, "ocr.general-text"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Check(ctx, catalog.FamilyOCR, projA, "ocr.general-text"); err != nil {
+	if err := s.Check(ctx, projA, "ocr.general-text"); err != nil {
 		t.Fatalf("after subscribe: %v", err)
 	}
 	// A change made elsewhere is seen once the entry expires.
 	delete(st.subs, [2]string{projA, "ocr.general-text"})
-	if err := s.Check(ctx, catalog.FamilyOCR, projA, "ocr.general-text"); err != nil {
+	if err := s.Check(ctx, projA, "ocr.general-text"); err != nil {
 		t.Fatalf("within TTL: %v", err)
 	}
 	now = now.Add(cacheTTL + time.Second)
-	if err := s.Check(ctx, catalog.FamilyOCR, projA, "ocr.general-text"); err == nil {
+	if err := s.Check(ctx, projA, "ocr.general-text"); err == nil {
 		t.Fatal("after TTL: still subscribed")
 	}
 }
@@ -202,7 +182,7 @@ func TestCheckCachesAndInvalidates(t *testing.T) {
 func TestCheckStoreFailure(t *testing.T) {
 	st := newMem()
 	st.fail = errors.New("disk on fire")
-	err := New(st, services).Check(context.Background(), catalog.FamilyOCR, projA, "ocr.general-text")
+	err := New(st, services).Check(context.Background(), projA, "ocr.general-text")
 	if err == nil || !errors.Is(err, st.fail) {
 		t.Fatalf("err = %v, want the store failure wrapped", err)
 	}
@@ -214,23 +194,23 @@ func TestSubscribeUnsubscribe(t *testing.T) {
 	if _, err := s.Subscribe(ctx, projA, "nope.service"); err == nil {
 		t.Fatal("unknown service accepted")
 	} else {
-		wantCode(t, err, "AIP.0004")
+		catalogtest.WantCode(t, err, catalog.FamilyAIP, "AIP.0004")
 	}
 	if _, err := s.Subscribe(ctx, projA, "image.tagging"); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.Subscribe(ctx, projA, "image.tagging")
-	wantCode(t, err, "AIP.0011")
+	catalogtest.WantCode(t, err, catalog.FamilyAIP, "AIP.0011")
 	if _, ok := catalog.Lookup("AIP.0011"); ok {
-		if e, _ := catalog.From(err); e.Msg != "Service of image.tagging has been subscribed." {
+		if e := catalog.Render(err, catalog.FamilyAIP); e.Msg != "Service of image.tagging has been subscribed." {
 			t.Errorf("msg = %q", e.Msg)
 		}
 	}
 	if err := s.Unsubscribe(ctx, projA, "image.tagging"); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, s.Unsubscribe(ctx, projA, "image.tagging"), "AIP.0015")
-	wantCode(t, s.Unsubscribe(ctx, projA, "what.ever"), "AIP.0004")
+	catalogtest.WantCode(t, s.Unsubscribe(ctx, projA, "image.tagging"), catalog.FamilyAIP, "AIP.0015")
+	catalogtest.WantCode(t, s.Unsubscribe(ctx, projA, "what.ever"), catalog.FamilyAIP, "AIP.0004")
 }
 
 type result struct {
@@ -244,7 +224,7 @@ type result struct {
 func do(t *testing.T, h http.Handler, method, path, body string) result {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("X-Request-Id", "req-1")
+	req = req.WithContext(api.WithRequestID(req.Context(), "req-1")) // as the gateway assigns it
 	req.Header.Set("X-Test-Project", projA)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -278,7 +258,7 @@ func TestHTTP(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.body), &v); err != nil || v.ServiceName != "ocr.general-text" || v.ProjectID != projA || v.CreateTime == "" {
 		t.Fatalf("subscribe body %s (%v)", r.body, err)
 	}
-	if err := s.Check(context.Background(), catalog.FamilyOCR, projA, "ocr.general-text"); err != nil {
+	if err := s.Check(context.Background(), projA, "ocr.general-text"); err != nil {
 		t.Fatalf("check after HTTP subscribe: %v", err)
 	}
 	do(t, h, "POST", base, `{"service_name":"moderation.text"}`)
@@ -328,7 +308,7 @@ func TestHTTP(t *testing.T) {
 				// Until the catalog publishes the code, check the raised one.
 				req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
 				req.Header.Set("X-Test-Project", projA)
-				wantCode(t, s.serve(httptest.NewRecorder(), req, testProject), tc.code)
+				catalogtest.WantCode(t, s.serve(httptest.NewRecorder(), req, testProject), catalog.FamilyAIP, tc.code)
 				return
 			}
 			r := do(t, h, tc.method, tc.path, tc.body)

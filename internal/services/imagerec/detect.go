@@ -60,7 +60,7 @@ func (d *CenterNet) Detect(ctx context.Context, img image.Image, minScore float3
 			// The platform's guard turns these into its timeout codes.
 			return nil, err
 		}
-		return nil, catalog.Of(catalog.KindRecognition, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindRecognition).Wrap(err)
 	}
 	for _, o := range outs {
 		if o.Name != d.out {
@@ -75,7 +75,7 @@ func (d *CenterNet) Detect(ctx context.Context, img image.Image, minScore float3
 		}
 		return vision.NMS(kept, nmsIoU, true, 0), nil
 	}
-	return nil, catalog.Of(catalog.KindRecognition, fam).Wrap(errors.New("detections output missing"))
+	return nil, catalog.E(catalog.KindRecognition).Wrap(errors.New("detections output missing"))
 }
 
 // Close releases the model.

@@ -34,8 +34,6 @@ import (
 	"github.com/aisd/aisd/internal/vision"
 )
 
-const fam = catalog.FamilyImage
-
 // Model is the detector every API here runs on.
 const Model = "centernet"
 
@@ -142,7 +140,7 @@ var (
 )
 
 func badParam(format string, a ...any) error {
-	return catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf(format, a...))
+	return catalog.E(catalog.KindBadParam).Wrap(fmt.Errorf(format, a...))
 }
 
 func checkThreshold(t *float32, def float64) (float64, error) {
@@ -163,7 +161,7 @@ func (l limits) check(lang *string, threshold *float32, limit *int32) (params, e
 		p.lang = "zh"
 	case "zh", "en":
 	default:
-		return p, catalog.Of(catalog.KindLanguage, fam).Wrap(fmt.Errorf("language %q is neither zh nor en", p.lang))
+		return p, catalog.E(catalog.KindLanguage).Wrap(fmt.Errorf("language %q is neither zh nor en", p.lang))
 	}
 	var err error
 	if p.threshold, err = checkThreshold(threshold, l.threshold); err != nil {
@@ -182,11 +180,11 @@ func (l limits) check(lang *string, threshold *float32, limit *int32) (params, e
 
 // detect resolves, checks and runs one input image.
 func (s *Service) detect(ctx context.Context, c *api.Call, img, url *string, spec imagecheck.Spec, threshold float64) ([]vision.Detection, image.Rectangle, error) {
-	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, api.Deref(img), api.Deref(url))
+	data, err := s.in.Resolve(ctx, c.ProjectID, c.Service, api.Deref(img), api.Deref(url))
 	if err != nil {
 		return nil, image.Rectangle{}, err
 	}
-	ck, err := imagecheck.Check(data, spec, fam)
+	ck, err := imagecheck.Check(data, spec)
 	if err != nil {
 		return nil, image.Rectangle{}, err
 	}

@@ -60,13 +60,13 @@ func imageOptions(biz, event *string, cats *[]string, lang *string, gl *glossari
 		return nil, err
 	}
 	if len(api.Deref(cats)) == 0 {
-		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("categories is required when biz_type is absent"))
+		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("categories is required when biz_type is absent"))
 	}
 	if l := api.Deref(lang); l != "" && l != "zh" {
-		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + l))
+		return nil, catalog.E(catalog.KindLanguage).Wrap(errors.New("language " + l))
 	}
 	if gl != nil && (len(api.Deref(gl.BlackGlossaryNames)) > 0 || len(api.Deref(gl.WhiteGlossaryNames)) > 0) {
-		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("custom glossaries are not supported"))
+		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("custom glossaries are not supported"))
 	}
 	return pickCategories(*cats, imageCategories, nil)
 }
@@ -74,7 +74,7 @@ func imageOptions(biz, event *string, cats *[]string, lang *string, gl *glossari
 // moderate checks one image's bytes. Only porn can be among cats (the
 // others were refused), so the classifier is the whole check.
 func (s *Service) moderate(ctx context.Context, data []byte) (imageResult, error) {
-	img, err := imagecheck.Check(data, imagecheck.Moderation, fam)
+	img, err := imagecheck.Check(data, imagecheck.Moderation)
 	if err != nil {
 		return imageResult{}, err
 	}
@@ -83,7 +83,7 @@ func (s *Service) moderate(ctx context.Context, data []byte) (imageResult, error
 		if ctx.Err() != nil {
 			return imageResult{}, ctx.Err()
 		}
-		return imageResult{}, catalog.Of(catalog.KindRecognition, fam).Wrap(err)
+		return imageResult{}, catalog.E(catalog.KindRecognition).Wrap(err)
 	}
 	return s.imageVerdict(sc), nil
 }
@@ -107,7 +107,7 @@ func (s *Service) image(ctx context.Context, c *api.Call) (any, error) {
 	if _, err := imageOptions(b.BizType, b.EventType, b.Categories, b.Language, b.ImageTextConfig); err != nil {
 		return nil, err
 	}
-	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, api.Deref(b.Image), api.Deref(b.URL))
+	data, err := s.in.Resolve(ctx, c.ProjectID, c.Service, api.Deref(b.Image), api.Deref(b.URL))
 	if err != nil {
 		return nil, err
 	}
@@ -161,19 +161,19 @@ func (s *Service) imageBatch(ctx context.Context, c *api.Call) (any, error) {
 		return nil, err
 	}
 	if len(b.URLs) == 0 {
-		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("urls is empty"))
+		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("urls is empty"))
 	}
 	if len(b.URLs) > s.opt.MaxBatch {
-		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf("%d urls, at most %d", len(b.URLs), s.opt.MaxBatch))
+		return nil, catalog.E(catalog.KindBadParam).Wrap(fmt.Errorf("%d urls, at most %d", len(b.URLs), s.opt.MaxBatch))
 	}
 	seen := map[string]bool{}
 	for _, u := range b.URLs {
 		if !dataIDRe.MatchString(u.DataID) || seen[u.DataID] {
-			return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf("data_id %q missing, malformed or repeated", u.DataID))
+			return nil, catalog.E(catalog.KindBadParam).Wrap(fmt.Errorf("data_id %q missing, malformed or repeated", u.DataID))
 		}
 		seen[u.DataID] = true
 		if u.URL == "" {
-			return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(fmt.Errorf("url of %s is empty", u.DataID))
+			return nil, catalog.E(catalog.KindMissingParam).Wrap(fmt.Errorf("url of %s is empty", u.DataID))
 		}
 	}
 	out := make([]batchItem, len(b.URLs))
@@ -199,16 +199,13 @@ func (s *Service) imageBatch(ctx context.Context, c *api.Call) (any, error) {
 // the call's error.
 func (s *Service) batchOne(ctx context.Context, c *api.Call, u batchURL) batchItem {
 	it := batchItem{DataID: u.DataID}
-	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, "", u.URL)
+	data, err := s.in.Resolve(ctx, c.ProjectID, c.Service, "", u.URL)
 	var res imageResult
 	if err == nil {
 		res, err = s.moderate(ctx, data)
 	}
 	if err != nil {
-		ce, ok := catalog.From(err)
-		if !ok {
-			ce = catalog.Of(catalog.KindInternal, fam).Wrap(err)
-		}
+		ce := catalog.Render(err, fam)
 		s.log.Info("batch item failed", "request_id", c.RequestID, "data_id", u.DataID, "error_code", ce.Code, "err", err)
 		it.ErrorCode, it.ErrorMsg = &ce.Code, &ce.Msg
 		return it

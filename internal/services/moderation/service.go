@@ -30,6 +30,9 @@ import (
 	"github.com/aisd/aisd/internal/platform/obs"
 )
 
+// fam is the family moderation's answers belong to: its routes declare it in
+// the route table; this declares it for what is answered inside a result
+// body (batch items) and for the video job's stored errors.
 const fam = catalog.FamilyModeration
 
 // Job kinds registered with the runner.
@@ -166,7 +169,7 @@ func New(cls *Classifier, in *input.Resolver, runner *jobs.Runner, opts Options)
 		s.log.Warn("video moderation jobs will fail: "+err.Error(), "hint", "install the ffmpeg package")
 	}
 	if runner != nil && cls != nil {
-		runner.Register(KindVideo, s.runVideo)
+		runner.Register(KindVideo, s.runVideo, catalog.Renderer(fam))
 		s.removeStale()
 	}
 	return s, nil

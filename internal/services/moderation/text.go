@@ -287,16 +287,16 @@ func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
 		return nil, err
 	}
 	if len(api.Deref(b.GlossaryNames)) > 0 || len(api.Deref(b.WhiteGlossaryNames)) > 0 {
-		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("custom glossaries are not supported"))
+		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("custom glossaries are not supported"))
 	}
 	if b.Data == nil || b.Data.Text == nil || strings.TrimSpace(*b.Data.Text) == "" {
-		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("data.text is empty"))
+		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("data.text is empty"))
 	}
 	if !utf8.ValidString(*b.Data.Text) {
-		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("data.text is not UTF-8"))
+		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("data.text is not UTF-8"))
 	}
 	if l := api.Deref(b.Data.Language); l != "" && l != "zh" {
-		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + l))
+		return nil, catalog.E(catalog.KindLanguage).Wrap(errors.New("language " + l))
 	}
 	cats, err := pickCategories(api.Deref(b.Categories), textCategories, defaultTextCategories)
 	if err != nil {
@@ -321,14 +321,14 @@ func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
 // custom policy (biz_type) exists; without one the API requires event_type.
 func checkPolicy(bizType, eventType *string, known map[string]bool) error {
 	if api.Deref(bizType) != "" {
-		return catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf("biz_type %q: no custom moderation policies are configured", *bizType))
+		return catalog.E(catalog.KindBadParam).Wrap(fmt.Errorf("biz_type %q: no custom moderation policies are configured", *bizType))
 	}
 	et := api.Deref(eventType)
 	if et == "" {
-		return catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("event_type is required when biz_type is absent"))
+		return catalog.E(catalog.KindMissingParam).Wrap(errors.New("event_type is required when biz_type is absent"))
 	}
 	if !known[et] {
-		return catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf("event_type %q", et))
+		return catalog.E(catalog.KindBadParam).Wrap(fmt.Errorf("event_type %q", et))
 	}
 	return nil
 }
@@ -346,9 +346,9 @@ func pickCategories(req []string, known map[string]bool, def []string) ([]string
 		ok, exists := known[c]
 		switch {
 		case !exists:
-			return nil, catalog.Of(catalog.KindCategory, fam).Wrap(fmt.Errorf("unknown category %q", c))
+			return nil, catalog.E(catalog.KindCategory).Wrap(fmt.Errorf("unknown category %q", c))
 		case !ok:
-			return nil, catalog.Of(catalog.KindCategory, fam).Wrap(fmt.Errorf("category %q is not supported by this deployment (no model)", c))
+			return nil, catalog.E(catalog.KindCategory).Wrap(fmt.Errorf("category %q is not supported by this deployment (no model)", c))
 		}
 		if !seen[c] {
 			seen[c] = true

@@ -131,21 +131,21 @@ func (s *Service) checkVideoURL(ctx context.Context, projectID, raw string) erro
 		return s.checkJobURL(raw, catalog.KindVideoURL)
 	}
 	if _, _, err := obs.ParseURL(raw); err != nil {
-		return catalog.Of(catalog.KindOBSBadURL, fam).Wrap(err)
+		return catalog.E(catalog.KindOBSBadURL).Wrap(err)
 	}
 	return s.agency(ctx, projectID)
 }
 
 func (s *Service) agency(ctx context.Context, projectID string) error {
 	if s.opt.Agencies == nil || s.opt.OBS == nil {
-		return catalog.Of(catalog.KindOBSNoAgency, fam).Wrap(errors.New("no object store configured"))
+		return catalog.E(catalog.KindOBSNoAgency).Wrap(errors.New("no object store configured"))
 	}
 	ok, err := s.opt.Agencies(ctx, projectID, videoService)
 	if err != nil {
-		return catalog.Of(catalog.KindOBSNoAgency, fam).Wrap(err)
+		return catalog.E(catalog.KindOBSNoAgency).Wrap(err)
 	}
 	if !ok {
-		return catalog.Of(catalog.KindOBSNoAgency, fam).Wrap(fmt.Errorf("project %s granted %s no agency", projectID, videoService))
+		return catalog.E(catalog.KindOBSNoAgency).Wrap(fmt.Errorf("project %s granted %s no agency", projectID, videoService))
 	}
 	return nil
 }
@@ -159,7 +159,7 @@ func (s *Service) checkJobURL(raw string, kind catalog.Kind) error {
 		err = s.opt.Fetcher.CheckURL(u)
 	}
 	if err != nil {
-		return catalog.Of(kind, fam).Wrap(err)
+		return catalog.E(kind).Wrap(err)
 	}
 	return nil
 }
@@ -172,7 +172,7 @@ func (s *Service) checkCallback(cb, seed *string) error {
 		}
 	}
 	if sd := api.Deref(seed); sd != "" && !seedRe.MatchString(sd) {
-		return catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("seed must be 1-64 letters, digits or underscores"))
+		return catalog.E(catalog.KindBadParam).Wrap(errors.New("seed must be 1-64 letters, digits or underscores"))
 	}
 	return nil
 }
@@ -186,7 +186,7 @@ func (s *Service) createVideo(ctx context.Context, c *api.Call) (any, error) {
 		return nil, err
 	}
 	if b.Data == nil || strings.TrimSpace(api.Deref(b.Data.URL)) == "" {
-		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("data.url is required"))
+		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("data.url is required"))
 	}
 	if err := s.checkVideoURL(ctx, c.ProjectID, *b.Data.URL); err != nil {
 		return nil, err
@@ -195,14 +195,14 @@ func (s *Service) createVideo(ctx context.Context, c *api.Call) (any, error) {
 	if b.Data.FrameInterval != nil {
 		fi = *b.Data.FrameInterval
 		if fi < minFrameInterval || fi > maxFrameInterval {
-			return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf("frame_interval %d outside 1-60", fi))
+			return nil, catalog.E(catalog.KindBadParam).Wrap(fmt.Errorf("frame_interval %d outside 1-60", fi))
 		}
 	}
 	if l := api.Deref(b.Data.Language); l != "" && l != "zh" {
-		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + l))
+		return nil, catalog.E(catalog.KindLanguage).Wrap(errors.New("language " + l))
 	}
 	if len(api.Deref(b.ImageCategories)) == 0 {
-		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("image_categories must not be empty"))
+		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("image_categories must not be empty"))
 	}
 	cats, err := pickCategories(*b.ImageCategories, imageCategories, nil)
 	if err != nil {
@@ -224,7 +224,7 @@ func (s *Service) createVideo(ctx context.Context, c *api.Call) (any, error) {
 	}
 	req, err := json.Marshal(p)
 	if err != nil {
-		return nil, catalog.Of(catalog.KindInternal, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	j, err := s.runner.Submit(ctx, store.Job{
 		ProjectID: c.ProjectID, UserID: c.UserID, Kind: KindVideo, Request: req,
@@ -244,10 +244,10 @@ func (s *Service) queryVideo(ctx context.Context, c *api.Call) (any, error) {
 	var q videoQuery
 	if j.State == store.JobSucceeded {
 		if err := json.Unmarshal(j.Result, &q); err != nil {
-			return nil, catalog.Of(catalog.KindInternal, fam).Wrap(fmt.Errorf("job %s result: %w", j.ID, err))
+			return nil, catalog.E(catalog.KindInternal).Wrap(fmt.Errorf("job %s result: %w", j.ID, err))
 		}
 	} else if err := json.Unmarshal(j.Request, &q.RequestParams); err != nil {
-		return nil, catalog.Of(catalog.KindInternal, fam).Wrap(fmt.Errorf("job %s request: %w", j.ID, err))
+		return nil, catalog.E(catalog.KindInternal).Wrap(fmt.Errorf("job %s request: %w", j.ID, err))
 	}
 	q.RequestID, q.JobID, q.Status = c.RequestID, j.ID, apiStatus(j.State)
 	q.CreateTime, q.UpdateTime = jobs.FormatTime(j.CreatedAt), jobs.FormatTime(j.UpdatedAt)
@@ -262,14 +262,14 @@ func (s *Service) queryVideo(ctx context.Context, c *api.Call) (any, error) {
 func (s *Service) getJob(ctx context.Context, c *api.Call, kind string) (store.Job, error) {
 	id := strings.TrimSpace(c.PathParams["job_id"])
 	if id == "" {
-		return store.Job{}, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("job_id is empty"))
+		return store.Job{}, catalog.E(catalog.KindMissingParam).Wrap(errors.New("job_id is empty"))
 	}
-	j, err := s.runner.Get(ctx, id, c.ProjectID, c.UserID, fam)
+	j, err := s.runner.Get(ctx, id, c.ProjectID, c.UserID)
 	if err != nil {
 		return store.Job{}, err
 	}
 	if j.Kind != kind {
-		return store.Job{}, catalog.Of(catalog.KindJobNotFound, fam)
+		return store.Job{}, catalog.E(catalog.KindJobNotFound)
 	}
 	return j, nil
 }
@@ -309,11 +309,11 @@ func CallbackBody(j store.Job) ([]byte, error) {
 // runVideo is the job handler: download, probe, sample frames, moderate.
 func (s *Service) runVideo(ctx context.Context, j store.Job) ([]byte, error) {
 	if s.videoErr != nil {
-		return nil, catalog.Of(catalog.KindVideoProcess, fam, s.videoErr.Error()).Wrap(s.videoErr)
+		return nil, catalog.E(catalog.KindVideoProcess, s.videoErr.Error()).Wrap(s.videoErr)
 	}
 	var p videoParams
 	if err := json.Unmarshal(j.Request, &p); err != nil {
-		return nil, catalog.Of(catalog.KindInternal, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	fetch := s.download
 	if obs.IsURL(p.Data.URL) {
@@ -349,7 +349,7 @@ func (s *Service) download(ctx context.Context, raw string) (string, error) {
 		err = s.opt.Fetcher.CheckURL(u)
 	}
 	if err != nil {
-		return "", catalog.Of(catalog.KindVideoURL, fam).Wrap(err)
+		return "", catalog.E(catalog.KindVideoURL).Wrap(err)
 	}
 	client := *s.opt.Fetcher.Client()
 	client.Timeout = 0
@@ -358,22 +358,22 @@ func (s *Service) download(ctx context.Context, raw string) (string, error) {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return "", catalog.Of(catalog.KindVideoURL, fam).Wrap(err)
+		return "", catalog.E(catalog.KindVideoURL).Wrap(err)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
 		if errors.Is(err, input.ErrURLForbidden) {
-			return "", catalog.Of(catalog.KindVideoURL, fam).Wrap(err)
+			return "", catalog.E(catalog.KindVideoURL).Wrap(err)
 		}
-		return "", catalog.Of(catalog.KindVideoConnect, fam).Wrap(err)
+		return "", catalog.E(catalog.KindVideoConnect).Wrap(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", catalog.Of(catalog.KindVideoConnect, fam).Wrap(fmt.Errorf("GET %s: %s", u.Redacted(), resp.Status))
+		return "", catalog.E(catalog.KindVideoConnect).Wrap(fmt.Errorf("GET %s: %s", u.Redacted(), resp.Status))
 	}
 	max := s.opt.MaxVideoBytes
 	if resp.ContentLength > max {
-		return "", catalog.Of(catalog.KindVideoTooLarge, fam).Wrap(fmt.Errorf("Content-Length %d over %d", resp.ContentLength, max))
+		return "", catalog.E(catalog.KindVideoTooLarge).Wrap(fmt.Errorf("Content-Length %d over %d", resp.ContentLength, max))
 	}
 	path, err := s.save(resp.Body, resp.ContentLength, catalog.KindVideoDownload)
 	if err != nil && jobCtx.Err() != nil {
@@ -387,7 +387,7 @@ func (s *Service) download(ctx context.Context, raw string) (string, error) {
 func (s *Service) object(ctx context.Context, projectID, raw string) (string, error) {
 	bucket, key, err := obs.ParseURL(raw)
 	if err != nil {
-		return "", catalog.Of(catalog.KindOBSBadURL, fam).Wrap(err)
+		return "", catalog.E(catalog.KindOBSBadURL).Wrap(err)
 	}
 	if err := s.agency(ctx, projectID); err != nil {
 		return "", err
@@ -395,23 +395,23 @@ func (s *Service) object(ctx context.Context, projectID, raw string) (string, er
 	owner, err := s.opt.OBS.BucketOwner(ctx, bucket)
 	switch {
 	case errors.Is(err, obs.ErrNoSuchBucket):
-		return "", catalog.Of(catalog.KindOBSNotFound, fam).Wrap(err)
+		return "", catalog.E(catalog.KindOBSNotFound).Wrap(err)
 	case err != nil:
-		return "", catalog.Of(catalog.KindOBSRead, fam).Wrap(err)
+		return "", catalog.E(catalog.KindOBSRead).Wrap(err)
 	case owner != projectID:
 		// What the agency meets on the real platform: access denied.
-		return "", catalog.Of(catalog.KindOBSRead, fam).Wrap(fmt.Errorf("bucket %s belongs to another project", bucket))
+		return "", catalog.E(catalog.KindOBSRead).Wrap(fmt.Errorf("bucket %s belongs to another project", bucket))
 	}
 	rc, size, err := s.opt.OBS.Get(ctx, bucket, key)
 	switch {
 	case errors.Is(err, obs.ErrNoSuchKey) || errors.Is(err, obs.ErrNoSuchBucket):
-		return "", catalog.Of(catalog.KindOBSNotFound, fam).Wrap(err)
+		return "", catalog.E(catalog.KindOBSNotFound).Wrap(err)
 	case err != nil:
-		return "", catalog.Of(catalog.KindOBSRead, fam).Wrap(err)
+		return "", catalog.E(catalog.KindOBSRead).Wrap(err)
 	}
 	defer rc.Close()
 	if size > s.opt.MaxVideoBytes {
-		return "", catalog.Of(catalog.KindVideoTooLarge, fam).Wrap(fmt.Errorf("object is %d bytes", size))
+		return "", catalog.E(catalog.KindVideoTooLarge).Wrap(fmt.Errorf("object is %d bytes", size))
 	}
 	path, err := s.save(rc, size, catalog.KindOBSRead)
 	if err != nil && ctx.Err() != nil {
@@ -425,11 +425,11 @@ func (s *Service) object(ctx context.Context, projectID, raw string) (string, er
 func (s *Service) save(r io.Reader, size int64, readKind catalog.Kind) (string, error) {
 	max := s.opt.MaxVideoBytes
 	if err := os.MkdirAll(s.tempDir(), 0o700); err != nil {
-		return "", catalog.Of(catalog.KindInternal, fam).Wrap(err)
+		return "", catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	f, err := os.CreateTemp(s.tempDir(), "video-*")
 	if err != nil {
-		return "", catalog.Of(catalog.KindInternal, fam).Wrap(err)
+		return "", catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	n, err := io.Copy(f, io.LimitReader(r, max+1))
 	if cerr := f.Close(); err == nil {
@@ -438,16 +438,16 @@ func (s *Service) save(r io.Reader, size int64, readKind catalog.Kind) (string, 
 	switch {
 	case err != nil:
 		os.Remove(f.Name())
-		return "", catalog.Of(readKind, fam).Wrap(err)
+		return "", catalog.E(readKind).Wrap(err)
 	case n > max:
 		os.Remove(f.Name())
-		return "", catalog.Of(catalog.KindVideoTooLarge, fam).Wrap(fmt.Errorf("body over %d bytes", max))
+		return "", catalog.E(catalog.KindVideoTooLarge).Wrap(fmt.Errorf("body over %d bytes", max))
 	case size >= 0 && n != size:
 		os.Remove(f.Name())
-		return "", catalog.Of(readKind, fam).Wrap(fmt.Errorf("got %d of %d bytes", n, size))
+		return "", catalog.E(readKind).Wrap(fmt.Errorf("got %d of %d bytes", n, size))
 	case n == 0:
 		os.Remove(f.Name())
-		return "", catalog.Of(catalog.KindVideoFormat, fam).Wrap(errors.New("empty video"))
+		return "", catalog.E(catalog.KindVideoFormat).Wrap(errors.New("empty video"))
 	}
 	return f.Name(), nil
 }
@@ -522,13 +522,13 @@ func (s *Service) probe(ctx context.Context, path string) (videoInfo, error) {
 			return videoInfo{}, ctx.Err()
 		}
 		if cmd.ProcessState == nil { // never started: the tool is gone, not the video bad
-			return videoInfo{}, catalog.Of(catalog.KindVideoProcess, fam, "ffprobe could not be run").Wrap(err)
+			return videoInfo{}, catalog.E(catalog.KindVideoProcess, "ffprobe could not be run").Wrap(err)
 		}
-		return videoInfo{}, catalog.Of(catalog.KindVideoFormat, fam).Wrap(fmt.Errorf("ffprobe: %v: %s", err, errb.String()))
+		return videoInfo{}, catalog.E(catalog.KindVideoFormat).Wrap(fmt.Errorf("ffprobe: %v: %s", err, errb.String()))
 	}
 	var po probeOut
 	if err := json.Unmarshal(out.Bytes(), &po); err != nil {
-		return videoInfo{}, catalog.Of(catalog.KindVideoFormat, fam).Wrap(fmt.Errorf("ffprobe output: %w", err))
+		return videoInfo{}, catalog.E(catalog.KindVideoFormat).Wrap(fmt.Errorf("ffprobe output: %w", err))
 	}
 	var info videoInfo
 	found := false
@@ -542,13 +542,13 @@ func (s *Service) probe(ctx context.Context, path string) (videoInfo, error) {
 		break
 	}
 	if !found {
-		return videoInfo{}, catalog.Of(catalog.KindVideoFormat, fam).Wrap(errors.New("no video stream"))
+		return videoInfo{}, catalog.E(catalog.KindVideoFormat).Wrap(errors.New("no video stream"))
 	}
 	if d := parseSeconds(po.Format.Duration); d > 0 {
 		info.Duration = d
 	}
 	if info.Width < minVideoSide || info.Height < minVideoSide || info.Width > maxVideoSide || info.Height > maxVideoSide {
-		return videoInfo{}, catalog.Of(catalog.KindVideoResolution, fam).Wrap(fmt.Errorf("%dx%d", info.Width, info.Height))
+		return videoInfo{}, catalog.E(catalog.KindVideoResolution).Wrap(fmt.Errorf("%dx%d", info.Width, info.Height))
 	}
 	if max := s.opt.MaxVideoDuration.Seconds(); info.Duration > max {
 		return videoInfo{}, s.tooLong(info.Duration)
@@ -558,7 +558,7 @@ func (s *Service) probe(ctx context.Context, path string) (videoInfo, error) {
 
 func (s *Service) tooLong(sec float64) error {
 	d := time.Duration(sec * float64(time.Second)).Round(time.Second)
-	return catalog.Of(catalog.KindVideoTooLong, fam, d.String()).Wrap(fmt.Errorf("duration %.3fs", sec))
+	return catalog.E(catalog.KindVideoTooLong, d.String()).Wrap(fmt.Errorf("duration %.3fs", sec))
 }
 
 func parseSeconds(v string) float64 {
@@ -593,10 +593,10 @@ func (s *Service) scan(ctx context.Context, path string, info videoInfo, interva
 	cmd.Stderr = &errb
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, catalog.Of(catalog.KindInternal, fam).Wrap(err)
+		return nil, catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, catalog.Of(catalog.KindVideoProcess, fam, "ffmpeg did not start").Wrap(err)
+		return nil, catalog.E(catalog.KindVideoProcess, "ffmpeg did not start").Wrap(err)
 	}
 	res := &videoResult{Suggestion: sugPass, ImageDetail: []frameDetail{}}
 	r := bufio.NewReaderSize(stdout, 1<<16)
@@ -648,13 +648,13 @@ func (s *Service) scan(ctx context.Context, path string, info videoInfo, interva
 		if _, ok := catalog.From(scanErr); ok {
 			return nil, scanErr
 		}
-		return nil, catalog.Of(catalog.KindVideoProcess, fam, "frame analysis failed").Wrap(scanErr)
+		return nil, catalog.E(catalog.KindVideoProcess, "frame analysis failed").Wrap(scanErr)
 	}
 	if werr != nil && !stoppedEarly {
-		return nil, catalog.Of(catalog.KindVideoCorrupt, fam).Wrap(fmt.Errorf("ffmpeg: %v: %s", werr, errb.String()))
+		return nil, catalog.E(catalog.KindVideoCorrupt).Wrap(fmt.Errorf("ffmpeg: %v: %s", werr, errb.String()))
 	}
 	if n == 0 {
-		return nil, catalog.Of(catalog.KindVideoCorrupt, fam).Wrap(fmt.Errorf("no frame decoded: %s", errb.String()))
+		return nil, catalog.E(catalog.KindVideoCorrupt).Wrap(fmt.Errorf("no frame decoded: %s", errb.String()))
 	}
 	return res, nil
 }
@@ -698,16 +698,16 @@ func (s *Service) createAudio(ctx context.Context, c *api.Call) (any, error) {
 		return nil, err
 	}
 	if b.Data == nil || strings.TrimSpace(api.Deref(b.Data.URL)) == "" {
-		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("data.url is required"))
+		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("data.url is required"))
 	}
 	if err := s.checkJobURL(*b.Data.URL, catalog.KindURLForbidden); err != nil {
 		return nil, err
 	}
 	if l := api.Deref(b.Data.Language); l != "" && l != "zh" {
-		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + l))
+		return nil, catalog.E(catalog.KindLanguage).Wrap(errors.New("language " + l))
 	}
 	if len(api.Deref(b.Categories)) == 0 {
-		return nil, catalog.Of(catalog.KindMissingParam, fam).Wrap(errors.New("categories must not be empty"))
+		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("categories must not be empty"))
 	}
 	if err := s.checkCallback(b.Callback, b.Seed); err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ var pagesRe = regexp.MustCompile(`(?m)^Pages:\s+(\d+)`)
 // renderPDFPage returns page (1-based) of a PDF as PNG bytes.
 func renderPDFPage(ctx context.Context, data []byte, page int) ([]byte, error) {
 	if _, err := exec.LookPath("pdftoppm"); err != nil {
-		return nil, catalog.Of(catalog.KindImageFormat, fam).Wrap(errors.New("PDF input needs pdftoppm (Debian package poppler-utils)"))
+		return nil, catalog.E(catalog.KindImageFormat).Wrap(errors.New("PDF input needs pdftoppm (Debian package poppler-utils)"))
 	}
 	dir, err := os.MkdirTemp("", "aisd-pdf-")
 	if err != nil {
@@ -39,15 +39,15 @@ func renderPDFPage(ctx context.Context, data []byte, page int) ([]byte, error) {
 	info := exec.CommandContext(ctx, "pdfinfo", in)
 	info.Stdout, info.Stderr = &out, &stderr
 	if err := info.Run(); err != nil {
-		return nil, catalog.Of(catalog.KindImageQuality, fam).Wrap(fmt.Errorf("pdfinfo: %v: %s", err, stderr.Bytes()))
+		return nil, catalog.E(catalog.KindImageQuality).Wrap(fmt.Errorf("pdfinfo: %v: %s", err, stderr.Bytes()))
 	}
 	m := pagesRe.FindSubmatch(out.Bytes())
 	if m == nil {
-		return nil, catalog.Of(catalog.KindImageQuality, fam).Wrap(errors.New("pdfinfo printed no page count"))
+		return nil, catalog.E(catalog.KindImageQuality).Wrap(errors.New("pdfinfo printed no page count"))
 	}
 	pages, _ := strconv.Atoi(string(m[1]))
 	if page > pages {
-		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(fmt.Errorf("pdf_page_number %d, the document has %d pages", page, pages))
+		return nil, catalog.E(catalog.KindBadParam).Wrap(fmt.Errorf("pdf_page_number %d, the document has %d pages", page, pages))
 	}
 	root := filepath.Join(dir, "page")
 	p := strconv.Itoa(page)
@@ -59,7 +59,7 @@ func renderPDFPage(ctx context.Context, data []byte, page int) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, catalog.Of(catalog.KindImageQuality, fam).Wrap(fmt.Errorf("pdftoppm: %v: %s", err, stderr.Bytes()))
+		return nil, catalog.E(catalog.KindImageQuality).Wrap(fmt.Errorf("pdftoppm: %v: %s", err, stderr.Bytes()))
 	}
 	return os.ReadFile(root + ".png")
 }

@@ -6,6 +6,7 @@ package ocr
 import (
 	"context"
 	"errors"
+	"image"
 	"math"
 	"regexp"
 	"strings"
@@ -17,8 +18,6 @@ import (
 	"github.com/aisd/aisd/internal/platform/input"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 )
-
-const fam = catalog.FamilyOCR
 
 // Service holds the OCR handlers.
 type Service struct {
@@ -47,7 +46,7 @@ var languages = map[string]bool{"": true, "zh": true, "en": true, "auto": true}
 // results match RapidOCR's. Both apply EXIF orientation.
 // pdfPage > 0 admits PDF input and renders that page (general-text only).
 func (s *Service) load(ctx context.Context, c *api.Call, img, url *string, pdfPage int) (*imagecheck.Checked, error) {
-	data, err := s.in.Resolve(ctx, fam, c.ProjectID, c.Service, api.Deref(img), api.Deref(url))
+	data, err := s.in.Resolve(ctx, c.ProjectID, c.Service, api.Deref(img), api.Deref(url))
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +55,7 @@ func (s *Service) load(ctx context.Context, c *api.Call, img, url *string, pdfPa
 			return nil, err
 		}
 	}
-	chk, err := imagecheck.Check(data, imagecheck.OCRGeneralText, fam)
+	chk, err := imagecheck.Check(data, imagecheck.OCRGeneralText)
 	if err != nil {
 		return nil, err
 	}
@@ -120,10 +119,10 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 		return nil, err
 	}
 	if !languages[api.Deref(b.Language)] {
-		return nil, catalog.Of(catalog.KindLanguage, fam).Wrap(errors.New("language " + api.Deref(b.Language)))
+		return nil, catalog.E(catalog.KindLanguage).Wrap(errors.New("language " + api.Deref(b.Language)))
 	}
 	if b.PdfPageNumber != nil && *b.PdfPageNumber < 1 {
-		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("pdf_page_number must be at least 1"))
+		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("pdf_page_number must be at least 1"))
 	}
 	page := 1
 	if b.PdfPageNumber != nil {
@@ -138,7 +137,7 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 		DetectDirection: api.Deref(b.DetectDirection),
 		Quick:           api.Deref(b.QuickMode), // detect at the image's own size
 	}
-	res, err := s.p.Run(ctx, img.Image, opts)
+	res, err := s.run(ctx, img.Image, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -221,14 +220,14 @@ func (s *Service) webImage(ctx context.Context, c *api.Call) (any, error) {
 		case "contact_info", "image_size":
 			want[t] = true
 		default:
-			return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("extract_type " + t))
+			return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("extract_type " + t))
 		}
 	}
 	img, err := s.load(ctx, c, b.Image, b.URL, 0)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.p.Run(ctx, img.Image, pipeline.RunOptions{DetectDirection: api.Deref(b.DetectDirection)})
+	res, err := s.run(ctx, img.Image, pipeline.RunOptions{DetectDirection: api.Deref(b.DetectDirection)})
 	if err != nil {
 		return nil, err
 	}
@@ -291,13 +290,13 @@ func (s *Service) handwriting(ctx context.Context, c *api.Call) (any, error) {
 	}
 	keep, ok := charSets[cs]
 	if !ok {
-		return nil, catalog.Of(catalog.KindBadParam, fam).Wrap(errors.New("char_set " + cs))
+		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("char_set " + cs))
 	}
 	img, err := s.load(ctx, c, b.Image, b.URL, 0)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.p.Run(ctx, img.Image, pipeline.RunOptions{Quick: api.Deref(b.QuickMode), DetectDirection: api.Deref(b.DetectDirection)})
+	res, err := s.run(ctx, img.Image, pipeline.RunOptions{Quick: api.Deref(b.QuickMode), DetectDirection: api.Deref(b.DetectDirection)})
 	if err != nil {
 		return nil, err
 	}
@@ -323,4 +322,20 @@ func (s *Service) handwriting(ctx context.Context, c *api.Call) (any, error) {
 	}
 	out.WordsBlockCount = int32(len(out.WordsBlockList))
 	return resultEnvelope{Result: out}, nil
+}
+
+// run reads img and gives the pipeline's failures their kinds.
+func (s *Service) run(ctx context.Context, img image.Image, opts pipeline.RunOptions) (pipeline.Result, error) {
+	res, err := s.p.Run(ctx, img, opts)
+	var ee *pipeline.EngineError
+	switch {
+	case err == nil:
+	case errors.Is(err, pipeline.ErrUnreadable):
+		err = catalog.E(catalog.KindImageQuality).Wrap(err)
+	case errors.Is(err, pipeline.ErrEmptyImage):
+		err = catalog.E(catalog.KindImageSize).Wrap(err)
+	case errors.As(err, &ee):
+		err = catalog.E(catalog.KindRecognition).Wrap(err)
+	}
+	return res, err
 }

@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/engine"
 	"github.com/aisd/aisd/internal/models/graphopt"
 	pb "github.com/aisd/aisd/internal/models/onnxpb"
@@ -212,11 +211,24 @@ type Result struct {
 // (blank, constant colour) is not unreadable: it yields an empty Result.
 var ErrUnreadable = errors.New("text regions found but none could be read")
 
+// ErrEmptyImage is returned for an image without pixels.
+var ErrEmptyImage = errors.New("empty image")
+
+// EngineError is a failure of a model run (the engine itself, not the
+// image): the caller answers it as a recognition failure.
+type EngineError struct {
+	Stage string
+	Err   error
+}
+
+func (e *EngineError) Error() string { return e.Stage + ": " + e.Err.Error() }
+func (e *EngineError) Unwrap() error { return e.Err }
+
 func engineErr(stage string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return catalog.Of(catalog.KindRecognition, catalog.FamilyOCR).Wrap(fmt.Errorf("%s: %w", stage, err))
+	return &EngineError{Stage: stage, Err: err}
 }
 
 type crop struct {
@@ -231,7 +243,7 @@ type crop struct {
 func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (Result, error) {
 	src := fromImage(img)
 	if src.w == 0 || src.h == 0 {
-		return Result{Direction: -1}, catalog.Of(catalog.KindImageSize, catalog.FamilyOCR).Wrap(errors.New("empty image"))
+		return Result{Direction: -1}, ErrEmptyImage
 	}
 	res := Result{Direction: -1}
 	work, ratioW, ratioH := p.withinBounds(src)
@@ -314,7 +326,7 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 		res.Lines = append(res.Lines, l)
 	}
 	if !readable && !opts.NoDet {
-		return res, catalog.Of(catalog.KindImageQuality, catalog.FamilyOCR).Wrap(ErrUnreadable)
+		return res, ErrUnreadable
 	}
 	if opts.DetectDirection && len(res.Lines) > 0 {
 		res.Direction = 0

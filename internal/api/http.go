@@ -1,0 +1,105 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/aisd/aisd/internal/catalog"
+)
+
+// HandlerFunc is the one handler shape of every HTTP route aisd serves,
+// service and management alike: it writes a success answer itself and
+// returns any error, which WriteError renders.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// ServeHTTP runs the handler and renders its error.
+func (h HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := h(w, r); err != nil {
+		WriteError(w, r, err)
+	}
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyFamily
+)
+
+// WithRequestID returns ctx carrying the request id the gateway assigned.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, keyRequestID, id)
+}
+
+// RequestID is the gateway-assigned id of the request ctx belongs to.
+func RequestID(ctx context.Context) string {
+	s, _ := ctx.Value(keyRequestID).(string)
+	return s
+}
+
+// WithFamily returns ctx whose errors render in family f.
+func WithFamily(ctx context.Context, f catalog.Family) context.Context {
+	return context.WithValue(ctx, keyFamily, f)
+}
+
+// FamilyOf is the family errors of ctx render in: the route's, or the
+// management APIs' AIP dialect when none was declared.
+func FamilyOf(ctx context.Context) catalog.Family {
+	if f, ok := ctx.Value(keyFamily).(catalog.Family); ok {
+		return f
+	}
+	return catalog.FamilyAIP
+}
+
+// InFamily declares the family of the routes h serves.
+func InFamily(f catalog.Family, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(WithFamily(r.Context(), f)))
+	})
+}
+
+// ErrorRecorder is implemented by the gateway's response writer, so the
+// access log and the counters see the code of every error answer.
+type ErrorRecorder interface {
+	RecordError(code string)
+}
+
+// WriteError renders err in the request's family: the one place every
+// route's error answers are written, logged and counted.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) catalog.Rendered {
+	ctx := r.Context()
+	rid := RequestID(ctx)
+	rend, e := catalog.Write(w, rid, err, FamilyOf(ctx))
+	if rec, ok := w.(ErrorRecorder); ok {
+		rec.RecordError(rend.Code)
+	}
+	if rend.Status >= 500 || e.Kind() == catalog.KindInternal || !e.Resolved(FamilyOf(ctx)) {
+		slog.Default().LogAttrs(ctx, slog.LevelError, "error",
+			slog.String("request_id", rid), slog.String("error_code", rend.Code), slog.String("cause", err.Error()))
+	}
+	return rend
+}
+
+// WriteJSON renders a success body.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// PanicError is a recovered panic with the stack it was raised on.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (p *PanicError) Error() string { return "panic: " + sprint(p.Value) }
+
+// Recovered turns a recovered panic value into an internal error that
+// keeps the stack for the log.
+func Recovered(p any) error {
+	return catalog.E(catalog.KindInternal).Wrap(&PanicError{Value: p, Stack: debug.Stack()})
+}
