@@ -17,7 +17,7 @@ var (
 )
 
 // Register makes a backend available to Open under a DSN scheme ("sqlite",
-// "postgres"). Backends call it from init, so a binary links only the
+// "postgres", "memory"). Backends call it from init, so a binary links only the
 // backends it imports (see store/all).
 func Register(scheme string, open Opener) {
 	regMu.Lock()
@@ -29,8 +29,8 @@ func Register(scheme string, open Opener) {
 }
 
 // Open opens the store a DSN names: "sqlite:PATH", "sqlite:///abs/path",
-// "sqlite::memory:", "postgres://..." or "postgresql://...". Migrations are
-// applied before it returns.
+// "sqlite::memory:", "postgres://...", "postgresql://..." or "memory:" (a
+// new, empty in-memory store). Migrations are applied before it returns.
 func Open(ctx context.Context, dsn string) (Store, error) {
 	scheme, _, ok := strings.Cut(dsn, ":")
 	if !ok || scheme == "" {

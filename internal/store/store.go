@@ -1,6 +1,6 @@
 // Package store defines aisd's persistent state behind one interface. The
-// sqlite (embedded default) and postgres backends both pass the conformance
-// suite in store/conformance.
+// sqlite (embedded default), postgres and memory (non-persistent, for tests)
+// backends all pass the conformance suite in store/conformance.
 package store
 
 import (

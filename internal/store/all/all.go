@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "github.com/aisd/aisd/internal/store/memory"   // memory:
 	_ "github.com/aisd/aisd/internal/store/postgres" // postgres://, postgresql://
 	_ "github.com/aisd/aisd/internal/store/sqlite"   // sqlite:
 )
