@@ -77,9 +77,10 @@ func (s *Server) loadEngines(in *input.Resolver, handlers map[string]api.Handler
 		case "ocr":
 			s.loadOCR(mgr, in, register)
 		case "moderation":
+			// Videos, like images, are read through in: its object
+			// store, agencies and fetch policy.
 			opts := moderation.Options{
-				Engine:  engine.Options{IntraOpThreads: s.Config.ORTThreads, PoolSize: 2},
-				Fetcher: s.Fetcher, OBS: s.OBS, Agencies: s.Store.HasAgency, Logger: s.log,
+				Engine: engine.Options{IntraOpThreads: s.Config.ORTThreads, PoolSize: 2}, Logger: s.log,
 				TempDir: filepath.Join(s.Config.DataDir, "tmp", "moderation"),
 			}
 			svc, err := moderation.Load(mgr, in, s.Jobs, opts)
