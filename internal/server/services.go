@@ -110,9 +110,10 @@ func (s *Server) engineOptions(pool int) engine.Options {
 }
 
 func loadModeration(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, error) {
+	// Videos, like images, are read through in: its object store,
+	// agencies and fetch policy.
 	opts := moderation.Options{
-		Engine:  s.engineOptions(2),
-		Fetcher: s.Fetcher, OBS: s.OBS, Agencies: s.Store.HasAgency, Logger: s.log,
+		Engine: s.engineOptions(2), Logger: s.log,
 		TempDir: filepath.Join(s.Config.DataDir, "tmp", "moderation"),
 	}
 	svc, err := moderation.Load(mgr, in, s.Jobs, opts)

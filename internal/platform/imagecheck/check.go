@@ -1,9 +1,11 @@
-// Package imagecheck vets an input image before any model sees it: format
-// from magic bytes against the API's own list, colour depth and dimensions
-// from the header before any pixel is allocated (so a tiny file declaring
-// 20000×20000 pixels costs nothing), then a full decode (GIF: first frame)
-// with the EXIF orientation applied. Failures are catalog errors in the
-// caller's family.
+// Package imagecheck is the one path from an input's bytes to the image an
+// engine reads. Inspect vets the headers only: format from magic bytes
+// against the API's own list, colour depth, dimensions (before any pixel is
+// allocated, so a tiny file declaring 20000×20000 pixels costs nothing) and
+// the EXIF orientation, which JPEG (APP1), PNG (eXIf), WebP (EXIF chunk) and
+// TIFF (tag 274) can carry. Decode then decodes the image once, with the
+// decoder the engine needs (WithDecoder) or Go's, and turns it upright.
+// Check does both. Failures are catalog errors in the caller's family.
 package imagecheck
 
 import (
@@ -54,14 +56,22 @@ var (
 	Moderation = Spec{Formats: []string{"jpeg", "png", "webp", "gif", "tiff"}, MinSide: 20, MaxSide: 6000}
 )
 
-// Checked is an image that passed the checks.
-type Checked struct {
+// Header is what Inspect reads of an image without decoding a pixel.
+type Header struct {
 	Format string // jpeg, png, bmp, webp, tiff or gif
-	// Width and Height are those of Image, after orientation.
+	// Width and Height are the upright size, after orientation.
 	Width, Height int
-	// Orientation is the EXIF orientation that was applied (1: none).
+	// Orientation is the EXIF orientation (1–8; 1: none) that Decode
+	// applies.
 	Orientation int
-	// Image is upright and ready for an engine.
+	// stored is the pixel grid as encoded, before orientation.
+	stored image.Rectangle
+}
+
+// Checked is an image that passed the checks, decoded.
+type Checked struct {
+	Header
+	// Image is upright and ready for an engine: Width×Height pixels.
 	Image image.Image
 }
 
@@ -126,41 +136,110 @@ var codecs = map[string]codec{
 	"webp": {webp.DecodeConfig, webp.Decode},
 }
 
-// Check vets data against spec and returns the decoded, upright image.
-func Check(data []byte, spec Spec) (*Checked, error) {
+// A Decoder decodes the stored pixels of one format, before orientation:
+// an engine whose reference decodes some format differently from Go's
+// decoder (the OCR pipeline's libjpeg-exact JPEG) hands it to Check or
+// Decode with WithDecoder.
+type Decoder func(data []byte) (image.Image, error)
+
+// Option tunes Check and Decode.
+type Option func(*options)
+
+type options struct {
+	decoders map[string]Decoder
+}
+
+// WithDecoder decodes format (Sniff's name) with dec instead of Go's
+// decoder. The image dec returns must have the size the header declares.
+func WithDecoder(format string, dec Decoder) Option {
+	return func(o *options) {
+		if o.decoders == nil {
+			o.decoders = map[string]Decoder{}
+		}
+		o.decoders[canonical(format)] = dec
+	}
+}
+
+// Check vets data against spec from its headers (Inspect), then decodes it
+// once and turns it upright (Decode).
+func Check(data []byte, spec Spec, opts ...Option) (*Checked, error) {
+	h, err := Inspect(data, spec)
+	if err != nil {
+		return nil, err
+	}
+	img, err := h.Decode(data, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Checked{Header: h, Image: img}, nil
+}
+
+// Inspect vets data against spec reading only its headers: the format
+// from the magic bytes, the colour depth and model, the size, and the EXIF
+// orientation. No pixel is decoded, so a small file declaring a huge image
+// costs nothing. The size limits apply to the image as stored; orientation
+// only swaps the sides, which every limit treats alike.
+func Inspect(data []byte, spec Spec) (Header, error) {
 	if len(data) == 0 {
-		return nil, catalog.E(catalog.KindImageEmpty).Wrap(errors.New("no image bytes"))
+		return Header{}, catalog.E(catalog.KindImageEmpty).Wrap(errors.New("no image bytes"))
 	}
 	format := Sniff(data)
 	cd, decodable := codecs[format]
 	if format == "" || !decodable {
-		return nil, catalog.E(catalog.KindImageFormat).Wrap(fmt.Errorf("unsupported format %q", format))
+		return Header{}, catalog.E(catalog.KindImageFormat).Wrap(fmt.Errorf("unsupported format %q", format))
 	}
 	if len(spec.Formats) > 0 && !slices.ContainsFunc(spec.Formats, func(f string) bool { return canonical(f) == format }) {
-		return nil, catalog.E(catalog.KindImageFormat).Wrap(fmt.Errorf("format %s not accepted by this API", format))
+		return Header{}, catalog.E(catalog.KindImageFormat).Wrap(fmt.Errorf("format %s not accepted by this API", format))
 	}
 	if bits, ok := headerDepth(format, data); ok && !depthSupported(format, bits) {
-		return nil, catalog.E(catalog.KindColorDepth).Wrap(fmt.Errorf("%s with %d bits per sample", format, bits))
+		return Header{}, catalog.E(catalog.KindColorDepth).Wrap(fmt.Errorf("%s with %d bits per sample", format, bits))
 	}
 	cfg, err := cd.config(bytes.NewReader(data))
 	if err != nil {
-		return nil, catalog.E(catalog.KindImageQuality).Wrap(fmt.Errorf("%s header: %w", format, err))
+		return Header{}, catalog.E(catalog.KindImageQuality).Wrap(fmt.Errorf("%s header: %w", format, err))
 	}
 	if !modelSupported(cfg.ColorModel) {
-		return nil, catalog.E(catalog.KindColorDepth).Wrap(fmt.Errorf("%s colour model %T", format, cfg.ColorModel))
+		return Header{}, catalog.E(catalog.KindColorDepth).Wrap(fmt.Errorf("%s colour model %T", format, cfg.ColorModel))
 	}
 	if err := spec.checkSize(cfg.Width, cfg.Height); err != nil {
 		if cfg.Width <= 0 || cfg.Height <= 0 {
-			return nil, catalog.E(catalog.KindImageQuality).Wrap(err)
+			return Header{}, catalog.E(catalog.KindImageQuality).Wrap(err)
 		}
-		return nil, catalog.E(catalog.KindImageSize).Wrap(err)
+		return Header{}, catalog.E(catalog.KindImageSize).Wrap(err)
 	}
-	img, err := cd.decode(bytes.NewReader(data))
+	h := Header{Format: format, Width: cfg.Width, Height: cfg.Height, Orientation: orientation(format, data),
+		stored: image.Rect(0, 0, cfg.Width, cfg.Height)}
+	if h.Orientation >= 5 {
+		h.Width, h.Height = h.Height, h.Width
+	}
+	return h, nil
+}
+
+// Decode decodes data, the image h describes, once: with the decoder an
+// option names for its format, else Go's (GIF: the first frame, on its
+// logical screen). The pixels must fill the size the header declared; the
+// result is turned upright for h.Orientation.
+func (h Header) Decode(data []byte, opts ...Option) (image.Image, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var (
+		img image.Image
+		err error
+	)
+	if dec, ok := o.decoders[h.Format]; ok {
+		img, err = dec(data)
+	} else if cd, ok := codecs[h.Format]; ok {
+		img, err = cd.decode(bytes.NewReader(data))
+	} else {
+		return nil, catalog.E(catalog.KindImageFormat).Wrap(fmt.Errorf("unsupported format %q", h.Format))
+	}
 	if err != nil {
-		return nil, catalog.E(catalog.KindImageQuality).Wrap(fmt.Errorf("%s data: %w", format, err))
+		return nil, catalog.E(catalog.KindImageQuality).Wrap(fmt.Errorf("%s data: %w", h.Format, err))
 	}
-	screen := image.Rect(0, 0, cfg.Width, cfg.Height)
-	if format == "gif" && img.Bounds() != screen && img.Bounds().In(screen) {
+	screen := h.stored
+	if h.Format == "gif" && img.Bounds() != screen && img.Bounds().In(screen) {
 		// A first frame may cover only part of the logical screen.
 		canvas := image.NewRGBA(screen)
 		draw.Draw(canvas, img.Bounds(), img, img.Bounds().Min, draw.Src)
@@ -168,12 +247,9 @@ func Check(data []byte, spec Spec) (*Checked, error) {
 	}
 	if b := img.Bounds(); b != screen {
 		return nil, catalog.E(catalog.KindImageQuality).Wrap(
-			fmt.Errorf("%s decodes to %v, header says %dx%d", format, b, cfg.Width, cfg.Height))
+			fmt.Errorf("%s decodes to %v, header says %dx%d", h.Format, b, screen.Dx(), screen.Dy()))
 	}
-	o := orientation(format, data)
-	img = orient(img, o)
-	b := img.Bounds()
-	return &Checked{Format: format, Width: b.Dx(), Height: b.Dy(), Orientation: o, Image: img}, nil
+	return orient(img, h.Orientation), nil
 }
 
 func (s Spec) checkSize(w, h int) error {
@@ -221,26 +297,18 @@ func modelSupported(m color.Model) bool {
 func headerDepth(format string, b []byte) (int, bool) {
 	switch format {
 	case "jpeg":
-		// Walk to the first SOFn segment; its first byte is the precision.
-		i := 2
-		for i+4 <= len(b) && b[i] == 0xFF {
-			m := b[i+1]
-			if m == 0xFF {
-				i++
-				continue
-			}
-			n := int(binary.BigEndian.Uint16(b[i+2:]))
+		// The first SOFn segment's first byte is the sample precision.
+		bits, ok := 0, false
+		jpegSegments(b, func(m byte, seg []byte) bool {
 			if m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC {
-				if i+4 < len(b) {
-					return int(b[i+4]), true
+				if len(seg) > 0 {
+					bits, ok = int(seg[0]), true
 				}
-				return 0, false
+				return false
 			}
-			if m == 0xDA || n < 2 {
-				return 0, false
-			}
-			i += 2 + n
-		}
+			return true
+		})
+		return bits, ok
 	case "bmp":
 		if len(b) >= 30 && binary.LittleEndian.Uint32(b[14:]) >= 40 {
 			return int(binary.LittleEndian.Uint16(b[28:])), true
@@ -263,48 +331,4 @@ func depthSupported(format string, bits int) bool {
 		return bits == 1 || bits == 2 || bits == 4 || bits == 8 || bits == 16
 	}
 	return true
-}
-
-// orient applies an EXIF orientation, returning src itself for 1.
-func orient(src image.Image, o int) image.Image {
-	if o <= 1 || o > 8 {
-		return src
-	}
-	sb := src.Bounds()
-	w, h := sb.Dx(), sb.Dy()
-	// Work on RGBA so the per-pixel loop is plain index arithmetic.
-	in, ok := src.(*image.RGBA)
-	if !ok || sb.Min != (image.Point{}) {
-		in = image.NewRGBA(image.Rect(0, 0, w, h))
-		draw.Draw(in, in.Bounds(), src, sb.Min, draw.Src)
-	}
-	dw, dh := w, h
-	if o >= 5 { // orientations 5–8 swap the axes
-		dw, dh = h, w
-	}
-	out := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	for dy := 0; dy < dh; dy++ {
-		for dx := 0; dx < dw; dx++ {
-			var sx, sy int
-			switch o {
-			case 2: // mirrored horizontally
-				sx, sy = w-1-dx, dy
-			case 3: // rotated 180°
-				sx, sy = w-1-dx, h-1-dy
-			case 4: // mirrored vertically
-				sx, sy = dx, h-1-dy
-			case 5: // transposed
-				sx, sy = dy, dx
-			case 6: // stored rotated 90° counter-clockwise: turn clockwise
-				sx, sy = dy, h-1-dx
-			case 7: // transversed
-				sx, sy = w-1-dy, h-1-dx
-			case 8: // stored rotated 90° clockwise: turn counter-clockwise
-				sx, sy = w-1-dy, dx
-			}
-			si, di := in.PixOffset(sx, sy), out.PixOffset(dx, dy)
-			copy(out.Pix[di:di+4], in.Pix[si:si+4])
-		}
-	}
-	return out
 }

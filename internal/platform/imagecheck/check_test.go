@@ -3,9 +3,11 @@ package imagecheck
 import (
 	"bytes"
 	"encoding/binary"
-	"hash/crc32"
+	"errors"
+	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/catalog/catalogtest"
+	"github.com/aisd/aisd/internal/platform/imagecheck/imagechecktest"
 )
 
 // quadrants is a w×h image whose four quadrants are red, green, blue and
@@ -59,8 +62,7 @@ func encode(t testing.TB, format string, m image.Image) []byte {
 	case "tiff":
 		err = tiff.Encode(&buf, m, nil)
 	case "webp":
-		b := m.Bounds()
-		return solidWebP(b.Dx(), b.Dy(), color.NRGBA{10, 200, 30, 255})
+		return imagechecktest.WebP(m, 1)
 	default:
 		t.Fatalf("no encoder for %s", format)
 	}
@@ -68,72 +70,6 @@ func encode(t testing.TB, format string, m image.Image) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-// bitWriter writes the LSB-first bit stream of VP8L.
-type bitWriter struct {
-	buf   []byte
-	acc   uint64
-	nbits uint
-}
-
-func (w *bitWriter) write(v uint64, n uint) {
-	w.acc |= v << w.nbits
-	w.nbits += n
-	for w.nbits >= 8 {
-		w.buf = append(w.buf, byte(w.acc))
-		w.acc >>= 8
-		w.nbits -= 8
-	}
-}
-
-func (w *bitWriter) bytes() []byte {
-	if w.nbits > 0 {
-		w.buf = append(w.buf, byte(w.acc))
-	}
-	return w.buf
-}
-
-// solidWebP builds a lossless WebP of one colour: every prefix code is a
-// one-symbol "simple code", so the pixels take no bits at all. (The Go
-// libraries decode WebP but do not encode it.)
-func solidWebP(w, h int, c color.NRGBA) []byte {
-	var bw bitWriter
-	bw.write(0x2f, 8) // VP8L signature
-	bw.write(uint64(w-1), 14)
-	bw.write(uint64(h-1), 14)
-	bw.write(0, 1) // alpha not used
-	bw.write(0, 3) // version
-	bw.write(0, 1) // no transform
-	bw.write(0, 1) // no colour cache
-	bw.write(0, 1) // no meta prefix codes
-	for _, sym := range []byte{c.G, c.R, c.B, c.A, 0} {
-		bw.write(1, 1) // simple code
-		bw.write(0, 1) // one symbol
-		bw.write(1, 1) // 8-bit symbol
-		bw.write(uint64(sym), 8)
-	}
-	data := bw.bytes()
-	if len(data)%2 == 1 {
-		data = append(data, 0)
-	}
-	var out bytes.Buffer
-	out.WriteString("RIFF")
-	binary.Write(&out, binary.LittleEndian, uint32(4+8+len(data)))
-	out.WriteString("WEBPVP8L")
-	binary.Write(&out, binary.LittleEndian, uint32(len(data)))
-	out.Write(data)
-	return out.Bytes()
-}
-
-// pngChunk encodes one PNG chunk with its CRC.
-func pngChunk(typ string, data []byte) []byte {
-	var b bytes.Buffer
-	binary.Write(&b, binary.BigEndian, uint32(len(data)))
-	b.WriteString(typ)
-	b.Write(data)
-	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
-	return b.Bytes()
 }
 
 // pngHeaderOnly is a PNG that declares w×h RGB pixels and carries one
@@ -144,36 +80,9 @@ func pngHeaderOnly(w, h uint32) []byte {
 	binary.BigEndian.PutUint32(ihdr[4:], h)
 	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
 	out := []byte("\x89PNG\r\n\x1a\n")
-	out = append(out, pngChunk("IHDR", ihdr)...)
-	out = append(out, pngChunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})...)
-	return append(out, pngChunk("IEND", nil)...)
-}
-
-// exifTIFF is an EXIF TIFF block holding only an orientation.
-func exifTIFF(o uint16) []byte {
-	b := []byte("II*\x00\x08\x00\x00\x00\x01\x00")
-	entry := make([]byte, 12)
-	binary.LittleEndian.PutUint16(entry[0:], tagOrientation)
-	binary.LittleEndian.PutUint16(entry[2:], 3)
-	binary.LittleEndian.PutUint32(entry[4:], 1)
-	binary.LittleEndian.PutUint16(entry[8:], o)
-	return append(append(b, entry...), 0, 0, 0, 0)
-}
-
-func withJPEGExif(j []byte, o uint16) []byte {
-	payload := append([]byte("Exif\x00\x00"), exifTIFF(o)...)
-	seg := []byte{0xFF, 0xE1, 0, 0}
-	binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
-	out := append([]byte{}, j[:2]...)
-	out = append(out, append(seg, payload...)...)
-	return append(out, j[2:]...)
-}
-
-func withPNGExif(p []byte, o uint16) []byte {
-	const afterIHDR = 8 + 25
-	out := append([]byte{}, p[:afterIHDR]...)
-	out = append(out, pngChunk("eXIf", exifTIFF(o))...)
-	return append(out, p[afterIHDR:]...)
+	out = append(out, imagechecktest.PNGChunk("IHDR", ihdr)...)
+	out = append(out, imagechecktest.PNGChunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})...)
+	return append(out, imagechecktest.PNGChunk("IEND", nil)...)
 }
 
 func TestCheckFormats(t *testing.T) {
@@ -192,11 +101,7 @@ func TestCheckFormats(t *testing.T) {
 				t.Fatalf("Checked = %+v", c)
 			}
 			r, g, b, _ := c.Image.At(5, 5).RGBA()
-			if format == "webp" {
-				if r>>8 != 10 || g>>8 != 200 || b>>8 != 30 {
-					t.Errorf("pixel = %d,%d,%d, want 10,200,30", r>>8, g>>8, b>>8)
-				}
-			} else if r>>8 < 200 || g>>8 > 60 || b>>8 > 60 {
+			if r>>8 < 200 || g>>8 > 60 || b>>8 > 60 {
 				t.Errorf("top-left pixel = %d,%d,%d, want red", r>>8, g>>8, b>>8)
 			}
 		})
@@ -336,12 +241,21 @@ func TestOrientation(t *testing.T) {
 		8: {20, 40, pt{5, 35}, pt{15, 35}},
 	}
 	src := quadrants(40, 20)
-	for _, format := range []string{"png", "jpeg"} {
-		base := encode(t, format, src)
+	for _, format := range []string{"png", "jpeg", "webp", "tiff"} {
 		for o, w := range want {
-			data := withPNGExif(base, o)
-			if format == "jpeg" {
-				data = withJPEGExif(base, o)
+			var data []byte
+			switch format {
+			case "png":
+				data = imagechecktest.PNG(src, o)
+			case "jpeg":
+				data = imagechecktest.JPEG(src, o)
+			case "webp":
+				data = imagechecktest.WebP(src, o)
+			case "tiff":
+				data = imagechecktest.TIFF(src, o)
+			}
+			if h, err := Inspect(data, OCRGeneralText); err != nil || h.Orientation != int(o) || h.Width != w.w || h.Height != w.h {
+				t.Errorf("%s o=%d: Inspect = %+v, %v", format, o, h, err)
 			}
 			c, err := Check(data, OCRGeneralText)
 			if err != nil {
@@ -362,7 +276,7 @@ func TestOrientation(t *testing.T) {
 		}
 	}
 	// A damaged EXIF block is ignored, not fatal.
-	broken := withJPEGExif(encode(t, "jpeg", src), 6)
+	broken := imagechecktest.JPEG(src, 6)
 	copy(broken[4+2+6:], "XX") // byte order mark of the TIFF block
 	if c, err := Check(broken, OCRGeneralText); err != nil || c.Orientation != 1 {
 		t.Errorf("broken EXIF: %+v, %v", c, err)
@@ -421,7 +335,7 @@ func TestBombHeadersEveryFormat(t *testing.T) {
 		"bmp":  bm,
 		"gif":  gf,
 		"tiff": tf,
-		"webp": solidWebP(16384, 16384, color.NRGBA{A: 255}),
+		"webp": imagechecktest.SolidWebP(16384, 16384, color.NRGBA{A: 255}),
 	}
 	for format, data := range bombs {
 		t.Run(format, func(t *testing.T) {
@@ -460,4 +374,122 @@ func patchTIFFTag(t *testing.T, b []byte, tag uint16, v uint32) {
 		return
 	}
 	t.Fatalf("tag %#x not found", tag)
+}
+
+// TestOrientationKeepsPixels: a picture stored turned, in each lossless
+// container, decodes upright to exactly the picture's pixels, in the pixel
+// type the decoder returns for it unturned.
+func TestOrientationKeepsPixels(t *testing.T) {
+	noisy := image.NewNRGBA(image.Rect(0, 0, 31, 17))
+	for i := range noisy.Pix {
+		noisy.Pix[i] = uint8(i*131 + i/7)
+	}
+	opaque := image.NewRGBA(image.Rect(0, 0, 31, 17))
+	grey := image.NewGray(image.Rect(0, 0, 31, 17))
+	for i := range opaque.Pix {
+		opaque.Pix[i] = uint8(i * 37)
+		if i%4 == 3 {
+			opaque.Pix[i] = 255
+		}
+	}
+	for i := range grey.Pix {
+		grey.Pix[i] = uint8(i * 11)
+	}
+	enc := map[string]func(image.Image, uint16) []byte{
+		"png": imagechecktest.PNG, "webp": imagechecktest.WebP, "tiff": imagechecktest.TIFF,
+	}
+	for name, up := range map[string]image.Image{"nrgba": noisy, "opaque": opaque, "grey": grey} {
+		for format, encode := range enc {
+			if format != "png" && name == "grey" {
+				continue // the WebP and TIFF writers store colour
+			}
+			plain, err := Check(encode(up, 1), Spec{})
+			if err != nil {
+				t.Fatalf("%s %s: %v", format, name, err)
+			}
+			for o := 1; o <= 8; o++ {
+				var stored image.Image = imagechecktest.Stored(up, o)
+				if name == "grey" { // keep the encoder writing grey
+					g := image.NewGray(stored.Bounds())
+					draw.Draw(g, g.Bounds(), stored, image.Point{}, draw.Src)
+					stored = g
+				}
+				data := encode(stored, uint16(o))
+				c, err := Check(data, Spec{})
+				if err != nil {
+					t.Fatalf("%s %s o=%d: %v", format, name, o, err)
+				}
+				if fmt.Sprintf("%T", c.Image) != fmt.Sprintf("%T", plain.Image) {
+					t.Errorf("%s %s o=%d: decoded to %T, unturned to %T", format, name, o, c.Image, plain.Image)
+				}
+				if c.Image.Bounds() != up.Bounds() || c.Width != 31 || c.Height != 17 {
+					t.Fatalf("%s %s o=%d: %v, %dx%d", format, name, o, c.Image.Bounds(), c.Width, c.Height)
+				}
+				for y := 0; y < 17; y++ {
+					for x := 0; x < 31; x++ {
+						if g, w := c.Image.At(x, y), plain.Image.At(x, y); g != w {
+							t.Fatalf("%s %s o=%d: pixel (%d,%d) = %v, want %v", format, name, o, x, y, g, w)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestInspectReadsHeadersOnly: the orientation and the upright size come
+// from the headers; a bomb that is also turned costs nothing.
+func TestInspectReadsHeadersOnly(t *testing.T) {
+	bomb := imagechecktest.WithPNGExif(pngHeaderOnly(15000, 10000), 6)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	h, err := Inspect(bomb, OCRGeneralText)
+	runtime.ReadMemStats(&after)
+	if err != nil || h.Width != 10000 || h.Height != 15000 || h.Orientation != 6 || h.Format != "png" {
+		t.Fatalf("Inspect = %+v, %v", h, err)
+	}
+	if d := after.TotalAlloc - before.TotalAlloc; d > 64<<10 {
+		t.Errorf("Inspect allocated %d bytes", d)
+	}
+	// The limits apply to the sides whichever way round they are.
+	_, err = Inspect(imagechecktest.WithPNGExif(pngHeaderOnly(4097, 100), 8), ImageTagging)
+	catalogtest.WantKind(t, err, catalog.KindImageSize)
+}
+
+// TestWithDecoder: an engine's decoder replaces Go's for its format, is
+// called once, and its result is turned like any other; it must fill the
+// declared size.
+func TestWithDecoder(t *testing.T) {
+	data := imagechecktest.JPEG(quadrants(40, 20), 6)
+	calls := 0
+	green := image.NewGray(image.Rect(0, 0, 40, 20))
+	green.Pix[0] = 200 // stored top-left
+	dec := func(b []byte) (image.Image, error) {
+		calls++
+		if !bytes.Equal(b, data) {
+			t.Error("decoder got other bytes")
+		}
+		return green, nil
+	}
+	c, err := Check(data, OCRGeneralText, WithDecoder("jpg", dec))
+	if err != nil || calls != 1 {
+		t.Fatalf("Check = %v, %d calls", err, calls)
+	}
+	if _, ok := c.Image.(*image.Gray); !ok || c.Width != 20 || c.Height != 40 {
+		t.Fatalf("got %T %dx%d", c.Image, c.Width, c.Height)
+	}
+	if v := c.Image.(*image.Gray).GrayAt(19, 0).Y; v != 200 { // orientation 6: stored top-left shows top-right
+		t.Errorf("upright top-right = %d, want 200", v)
+	}
+	// Other formats keep Go's decoder.
+	if _, err := Check(imagechecktest.PNG(quadrants(40, 20), 1), OCRGeneralText, WithDecoder("jpeg", dec)); err != nil || calls != 1 {
+		t.Fatalf("png: %v, %d calls", err, calls)
+	}
+	wrong := func([]byte) (image.Image, error) { return image.NewGray(image.Rect(0, 0, 8, 8)), nil }
+	_, err = Check(data, OCRGeneralText, WithDecoder("jpeg", wrong))
+	catalogtest.WantKind(t, err, catalog.KindImageQuality)
+	failing := func([]byte) (image.Image, error) { return nil, errors.New("bad huffman code") }
+	_, err = Check(data, OCRGeneralText, WithDecoder("jpeg", failing))
+	catalogtest.WantKind(t, err, catalog.KindImageQuality)
 }

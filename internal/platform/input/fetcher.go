@@ -63,6 +63,9 @@ type FetcherOptions struct {
 type Fetcher struct {
 	opts   FetcherOptions
 	client *http.Client
+	// stream is client without the whole-request timeout: Open bounds each
+	// download with its own deadline instead.
+	stream *http.Client
 }
 
 // DefaultMaxBytes is the input size limit of the services (10 MB).
@@ -103,6 +106,7 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 		Timeout:       o.Timeout,
 		CheckRedirect: f.checkRedirect,
 	}
+	f.stream = &http.Client{Transport: tr, CheckRedirect: f.checkRedirect}
 	return f
 }
 
@@ -110,6 +114,21 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 // to user-supplied URLs (job completion callbacks). Its redirects and dials
 // are checked like Fetch's; it does not cap body sizes.
 func (f *Fetcher) Client() *http.Client { return f.client }
+
+// Parse parses a user-supplied URL (surrounding space trimmed, scheme
+// case-insensitive) and applies the URL part of the policy to it, without
+// connecting.
+func (f *Fetcher) Parse(rawURL string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrURLForbidden, err)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if err := f.CheckURL(u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
 
 // CheckURL applies the URL part of the policy without connecting.
 func (f *Fetcher) CheckURL(u *url.URL) error {
@@ -261,36 +280,71 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, max int64) ([]byte, 
 	if max <= 0 {
 		max = f.opts.MaxBytes
 	}
-	u, err := url.Parse(strings.TrimSpace(rawURL))
+	body, size, err := f.Open(ctx, rawURL, max, 0)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrURLForbidden, err)
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	if err := f.CheckURL(u); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
-	defer cancel()
+	defer body.Close()
+	return readCapped(body, max, size)
+}
+
+// Open starts downloading rawURL under the policy (the URL, every redirect
+// and every address dialled) and returns the body with its declared length
+// (-1 when the server declared none). A non-2xx status, or a declared
+// length over max (the Fetcher's MaxBytes when max <= 0), fails before any
+// body is read; the caller caps what it reads. timeout bounds the whole
+// download, body included (the Fetcher's Timeout when <= 0); closing the
+// body releases it.
+func (f *Fetcher) Open(ctx context.Context, rawURL string, max int64, timeout time.Duration) (io.ReadCloser, int64, error) {
+	if max <= 0 {
+		max = f.opts.MaxBytes
+	}
+	if timeout <= 0 {
+		timeout = f.opts.Timeout
+	}
+	u, err := f.Parse(rawURL)
+	if err != nil {
+		return nil, 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrURLForbidden, err)
+		cancel()
+		return nil, 0, fmt.Errorf("%w: %v", ErrURLForbidden, err)
 	}
 	req.Header.Set("User-Agent", f.opts.UserAgent)
-	resp, err := f.client.Do(req)
+	resp, err := f.stream.Do(req)
 	if err != nil {
+		cancel()
 		if errors.Is(err, ErrURLForbidden) {
-			return nil, err
+			return nil, 0, err
 		}
-		return nil, fmt.Errorf("%w: %v", ErrURLFetch, err)
+		return nil, 0, fmt.Errorf("%w: %v", ErrURLFetch, err)
 	}
-	defer resp.Body.Close()
+	fail := func(err error) (io.ReadCloser, int64, error) {
+		resp.Body.Close()
+		cancel()
+		return nil, 0, err
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("%w: status %d", ErrURLFetch, resp.StatusCode)
+		return fail(fmt.Errorf("%w: GET %s: status %d", ErrURLFetch, u.Redacted(), resp.StatusCode))
 	}
 	if resp.ContentLength > max {
-		return nil, fmt.Errorf("%w: Content-Length %d over %d", ErrURLTooLarge, resp.ContentLength, max)
+		return fail(fmt.Errorf("%w: Content-Length %d over %d", ErrURLTooLarge, resp.ContentLength, max))
 	}
-	return readCapped(resp.Body, max, resp.ContentLength)
+	return &download{ReadCloser: resp.Body, cancel: cancel}, resp.ContentLength, nil
+}
+
+// download is a response body whose Close also ends its deadline.
+type download struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (d *download) Close() error {
+	err := d.ReadCloser.Close()
+	d.cancel()
+	return err
 }
 
 // readCapped reads r to the end, failing with ErrURLTooLarge once it passes

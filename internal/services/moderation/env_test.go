@@ -45,6 +45,7 @@ type env struct {
 type envOpts struct {
 	model bool // load the NSFW model (skips when absent)
 	mod   func(*moderation.Options)
+	in    func(*input.Options) // the resolver images and videos are read through
 	jobs  func(*jobs.Options)
 }
 
@@ -70,7 +71,11 @@ func newEnv(t *testing.T, o envOpts) *env {
 	}
 	loop := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	fetch := input.NewFetcher(input.FetcherOptions{AllowCIDRs: loop})
-	in := input.New(input.Options{Fetcher: fetch})
+	inOpts := input.Options{Fetcher: fetch}
+	if o.in != nil {
+		o.in(&inOpts)
+	}
+	in := input.New(inOpts)
 	// The jobs live in a store of their own: the server already runs a
 	// runner (without the moderation kinds) over its store, and it would
 	// deliver these jobs' callbacks too.
@@ -87,7 +92,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 		o.jobs(&jo)
 	}
 	runner := jobs.New(js, jo)
-	opts := moderation.Options{Fetcher: fetch, TempDir: t.TempDir(), Engine: engine.Options{IntraOpThreads: 2}, Logger: quiet}
+	opts := moderation.Options{TempDir: t.TempDir(), Engine: engine.Options{IntraOpThreads: 2}, Logger: quiet}
 	if o.mod != nil {
 		o.mod(&opts)
 	}

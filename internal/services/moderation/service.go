@@ -13,7 +13,6 @@
 package moderation
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,7 +26,6 @@ import (
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/models"
 	"github.com/aisd/aisd/internal/platform/input"
-	"github.com/aisd/aisd/internal/platform/obs"
 )
 
 // fam is the family moderation's answers belong to: its routes declare it in
@@ -47,14 +45,11 @@ type Options struct {
 	Thresholds *Thresholds
 	// Engine tunes the ONNX sessions (PoolSize bounds concurrent frames).
 	Engine engine.Options
-	// Fetcher downloads videos and checks callback URLs. Pass the server's
-	// (it carries the operator's allow-list); default: the default policy.
-	Fetcher *input.Fetcher
-	// OBS serves obs:// (and OBS-style https) video URLs, read on behalf of
-	// the job's project when Agencies says it granted the service access;
-	// without them such URLs fail like the image APIs' do.
-	OBS      obs.Store
-	Agencies func(ctx context.Context, projectID, service string) (bool, error)
+	// Images and videos alike come through the input resolver New is
+	// given: its object store and agencies serve obs:// (and OBS-style
+	// https) URLs, its fetcher downloads the others and vets callback
+	// URLs. Only the video's limits are the service's own:
+	//
 	// MaxVideoBytes caps a video download; default 300 MB (the API's limit).
 	MaxVideoBytes int64
 	// DownloadTimeout bounds a video download, so a trickling server cannot
@@ -76,9 +71,6 @@ func (o Options) withDefaults() Options {
 	if o.Thresholds == nil {
 		t := DefaultThresholds()
 		o.Thresholds = &t
-	}
-	if o.Fetcher == nil {
-		o.Fetcher = input.NewFetcher(input.FetcherOptions{})
 	}
 	if o.MaxVideoBytes <= 0 {
 		o.MaxVideoBytes = 300 << 20
@@ -152,10 +144,14 @@ func Load(mgr *models.Manager, in *input.Resolver, runner *jobs.Runner, opts Opt
 }
 
 // New builds the service over an already opened classifier (Load does this
-// from the model manager). With a nil classifier only text moderation is
-// served.
+// from the model manager) and the input resolver every image and video is
+// read through (nil: one with the default policy and no object store).
+// With a nil classifier only text moderation is served.
 func New(cls *Classifier, in *input.Resolver, runner *jobs.Runner, opts Options) (*Service, error) {
 	opts = opts.withDefaults()
+	if in == nil {
+		in = input.New(input.Options{})
+	}
 	td, err := NewTextDetector()
 	if err != nil {
 		return nil, err

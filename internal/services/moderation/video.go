@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +21,6 @@ import (
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/platform/input"
-	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/store"
 )
 
@@ -123,42 +120,35 @@ type createResponse struct {
 // videoService is the service name OBS agencies are granted for.
 const videoService = "moderation.video"
 
-// checkVideoURL validates a video URL at creation: an object-store URL must
-// parse and the project must have granted the service access; any other
-// URL must pass the operator's fetch policy.
+// checkVideoURL validates a video URL at creation with the input policy
+// (input.Resolver.Check): an object-store URL must parse and the project
+// must have granted the service access; any other URL must pass the
+// operator's fetch policy.
 func (s *Service) checkVideoURL(ctx context.Context, projectID, raw string) error {
-	if !obs.IsURL(raw) {
-		return s.checkJobURL(raw, catalog.KindVideoURL)
-	}
-	if _, _, err := obs.ParseURL(raw); err != nil {
-		return catalog.E(catalog.KindOBSBadURL).Wrap(err)
-	}
-	return s.agency(ctx, projectID)
+	return asVideo(s.in.Check(ctx, projectID, videoService, raw))
 }
 
-func (s *Service) agency(ctx context.Context, projectID string) error {
-	if s.opt.Agencies == nil || s.opt.OBS == nil {
-		return catalog.E(catalog.KindOBSNoAgency).Wrap(errors.New("no object store configured"))
+// asVideo gives the input failures the video API documents codes of its
+// own (AIS.07xx) their video kinds: a refused URL, a server that cannot be
+// reached or answers an error, a declared size over the limit.
+func asVideo(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case catalog.IsKind(err, catalog.KindURLForbidden):
+		return catalog.E(catalog.KindVideoURL).Wrap(err)
+	case catalog.IsKind(err, catalog.KindURLFetch):
+		return catalog.E(catalog.KindVideoConnect).Wrap(err)
+	case catalog.IsKind(err, catalog.KindURLTooLarge), catalog.IsKind(err, catalog.KindOBSTooLarge):
+		return catalog.E(catalog.KindVideoTooLarge).Wrap(err)
 	}
-	ok, err := s.opt.Agencies(ctx, projectID, videoService)
-	if err != nil {
-		return catalog.E(catalog.KindOBSNoAgency).Wrap(err)
-	}
-	if !ok {
-		return catalog.E(catalog.KindOBSNoAgency).Wrap(fmt.Errorf("project %s granted %s no agency", projectID, videoService))
-	}
-	return nil
+	return err
 }
 
 // checkJobURL validates a media URL at creation, with the operator's
 // fetch policy, so an unusable URL is refused before a job exists.
 func (s *Service) checkJobURL(raw string, kind catalog.Kind) error {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err == nil {
-		u.Scheme = strings.ToLower(u.Scheme)
-		err = s.opt.Fetcher.CheckURL(u)
-	}
-	if err != nil {
+	if _, err := s.in.Fetcher().Parse(raw); err != nil {
 		return catalog.E(kind).Wrap(err)
 	}
 	return nil
@@ -315,11 +305,7 @@ func (s *Service) runVideo(ctx context.Context, j store.Job) ([]byte, error) {
 	if err := json.Unmarshal(j.Request, &p); err != nil {
 		return nil, catalog.E(catalog.KindInternal).Wrap(err)
 	}
-	fetch := s.download
-	if obs.IsURL(p.Data.URL) {
-		fetch = func(ctx context.Context, raw string) (string, error) { return s.object(ctx, j.ProjectID, raw) }
-	}
-	path, err := fetch(ctx, p.Data.URL)
+	path, err := s.fetch(ctx, j.ProjectID, p.Data.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -339,91 +325,28 @@ func (s *Service) runVideo(ctx context.Context, j store.Job) ([]byte, error) {
 	return json.Marshal(q)
 }
 
-// download stores the video in a temporary file, enforcing the size cap
-// while streaming. The fetcher's client keeps the SSRF policy on every dial
-// and redirect; its whole-request timeout, meant for images, is lifted.
-func (s *Service) download(ctx context.Context, raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if err == nil {
-		u.Scheme = strings.ToLower(u.Scheme)
-		err = s.opt.Fetcher.CheckURL(u)
-	}
+// fetch stores the job's video in a temporary file, streaming it through
+// the input policy on behalf of the job's project (input.Resolver.Open:
+// only its own buckets and only with its agency; downloads SSRF-safe on
+// every dial and redirect), under the video's size cap and download time
+// limit rather than the images'.
+func (s *Service) fetch(ctx context.Context, projectID, raw string) (string, error) {
+	src, err := s.in.Open(ctx, projectID, videoService, raw,
+		input.Limits{MaxBytes: s.opt.MaxVideoBytes, Timeout: s.opt.DownloadTimeout})
 	if err != nil {
-		return "", catalog.E(catalog.KindVideoURL).Wrap(err)
+		return "", asVideo(err)
 	}
-	client := *s.opt.Fetcher.Client()
-	client.Timeout = 0
-	jobCtx := ctx
-	ctx, cancel := context.WithTimeout(ctx, s.opt.DownloadTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return "", catalog.E(catalog.KindVideoURL).Wrap(err)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		if errors.Is(err, input.ErrURLForbidden) {
-			return "", catalog.E(catalog.KindVideoURL).Wrap(err)
-		}
-		return "", catalog.E(catalog.KindVideoConnect).Wrap(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", catalog.E(catalog.KindVideoConnect).Wrap(fmt.Errorf("GET %s: %s", u.Redacted(), resp.Status))
-	}
-	max := s.opt.MaxVideoBytes
-	if resp.ContentLength > max {
-		return "", catalog.E(catalog.KindVideoTooLarge).Wrap(fmt.Errorf("Content-Length %d over %d", resp.ContentLength, max))
-	}
-	path, err := s.save(resp.Body, resp.ContentLength, catalog.KindVideoDownload)
-	if err != nil && jobCtx.Err() != nil {
-		return "", jobCtx.Err() // shutdown: the job is resumed later
-	}
-	return path, err
-}
-
-// object copies a video from the object store into a temporary file, on
-// behalf of the job's project: only its own buckets, only with its agency.
-func (s *Service) object(ctx context.Context, projectID, raw string) (string, error) {
-	bucket, key, err := obs.ParseURL(raw)
-	if err != nil {
-		return "", catalog.E(catalog.KindOBSBadURL).Wrap(err)
-	}
-	if err := s.agency(ctx, projectID); err != nil {
-		return "", err
-	}
-	owner, err := s.opt.OBS.BucketOwner(ctx, bucket)
-	switch {
-	case errors.Is(err, obs.ErrNoSuchBucket):
-		return "", catalog.E(catalog.KindOBSNotFound).Wrap(err)
-	case err != nil:
-		return "", catalog.E(catalog.KindOBSRead).Wrap(err)
-	case owner != projectID:
-		// What the agency meets on the real platform: access denied.
-		return "", catalog.E(catalog.KindOBSRead).Wrap(fmt.Errorf("bucket %s belongs to another project", bucket))
-	}
-	rc, size, err := s.opt.OBS.Get(ctx, bucket, key)
-	switch {
-	case errors.Is(err, obs.ErrNoSuchKey) || errors.Is(err, obs.ErrNoSuchBucket):
-		return "", catalog.E(catalog.KindOBSNotFound).Wrap(err)
-	case err != nil:
-		return "", catalog.E(catalog.KindOBSRead).Wrap(err)
-	}
-	defer rc.Close()
-	if size > s.opt.MaxVideoBytes {
-		return "", catalog.E(catalog.KindVideoTooLarge).Wrap(fmt.Errorf("object is %d bytes", size))
-	}
-	path, err := s.save(rc, size, catalog.KindOBSRead)
+	defer src.Close()
+	path, err := s.save(src)
 	if err != nil && ctx.Err() != nil {
 		return "", ctx.Err() // shutdown: the job is resumed later
 	}
 	return path, err
 }
 
-// save streams r into a temporary file under the size cap; size is the
-// declared length or -1. readKind is the error of a failed read.
-func (s *Service) save(r io.Reader, size int64, readKind catalog.Kind) (string, error) {
-	max := s.opt.MaxVideoBytes
+// save copies src into a temporary file. The source enforces the size cap
+// and the declared length while it streams.
+func (s *Service) save(src *input.Source) (string, error) {
 	if err := os.MkdirAll(s.tempDir(), 0o700); err != nil {
 		return "", catalog.E(catalog.KindInternal).Wrap(err)
 	}
@@ -431,25 +354,34 @@ func (s *Service) save(r io.Reader, size int64, readKind catalog.Kind) (string, 
 	if err != nil {
 		return "", catalog.E(catalog.KindInternal).Wrap(err)
 	}
-	n, err := io.Copy(f, io.LimitReader(r, max+1))
+	n, err := io.Copy(f, src)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	switch {
 	case err != nil:
 		os.Remove(f.Name())
-		return "", catalog.E(readKind).Wrap(err)
-	case n > max:
-		os.Remove(f.Name())
-		return "", catalog.E(catalog.KindVideoTooLarge).Wrap(fmt.Errorf("body over %d bytes", max))
-	case size >= 0 && n != size:
-		os.Remove(f.Name())
-		return "", catalog.E(readKind).Wrap(fmt.Errorf("got %d of %d bytes", n, size))
+		return "", readFailure(err, src.Object)
 	case n == 0:
 		os.Remove(f.Name())
 		return "", catalog.E(catalog.KindVideoFormat).Wrap(errors.New("empty video"))
 	}
 	return f.Name(), nil
+}
+
+// readFailure names a copy that broke: past the size cap, a download that
+// stopped midway (AIS.0708), an object that could not be read (the
+// family's object-read error).
+func readFailure(err error, object bool) error {
+	switch {
+	case catalog.IsKind(err, catalog.KindURLTooLarge), catalog.IsKind(err, catalog.KindOBSTooLarge):
+		return catalog.E(catalog.KindVideoTooLarge).Wrap(err)
+	case catalog.IsKind(err, catalog.KindOBSRead):
+		return err
+	case object: // the temporary file failed while copying an object
+		return catalog.E(catalog.KindOBSRead).Wrap(err)
+	}
+	return catalog.E(catalog.KindVideoDownload).Wrap(err)
 }
 
 func (s *Service) tempDir() string {

@@ -21,6 +21,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
 
 	"github.com/aisd/aisd/internal/jobs"
+	"github.com/aisd/aisd/internal/platform/input"
 	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/services/moderation"
 )
@@ -428,7 +429,7 @@ func TestSDKVideoJobFromOBS(t *testing.T) {
 		t.Fatal(err)
 	}
 	granted := true
-	e := newEnv(t, envOpts{model: true, mod: func(o *moderation.Options) {
+	e := newEnv(t, envOpts{model: true, in: func(o *input.Options) {
 		o.OBS = store
 		o.Agencies = func(_ context.Context, _, service string) (bool, error) {
 			return granted && service == "moderation.video", nil

@@ -40,11 +40,13 @@ func (s *Service) Handlers() map[string]api.Handler {
 // Languages the PP-OCRv4 Chinese/English model reads; "auto" picks it too.
 var languages = map[string]bool{"": true, "zh": true, "en": true, "auto": true}
 
-// load resolves and checks the input image of a call. The checks (format,
-// header dimensions, damage) come first; the engine then gets the image as
-// the reference loader decodes it (libjpeg-exact JPEG, its alpha rules), so
-// results match RapidOCR's. Both apply EXIF orientation.
-// pdfPage > 0 admits PDF input and renders that page (general-text only).
+// load resolves, checks and decodes the input image of a call. The checks
+// (format, header dimensions, orientation) read headers only; the image is
+// then decoded once, the way the reference loader decodes it (the
+// pipeline's libjpeg-exact JPEG decoder, its alpha rules), so results
+// match RapidOCR's, and turned upright for its EXIF orientation whatever
+// the format. pdfPage > 0 admits PDF input and renders that page
+// (general-text only).
 func (s *Service) load(ctx context.Context, c *api.Call, img, url *string, pdfPage int) (*imagecheck.Checked, error) {
 	data, err := s.in.Resolve(ctx, c.ProjectID, c.Service, api.Deref(img), api.Deref(url))
 	if err != nil {
@@ -55,14 +57,7 @@ func (s *Service) load(ctx context.Context, c *api.Call, img, url *string, pdfPa
 			return nil, err
 		}
 	}
-	chk, err := imagecheck.Check(data, imagecheck.OCRGeneralText)
-	if err != nil {
-		return nil, err
-	}
-	if ref, _, err := pipeline.Decode(data); err == nil {
-		chk.Image = ref
-	}
-	return chk, nil
+	return imagecheck.Check(data, imagecheck.OCRGeneralText, pipeline.Decoders()...)
 }
 
 // location renders a box as the four integer points the SDK expects.
