@@ -16,17 +16,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
 	sdksigner "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/region"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
-	ocr "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1"
 	ocrmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
 
 	"github.com/aisd/aisd/internal/admin"
 	aisdcfg "github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/server"
 )
 
@@ -63,36 +59,6 @@ func newEnv(t *testing.T, mutate ...func(*aisdcfg.Config)) *env {
 
 func modelsDir() string { return "" }
 
-func (e *env) ocrClient(t *testing.T, ak, sk string, withProject bool) *ocr.OcrClient {
-	t.Helper()
-	cb := basic.NewCredentialsBuilder().WithAk(ak).WithSk(sk).WithIamEndpointOverride(e.srv.URL)
-	if withProject {
-		cb = cb.WithProjectId(e.s.Root.Project.ID)
-	}
-	cred, err := cb.SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc, err := ocr.OcrClientBuilder().
-		WithRegion(region.NewRegion("cn-north-4", e.srv.URL)).
-		WithCredential(cred).
-		WithHttpConfig(config.DefaultHttpConfig().WithTimeout(30 * time.Second)).
-		SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ocr.NewOcrClient(hc)
-}
-
-func sdkErr(t *testing.T, err error) *sdkerr.ServiceResponseError {
-	t.Helper()
-	var se *sdkerr.ServiceResponseError
-	if !errors.As(err, &se) {
-		t.Fatalf("want ServiceResponseError, got %T %v", err, err)
-	}
-	return se
-}
-
 func generalText() *ocrmodel.RecognizeGeneralTextRequest {
 	img := "not base64 at all!"
 	return &ocrmodel.RecognizeGeneralTextRequest{Body: &ocrmodel.GeneralTextRequestBody{Image: &img}}
@@ -102,11 +68,11 @@ func generalText() *ocrmodel.RecognizeGeneralTextRequest {
 // the platform or the service, never from authentication.
 func TestSDKSignedCallPassesAuthentication(t *testing.T) {
 	e := newEnv(t)
-	_, err := e.ocrClient(t, rootAK, rootSK, true).RecognizeGeneralText(generalText())
+	_, err := sdktest.OCR(t, e.srv.URL, rootAK, rootSK, e.s.Root.Project.ID).RecognizeGeneralText(generalText())
 	if err == nil {
 		return
 	}
-	se := sdkErr(t, err)
+	se := sdktest.ErrOf(t, err)
 	if strings.HasPrefix(se.ErrorCode, "APIG.") || se.StatusCode == 401 {
 		t.Fatalf("signed call refused by the gateway: %+v", se)
 	}
@@ -117,10 +83,10 @@ func TestSDKSignedCallPassesAuthentication(t *testing.T) {
 
 func TestSDKWrongSecretAndLockout(t *testing.T) {
 	e := newEnv(t)
-	bad := e.ocrClient(t, rootAK, strings.Repeat("x", 40), true)
+	bad := sdktest.OCR(t, e.srv.URL, rootAK, strings.Repeat("x", 40), e.s.Root.Project.ID)
 	for i := 1; i <= 6; i++ {
 		_, err := bad.RecognizeGeneralText(generalText())
-		se := sdkErr(t, err)
+		se := sdktest.ErrOf(t, err)
 		if se.StatusCode != 401 || se.ErrorCode != "APIG.0301" || se.RequestId == "" {
 			t.Fatalf("attempt %d: %+v", i, se)
 		}
@@ -133,16 +99,16 @@ func TestSDKWrongSecretAndLockout(t *testing.T) {
 		}
 	}
 	// Locked: even the right secret is refused for the lock's duration.
-	_, err := e.ocrClient(t, rootAK, rootSK, true).RecognizeGeneralText(generalText())
-	if se := sdkErr(t, err); !strings.Contains(se.ErrorMessage, "reach the limit") {
+	_, err := sdktest.OCR(t, e.srv.URL, rootAK, rootSK, e.s.Root.Project.ID).RecognizeGeneralText(generalText())
+	if se := sdktest.ErrOf(t, err); !strings.Contains(se.ErrorMessage, "reach the limit") {
 		t.Fatalf("locked AK accepted: %+v", se)
 	}
 }
 
 func TestSDKUnknownAK(t *testing.T) {
 	e := newEnv(t)
-	_, err := e.ocrClient(t, "NOSUCHAK000000000000", rootSK, true).RecognizeGeneralText(generalText())
-	se := sdkErr(t, err)
+	_, err := sdktest.OCR(t, e.srv.URL, "NOSUCHAK000000000000", rootSK, e.s.Root.Project.ID).RecognizeGeneralText(generalText())
+	se := sdktest.ErrOf(t, err)
 	if se.StatusCode != 401 || se.ErrorCode != "APIG.0301" || !strings.Contains(se.ErrorMessage, "ak not exist") {
 		t.Fatalf("%+v", se)
 	}
@@ -151,9 +117,9 @@ func TestSDKUnknownAK(t *testing.T) {
 func TestSDKProjectDiscovery(t *testing.T) {
 	e := newEnv(t)
 	// No project id: the SDK asks the IAM endpoint for the region's project.
-	_, err := e.ocrClient(t, rootAK, rootSK, false).RecognizeGeneralText(generalText())
+	_, err := sdktest.OCR(t, e.srv.URL, rootAK, rootSK, "").RecognizeGeneralText(generalText())
 	if err != nil {
-		if se := sdkErr(t, err); strings.HasPrefix(se.ErrorCode, "APIG.") {
+		if se := sdktest.ErrOf(t, err); strings.HasPrefix(se.ErrorCode, "APIG.") {
 			t.Fatalf("discovery or signing failed: %+v", se)
 		}
 	}
@@ -416,7 +382,7 @@ func TestSDKRecognizeGeneralTextOnFixture(t *testing.T) {
 	requireModels(t, e)
 	b64 := base64.StdEncoding.EncodeToString(raw)
 	dd, cm := true, true
-	resp, err := e.ocrClient(t, rootAK, rootSK, true).RecognizeGeneralText(&ocrmodel.RecognizeGeneralTextRequest{
+	resp, err := sdktest.OCR(t, e.srv.URL, rootAK, rootSK, e.s.Root.Project.ID).RecognizeGeneralText(&ocrmodel.RecognizeGeneralTextRequest{
 		Body: &ocrmodel.GeneralTextRequestBody{Image: &b64, DetectDirection: &dd, CharacterMode: &cm},
 	})
 	if err != nil {
