@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/api/apitest"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/store"
 	"github.com/aisd/aisd/internal/store/memory"
@@ -259,13 +259,7 @@ func TestCacheSeesOtherWriters(t *testing.T) {
 }
 
 func doHTTP(h http.Handler, method, path, body string) (*httptest.ResponseRecorder, catalog.Body) {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req = req.WithContext(api.WithRequestID(req.Context(), "rid")) // as the gateway assigns it
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	var b catalog.Body
-	_ = json.Unmarshal(rec.Body.Bytes(), &b)
-	return rec, b
+	return apitest.Serve(h, apitest.Request(method, path, body))
 }
 
 func TestHTTP(t *testing.T) {
@@ -339,7 +333,7 @@ func TestHTTP(t *testing.T) {
 			if rec.Code != tc.status || b.ErrorCode != tc.code || b.ErrorMsg != tc.msg {
 				t.Fatalf("got %d %s %q, want %d %s %q", rec.Code, b.ErrorCode, b.ErrorMsg, tc.status, tc.code, tc.msg)
 			}
-			if rec.Header().Get("X-Request-Id") != "rid" {
+			if rec.Header().Get("X-Request-Id") != apitest.RequestID {
 				t.Errorf("X-Request-Id %q", rec.Header().Get("X-Request-Id"))
 			}
 		})

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/api/apitest"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/catalog/catalogtest"
 	"github.com/aisd/aisd/internal/store"
@@ -278,13 +278,7 @@ func TestUsageHandler(t *testing.T) {
 	}
 	h := m.UsageHandler()
 	get := func(method, q string) (*httptest.ResponseRecorder, catalog.Body) {
-		req := httptest.NewRequest(method, "/v1/admin/usage?"+q, nil)
-		req = req.WithContext(api.WithRequestID(req.Context(), "rid")) // as the gateway assigns it
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		var b catalog.Body
-		_ = json.Unmarshal(rec.Body.Bytes(), &b)
-		return rec, b
+		return apitest.Serve(h, apitest.Request(method, "/v1/admin/usage?"+q, ""))
 	}
 
 	rec, _ := get("GET", "project_id="+proj)
@@ -327,7 +321,7 @@ func TestUsageHandler(t *testing.T) {
 			if rec.Code != tc.status || b.ErrorCode != tc.code || b.ErrorMsg != tc.msg {
 				t.Fatalf("got %d %s %q, want %d %s %q", rec.Code, b.ErrorCode, b.ErrorMsg, tc.status, tc.code, tc.msg)
 			}
-			if rec.Header().Get("X-Request-Id") != "rid" || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			if rec.Header().Get("X-Request-Id") != apitest.RequestID || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
 				t.Errorf("headers %v", rec.Header())
 			}
 		})

@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/api/apitest"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/catalog/catalogtest"
 	"github.com/aisd/aisd/internal/store"
@@ -144,17 +143,10 @@ type result struct {
 
 func do(t *testing.T, h http.Handler, method, path, body string) result {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req = req.WithContext(api.WithRequestID(req.Context(), "req-1")) // as the gateway assigns it
+	req := apitest.Request(method, path, body)
 	req.Header.Set("X-Test-Project", projA)
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	res := result{status: rec.Code, body: rec.Body.String(), header: rec.Header()}
-	var b catalog.Body
-	if json.Unmarshal(rec.Body.Bytes(), &b) == nil {
-		res.code, res.msg = b.ErrorCode, b.ErrorMsg
-	}
-	return res
+	rec, b := apitest.Serve(h, req)
+	return result{status: rec.Code, code: b.ErrorCode, msg: b.ErrorMsg, body: rec.Body.String(), header: rec.Header()}
 }
 
 func testProject(r *http.Request) (string, bool) {
@@ -236,7 +228,7 @@ func TestHTTP(t *testing.T) {
 			if r.msg != tc.msg {
 				t.Errorf("msg = %q, want %q", r.msg, tc.msg)
 			}
-			if r.header.Get("X-Request-Id") != "req-1" {
+			if r.header.Get("X-Request-Id") != apitest.RequestID {
 				t.Errorf("X-Request-Id = %q", r.header.Get("X-Request-Id"))
 			}
 			if tc.code == "AIP.0008" && r.header.Get("Allow") == "" {
