@@ -1,18 +1,21 @@
 package sdktest_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
 	imagemodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/image/v2/model"
 	modmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
 	ocrmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
 
+	"github.com/aisd/aisd/internal/gateway/signer"
 	"github.com/aisd/aisd/internal/sdktest"
 )
 
@@ -96,3 +99,34 @@ func paths(reqs []*http.Request) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A Signed request, query and body included, verifies under aisd's own
+// signature check with its secret key only.
+func TestSigned(t *testing.T) {
+	results := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		a, err := signer.Parse(r)
+		if err == nil {
+			err = signer.Verify(r, body, a, "secret", time.Now())
+		}
+		if err == nil && (r.URL.Query().Get("a") != "1 2" || len(r.URL.Query()["b"]) != 2 || string(body) != `{"x":1}`) {
+			err = fmt.Errorf("received %s %q", r.URL, body)
+		}
+		results <- err
+	}))
+	t.Cleanup(srv.Close)
+	for _, c := range []struct {
+		sk string
+		ok bool
+	}{{"secret", true}, {"other", false}} {
+		resp, err := srv.Client().Do(sdktest.Signed(t, "POST", srv.URL+"/v1/p/x?a=1+2&b=3&b=4", []byte(`{"x":1}`), "AK0000000000000000004", c.sk, time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if err := <-results; (err == nil) != c.ok {
+			t.Errorf("signed with %s: verification %v", c.sk, err)
+		}
+	}
+}

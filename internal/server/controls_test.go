@@ -97,7 +97,7 @@ func TestThrottleAndSDKRetry(t *testing.T) {
 		t.Fatalf("retry: err %v after %d retries", err, retries)
 	}
 	// Rate-limit headers on every response.
-	r := signedRequest(t, "POST", e.srv.URL+"/v2/"+e.s.Root.Project.ID+"/image/tagging", []byte(`{"url":"x"}`+"\n"), rootAK, rootSK, time.Now())
+	r := sdktest.Signed(t, "POST", e.srv.URL+"/v2/"+e.s.Root.Project.ID+"/image/tagging", []byte(`{"url":"x"}`+"\n"), rootAK, rootSK, time.Now())
 	resp, _ := do(t, r)
 	if resp.Header.Get("X-RateLimit-Limit") != "2" || resp.Header.Get("X-RateLimit-Remaining") == "" {
 		t.Fatalf("headers %v", resp.Header)
@@ -231,17 +231,17 @@ func TestBodyLimits(t *testing.T) {
 	big := func(n int) []byte {
 		return append(append([]byte(`{"image":"`), bytes.Repeat([]byte("A"), n)...), '"', '}')
 	}
-	resp, b := do(t, signedRequest(t, "POST", url, big(11<<20), rootAK, rootSK, time.Now()))
+	resp, b := do(t, sdktest.Signed(t, "POST", url, big(11<<20), rootAK, rootSK, time.Now()))
 	if resp.StatusCode != 400 || b.Code != "AIS.0020" {
 		t.Fatalf("11 MB: %d %+v", resp.StatusCode, b)
 	}
-	resp, b = do(t, signedRequest(t, "POST", url, big(13<<20), rootAK, rootSK, time.Now()))
+	resp, b = do(t, sdktest.Signed(t, "POST", url, big(13<<20), rootAK, rootSK, time.Now()))
 	if resp.StatusCode != 413 || b.Code != "APIG.0201" || b.RequestID == "" {
 		t.Fatalf("13 MB: %d %+v", resp.StatusCode, b)
 	}
 	ocrURL := e.srv.URL + "/v2/" + e.s.Root.Project.ID + "/ocr/general-text"
 	e.s.Handle("RecognizeGeneralText", echoTagging)
-	resp, b = do(t, signedRequest(t, "POST", ocrURL, big(11<<20), rootAK, rootSK, time.Now()))
+	resp, b = do(t, sdktest.Signed(t, "POST", ocrURL, big(11<<20), rootAK, rootSK, time.Now()))
 	if b.Code != "ModelArts.4104" {
 		t.Fatalf("OCR 11 MB: %d %+v", resp.StatusCode, b)
 	}

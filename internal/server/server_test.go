@@ -9,15 +9,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	sdksigner "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 	ocrmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
 
 	"github.com/aisd/aisd/internal/admin"
@@ -125,33 +122,6 @@ func TestSDKProjectDiscovery(t *testing.T) {
 	}
 }
 
-// signedRequest signs with the SDK's own signer, optionally back-dated.
-func signedRequest(t *testing.T, method, url string, body []byte, ak, sk string, date time.Time) *http.Request {
-	t.Helper()
-	u, err := neturl.Parse(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := request.NewHttpRequestBuilder().WithEndpoint(u.Scheme+"://"+u.Host).WithPath(u.Path).WithMethod(method).
-		AddHeaderParam("X-Sdk-Date", date.UTC().Format("20060102T150405Z"))
-	if body != nil {
-		b.AddHeaderParam("Content-Type", "application/json").WithBody("application/json", string(body))
-	}
-	req := b.Build()
-	hdr, err := sdksigner.Sign(req, ak, sk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hr, err := req.ConvertRequest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		hr.Header.Set(k, v)
-	}
-	return hr
-}
-
 type errBody struct {
 	Code      string `json:"error_code"`
 	Msg       string `json:"error_msg"`
@@ -177,11 +147,11 @@ func do(t *testing.T, r *http.Request) (*http.Response, errBody) {
 func TestStaleSignatureRefused(t *testing.T) {
 	e := newEnv(t)
 	url := e.srv.URL + "/v3/projects"
-	resp, b := do(t, signedRequest(t, "GET", url, nil, rootAK, rootSK, time.Now().Add(-16*time.Minute)))
+	resp, b := do(t, sdktest.Signed(t, "GET", url, nil, rootAK, rootSK, time.Now().Add(-16*time.Minute)))
 	if resp.StatusCode != 401 || b.Code != "APIG.0301" || b.RequestID == "" {
 		t.Fatalf("16-minute-old signature: %d %+v", resp.StatusCode, b)
 	}
-	resp, _ = do(t, signedRequest(t, "GET", url, nil, rootAK, rootSK, time.Now().Add(-14*time.Minute)))
+	resp, _ = do(t, sdktest.Signed(t, "GET", url, nil, rootAK, rootSK, time.Now().Add(-14*time.Minute)))
 	if resp.StatusCode != 200 {
 		t.Fatalf("14-minute-old signature refused: %d", resp.StatusCode)
 	}
@@ -319,7 +289,7 @@ func TestAccountStatesAndProjectMismatch(t *testing.T) {
 	}
 	// acme's key used against the root project: permission error.
 	body := []byte(`{"image":"!!"}` + "\n")
-	resp, b := do(t, signedRequest(t, "POST", e.srv.URL+"/v2/"+e.s.Root.Project.ID+"/ocr/general-text", body, acct.ak, acct.sk, time.Now()))
+	resp, b := do(t, sdktest.Signed(t, "POST", e.srv.URL+"/v2/"+e.s.Root.Project.ID+"/ocr/general-text", body, acct.ak, acct.sk, time.Now()))
 	if b.Code != "ModelArts.4203" {
 		t.Fatalf("foreign project: %d %+v", resp.StatusCode, b)
 	}
@@ -328,7 +298,7 @@ func TestAccountStatesAndProjectMismatch(t *testing.T) {
 		if err := c.Do(ctx, "POST", "/v1/admin/domains/"+acct.domainID+"/state", nil, map[string]any{"state": st.state}, nil); err != nil {
 			t.Fatal(err)
 		}
-		resp, b := do(t, signedRequest(t, "POST", own, body, acct.ak, acct.sk, time.Now()))
+		resp, b := do(t, sdktest.Signed(t, "POST", own, body, acct.ak, acct.sk, time.Now()))
 		if b.Code != st.code {
 			t.Fatalf("%s account: %d %+v", st.state, resp.StatusCode, b)
 		}
@@ -415,7 +385,7 @@ func TestUnimplementedServicesAfterAuth(t *testing.T) {
 		if _, b := do(t, r); b.Code != "APIG.0301" && b.Code != "APIG.0101" {
 			t.Errorf("%s unauthenticated: %+v", path, b)
 		}
-		resp, b := do(t, signedRequest(t, "POST", e.srv.URL+path, body, rootAK, rootSK, time.Now()))
+		resp, b := do(t, sdktest.Signed(t, "POST", e.srv.URL+path, body, rootAK, rootSK, time.Now()))
 		if b.Code != code {
 			t.Errorf("%s: %d %+v, want %s", path, resp.StatusCode, b, code)
 		}
