@@ -11,6 +11,7 @@ import (
 	"net/url"
 
 	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/store"
 )
 
 // Call is one authenticated API call as a service sees it.
@@ -28,8 +29,26 @@ type Call struct {
 	PathParams map[string]string
 	Query      url.Values
 	Header     http.Header
-	// Body is the request body, already read within the service's limit.
+	// Body is the request body, already read within the gateway's limit.
 	Body []byte
+	// Domain is the caller's account.
+	Domain store.Domain
+	// RespHeader collects headers the controls add to the answer, success
+	// or error (the throttle's rate-limit state).
+	RespHeader http.Header
+}
+
+// Control is one platform control a service call passes through
+// (throttle, body limit, subscription, quota, fault injection, guard): it
+// answers an error itself or calls next. The server declares the chain.
+type Control func(next Handler) Handler
+
+// Chain composes controls so that the first runs first.
+func Chain(h Handler, controls ...Control) Handler {
+	for i := len(controls) - 1; i >= 0; i-- {
+		h = controls[i](h)
+	}
+	return h
 }
 
 // Handler serves one API. A non-nil resp is encoded as the 200 JSON body; an

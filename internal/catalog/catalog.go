@@ -2,9 +2,10 @@
 // answer with: its HTTP status, published error_msg, zh/en description,
 // handling measure, owning layer and the service families that use it.
 //
-// Errors raised anywhere in aisd carry their catalog code (see Error); the
-// HTTP edge renders them with Write and never translates foreign errors by
-// inspecting their text.
+// Errors raised below the gateway carry a semantic Kind and its arguments
+// (E), or a code raised directly (New, with the constants of codes_gen.go);
+// the one renderer at the HTTP edge resolves them with the route's family
+// (Error.In, Write) and never translates foreign errors by their text.
 package catalog
 
 import (

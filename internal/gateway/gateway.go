@@ -14,7 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aisd/aisd/internal/api"
@@ -24,31 +24,10 @@ import (
 	"github.com/aisd/aisd/internal/store"
 )
 
-// The platform controls a service call passes through. Each is optional.
-type (
-	// Throttler decides whether a user may call an API now; the returned
-	// headers (rate-limit state) go on every response.
-	Throttler interface {
-		Allow(ctx context.Context, userID, projectID, api string) (http.Header, error)
-	}
-	// Checker refuses calls the project may not make (subscription, quota).
-	Checker interface {
-		Check(ctx context.Context, c *api.Call, d store.Domain) error
-	}
-	// Injector applies operator-configured faults.
-	Injector interface {
-		Apply(ctx context.Context, projectID, api string) error
-	}
-	// Guard runs a handler under the platform's concurrency limit, deadline
-	// and circuit breaker.
-	Guard interface {
-		Do(ctx context.Context, service string, fn func(context.Context) (any, error)) (any, error)
-	}
-	// Meter records every finished call.
-	Meter interface {
-		Record(ctx context.Context, r store.UsageRecord) error
-	}
-)
+// Meter records every finished call.
+type Meter interface {
+	Record(ctx context.Context, r store.UsageRecord) error
+}
 
 // Options configures a Gateway.
 type Options struct {
@@ -56,7 +35,6 @@ type Options struct {
 	Logger         *slog.Logger
 	Region         string
 	GatewayMaxBody int64         // APIG.0201 (413) above this
-	ServiceMaxBody int64         // the family's body code above this
 	ClockSkew      time.Duration // accepted X-Sdk-Date drift (signer enforces 15 min)
 	LockFailures   int
 	LockDuration   time.Duration
@@ -66,11 +44,13 @@ type Options struct {
 	// family's "service not started" code after authentication.
 	Handlers map[string]api.Handler
 
-	Throttle Throttler
-	Checks   []Checker
-	Faults   Injector
-	Guard    Guard
-	Meter    Meter
+	// Admission runs for every authenticated call of a known route, served
+	// or not (throttle, body limit); Controls then run for the calls of
+	// served APIs (subscription, quota, faults, guard). The server declares
+	// both chains.
+	Admission []api.Control
+	Controls  []api.Control
+	Meter     Meter
 
 	// Mux serves the non-service endpoints (IAM, admin, catalog, metrics);
 	// anything it does not match falls through to the service routes.
@@ -80,12 +60,15 @@ type Options struct {
 
 // Gateway is the HTTP entry point.
 type Gateway struct {
-	o    Options
-	iam  *iam.Service
-	lock *lockout
-	now  func() time.Time
-	log  *slog.Logger
-	obs  *observer
+	o         Options
+	mu        sync.RWMutex
+	chains    map[string]api.Handler // composed, by operation
+	notServed api.Handler
+	iam       *iam.Service
+	lock      *lockout
+	now       func() time.Time
+	log       *slog.Logger
+	obs       *observer
 }
 
 // New builds a Gateway.
@@ -100,6 +83,13 @@ func New(o Options) *Gateway {
 		o.Mux = http.NewServeMux()
 	}
 	g := &Gateway{o: o, iam: o.IAM, lock: newLockout(o.LockFailures, o.LockDuration), now: o.Now, log: o.Logger, obs: newObserver()}
+	g.chains = map[string]api.Handler{}
+	g.notServed = api.Chain(func(context.Context, *api.Call) (any, error) {
+		return nil, catalog.E(catalog.KindServiceNotFound)
+	}, o.Admission...)
+	for op, h := range o.Handlers {
+		g.Handle(op, h)
+	}
 	return g
 }
 
@@ -248,8 +238,14 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 		RequestID: api.RequestID(ctx), DomainID: id.Domain.ID, ProjectID: params["project_id"], UserID: id.User.ID,
 		Service: rt.Service, API: rt.Operation, Method: r.Method, Path: r.URL.Path,
 		PathParams: params, Query: r.URL.Query(), Header: r.Header, Body: body,
+		Domain: id.Domain, RespHeader: http.Header{},
 	}
-	resp, err := g.call(ctx, w, call, id)
+	resp, err := g.chain(call.API)(ctx, call)
+	for k, vs := range call.RespHeader {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
 	if g.o.Meter != nil && call.ProjectID != "" {
 		rec := store.UsageRecord{ProjectID: call.ProjectID, UserID: call.UserID, Service: call.Service, API: call.API, Time: g.now(), Status: http.StatusOK}
 		if err != nil {
@@ -273,38 +269,23 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 	return rt.Operation
 }
 
-// call applies the platform controls in order and runs the handler.
-func (g *Gateway) call(ctx context.Context, w http.ResponseWriter, c *api.Call, id iam.Identity) (any, error) {
-	if g.o.Throttle != nil {
-		h, err := g.o.Throttle.Allow(ctx, c.UserID, c.ProjectID, c.API)
-		for k, vs := range h {
-			for _, v := range vs {
-				w.Header().Add(k, v)
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
+// Handle sets (or replaces) the handler of an SDK operation, composed with
+// the declared controls once, here.
+func (g *Gateway) Handle(operation string, h api.Handler) {
+	c := api.Chain(api.Chain(h, g.o.Controls...), g.o.Admission...)
+	g.mu.Lock()
+	g.chains[operation] = c
+	g.mu.Unlock()
+}
+
+// chain is the composed handler of an operation; an API without a handler
+// answers its family's "service not started" after admission.
+func (g *Gateway) chain(operation string) api.Handler {
+	g.mu.RLock()
+	h, ok := g.chains[operation]
+	g.mu.RUnlock()
+	if ok {
+		return h
 	}
-	if int64(len(c.Body)) > g.o.ServiceMaxBody {
-		return nil, catalog.E(catalog.KindBodyTooLarge, strconv.FormatInt(g.o.ServiceMaxBody, 10))
-	}
-	h, ok := g.o.Handlers[c.API]
-	if !ok {
-		return nil, catalog.E(catalog.KindServiceNotFound)
-	}
-	for _, chk := range g.o.Checks {
-		if err := chk.Check(ctx, c, id.Domain); err != nil {
-			return nil, err
-		}
-	}
-	if g.o.Faults != nil {
-		if err := g.o.Faults.Apply(ctx, c.ProjectID, c.API); err != nil {
-			return nil, err
-		}
-	}
-	if g.o.Guard != nil {
-		return g.o.Guard.Do(ctx, c.Service, func(ctx context.Context) (any, error) { return h(ctx, c) })
-	}
-	return h(ctx, c)
+	return g.notServed
 }

@@ -44,14 +44,12 @@ type Server struct {
 	Root    iam.Bootstrap
 	Subs    *subscription.Subscriptions
 	OCR     *pipeline.Pipeline
-	// handlers are the service APIs by SDK operation name.
-	handlers map[string]api.Handler
-	OBS      obs.Store
-	Fetcher  *input.Fetcher
-	Jobs     *jobs.Runner
-	engines  []string // started engines
-	log      *slog.Logger
-	closers  []func() error
+	OBS     obs.Store
+	Fetcher *input.Fetcher
+	Jobs    *jobs.Runner
+	engines []string // started engines
+	log     *slog.Logger
+	closers []func() error
 }
 
 // Option adjusts how New assembles the server.
@@ -119,7 +117,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	mux := http.NewServeMux()
 	handlers := map[string]api.Handler{}
-	s.handlers = handlers
 	in, fetch, objs, err := s.inputs()
 	if err != nil {
 		return nil, err
@@ -139,17 +136,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	faults := fault.New(st, log, nil)
 	gw := gateway.New(gateway.Options{
 		IAM: s.IAM, Logger: log, Region: cfg.Region,
-		GatewayMaxBody: int64(cfg.GatewayMaxMB) << 20, ServiceMaxBody: int64(cfg.ServiceMaxMB) << 20,
-		ClockSkew: cfg.ClockSkew, LockFailures: cfg.LockFailures, LockDuration: cfg.LockDuration,
+		GatewayMaxBody: int64(cfg.GatewayMaxMB) << 20,
+		ClockSkew:      cfg.ClockSkew, LockFailures: cfg.LockFailures, LockDuration: cfg.LockDuration,
 		Timeout:  cfg.GatewayTimeout,
 		Handlers: handlers,
-		Throttle: throttleAdapter{throttle},
-		Checks:   []gateway.Checker{subsCheck{s.Subs}, quotaCheck{meter}},
-		Faults:   faults,
-		Guard:    guard,
-		Meter:    meter,
-		Mux:      mux,
-		Now:      o.now,
+		// The platform controls, in the order a call meets them.
+		Admission: []api.Control{throttleControl(throttle), bodyLimit(int64(cfg.ServiceMaxMB) << 20)},
+		Controls:  []api.Control{subscribed(s.Subs), withinQuota(meter), injectFaults(faults), guarded(guard)},
+		Meter:     meter,
+		Mux:       mux,
+		Now:       o.now,
 	})
 	s.Gateway = gw
 
@@ -215,31 +211,9 @@ func isAlreadySubscribed(err error) bool {
 	return catalog.IsCode(err, catalog.AIP0011) || errors.Is(err, store.ErrConflict)
 }
 
-// subsCheck adapts subscriptions to the gateway's Checker.
-type subsCheck struct{ s *subscription.Subscriptions }
-
-func (c subsCheck) Check(ctx context.Context, call *api.Call, _ store.Domain) error {
-	return c.s.Check(ctx, call.ProjectID, call.Service)
-}
-
-// quotaCheck adapts the free-allowance check to the gateway's Checker.
-type quotaCheck struct{ m *quota.Meter }
-
-func (c quotaCheck) Check(ctx context.Context, call *api.Call, d store.Domain) error {
-	return c.m.Check(ctx, d, call.ProjectID, call.Service)
-}
-
-// throttleAdapter turns the throttle's decision into response headers.
-type throttleAdapter struct{ t *limits.Throttle }
-
-func (a throttleAdapter) Allow(ctx context.Context, userID, projectID, api string) (http.Header, error) {
-	d, err := a.t.Allow(ctx, userID, projectID, api)
-	return d.Headers(), err
-}
-
 // Handle registers (or replaces) the handler of an SDK operation. Call it
 // before serving requests: the table is read without locking.
-func (s *Server) Handle(operation string, h api.Handler) { s.handlers[operation] = h }
+func (s *Server) Handle(operation string, h api.Handler) { s.Gateway.Handle(operation, h) }
 
 // Engines lists the engines that started.
 func (s *Server) Engines() []string { return append([]string(nil), s.engines...) }

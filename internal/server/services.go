@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"slices"
 
 	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/engine"
@@ -59,69 +60,96 @@ func (s *Server) modelsManager() *models.Manager {
 	return models.Open(root)
 }
 
+// A module is an engine as the server assembles it: load its models and
+// open it, hand over its handlers, close it at shutdown.
+type module struct {
+	name string
+	load func(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, error)
+}
+
+// engineModule is an opened engine.
+type engineModule interface {
+	Handlers() map[string]api.Handler
+	Close() error
+}
+
+// modules are the engines `engines:` in the configuration may name.
+var modules = []module{
+	{"ocr", loadOCR},
+	{"moderation", loadModeration},
+	{"image", loadImage},
+}
+
 // loadEngines starts the configured engines. An engine whose models fail
 // verification is not started: its routes keep answering the family's
 // "service not started" code, and the reason is logged.
 func (s *Server) loadEngines(in *input.Resolver, handlers map[string]api.Handler) {
 	mgr := s.modelsManager()
-	register := func(name string, hs map[string]api.Handler, closer func() error) {
-		s.closers = append(s.closers, closer)
-		for op, h := range hs {
+	for _, name := range s.Config.Engines {
+		i := slices.IndexFunc(modules, func(m module) bool { return m.name == name })
+		if i < 0 {
+			s.log.Error("unknown engine in config", "engine", name)
+			continue
+		}
+		eng, err := modules[i].load(s, mgr, in)
+		if err != nil {
+			s.log.Error("engine not started", "engine", name, "err", err)
+			continue
+		}
+		s.closers = append(s.closers, eng.Close)
+		for op, h := range eng.Handlers() {
 			handlers[op] = h
 		}
 		s.engines = append(s.engines, name)
 		s.log.Info("engine ready", "engine", name, "models", mgr.Root(), "onnxruntime", engine.Version())
 	}
-	for _, name := range s.Config.Engines {
-		switch name {
-		case "ocr":
-			s.loadOCR(mgr, in, register)
-		case "moderation":
-			opts := moderation.Options{
-				Engine:  engine.Options{IntraOpThreads: s.Config.ORTThreads, PoolSize: 2},
-				Fetcher: s.Fetcher, OBS: s.OBS, Agencies: s.Store.HasAgency, Logger: s.log,
-				TempDir: filepath.Join(s.Config.DataDir, "tmp", "moderation"),
-			}
-			svc, err := moderation.Load(mgr, in, s.Jobs, opts)
-			if err != nil {
-				// Text moderation needs no model: serve it anyway.
-				s.log.Error("image and video moderation not started", "err", err)
-				if svc, err = moderation.New(nil, in, nil, opts); err != nil {
-					s.log.Error("moderation not started", "err", err)
-					continue
-				}
-			}
-			register(name, svc.Handlers(), svc.Close)
-		case "image":
-			svc, err := imagerec.Load(mgr, in, imagerec.Options{Engine: engine.Options{IntraOpThreads: s.Config.ORTThreads, PoolSize: 2}})
-			if err != nil {
-				s.log.Error("image recognition engine not started", "err", err)
-				continue
-			}
-			register(name, svc.Handlers(), svc.Close)
-		default:
-			s.log.Error("unknown engine in config", "engine", name)
-		}
-	}
 }
 
+func (s *Server) engineOptions(pool int) engine.Options {
+	return engine.Options{IntraOpThreads: s.Config.ORTThreads, PoolSize: pool}
+}
+
+func loadModeration(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, error) {
+	opts := moderation.Options{
+		Engine:  s.engineOptions(2),
+		Fetcher: s.Fetcher, OBS: s.OBS, Agencies: s.Store.HasAgency, Logger: s.log,
+		TempDir: filepath.Join(s.Config.DataDir, "tmp", "moderation"),
+	}
+	svc, err := moderation.Load(mgr, in, s.Jobs, opts)
+	if err != nil {
+		// Text moderation needs no model: serve it anyway.
+		s.log.Error("image and video moderation not started", "err", err)
+		return moderation.New(nil, in, nil, opts)
+	}
+	return svc, nil
+}
+
+func loadImage(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, error) {
+	return imagerec.Load(mgr, in, imagerec.Options{Engine: s.engineOptions(2)})
+}
+
+// ocrModule is the OCR service with the pipeline it owns.
+type ocrModule struct {
+	*ocr.Service
+	p *pipeline.Pipeline
+}
+
+func (m ocrModule) Close() error { return m.p.Close() }
+
 // loadOCR opens the OCR engine when its models verify.
-func (s *Server) loadOCR(mgr *models.Manager, in *input.Resolver, register func(string, map[string]api.Handler, func() error)) {
-	root := mgr.Root()
+func loadOCR(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, error) {
 	for _, f := range []struct{ name, file string }{
 		{"onnxruntime", filepath.Base(engine.LibRel)},
 		{"ppocr-v4", pipeline.DetFile}, {"ppocr-v4", pipeline.ClsFile}, {"ppocr-v4", pipeline.RecFile}, {"ppocr-v4", pipeline.DictFile},
 	} {
 		if _, err := mgr.Path(f.name, f.file); err != nil {
-			s.log.Error("OCR engine not started: model check failed", "err", err)
-			return
+			return nil, fmt.Errorf("model check failed: %w", err)
 		}
 	}
-	p, err := pipeline.Load(root, pipeline.DefaultConfig(), pipeline.LoadOptions{Options: engine.Options{IntraOpThreads: s.Config.ORTThreads, PoolSize: 1}})
+	p, err := pipeline.Load(mgr.Root(), pipeline.DefaultConfig(), pipeline.LoadOptions{Options: s.engineOptions(1)})
 	if err != nil {
-		s.log.Error("OCR engine not started", "err", err)
-		return
+		return nil, err
 	}
 	s.OCR = p
-	register("ocr", ocr.New(p, in).Handlers(), p.Close)
+	return ocrModule{ocr.New(p, in), p}, nil
 }

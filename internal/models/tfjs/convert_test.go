@@ -107,10 +107,9 @@ func TestManifestConversions(t *testing.T) {
 	if converted == 0 {
 		t.Skip("no source models installed (run aisd models install)")
 	}
+	// Speed is a benchmark's business, not this test's: a loaded machine
+	// must not fail it.
 	t.Logf("converted %d models in %v", converted, total.Round(time.Millisecond))
-	if total > 10*time.Second {
-		t.Errorf("conversion took %v, budget 10s", total)
-	}
 }
 
 func TestUnsupportedOpIsNamed(t *testing.T) {

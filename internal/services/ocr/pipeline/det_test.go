@@ -35,7 +35,7 @@ func TestSortBoxes(t *testing.T) {
 
 // TestExactJPEGDecoder compares the libjpeg-exact decoder with image/jpeg
 // on JPEGs written by image/jpeg: the IDCTs differ by at most a few levels
-// (libjpeg-exactness itself is asserted by the RapidOCR golden tests).
+// (libjpeg-exactness itself is asserted by TestJPEGGolden).
 func TestExactJPEGDecoder(t *testing.T) {
 	src := image.NewRGBA(image.Rect(0, 0, 37, 21))
 	for i := range src.Pix {

@@ -75,6 +75,15 @@ func ycbcrToBGR(src *image.YCbCr) (*bgr, bool) {
 			for v := 0; v < vs; v++ {
 				o := out[(y*vs+v)*ow:]
 				in0 := row(y)
+				if cw <= 2 {
+					// libjpeg installs its fancy kernels only for
+					// rows of more than two samples (jdsample.c);
+					// narrower ones are replicated in both directions.
+					for i, s := range in0 {
+						o[2*i], o[2*i+1] = s, s
+					}
+					continue
+				}
 				if vs == 1 {
 					upsampleH(in0, o)
 					continue
@@ -109,13 +118,10 @@ func ycbcrToBGR(src *image.YCbCr) (*bgr, bool) {
 	return out, true
 }
 
-// upsampleH doubles a row with libjpeg's h2v1 triangular filter.
+// upsampleH doubles a row of at least three samples with libjpeg's h2v1
+// triangular filter.
 func upsampleH(in, out []uint8) {
 	n := len(in)
-	if n == 1 {
-		out[0], out[1] = in[0], in[0]
-		return
-	}
 	out[0] = in[0]
 	out[1] = uint8((int(in[0])*3 + int(in[1]) + 2) >> 2)
 	for i := 1; i < n-1; i++ {
@@ -128,16 +134,11 @@ func upsampleH(in, out []uint8) {
 }
 
 // upsampleHV produces one output row of libjpeg's h2v2 triangular filter
-// from the nearest input row and the next nearest one.
+// from the nearest input row and the next nearest one, of at least three
+// samples each.
 func upsampleHV(in0, in1, out []uint8) {
 	n := len(in0)
 	col := func(i int) int { return int(in0[i])*3 + int(in1[i]) }
-	if n == 1 {
-		t := col(0)
-		out[0] = uint8((t*4 + 8) >> 4)
-		out[1] = uint8((t*4 + 7) >> 4)
-		return
-	}
 	this, next := col(0), col(1)
 	out[0] = uint8((this*4 + 8) >> 4)
 	out[1] = uint8((this*3 + next + 7) >> 4)
