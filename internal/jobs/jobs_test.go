@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/catalog/catalogtest"
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/store"
 	"github.com/aisd/aisd/internal/store/sqlite"
+	"github.com/aisd/aisd/internal/store/storetest"
 )
 
 const kind = "moderation.video"
@@ -107,13 +109,6 @@ func code(t *testing.T, k catalog.Kind) string {
 		t.Fatalf("kind %s maps to the internal error", k)
 	}
 	return c
-}
-
-func codeOf(err error) string {
-	if _, ok := catalog.From(err); ok {
-		return catalog.Render(err, fam).Code
-	}
-	return ""
 }
 
 func TestJobRunsAndSucceeds(t *testing.T) {
@@ -206,10 +201,8 @@ func TestUnfinishedLimit(t *testing.T) {
 	a := submit(t, r, "p1", "u1", nil)
 	submit(t, r, "p1", "u1", nil)
 	_, err := r.Submit(context.Background(), store.Job{ProjectID: "p1", UserID: "u2", Kind: kind})
-	if got, want := codeOf(err), code(t, catalog.KindJobLimit); got != want {
-		t.Fatalf("third unfinished job: error %v (code %q), want %s", err, got, want)
-	}
-	submit(t, r, "p2", "u9", nil) // other projects are unaffected
+	catalogtest.WantCode(t, err, fam, code(t, catalog.KindJobLimit)) // the third unfinished job
+	submit(t, r, "p2", "u9", nil)                                    // other projects are unaffected
 	close(release)
 	waitFor(t, st, a.ID, "finished", finished)
 	deadline := time.Now().Add(5 * time.Second)
@@ -265,20 +258,19 @@ func TestGetCodes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := r.Get(context.Background(), tc.id, tc.project, tc.user)
-			if codeOf(err) != tc.want || (tc.want != "" && err == nil) {
-				t.Fatalf("Get: %v (code %q), want %q", err, codeOf(err), tc.want)
+			if tc.want != "" {
+				catalogtest.WantCode(t, err, fam, tc.want)
+				return
 			}
-			if tc.want == "" && got.ID != j.ID {
-				t.Fatalf("Get returned %+v", got)
+			if err != nil || got.ID != j.ID {
+				t.Fatalf("Get returned %+v, %v", got, err)
 			}
 		})
 	}
 
 	clk.Advance(time.Hour)
 	_, err := r.Get(context.Background(), j.ID, "p1", "u1")
-	if codeOf(err) != notFound {
-		t.Fatalf("expired job: %v, want %s", err, notFound)
-	}
+	catalogtest.WantCode(t, err, fam, notFound) // the job expired
 	n, err := r.DeleteExpired(context.Background())
 	if err != nil || n != 1 {
 		t.Fatalf("DeleteExpired = %d, %v; want 1", n, err)
@@ -439,7 +431,7 @@ func TestRestartResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadA := &killable{Store: stA}
+	deadA, killA := killable(stA)
 	block := make(chan struct{})
 	defer close(block)
 	var runsA atomic.Int32
@@ -456,7 +448,7 @@ func TestRestartResumes(t *testing.T) {
 	waitFor(t, stA, j.ID, "running", func(j store.Job) bool { return j.State == store.JobRunning })
 	// Crash: no Stop; the job is left running and A never touches the
 	// database again.
-	deadA.kill()
+	killA()
 	stA.Close()
 
 	// Process B.
@@ -480,123 +472,27 @@ func TestRestartResumes(t *testing.T) {
 	}
 }
 
-// killable is a store that stops working for good once killed, as a dead
-// process's would: kill waits for calls in flight, later calls fail.
-type killable struct {
-	store.Store
-	mu   sync.RWMutex
-	dead bool
+// killable wraps st in a store that stops working for good once kill is
+// called, as a dead process's would: kill waits for calls in flight, later
+// calls fail.
+func killable(st store.Store) (dead store.Store, kill func()) {
+	var (
+		mu     sync.RWMutex
+		killed bool
+	)
+	dead = storetest.Hook(st, func(_ storetest.Call, next func() error) error {
+		mu.RLock()
+		defer mu.RUnlock()
+		if killed {
+			return errDead
+		}
+		return next()
+	})
+	return dead, func() {
+		mu.Lock()
+		killed = true
+		mu.Unlock()
+	}
 }
 
 var errDead = errors.New("process is dead")
-
-func (k *killable) kill() {
-	k.mu.Lock()
-	k.dead = true
-	k.mu.Unlock()
-}
-
-func (k *killable) alive() bool {
-	k.mu.RLock()
-	if k.dead {
-		k.mu.RUnlock()
-		return false
-	}
-	return true
-}
-
-func (k *killable) CountUnfinished(ctx context.Context, p string) (int, error) {
-	if !k.alive() {
-		return 0, errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.CountUnfinished(ctx, p)
-}
-
-func (k *killable) CreateJob(ctx context.Context, j store.Job) error {
-	if !k.alive() {
-		return errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.CreateJob(ctx, j)
-}
-
-func (k *killable) GetJob(ctx context.Context, id string) (store.Job, error) {
-	if !k.alive() {
-		return store.Job{}, errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.GetJob(ctx, id)
-}
-
-func (k *killable) UpdateJob(ctx context.Context, j store.Job) error {
-	if !k.alive() {
-		return errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.UpdateJob(ctx, j)
-}
-
-func (k *killable) ClaimJob(ctx context.Context, kinds []string) (store.Job, error) {
-	if !k.alive() {
-		return store.Job{}, errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.ClaimJob(ctx, kinds)
-}
-
-func (k *killable) RequeueRunning(ctx context.Context) (int, error) {
-	if !k.alive() {
-		return 0, errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.RequeueRunning(ctx)
-}
-
-func (k *killable) PendingCallbacks(ctx context.Context, limit int) ([]store.Job, error) {
-	if !k.alive() {
-		return nil, errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.PendingCallbacks(ctx, limit)
-}
-
-func (k *killable) DeleteExpiredJobs(ctx context.Context, now time.Time) (int, error) {
-	if !k.alive() {
-		return 0, errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.DeleteExpiredJobs(ctx, now)
-}
-
-func (k *killable) HeartbeatJob(ctx context.Context, id string, attempt int, at time.Time) error {
-	if !k.alive() {
-		return errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.HeartbeatJob(ctx, id, attempt, at)
-}
-
-func (k *killable) FinishJob(ctx context.Context, j store.Job) error {
-	if !k.alive() {
-		return errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.FinishJob(ctx, j)
-}
-
-func (k *killable) RequeueStale(ctx context.Context, before time.Time) (int, error) {
-	if !k.alive() {
-		return 0, errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.RequeueStale(ctx, before)
-}
-
-func (k *killable) ClaimCallback(ctx context.Context, id string, due, until time.Time) (bool, error) {
-	if !k.alive() {
-		return false, errDead
-	}
-	defer k.mu.RUnlock()
-	return k.Store.ClaimCallback(ctx, id, due, until)
-}

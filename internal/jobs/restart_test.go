@@ -18,7 +18,7 @@ import (
 func TestCallbackResumesAfterRestart(t *testing.T) {
 	srv, hits := callbackServer(t, http.StatusServiceUnavailable)
 	st := openStore(t, "")
-	deadA := &killable{Store: st}
+	deadA, killA := killable(st)
 	optA := fastOpts()
 	optA.CallbackBackoff = 300 * time.Millisecond
 	a := jobs.New(deadA, optA)
@@ -28,7 +28,7 @@ func TestCallbackResumesAfterRestart(t *testing.T) {
 	}
 	j := submit(t, a, "p1", "u1", func(j *store.Job) { j.CallbackURL = srv.URL })
 	first := waitFor(t, st, j.ID, "retry scheduled", func(j store.Job) bool { return j.CallbackAttempts == 1 })
-	deadA.kill()
+	killA()
 	if first.CallbackState != store.CallbackPending || !first.CallbackAt.After(first.UpdatedAt) {
 		t.Fatalf("after a 503: state %q next attempt %v (updated %v)", first.CallbackState, first.CallbackAt, first.UpdatedAt)
 	}

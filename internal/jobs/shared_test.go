@@ -83,7 +83,7 @@ func TestLeaseTakeover(t *testing.T) {
 	opt.Lease = lease
 
 	stA := openStore(t, path)
-	deadA := &killable{Store: stA}
+	deadA, killA := killable(stA)
 	block := make(chan struct{})
 	defer close(block)
 	a := jobs.New(deadA, opt)
@@ -126,7 +126,7 @@ func TestLeaseTakeover(t *testing.T) {
 		t.Fatalf("stuck job of a live process is %s", got.State)
 	}
 
-	deadA.kill() // A dies with the stuck job
+	killA() // A dies with the stuck job
 	got = waitFor(t, stB, stuck.ID, "finished", finished)
 	if string(got.Result) != `"B"` || got.Attempts != 2 {
 		t.Fatalf("stuck job: result %s after %d attempts, want B's after 2", got.Result, got.Attempts)

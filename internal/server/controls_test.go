@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/invoker/retry"
-	image "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/image/v2"
 	imagemodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/image/v2/model"
 
 	"github.com/aisd/aisd/internal/admin"
 	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	aisdcfg "github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/server"
 )
 
@@ -63,18 +63,6 @@ func echoTagging(ctx context.Context, c *api.Call) (any, error) {
 	return map[string]any{"result": map[string]any{"tags": []any{}}}, nil
 }
 
-func (e *env) imageClient(t *testing.T, ak, sk, project string) *image.ImageClient {
-	t.Helper()
-	hc, err := image.ImageClientBuilder().
-		WithRegion(regionFor(e)).
-		WithCredential(credFor(t, e, ak, sk, project)).
-		SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return image.NewImageClient(hc)
-}
-
 func tagReq() *imagemodel.RunImageTaggingRequest {
 	u := "https://example.invalid/x.jpg"
 	return &imagemodel.RunImageTaggingRequest{Body: &imagemodel.ImageTaggingReq{Url: &u}}
@@ -84,14 +72,14 @@ func TestThrottleAndSDKRetry(t *testing.T) {
 	clk := &fakeClock{t: time.Now()}
 	e := newEnvClock(t, clk, func(c *aisdcfg.Config) { c.RateLimit = 2 })
 	e.s.Handle("RunImageTagging", echoTagging)
-	cli := e.imageClient(t, rootAK, rootSK, e.s.Root.Project.ID)
+	cli := sdktest.Image(t, e.srv.URL, rootAK, rootSK, e.s.Root.Project.ID)
 	for i := 0; i < 2; i++ {
 		if _, err := cli.RunImageTagging(tagReq()); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}
 	_, err := cli.RunImageTagging(tagReq())
-	se := sdkErr(t, err)
+	se := sdktest.ErrOf(t, err)
 	if se.StatusCode != 429 || se.ErrorCode != "APIG.0308" || se.ErrorMessage != "The request is sent too fast and exceeds the default rate limit of the service." || se.RequestId == "" {
 		t.Fatalf("%+v", se)
 	}
@@ -109,7 +97,7 @@ func TestThrottleAndSDKRetry(t *testing.T) {
 		t.Fatalf("retry: err %v after %d retries", err, retries)
 	}
 	// Rate-limit headers on every response.
-	r := signedRequest(t, "POST", e.srv.URL+"/v2/"+e.s.Root.Project.ID+"/image/tagging", []byte(`{"url":"x"}`+"\n"), rootAK, rootSK, time.Now())
+	r := sdktest.Signed(t, "POST", e.srv.URL+"/v2/"+e.s.Root.Project.ID+"/image/tagging", []byte(`{"url":"x"}`+"\n"), rootAK, rootSK, time.Now())
 	resp, _ := do(t, r)
 	if resp.Header.Get("X-RateLimit-Limit") != "2" || resp.Header.Get("X-RateLimit-Remaining") == "" {
 		t.Fatalf("headers %v", resp.Header)
@@ -153,9 +141,9 @@ func TestSubscriptionAndQuota(t *testing.T) {
 	e.s.Handle("RunImageTagging", echoTagging)
 	a := tenant(t, e)
 	pid, ak, sk := a.projectID, a.ak, a.sk
-	cli := e.imageClient(t, ak, sk, pid)
+	cli := sdktest.Image(t, e.srv.URL, ak, sk, pid)
 	_, err := cli.RunImageTagging(tagReq())
-	if se := sdkErr(t, err); se.ErrorCode != "AIS.0007" || se.StatusCode != 400 {
+	if se := sdktest.ErrOf(t, err); se.ErrorCode != "AIS.0007" || se.StatusCode != 400 {
 		t.Fatalf("unsubscribed: %+v", se)
 	}
 	// Subscribe through the AIP-dialect API with the tenant's own key.
@@ -175,7 +163,7 @@ func TestSubscriptionAndQuota(t *testing.T) {
 	}
 	// Metering is asynchronous; the allowance is counted exactly anyway.
 	_, err = cli.RunImageTagging(tagReq())
-	if se := sdkErr(t, err); se.ErrorCode != "AIS.0032" {
+	if se := sdktest.ErrOf(t, err); se.ErrorCode != "AIS.0032" {
 		t.Fatalf("over allowance: %+v", se)
 	}
 	// Usage is visible to the operator.
@@ -208,12 +196,12 @@ func TestInflightDeadlineBreaker(t *testing.T) {
 			return nil, catalog.E(catalog.KindRecognition)
 		}
 	})
-	cli := e.imageClient(t, rootAK, rootSK, e.s.Root.Project.ID)
+	cli := sdktest.Image(t, e.srv.URL, rootAK, rootSK, e.s.Root.Project.ID)
 	done := make(chan error, 1)
 	go func() { _, err := cli.RunImageTagging(tagReq()); done <- err }()
 	<-started // the first call holds the only slot
 	_, err := cli.RunImageTagging(tagReq())
-	if se := codeOf(err); se.code != "ModelArts.4401" {
+	if se := sdktest.ErrOf(t, err); se.ErrorCode != "ModelArts.4401" {
 		t.Fatalf("in-flight limit: %+v", se)
 	}
 	close(release)
@@ -221,14 +209,15 @@ func TestInflightDeadlineBreaker(t *testing.T) {
 		t.Fatal(err)
 	}
 	mode.Store(1)
-	if _, err := cli.RunImageTagging(tagReq()); codeOf(err).code != "ModelArts.4402" {
-		t.Fatalf("deadline: %v", err)
+	_, err = cli.RunImageTagging(tagReq())
+	if se := sdktest.ErrOf(t, err); se.ErrorCode != "ModelArts.4402" {
+		t.Fatalf("deadline: %+v", se)
 	}
 	mode.Store(2)
 	var last string
 	for i := 0; i < 40 && last != "ModelArts.4403"; i++ {
 		_, err := cli.RunImageTagging(tagReq())
-		last = codeOf(err).code
+		last = sdktest.ErrOf(t, err).ErrorCode
 	}
 	if last != "ModelArts.4403" {
 		t.Fatalf("breaker never opened; last %s", last)
@@ -242,17 +231,17 @@ func TestBodyLimits(t *testing.T) {
 	big := func(n int) []byte {
 		return append(append([]byte(`{"image":"`), bytes.Repeat([]byte("A"), n)...), '"', '}')
 	}
-	resp, b := do(t, signedRequest(t, "POST", url, big(11<<20), rootAK, rootSK, time.Now()))
+	resp, b := do(t, sdktest.Signed(t, "POST", url, big(11<<20), rootAK, rootSK, time.Now()))
 	if resp.StatusCode != 400 || b.Code != "AIS.0020" {
 		t.Fatalf("11 MB: %d %+v", resp.StatusCode, b)
 	}
-	resp, b = do(t, signedRequest(t, "POST", url, big(13<<20), rootAK, rootSK, time.Now()))
+	resp, b = do(t, sdktest.Signed(t, "POST", url, big(13<<20), rootAK, rootSK, time.Now()))
 	if resp.StatusCode != 413 || b.Code != "APIG.0201" || b.RequestID == "" {
 		t.Fatalf("13 MB: %d %+v", resp.StatusCode, b)
 	}
 	ocrURL := e.srv.URL + "/v2/" + e.s.Root.Project.ID + "/ocr/general-text"
 	e.s.Handle("RecognizeGeneralText", echoTagging)
-	resp, b = do(t, signedRequest(t, "POST", ocrURL, big(11<<20), rootAK, rootSK, time.Now()))
+	resp, b = do(t, sdktest.Signed(t, "POST", ocrURL, big(11<<20), rootAK, rootSK, time.Now()))
 	if b.Code != "ModelArts.4104" {
 		t.Fatalf("OCR 11 MB: %d %+v", resp.StatusCode, b)
 	}
@@ -272,10 +261,10 @@ func TestFaultInjection(t *testing.T) {
 	}, &created); err != nil {
 		t.Fatal(err)
 	}
-	cli := e.imageClient(t, rootAK, rootSK, pid)
+	cli := sdktest.Image(t, e.srv.URL, rootAK, rootSK, pid)
 	for i := 0; i < 2; i++ {
 		_, err := cli.RunImageTagging(tagReq())
-		se := sdkErr(t, err)
+		se := sdktest.ErrOf(t, err)
 		if se.StatusCode != 400 || se.ErrorCode != "ModelArts.4403" || se.ErrorMessage != "Backend service unavailable error." {
 			t.Fatalf("injected call %d: %+v", i, se)
 		}
@@ -294,7 +283,7 @@ func TestFaultInjection(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = cli.RunImageTagging(tagReq())
-	if se := sdkErr(t, err); se.StatusCode != 413 || se.ErrorCode != "APIG.0201" {
+	if se := sdktest.ErrOf(t, err); se.StatusCode != 413 || se.ErrorCode != "APIG.0201" {
 		t.Fatalf("%+v", se)
 	}
 }
@@ -309,8 +298,8 @@ func TestInjectedThrottleMessage(t *testing.T) {
 	}, nil); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.imageClient(t, rootAK, rootSK, pid).RunImageTagging(tagReq())
-	se := sdkErr(t, err)
+	_, err := sdktest.Image(t, e.srv.URL, rootAK, rootSK, pid).RunImageTagging(tagReq())
+	se := sdktest.ErrOf(t, err)
 	// Image Recognition's page words APIG.0308 without the limit.
 	if se.StatusCode != 429 || se.ErrorMessage != "The request is sent too fast and exceeds the default rate limit of the service." {
 		t.Fatalf("%+v", se)

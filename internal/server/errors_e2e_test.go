@@ -9,17 +9,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	sdksigner "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 	dto "github.com/prometheus/client_model/go"
 
 	aisdcfg "github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/server"
 )
 
@@ -48,33 +46,6 @@ func (l *lockedBuffer) record(rid string) map[string]any {
 		}
 	}
 	return nil
-}
-
-// signed builds a request signed by the SDK's own signer.
-func signed(t *testing.T, method, rawURL, body string) *http.Request {
-	t.Helper()
-	u, err := neturl.Parse(rawURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := request.NewHttpRequestBuilder().WithEndpoint(u.Scheme+"://"+u.Host).WithPath(u.Path).WithMethod(method).
-		AddHeaderParam("X-Sdk-Date", time.Now().UTC().Format("20060102T150405Z"))
-	if body != "" {
-		b.AddHeaderParam("Content-Type", "application/json").WithBody("application/json", body)
-	}
-	req := b.Build()
-	hdr, err := sdksigner.Sign(req, rootAK, rootSK)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hr, err := req.ConvertRequest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		hr.Header.Set(k, v)
-	}
-	return hr
 }
 
 func counterFor(t *testing.T, s *server.Server, code string) float64 {
@@ -143,29 +114,29 @@ func TestOneErrorPathPerFamily(t *testing.T) {
 		{"image", "empty token", tokenEmpty("/v2/" + p + "/image/tagging"), 400, "ModelArts.4101", "The token is empty."},
 		{"moderation", "empty token", tokenEmpty("/v3/" + p + "/moderation/text"), 400, "ModelArts.4101", "The token is empty."},
 		{"ocr", "not started", func(t *testing.T) *http.Request {
-			return signed(t, "POST", srv+"/v2/"+p+"/ocr/general-text", `{"url":"https://example.com/a.png"}`)
+			return sdktest.Signed(t, "POST", srv+"/v2/"+p+"/ocr/general-text", []byte(`{"url":"https://example.com/a.png"}`), rootAK, rootSK, time.Now())
 		}, 400, "ModelArts.4508", "Service not start."},
 		{"image", "not started", func(t *testing.T) *http.Request {
-			return signed(t, "POST", srv+"/v2/"+p+"/image/tagging", `{"url":"https://example.com/a.png"}`)
+			return sdktest.Signed(t, "POST", srv+"/v2/"+p+"/image/tagging", []byte(`{"url":"https://example.com/a.png"}`), rootAK, rootSK, time.Now())
 		}, 400, "AIP.0004", "The service does not exist."},
 		{"moderation", "not started", func(t *testing.T) *http.Request {
-			return signed(t, "POST", srv+"/v3/"+p+"/moderation/image", `{"url":"https://example.com/a.png"}`)
+			return sdktest.Signed(t, "POST", srv+"/v3/"+p+"/moderation/image", []byte(`{"url":"https://example.com/a.png"}`), rootAK, rootSK, time.Now())
 		}, 400, "AIS.0005", "The service does not exist."},
 		{"aip", "IAM bad JSON", func(t *testing.T) *http.Request {
 			r, _ := http.NewRequest("POST", srv+"/v3/auth/tokens", strings.NewReader(`{"auth":`))
 			return r
 		}, 400, "AIP.0009", "The JSON format of the input data is incorrect."},
 		{"aip", "admin bad JSON", func(t *testing.T) *http.Request {
-			return signed(t, "POST", srv+"/v1/admin/domains", `{"name":`)
+			return sdktest.Signed(t, "POST", srv+"/v1/admin/domains", []byte(`{"name":`), rootAK, rootSK, time.Now())
 		}, 400, "AIP.0009", "The JSON format of the input data is incorrect."},
 		{"aip", "subscription without a service name", func(t *testing.T) *http.Request {
-			return signed(t, "POST", srv+"/v1/"+p+"/subscriptions", `{"service_name":""}`)
+			return sdktest.Signed(t, "POST", srv+"/v1/"+p+"/subscriptions", []byte(`{"service_name":""}`), rootAK, rootSK, time.Now())
 		}, 400, "AIP.0006", "Lack the request parameter, or the request parameter service_name is empty."},
 		{"aip", "usage without project", func(t *testing.T) *http.Request {
-			return signed(t, "GET", srv+"/v1/admin/usage", "")
+			return sdktest.Signed(t, "GET", srv+"/v1/admin/usage", nil, rootAK, rootSK, time.Now())
 		}, 400, "AIP.0006", "Lack the request parameter, or the request parameter project_id is empty."},
 		{"aip", "fault without project", func(t *testing.T) *http.Request {
-			return signed(t, "POST", srv+"/v1/admin/faults", `{"api":"*","mode":"count","count":1,"code":"AIS.0101"}`)
+			return sdktest.Signed(t, "POST", srv+"/v1/admin/faults", []byte(`{"api":"*","mode":"count","count":1,"code":"AIS.0101"}`), rootAK, rootSK, time.Now())
 		}, 400, "AIP.0006", "Lack the request parameter, or the request parameter project_id is empty."},
 		{"aip", "catalog listing unknown service", func(t *testing.T) *http.Request {
 			r, _ := http.NewRequest("GET", srv+"/v1/error-codes?service=video", nil)

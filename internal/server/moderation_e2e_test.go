@@ -19,14 +19,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/region"
-	modsdk "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3"
 	modmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
 
 	"github.com/aisd/aisd/internal/engine"
 	"github.com/aisd/aisd/internal/models"
+	"github.com/aisd/aisd/internal/sdktest"
 )
 
 // TestModerationVideoJobSurvivesKill9 runs aisd as a process, kills it
@@ -125,7 +122,7 @@ func TestModerationVideoJobSurvivesKill9(t *testing.T) {
 	)
 
 	p1 := startAisd(t, bin, env)
-	cli := moderationClient(t, p1)
+	cli := sdktest.Moderation(t, "http://"+p1.addr, rootAK, rootSK, p1.project)
 	const seed = "kill_9_seed"
 	def := modmodel.GetVideoCreateRequestEventTypeEnum().DEFAULT
 	porn := modmodel.GetVideoCreateRequestImageCategoriesEnum().PORN
@@ -190,7 +187,7 @@ func TestModerationVideoJobSurvivesKill9(t *testing.T) {
 	if downloads.Load() < 2 {
 		t.Fatalf("the job was not run again after the restart (downloads: %d)", downloads.Load())
 	}
-	q, err = moderationClient(t, p2).RunQueryVideoModerationJob(&modmodel.RunQueryVideoModerationJobRequest{JobId: *created.JobId})
+	q, err = sdktest.Moderation(t, "http://"+p2.addr, rootAK, rootSK, p2.project).RunQueryVideoModerationJob(&modmodel.RunQueryVideoModerationJobRequest{JobId: *created.JobId})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,23 +275,4 @@ func startAisd(t *testing.T, bin string, env []string) *aisdProc {
 		t.Fatal("aisd did not print its banner")
 	}
 	return p
-}
-
-func moderationClient(t *testing.T, p *aisdProc) *modsdk.ModerationClient {
-	t.Helper()
-	url := "http://" + p.addr
-	cred, err := basic.NewCredentialsBuilder().WithAk(rootAK).WithSk(rootSK).
-		WithProjectId(p.project).WithIamEndpointOverride(url).SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc, err := modsdk.ModerationClientBuilder().
-		WithRegion(region.NewRegion("cn-north-4", url)).
-		WithCredential(cred).
-		WithHttpConfig(config.DefaultHttpConfig().WithTimeout(30 * time.Second)).
-		SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return modsdk.NewModerationClient(hc)
 }

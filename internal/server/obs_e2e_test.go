@@ -13,6 +13,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	aisdcfg "github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/sdktest"
 )
 
 // A user uploads a scan with an ordinary S3 client, then has it read by URL
@@ -43,7 +44,7 @@ func TestS3UploadThenOCRByOBSURL(t *testing.T) {
 	}
 	for _, ref := range []string{"obs://scans/2026/zh_bold_plain.png", "https://scans.obs.cn-north-4.myhuaweicloud.com/2026/zh_bold_plain.png"} {
 		ref := ref
-		resp, err := e.ocrClient(t, rootAK, rootSK, true).RecognizeGeneralText(&ocrmodel.RecognizeGeneralTextRequest{
+		resp, err := sdktest.OCR(t, e.srv.URL, rootAK, rootSK, e.s.Root.Project.ID).RecognizeGeneralText(&ocrmodel.RecognizeGeneralTextRequest{
 			Body: &ocrmodel.GeneralTextRequestBody{Url: &ref},
 		})
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	aisdcfg "github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/sdktest"
 )
 
 func pngOf(w, h int) []byte {
@@ -67,13 +68,13 @@ func TestOCRInputErrors(t *testing.T) {
 	}
 	url := e.srv.URL + "/v2/" + pid + "/ocr/general-text"
 	for _, c := range cases {
-		resp, b := do(t, signedRequest(t, "POST", url, []byte(c.body), rootAK, rootSK, time.Now()))
+		resp, b := do(t, sdktest.Signed(t, "POST", url, []byte(c.body), rootAK, rootSK, time.Now()))
 		if resp.StatusCode != 400 || b.Code != c.code {
 			t.Errorf("%s: %d %+v, want 400 %s", c.name, resp.StatusCode, b, c.code)
 		}
 	}
 	// A blank page is not an error: no text, no blocks.
-	resp, _ := do(t, signedRequest(t, "POST", url, []byte(`{"image":"`+b64(pngOf(200, 100))+`"}`), rootAK, rootSK, time.Now()))
+	resp, _ := do(t, sdktest.Signed(t, "POST", url, []byte(`{"image":"`+b64(pngOf(200, 100))+`"}`), rootAK, rootSK, time.Now()))
 	if resp.StatusCode != 200 {
 		t.Fatalf("blank page: %d", resp.StatusCode)
 	}

@@ -11,6 +11,7 @@ import (
 	ocrmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
 
 	aisdcfg "github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/sdktest"
 )
 
 // makePDF writes a PDF with one line of Helvetica text per page.
@@ -51,7 +52,7 @@ func TestSDKGeneralTextPDFPage(t *testing.T) {
 	e := newEnv(t, func(c *aisdcfg.Config) { c.Engines = []string{"ocr"} })
 	requireModels(t, e)
 	pdf := base64.StdEncoding.EncodeToString(makePDF("FIRST PAGE 2026", "SECOND PAGE HELLO"))
-	cli := e.ocrClient(t, rootAK, rootSK, true)
+	cli := sdktest.OCR(t, e.srv.URL, rootAK, rootSK, e.s.Root.Project.ID)
 	read := func(page *int32) (string, error) {
 		resp, err := cli.RecognizeGeneralText(&ocrmodel.RecognizeGeneralTextRequest{
 			Body: &ocrmodel.GeneralTextRequestBody{Image: &pdf, PdfPageNumber: page},
@@ -75,12 +76,12 @@ func TestSDKGeneralTextPDFPage(t *testing.T) {
 			t.Fatalf("page %v: %q %v, want %q", c.page, got, err, c.want)
 		}
 	}
-	if _, err := read(&three); codeOf(err).code != "AIS.0101" {
+	if _, err := read(&three); sdktest.ErrOf(t, err).ErrorCode != "AIS.0101" {
 		t.Fatalf("page beyond the document: %v", err)
 	}
 	broken := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\nthis is not really a pdf"))
 	_, err := cli.RecognizeGeneralText(&ocrmodel.RecognizeGeneralTextRequest{Body: &ocrmodel.GeneralTextRequestBody{Image: &broken}})
-	if codeOf(err).code != "AIS.0104" {
+	if sdktest.ErrOf(t, err).ErrorCode != "AIS.0104" {
 		t.Fatalf("damaged PDF: %v", err)
 	}
 }

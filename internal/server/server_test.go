@@ -9,24 +9,17 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	sdksigner "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/region"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
-	ocr "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1"
 	ocrmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
 
 	"github.com/aisd/aisd/internal/admin"
 	aisdcfg "github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/server"
 )
 
@@ -63,36 +56,6 @@ func newEnv(t *testing.T, mutate ...func(*aisdcfg.Config)) *env {
 
 func modelsDir() string { return "" }
 
-func (e *env) ocrClient(t *testing.T, ak, sk string, withProject bool) *ocr.OcrClient {
-	t.Helper()
-	cb := basic.NewCredentialsBuilder().WithAk(ak).WithSk(sk).WithIamEndpointOverride(e.srv.URL)
-	if withProject {
-		cb = cb.WithProjectId(e.s.Root.Project.ID)
-	}
-	cred, err := cb.SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc, err := ocr.OcrClientBuilder().
-		WithRegion(region.NewRegion("cn-north-4", e.srv.URL)).
-		WithCredential(cred).
-		WithHttpConfig(config.DefaultHttpConfig().WithTimeout(30 * time.Second)).
-		SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ocr.NewOcrClient(hc)
-}
-
-func sdkErr(t *testing.T, err error) *sdkerr.ServiceResponseError {
-	t.Helper()
-	var se *sdkerr.ServiceResponseError
-	if !errors.As(err, &se) {
-		t.Fatalf("want ServiceResponseError, got %T %v", err, err)
-	}
-	return se
-}
-
 func generalText() *ocrmodel.RecognizeGeneralTextRequest {
 	img := "not base64 at all!"
 	return &ocrmodel.RecognizeGeneralTextRequest{Body: &ocrmodel.GeneralTextRequestBody{Image: &img}}
@@ -102,11 +65,11 @@ func generalText() *ocrmodel.RecognizeGeneralTextRequest {
 // the platform or the service, never from authentication.
 func TestSDKSignedCallPassesAuthentication(t *testing.T) {
 	e := newEnv(t)
-	_, err := e.ocrClient(t, rootAK, rootSK, true).RecognizeGeneralText(generalText())
+	_, err := sdktest.OCR(t, e.srv.URL, rootAK, rootSK, e.s.Root.Project.ID).RecognizeGeneralText(generalText())
 	if err == nil {
 		return
 	}
-	se := sdkErr(t, err)
+	se := sdktest.ErrOf(t, err)
 	if strings.HasPrefix(se.ErrorCode, "APIG.") || se.StatusCode == 401 {
 		t.Fatalf("signed call refused by the gateway: %+v", se)
 	}
@@ -117,10 +80,10 @@ func TestSDKSignedCallPassesAuthentication(t *testing.T) {
 
 func TestSDKWrongSecretAndLockout(t *testing.T) {
 	e := newEnv(t)
-	bad := e.ocrClient(t, rootAK, strings.Repeat("x", 40), true)
+	bad := sdktest.OCR(t, e.srv.URL, rootAK, strings.Repeat("x", 40), e.s.Root.Project.ID)
 	for i := 1; i <= 6; i++ {
 		_, err := bad.RecognizeGeneralText(generalText())
-		se := sdkErr(t, err)
+		se := sdktest.ErrOf(t, err)
 		if se.StatusCode != 401 || se.ErrorCode != "APIG.0301" || se.RequestId == "" {
 			t.Fatalf("attempt %d: %+v", i, se)
 		}
@@ -133,16 +96,16 @@ func TestSDKWrongSecretAndLockout(t *testing.T) {
 		}
 	}
 	// Locked: even the right secret is refused for the lock's duration.
-	_, err := e.ocrClient(t, rootAK, rootSK, true).RecognizeGeneralText(generalText())
-	if se := sdkErr(t, err); !strings.Contains(se.ErrorMessage, "reach the limit") {
+	_, err := sdktest.OCR(t, e.srv.URL, rootAK, rootSK, e.s.Root.Project.ID).RecognizeGeneralText(generalText())
+	if se := sdktest.ErrOf(t, err); !strings.Contains(se.ErrorMessage, "reach the limit") {
 		t.Fatalf("locked AK accepted: %+v", se)
 	}
 }
 
 func TestSDKUnknownAK(t *testing.T) {
 	e := newEnv(t)
-	_, err := e.ocrClient(t, "NOSUCHAK000000000000", rootSK, true).RecognizeGeneralText(generalText())
-	se := sdkErr(t, err)
+	_, err := sdktest.OCR(t, e.srv.URL, "NOSUCHAK000000000000", rootSK, e.s.Root.Project.ID).RecognizeGeneralText(generalText())
+	se := sdktest.ErrOf(t, err)
 	if se.StatusCode != 401 || se.ErrorCode != "APIG.0301" || !strings.Contains(se.ErrorMessage, "ak not exist") {
 		t.Fatalf("%+v", se)
 	}
@@ -151,39 +114,12 @@ func TestSDKUnknownAK(t *testing.T) {
 func TestSDKProjectDiscovery(t *testing.T) {
 	e := newEnv(t)
 	// No project id: the SDK asks the IAM endpoint for the region's project.
-	_, err := e.ocrClient(t, rootAK, rootSK, false).RecognizeGeneralText(generalText())
+	_, err := sdktest.OCR(t, e.srv.URL, rootAK, rootSK, "").RecognizeGeneralText(generalText())
 	if err != nil {
-		if se := sdkErr(t, err); strings.HasPrefix(se.ErrorCode, "APIG.") {
+		if se := sdktest.ErrOf(t, err); strings.HasPrefix(se.ErrorCode, "APIG.") {
 			t.Fatalf("discovery or signing failed: %+v", se)
 		}
 	}
-}
-
-// signedRequest signs with the SDK's own signer, optionally back-dated.
-func signedRequest(t *testing.T, method, url string, body []byte, ak, sk string, date time.Time) *http.Request {
-	t.Helper()
-	u, err := neturl.Parse(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := request.NewHttpRequestBuilder().WithEndpoint(u.Scheme+"://"+u.Host).WithPath(u.Path).WithMethod(method).
-		AddHeaderParam("X-Sdk-Date", date.UTC().Format("20060102T150405Z"))
-	if body != nil {
-		b.AddHeaderParam("Content-Type", "application/json").WithBody("application/json", string(body))
-	}
-	req := b.Build()
-	hdr, err := sdksigner.Sign(req, ak, sk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hr, err := req.ConvertRequest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		hr.Header.Set(k, v)
-	}
-	return hr
 }
 
 type errBody struct {
@@ -211,11 +147,11 @@ func do(t *testing.T, r *http.Request) (*http.Response, errBody) {
 func TestStaleSignatureRefused(t *testing.T) {
 	e := newEnv(t)
 	url := e.srv.URL + "/v3/projects"
-	resp, b := do(t, signedRequest(t, "GET", url, nil, rootAK, rootSK, time.Now().Add(-16*time.Minute)))
+	resp, b := do(t, sdktest.Signed(t, "GET", url, nil, rootAK, rootSK, time.Now().Add(-16*time.Minute)))
 	if resp.StatusCode != 401 || b.Code != "APIG.0301" || b.RequestID == "" {
 		t.Fatalf("16-minute-old signature: %d %+v", resp.StatusCode, b)
 	}
-	resp, _ = do(t, signedRequest(t, "GET", url, nil, rootAK, rootSK, time.Now().Add(-14*time.Minute)))
+	resp, _ = do(t, sdktest.Signed(t, "GET", url, nil, rootAK, rootSK, time.Now().Add(-14*time.Minute)))
 	if resp.StatusCode != 200 {
 		t.Fatalf("14-minute-old signature refused: %d", resp.StatusCode)
 	}
@@ -353,7 +289,7 @@ func TestAccountStatesAndProjectMismatch(t *testing.T) {
 	}
 	// acme's key used against the root project: permission error.
 	body := []byte(`{"image":"!!"}` + "\n")
-	resp, b := do(t, signedRequest(t, "POST", e.srv.URL+"/v2/"+e.s.Root.Project.ID+"/ocr/general-text", body, acct.ak, acct.sk, time.Now()))
+	resp, b := do(t, sdktest.Signed(t, "POST", e.srv.URL+"/v2/"+e.s.Root.Project.ID+"/ocr/general-text", body, acct.ak, acct.sk, time.Now()))
 	if b.Code != "ModelArts.4203" {
 		t.Fatalf("foreign project: %d %+v", resp.StatusCode, b)
 	}
@@ -362,7 +298,7 @@ func TestAccountStatesAndProjectMismatch(t *testing.T) {
 		if err := c.Do(ctx, "POST", "/v1/admin/domains/"+acct.domainID+"/state", nil, map[string]any{"state": st.state}, nil); err != nil {
 			t.Fatal(err)
 		}
-		resp, b := do(t, signedRequest(t, "POST", own, body, acct.ak, acct.sk, time.Now()))
+		resp, b := do(t, sdktest.Signed(t, "POST", own, body, acct.ak, acct.sk, time.Now()))
 		if b.Code != st.code {
 			t.Fatalf("%s account: %d %+v", st.state, resp.StatusCode, b)
 		}
@@ -416,7 +352,7 @@ func TestSDKRecognizeGeneralTextOnFixture(t *testing.T) {
 	requireModels(t, e)
 	b64 := base64.StdEncoding.EncodeToString(raw)
 	dd, cm := true, true
-	resp, err := e.ocrClient(t, rootAK, rootSK, true).RecognizeGeneralText(&ocrmodel.RecognizeGeneralTextRequest{
+	resp, err := sdktest.OCR(t, e.srv.URL, rootAK, rootSK, e.s.Root.Project.ID).RecognizeGeneralText(&ocrmodel.RecognizeGeneralTextRequest{
 		Body: &ocrmodel.GeneralTextRequestBody{Image: &b64, DetectDirection: &dd, CharacterMode: &cm},
 	})
 	if err != nil {
@@ -449,7 +385,7 @@ func TestUnimplementedServicesAfterAuth(t *testing.T) {
 		if _, b := do(t, r); b.Code != "APIG.0301" && b.Code != "APIG.0101" {
 			t.Errorf("%s unauthenticated: %+v", path, b)
 		}
-		resp, b := do(t, signedRequest(t, "POST", e.srv.URL+path, body, rootAK, rootSK, time.Now()))
+		resp, b := do(t, sdktest.Signed(t, "POST", e.srv.URL+path, body, rootAK, rootSK, time.Now()))
 		if b.Code != code {
 			t.Errorf("%s: %d %+v, want %s", path, resp.StatusCode, b, code)
 		}

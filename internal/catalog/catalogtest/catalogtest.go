@@ -34,3 +34,16 @@ func WantCode(t testing.TB, err error, f catalog.Family, code string) catalog.Re
 	}
 	return r
 }
+
+// WantAnswer fails the test unless err was raised with kind k and family f
+// answers it with the code the catalog maps k to there; it returns the
+// rendered answer.
+func WantAnswer(t testing.TB, err error, k catalog.Kind, f catalog.Family) catalog.Rendered {
+	t.Helper()
+	WantKind(t, err, k)
+	code, ok := catalog.CodeFor(k, f)
+	if !ok {
+		t.Fatalf("catalog maps kind %s to no code in %s", k, f)
+	}
+	return WantCode(t, err, f, code)
+}

@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 
 	"github.com/aisd/aisd/internal/gateway/signer"
+	"github.com/aisd/aisd/internal/sdktest"
 )
 
 const (
@@ -97,11 +97,7 @@ func sendSigned(t *testing.T, srv *httptest.Server, ch <-chan captured, sr sdkRe
 		b.WithBody("", sr.body)
 	}
 	req := b.Build()
-	cred, err := basic.NewCredentialsBuilder().WithAk(testAK).WithSk(testSK).WithProjectId(testProject).SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err = cred.ProcessAuthRequest(nil, req)
+	req, err := sdktest.Credentials(t, srv.URL, testAK, testSK, testProject).ProcessAuthRequest(nil, req)
 	if err != nil {
 		t.Fatalf("SDK signing: %v", err)
 	}

@@ -8,15 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/region"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
-	ocr "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
 
 	"github.com/aisd/aisd/internal/gateway/signer"
+	"github.com/aisd/aisd/internal/sdktest"
 )
 
 // verifyingServer answers 200 {} to requests that verify under the secret
@@ -57,21 +53,9 @@ func verifyingServer(t *testing.T, keys map[string]string) (*httptest.Server, <-
 func TestRealSDKCall(t *testing.T) {
 	srv, results := verifyingServer(t, map[string]string{testAK: testSK})
 	call := func(sk string, alg algorithm.SigningAlgorithm) error {
-		cred, err := basic.NewCredentialsBuilder().WithAk(testAK).WithSk(sk).WithProjectId(testProject).SafeBuild()
-		if err != nil {
-			return err
-		}
-		hc, err := ocr.OcrClientBuilder().
-			WithRegion(region.NewRegion("cn-north-4", srv.URL)).
-			WithCredential(cred).
-			WithHttpConfig(config.DefaultHttpConfig().WithSigningAlgorithm(alg)).
-			SafeBuild()
-		if err != nil {
-			return err
-		}
-		client := ocr.NewOcrClient(hc)
+		client := sdktest.OCR(t, srv.URL, testAK, sk, testProject, sdktest.Signing(alg))
 		img := "aGVsbG8gd29ybGQ="
-		_, err = client.RecognizeGeneralText(&model.RecognizeGeneralTextRequest{
+		_, err := client.RecognizeGeneralText(&model.RecognizeGeneralTextRequest{
 			Body: &model.GeneralTextRequestBody{Image: &img},
 		})
 		return err
@@ -86,9 +70,8 @@ func TestRealSDKCall(t *testing.T) {
 		}
 
 		err := call("not-the-secret-key", alg)
-		var se *sdkerr.ServiceResponseError
-		if !errors.As(err, &se) || se.StatusCode != http.StatusUnauthorized || se.ErrorCode != "APIG.0301" || se.RequestId != "req-1" {
-			t.Fatalf("%s: wrong SK: got %v, want ServiceResponseError 401 APIG.0301", alg, err)
+		if se := sdktest.ErrOf(t, err); se.StatusCode != http.StatusUnauthorized || se.ErrorCode != "APIG.0301" || se.RequestId != "req-1" {
+			t.Fatalf("%s: wrong SK: got %+v, want 401 APIG.0301 with request id req-1", alg, se)
 		}
 		if err := <-results; !errors.Is(err, signer.ErrSignature) {
 			t.Fatalf("%s: server-side verification with a wrong SK = %v, want ErrSignature", alg, err)

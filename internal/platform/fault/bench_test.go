@@ -3,11 +3,13 @@ package fault
 import (
 	"context"
 	"testing"
+
+	"github.com/aisd/aisd/internal/store/storetest"
 )
 
 // The hot path when no faults exist: no store query per call.
 func BenchmarkApplyNoFaults(b *testing.B) {
-	in, _ := newInjector(&memStore{})
+	in, _ := newInjector(storetest.Memory(b))
 	ctx := context.Background()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {

@@ -14,82 +14,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/api/apitest"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/store"
+	"github.com/aisd/aisd/internal/store/memory"
+	"github.com/aisd/aisd/internal/store/storetest"
 )
-
-// memStore implements the fault and project parts of store.Store.
-type memStore struct {
-	store.Store
-	mu     sync.Mutex
-	faults []store.Fault
-	lists  int
-	takes  int
-}
 
 const (
 	projA = "0123456789abcdef0123456789abcdef"
 	projB = "fedcba9876543210fedcba9876543210"
 )
 
-func (m *memStore) GetProject(_ context.Context, id string) (store.Project, error) {
-	if id == projA || id == projB {
-		return store.Project{ID: id}, nil
-	}
-	return store.Project{}, store.ErrNotFound
-}
-
-func (m *memStore) CreateFault(_ context.Context, f store.Fault) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.faults = append(m.faults, f)
-	return nil
-}
-
-func (m *memStore) ListFaults(_ context.Context, p string) ([]store.Fault, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.lists++
-	var out []store.Fault
-	for _, f := range m.faults {
-		if f.ProjectID == p {
-			out = append(out, f)
-		}
-	}
-	return out, nil
-}
-
-func (m *memStore) DeleteFault(_ context.Context, id string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i, f := range m.faults {
-		if f.ID == id {
-			m.faults = append(m.faults[:i], m.faults[i+1:]...)
-			return nil
-		}
-	}
-	return store.ErrNotFound
-}
-
-func (m *memStore) TakeFault(_ context.Context, p, api string) (store.Fault, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.takes++
-	for i := range m.faults {
-		f := &m.faults[i]
-		if f.ProjectID != p || (f.API != api && f.API != "*") {
-			continue
-		}
-		if f.Mode == store.FaultCount {
-			if f.Remaining <= 0 {
-				continue
-			}
-			f.Remaining--
-		}
-		return *f, nil
-	}
-	return store.Fault{}, store.ErrNotFound
+// newStore returns an in-memory store holding projects A and B, and the
+// view of it an Injector is given, which counts the Injector's calls.
+func newStore(t testing.TB) (*memory.Store, *storetest.Hooked) {
+	st := storetest.Memory(t)
+	storetest.Projects(t, st, projA, projB)
+	return st, storetest.Hook(st, nil)
 }
 
 type logBuf struct {
@@ -113,28 +55,28 @@ func (l *logBuf) injectedLines() int {
 	return n
 }
 
-func newInjector(st *memStore) (*Injector, *logBuf) {
+func newInjector(st store.Store) (*Injector, *logBuf) {
 	lb := &logBuf{}
 	return New(st, slog.New(slog.NewJSONHandler(lb, nil)), rand.NewPCG(1, 2)), lb
 }
 
 func TestOffByDefaultIsCheap(t *testing.T) {
-	st := &memStore{}
-	in, lb := newInjector(st)
+	_, spy := newStore(t)
+	in, lb := newInjector(spy)
 	for i := 0; i < 1000; i++ {
 		if err := in.Apply(context.Background(), projA, "RecognizeGeneralText"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if st.lists != 1 || st.takes != 0 || lb.injectedLines() != 0 {
-		t.Fatalf("lists %d takes %d injected %d; want 1 0 0", st.lists, st.takes, lb.injectedLines())
+	if lists, takes := spy.Calls("ListFaults"), spy.Calls("TakeFault"); lists != 1 || takes != 0 || lb.injectedLines() != 0 {
+		t.Fatalf("lists %d takes %d injected %d; want 1 0 0", lists, takes, lb.injectedLines())
 	}
 }
 
 func TestCountFault(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{}
-	in, lb := newInjector(st)
+	_, spy := newStore(t)
+	in, lb := newInjector(spy)
 	_ = in.Apply(ctx, projA, "RecognizeGeneralText") // caches "no faults"
 	if _, err := in.Create(ctx, store.Fault{ProjectID: projA, API: "RecognizeGeneralText", Code: "AIS.0101", Mode: store.FaultCount, Remaining: 3}); err != nil {
 		t.Fatal(err)
@@ -162,19 +104,19 @@ func TestCountFault(t *testing.T) {
 		t.Fatalf("%d injected log records, want 3", n)
 	}
 	// An exhausted fault stops costing store calls once the cache reloads.
-	takes := st.takes
+	takes := spy.Calls("TakeFault")
 	for i := 0; i < 5; i++ {
 		_ = in.Apply(ctx, projA, "RecognizeGeneralText")
 	}
-	if st.takes != takes {
-		t.Fatalf("exhausted fault still queried %d times", st.takes-takes)
+	if n := spy.Calls("TakeFault") - takes; n != 0 {
+		t.Fatalf("exhausted fault still queried %d times", n)
 	}
 }
 
 // The rendered answer is the catalog's documented body and status.
 func TestInjectedBody(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{}
+	st, _ := newStore(t)
 	in, _ := newInjector(st)
 	for _, code := range []string{"ModelArts.4401", "APIG.0308", "AIS.0032", "AIS.0101"} {
 		if _, err := in.Create(ctx, store.Fault{ProjectID: projA, API: "*", Code: code, Mode: store.FaultCount, Remaining: 1}); err != nil {
@@ -198,7 +140,7 @@ func TestInjectedBody(t *testing.T) {
 
 func TestPercentFault(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{}
+	st, _ := newStore(t)
 	in, lb := newInjector(st)
 	if _, err := in.Create(ctx, store.Fault{ProjectID: projA, API: "*", Code: "ModelArts.4403", Mode: store.FaultPercent, Percent: 30}); err != nil {
 		t.Fatal(err)
@@ -224,7 +166,7 @@ func TestPercentFault(t *testing.T) {
 
 func TestLatencyFault(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{}
+	st, _ := newStore(t)
 	in, lb := newInjector(st)
 	if _, err := in.Create(ctx, store.Fault{ProjectID: projA, API: "RunImageTagging", Mode: store.FaultLatency, LatencyMS: 40}); err != nil {
 		t.Fatal(err)
@@ -239,24 +181,60 @@ func TestLatencyFault(t *testing.T) {
 	if lb.injectedLines() != 1 {
 		t.Fatal("latency not logged as injected")
 	}
-	// The gateway deadline still applies during the delay.
-	dctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
-	defer cancel()
-	err := in.Apply(dctx, projA, "RunImageTagging")
-	e, ok := catalog.From(err)
-	if !ok || !catalog.IsCode(err, catalog.APIG0201) || catalog.Render(err, catalog.FamilyOCR).Status != http.StatusGatewayTimeout || !e.Injected {
-		t.Fatalf("deadline during delay: %v", err)
+	// The gateway's deadline passes, or the caller goes away, during the
+	// delay: the context ends once the fault is taken (ended before, the
+	// store lookup would fail, and a failed lookup leaves the call alone).
+	for _, end := range []error{context.DeadlineExceeded, context.Canceled} {
+		cctx := newEnding(ctx, end)
+		in, _ := newInjector(storetest.Hook(st, func(c storetest.Call, next func() error) error {
+			err := next()
+			if c.Method == "TakeFault" {
+				cctx.end()
+			}
+			return err
+		}))
+		err := in.Apply(cctx, projA, "RunImageTagging")
+		if end == context.Canceled {
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("cancelled during delay: %v", err)
+			}
+			continue
+		}
+		e, ok := catalog.From(err)
+		if !ok || !catalog.IsCode(err, catalog.APIG0201) || catalog.Render(err, catalog.FamilyOCR).Status != http.StatusGatewayTimeout || !e.Injected {
+			t.Fatalf("deadline during delay: %v", err)
+		}
 	}
-	cctx, ccancel := context.WithCancel(ctx)
-	ccancel()
-	if err := in.Apply(cctx, projA, "RunImageTagging"); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled during delay: %v", err)
+}
+
+// ending is a context that ends with err when the test calls end, at an
+// exact point of a call rather than after a time.
+type ending struct {
+	context.Context
+	err  error
+	done chan struct{}
+	once sync.Once
+}
+
+func newEnding(parent context.Context, err error) *ending {
+	return &ending{Context: parent, err: err, done: make(chan struct{})}
+}
+
+func (c *ending) end()                  { c.once.Do(func() { close(c.done) }) }
+func (c *ending) Done() <-chan struct{} { return c.done }
+
+func (c *ending) Err() error {
+	select {
+	case <-c.done:
+		return c.err
+	default:
+		return nil
 	}
 }
 
 func TestCacheSeesOtherWriters(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{}
+	st, _ := newStore(t)
 	in, _ := newInjector(st)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	in.now = func() time.Time { return now }
@@ -281,19 +259,13 @@ func TestCacheSeesOtherWriters(t *testing.T) {
 }
 
 func doHTTP(h http.Handler, method, path, body string) (*httptest.ResponseRecorder, catalog.Body) {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req = req.WithContext(api.WithRequestID(req.Context(), "rid")) // as the gateway assigns it
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	var b catalog.Body
-	_ = json.Unmarshal(rec.Body.Bytes(), &b)
-	return rec, b
+	return apitest.Serve(h, apitest.Request(method, path, body))
 }
 
 func TestHTTP(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{}
-	in, _ := newInjector(st)
+	st, spy := newStore(t)
+	in, _ := newInjector(spy)
 	h := in.Handler()
 
 	rec, _ := doHTTP(h, "POST", "/v1/admin/faults", `{"project_id":"`+projA+`","api":"RecognizeGeneralText","code":"ModelArts.4401","mode":"count","count":2}`)
@@ -310,8 +282,14 @@ func TestHTTP(t *testing.T) {
 	}
 	rec, _ = doHTTP(h, "GET", "/v1/admin/faults?project_id="+projA, "")
 	var l ListView
-	if err := json.Unmarshal(rec.Body.Bytes(), &l); err != nil || rec.Code != 200 || l.Count != 2 || l.Faults[0].Count != 1 {
+	if err := json.Unmarshal(rec.Body.Bytes(), &l); err != nil || rec.Code != 200 || l.Count != 2 || len(l.Faults) != 2 {
 		t.Fatalf("list: %d %s", rec.Code, rec.Body)
+	}
+	// Both may carry the same creation time, so find the count fault by id.
+	for _, f := range l.Faults {
+		if (f.ID == v.ID) != (f.Count == 1) {
+			t.Fatalf("list: %d %s, want fault %s with one call left", rec.Code, rec.Body, v.ID)
+		}
 	}
 	rec, _ = doHTTP(h, "DELETE", "/v1/admin/faults/"+v.ID, "")
 	if rec.Code != 204 {
@@ -355,12 +333,17 @@ func TestHTTP(t *testing.T) {
 			if rec.Code != tc.status || b.ErrorCode != tc.code || b.ErrorMsg != tc.msg {
 				t.Fatalf("got %d %s %q, want %d %s %q", rec.Code, b.ErrorCode, b.ErrorMsg, tc.status, tc.code, tc.msg)
 			}
-			if rec.Header().Get("X-Request-Id") != "rid" {
+			if rec.Header().Get("X-Request-Id") != apitest.RequestID {
 				t.Errorf("X-Request-Id %q", rec.Header().Get("X-Request-Id"))
 			}
 		})
 	}
-	if len(st.faults) != 1 {
-		t.Fatalf("%d faults stored after refused requests, want 1", len(st.faults))
+	// Refused requests stored nothing: two creates reached the store, and
+	// the latency fault is all that is left.
+	if n := spy.Calls("CreateFault"); n != 2 {
+		t.Fatalf("%d faults created, want 2", n)
+	}
+	if faults, err := st.ListFaults(ctx, projA); err != nil || len(faults) != 1 || faults[0].Mode != store.FaultLatency {
+		t.Fatalf("faults stored after refused requests: %+v %v, want the latency fault", faults, err)
 	}
 }

@@ -3,29 +3,18 @@ package fault
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/aisd/aisd/internal/catalog"
-	"github.com/aisd/aisd/internal/store"
-	"github.com/aisd/aisd/internal/store/sqlite"
+	"github.com/aisd/aisd/internal/store/storetest"
 )
 
 // Faults over the embedded sqlite store: created through the admin API,
 // exhausted by the store's atomic take, deleted through the API.
 func TestSQLite(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "aisd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.CreateDomain(ctx, store.Domain{ID: "d1", Name: "acme", State: store.StateActive}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateProject(ctx, store.Project{ID: projA, Name: "cn-north-4", DomainID: "d1"}); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
+	storetest.Projects(t, st, projA)
 	in := New(st, nil, nil)
 	h := in.Handler()
 	rec, _ := doHTTP(h, "POST", "/v1/admin/faults", `{"project_id":"`+projA+`","api":"CheckTextContent","code":"AIS.0404","mode":"count","count":2}`)

@@ -12,7 +12,8 @@ import (
 
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/catalog/catalogtest"
-	"github.com/aisd/aisd/internal/store"
+	"github.com/aisd/aisd/internal/store/memory"
+	"github.com/aisd/aisd/internal/store/storetest"
 )
 
 type clock struct {
@@ -34,25 +35,23 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-type settings struct {
-	mu    sync.Mutex
-	vals  map[string]string
-	reads int
-	fail  error
-}
-
-func (s *settings) GetSetting(_ context.Context, project, key string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.reads++
-	if s.fail != nil {
-		return "", s.fail
+// settings returns an in-memory store holding project p's settings vals,
+// and the view of it a Throttle is given: it counts the throttle's reads
+// and, when fail is set, fails them.
+func settings(t *testing.T, vals map[string]string, fail error) (*memory.Store, *storetest.Hooked) {
+	t.Helper()
+	st := storetest.Memory(t)
+	for k, v := range vals {
+		if err := st.SetSetting(context.Background(), "p", k, v); err != nil {
+			t.Fatal(err)
+		}
 	}
-	v, ok := s.vals[project+"/"+key]
-	if !ok {
-		return "", store.ErrNotFound
-	}
-	return v, nil
+	return st, storetest.Hook(st, func(_ storetest.Call, next func() error) error {
+		if fail != nil {
+			return fail
+		}
+		return next()
+	})
 }
 
 func TestThrottleWindow(t *testing.T) {
@@ -121,15 +120,15 @@ func TestThrottleOverrides(t *testing.T) {
 		allowed int // -1: unlimited
 	}{
 		{"default", nil, nil, 2},
-		{"project", map[string]string{"p/ratelimit": "4"}, nil, 4},
-		{"project and api", map[string]string{"p/ratelimit": "4", "p/ratelimit." + api: "1"}, nil, 1},
-		{"other api's override ignored", map[string]string{"p/ratelimit.RunImageTagging": "1"}, nil, 2},
-		{"zero turns it off", map[string]string{"p/ratelimit": "0"}, nil, -1},
-		{"garbage falls back", map[string]string{"p/ratelimit." + api: "lots", "p/ratelimit": "3"}, nil, 3},
+		{"project", map[string]string{"ratelimit": "4"}, nil, 4},
+		{"project and api", map[string]string{"ratelimit": "4", "ratelimit." + api: "1"}, nil, 1},
+		{"other api's override ignored", map[string]string{"ratelimit.RunImageTagging": "1"}, nil, 2},
+		{"zero turns it off", map[string]string{"ratelimit": "0"}, nil, -1},
+		{"garbage falls back", map[string]string{"ratelimit." + api: "lots", "ratelimit": "3"}, nil, 3},
 		{"store failure uses default", nil, errors.New("db down"), 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := &settings{vals: tc.vals, fail: tc.fail}
+			_, st := settings(t, tc.vals, tc.fail)
 			th := NewThrottle(st, ThrottleOptions{Limit: 2, Now: newClock().Now})
 			n := 0
 			for ; n < 50; n++ {
@@ -151,17 +150,19 @@ func TestThrottleOverrides(t *testing.T) {
 func TestThrottleOverrideCache(t *testing.T) {
 	ctx := context.Background()
 	clk := newClock()
-	st := &settings{vals: map[string]string{"p/ratelimit": "100"}}
-	th := NewThrottle(st, ThrottleOptions{Limit: 2, Now: clk.Now, OverrideTTL: 30 * time.Second})
+	st, spy := settings(t, map[string]string{"ratelimit": "100"}, nil)
+	th := NewThrottle(spy, ThrottleOptions{Limit: 2, Now: clk.Now, OverrideTTL: 30 * time.Second})
 	for i := 0; i < 10; i++ {
 		if _, err := th.Allow(ctx, "u", "p", "A"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if st.reads != 2 { // ratelimit.A (absent), then ratelimit
-		t.Fatalf("setting reads = %d, want 2", st.reads)
+	if n := spy.Calls("GetSetting"); n != 2 { // ratelimit.A (absent), then ratelimit
+		t.Fatalf("setting reads = %d, want 2", n)
 	}
-	st.vals["p/ratelimit"] = "10"
+	if err := st.SetSetting(ctx, "p", "ratelimit", "10"); err != nil {
+		t.Fatal(err)
+	}
 	clk.Add(31 * time.Second)
 	if _, err := th.Allow(ctx, "u", "p", "A"); err == nil {
 		t.Fatal("lowered override not applied after the TTL")

@@ -3,10 +3,12 @@ package quota
 import (
 	"context"
 	"testing"
+
+	"github.com/aisd/aisd/internal/store/storetest"
 )
 
 func BenchmarkCheckAndRecord(b *testing.B) {
-	m := New(&memStore{}, Options{Logger: quiet, Default: 1 << 40})
+	m := New(storetest.Memory(b), Options{Logger: quiet, Default: 1 << 40})
 	defer m.Close()
 	ctx := context.Background()
 	r := call("RecognizeGeneralText", "ocr.general-text", 200, "", m.now())

@@ -7,29 +7,45 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/api/apitest"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/catalog/catalogtest"
 	"github.com/aisd/aisd/internal/store"
+	"github.com/aisd/aisd/internal/store/memory"
+	"github.com/aisd/aisd/internal/store/storetest"
 )
 
-// memStore implements the metering part of store.Store.
-type memStore struct {
-	store.Store
+// meterStore is an in-memory store and the view of it a Meter is given:
+// the view counts the meter's calls, fails the next failNext usage writes
+// and refuses every record of the API poison.
+type meterStore struct {
+	st   *memory.Store
+	view *storetest.Hooked
+
 	mu       sync.Mutex
-	recs     []store.UsageRecord
-	failNext int // fail this many writes
+	failNext int
 	poison   string
-	counts   int
 }
 
-func (m *memStore) RecordUsage(_ context.Context, r store.UsageRecord) error {
+func newStore(t testing.TB) *meterStore {
+	m := &meterStore{st: storetest.Memory(t)}
+	m.view = storetest.Hook(m.st, func(c storetest.Call, next func() error) error {
+		if c.Method == "RecordUsage" {
+			if err := m.refuse(c.Args[0].(store.UsageRecord)); err != nil {
+				return err
+			}
+		}
+		return next()
+	})
+	return m
+}
+
+func (m *meterStore) refuse(r store.UsageRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.failNext > 0 {
@@ -39,54 +55,27 @@ func (m *memStore) RecordUsage(_ context.Context, r store.UsageRecord) error {
 	if m.poison != "" && r.API == m.poison {
 		return errors.New("constraint violated")
 	}
-	m.recs = append(m.recs, r)
 	return nil
 }
 
-func (m *memStore) CountSuccess(_ context.Context, p, s string, since time.Time) (int64, error) {
+func (m *meterStore) setFailNext(n int) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.counts++
-	var n int64
-	for _, r := range m.recs {
-		if r.ProjectID == p && r.Service == s && !r.Time.Before(since) && success(r) {
-			n++
-		}
-	}
-	return n, nil
+	m.failNext = n
+	m.mu.Unlock()
 }
 
-func (m *memStore) Usage(_ context.Context, f store.UsageFilter) ([]store.UsageRow, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	agg := map[[2]string]*store.UsageRow{}
-	for _, r := range m.recs {
-		if r.ProjectID != f.ProjectID || (f.Service != "" && r.Service != f.Service) || r.Time.Before(f.From) || (!f.To.IsZero() && !r.Time.Before(f.To)) {
-			continue
-		}
-		k := [2]string{r.Time.Format("2006-01-02"), r.API}
-		row := agg[k]
-		if row == nil {
-			row = &store.UsageRow{Day: k[0], API: k[1]}
-			agg[k] = row
-		}
-		row.Calls++
-		if success(r) {
-			row.Success++
-		}
+// stored counts the records written for the test project.
+func (m *meterStore) stored(t testing.TB) int {
+	t.Helper()
+	rows, err := m.st.Usage(context.Background(), store.UsageFilter{ProjectID: proj})
+	if err != nil {
+		t.Fatal(err)
 	}
-	var out []store.UsageRow
-	for _, r := range agg {
-		out = append(out, *r)
+	n := 0
+	for _, r := range rows {
+		n += int(r.Calls)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Day+out[i].API < out[j].Day+out[j].API })
-	return out, nil
-}
-
-func (m *memStore) stored() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.recs)
+	return n
 }
 
 type clock struct {
@@ -111,23 +100,20 @@ func call(api, service string, status int, code string, t time.Time) store.Usage
 	return store.UsageRecord{ProjectID: proj, UserID: "u1", Service: service, API: api, Time: t, Status: status, Code: code}
 }
 
-func wantQuota(t *testing.T, err error, fam catalog.Family) {
-	t.Helper()
-	catalogtest.WantKind(t, err, catalog.KindQuotaExhausted)
-	want, _ := catalog.CodeFor(catalog.KindQuotaExhausted, fam)
-	catalogtest.WantCode(t, err, fam, want)
-}
-
 func TestAllowance(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 5, 20, 12, 0, 0, 0, time.UTC)}
-	st := &memStore{}
+	st := newStore(t)
 	// Earlier this month (in the store), and last month (not counted).
-	st.recs = append(st.recs,
+	for _, r := range []store.UsageRecord{
 		call("RecognizeGeneralText", "ocr.general-text", 200, "", time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)),
 		call("RecognizeGeneralText", "ocr.general-text", 200, "", time.Date(2026, 4, 30, 23, 59, 59, 0, time.UTC)),
-	)
-	m := New(st, Options{Logger: quiet, FreePerMonth: map[string]int64{"ocr.general-text": 3, "moderation.text": 0}, Default: 2, Now: clk.Now})
+	} {
+		if err := st.st.RecordUsage(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := New(st.view, Options{Logger: quiet, FreePerMonth: map[string]int64{"ocr.general-text": 3, "moderation.text": 0}, Default: 2, Now: clk.Now})
 	defer m.Close()
 
 	check := func(d store.Domain, fam catalog.Family, service string) error {
@@ -143,7 +129,7 @@ func TestAllowance(t *testing.T) {
 		t.Fatalf("2 of 3 used: %v", err)
 	}
 	_ = m.Record(ctx, call("RecognizeGeneralText", "ocr.general-text", 200, "", clk.Now()))
-	wantQuota(t, check(unpaid, catalog.FamilyOCR, "ocr.general-text"), catalog.FamilyOCR)
+	catalogtest.WantAnswer(t, check(unpaid, catalog.FamilyOCR, "ocr.general-text"), catalog.KindQuotaExhausted, catalog.FamilyOCR)
 	if err := check(paid, catalog.FamilyOCR, "ocr.general-text"); err != nil {
 		t.Fatalf("paid account limited: %v", err)
 	}
@@ -151,7 +137,7 @@ func TestAllowance(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		_ = m.Record(ctx, call("RunImageTagging", "image.tagging", 200, "", clk.Now()))
 	}
-	wantQuota(t, check(unpaid, catalog.FamilyImage, "image.tagging"), catalog.FamilyImage)
+	catalogtest.WantAnswer(t, check(unpaid, catalog.FamilyImage, "image.tagging"), catalog.KindQuotaExhausted, catalog.FamilyImage)
 	for i := 0; i < 10; i++ {
 		_ = m.Record(ctx, call("CheckTextContent", "moderation.text", 200, "", clk.Now()))
 	}
@@ -170,8 +156,8 @@ func TestAllowance(t *testing.T) {
 
 func TestCounterLoadsOnce(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{}
-	m := New(st, Options{Logger: quiet, Default: 1000})
+	st := newStore(t)
+	m := New(st.view, Options{Logger: quiet, Default: 1000})
 	defer m.Close()
 	for i := 0; i < 50; i++ {
 		if err := m.Check(ctx, unpaid, proj, "ocr.general-text"); err != nil {
@@ -179,8 +165,8 @@ func TestCounterLoadsOnce(t *testing.T) {
 		}
 		_ = m.Record(ctx, call("RecognizeGeneralText", "ocr.general-text", 200, "", time.Time{}))
 	}
-	if st.counts != 1 {
-		t.Fatalf("store counted %d times, want 1", st.counts)
+	if n := st.view.Calls("CountSuccess"); n != 1 {
+		t.Fatalf("store counted %d times, want 1", n)
 	}
 	if n, _ := m.Used(ctx, proj, "ocr.general-text", time.Now()); n != 50 {
 		t.Fatalf("used = %d, want 50", n)
@@ -192,8 +178,8 @@ func TestCounterLoadsOnce(t *testing.T) {
 func TestCountExactUnderConcurrency(t *testing.T) {
 	ctx := context.Background()
 	for round := 0; round < 20; round++ {
-		st := &memStore{}
-		m := New(st, Options{Logger: quiet, Default: 1 << 30, Buffer: 7})
+		st := newStore(t)
+		m := New(st.view, Options{Logger: quiet, Default: 1 << 30, Buffer: 7})
 		var wg sync.WaitGroup
 		for g := 0; g < 4; g++ {
 			wg.Add(1)
@@ -214,16 +200,17 @@ func TestCountExactUnderConcurrency(t *testing.T) {
 		if err != nil || n != 200 {
 			t.Fatalf("round %d: used = %d (%v), want 200", round, n, err)
 		}
-		if err := m.Close(); err != nil || st.stored() != 200 {
-			t.Fatalf("round %d: stored %d (%v)", round, st.stored(), err)
+		if err := m.Close(); err != nil || st.stored(t) != 200 {
+			t.Fatalf("round %d: stored %d (%v)", round, st.stored(t), err)
 		}
 	}
 }
 
 func TestCloseFlushes(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{failNext: 3}
-	m := New(st, Options{Logger: quiet, Buffer: 10000})
+	st := newStore(t)
+	st.setFailNext(3)
+	m := New(st.view, Options{Logger: quiet, Buffer: 10000})
 	for i := 0; i < 500; i++ {
 		if err := m.Record(ctx, call("A", "s", 200, "", time.Time{})); err != nil {
 			t.Fatal(err)
@@ -232,32 +219,33 @@ func TestCloseFlushes(t *testing.T) {
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if n := st.stored(); n != 500 {
+	if n := st.stored(t); n != 500 {
 		t.Fatalf("stored %d of 500 after Close", n)
 	}
 	// After Close records are written synchronously.
-	if err := m.Record(ctx, call("A", "s", 200, "", time.Time{})); err != nil || st.stored() != 501 {
-		t.Fatalf("after close: %v, stored %d", err, st.stored())
+	if err := m.Record(ctx, call("A", "s", 200, "", time.Time{})); err != nil || st.stored(t) != 501 {
+		t.Fatalf("after close: %v, stored %d", err, st.stored(t))
 	}
 }
 
 func TestFullBufferWritesSynchronously(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{}
-	m := New(st, Options{Logger: quiet, Buffer: 4})
+	st := newStore(t)
+	m := New(st.view, Options{Logger: quiet, Buffer: 4})
 	defer m.Close()
 	for i := 0; i < 4; i++ {
 		_ = m.Record(ctx, call("A", "s", 200, "", time.Time{}))
 	}
-	if n := st.stored(); n < 4 {
+	if n := st.stored(t); n < 4 {
 		t.Fatalf("a full queue left %d records unwritten", 4-n)
 	}
 }
 
 func TestPoisonRecordDropped(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{poison: "Bad"}
-	m := New(st, Options{Logger: quiet, Buffer: 1 << 20})
+	st := newStore(t)
+	st.poison = "Bad"
+	m := New(st.view, Options{Logger: quiet, Buffer: 1 << 20})
 	_ = m.Record(ctx, call("Bad", "s", 200, "", time.Time{}))
 	// Each flush sees the bad record refused while a good one goes through.
 	for i := 0; i < maxAttempts; i++ {
@@ -267,7 +255,7 @@ func TestPoisonRecordDropped(t *testing.T) {
 	if err := m.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
-	if n := st.stored(); n != maxAttempts {
+	if n := st.stored(t); n != maxAttempts {
 		t.Fatalf("stored %d, want the %d good records", n, maxAttempts)
 	}
 }
@@ -275,8 +263,8 @@ func TestPoisonRecordDropped(t *testing.T) {
 func TestUsageHandler(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 5, 20, 12, 0, 0, 0, time.UTC)}
-	st := &memStore{}
-	m := New(st, Options{Logger: quiet, Now: clk.Now, Buffer: 1 << 20})
+	st := newStore(t)
+	m := New(st.view, Options{Logger: quiet, Now: clk.Now, Buffer: 1 << 20})
 	defer m.Close()
 	day := func(d int) time.Time { return time.Date(2026, 5, d, 9, 0, 0, 0, time.UTC) }
 	for _, r := range []store.UsageRecord{
@@ -290,13 +278,7 @@ func TestUsageHandler(t *testing.T) {
 	}
 	h := m.UsageHandler()
 	get := func(method, q string) (*httptest.ResponseRecorder, catalog.Body) {
-		req := httptest.NewRequest(method, "/v1/admin/usage?"+q, nil)
-		req = req.WithContext(api.WithRequestID(req.Context(), "rid")) // as the gateway assigns it
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		var b catalog.Body
-		_ = json.Unmarshal(rec.Body.Bytes(), &b)
-		return rec, b
+		return apitest.Serve(h, apitest.Request(method, "/v1/admin/usage?"+q, ""))
 	}
 
 	rec, _ := get("GET", "project_id="+proj)
@@ -339,7 +321,7 @@ func TestUsageHandler(t *testing.T) {
 			if rec.Code != tc.status || b.ErrorCode != tc.code || b.ErrorMsg != tc.msg {
 				t.Fatalf("got %d %s %q, want %d %s %q", rec.Code, b.ErrorCode, b.ErrorMsg, tc.status, tc.code, tc.msg)
 			}
-			if rec.Header().Get("X-Request-Id") != "rid" || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			if rec.Header().Get("X-Request-Id") != apitest.RequestID || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
 				t.Errorf("headers %v", rec.Header())
 			}
 		})
@@ -348,8 +330,9 @@ func TestUsageHandler(t *testing.T) {
 
 func TestStoreOutageBounded(t *testing.T) {
 	ctx := context.Background()
-	st := &memStore{failNext: 1 << 30}
-	m := New(st, Options{Logger: quiet, Buffer: 4})
+	st := newStore(t)
+	st.setFailNext(1 << 30)
+	m := New(st.view, Options{Logger: quiet, Buffer: 4})
 	refused := 0
 	for i := 0; i < 200; i++ {
 		if err := m.Record(ctx, call("A", "s", 200, "", time.Time{})); err != nil {
@@ -363,13 +346,11 @@ func TestStoreOutageBounded(t *testing.T) {
 		t.Fatalf("%d queued, %d refused during an outage; bound is %d", queued, refused, hardCapFactor*4)
 	}
 	// The store comes back: everything kept is written on Close.
-	st.mu.Lock()
-	st.failNext = 0
-	st.mu.Unlock()
+	st.setFailNext(0)
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if st.stored() != queued || queued+refused != 200 {
-		t.Fatalf("stored %d of %d kept (%d refused)", st.stored(), queued, refused)
+	if n := st.stored(t); n != queued || queued+refused != 200 {
+		t.Fatalf("stored %d of %d kept (%d refused)", n, queued, refused)
 	}
 }

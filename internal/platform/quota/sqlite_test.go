@@ -4,24 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/aisd/aisd/internal/catalog"
-	"github.com/aisd/aisd/internal/store/sqlite"
+	"github.com/aisd/aisd/internal/store/storetest"
 )
 
 // Metering over the embedded sqlite store: the allowance survives a restart
 // (a new Meter loads the count), Close loses nothing, usage aggregates.
 func TestSQLite(t *testing.T) {
 	ctx := context.Background()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "aisd.db")
-	st, err := sqlite.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.SQLite(t)
 	clk := &clock{t: time.Date(2026, 7, 15, 8, 0, 0, 0, time.UTC)}
 	opts := Options{Logger: quiet, FreePerMonth: map[string]int64{"image.tagging": 5}, Now: clk.Now}
 
@@ -40,7 +34,7 @@ func TestSQLite(t *testing.T) {
 		t.Fatalf("4 of 5 used: %v", err)
 	}
 	_ = m.Record(ctx, call("RunImageTagging", "image.tagging", 200, "", clk.Now()))
-	err = m.Check(ctx, unpaid, proj, "image.tagging")
+	err := m.Check(ctx, unpaid, proj, "image.tagging")
 	if e := catalog.Render(err, catalog.FamilyImage); e.Code != "AIS.0032" || e.Status != 400 {
 		t.Fatalf("5 of 5 used: %v, want AIS.0032", err)
 	}

@@ -3,10 +3,12 @@ package subscription
 import (
 	"context"
 	"testing"
+
+	"github.com/aisd/aisd/internal/store/storetest"
 )
 
 func BenchmarkCheckCached(b *testing.B) {
-	s := New(newMem(), services)
+	s := New(storetest.Memory(b), services)
 	ctx := context.Background()
 	if _, err := s.Subscribe(ctx, projA, "ocr.general-text"); err != nil {
 		b.Fatal(err)

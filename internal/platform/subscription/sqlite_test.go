@@ -3,22 +3,16 @@ package subscription
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/aisd/aisd/internal/catalog"
-	"github.com/aisd/aisd/internal/store/sqlite"
+	"github.com/aisd/aisd/internal/store/storetest"
 )
 
 // The subscription API over the embedded sqlite store.
 func TestSQLite(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "aisd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s := New(st, services)
+	s := New(storetest.SQLite(t), services)
 	h := testHandler(s)
 	base := "/v1/" + projA + "/subscriptions"
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"flag"
 	"image"
 	"image/color"
@@ -17,9 +16,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/region"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	imagesdk "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/image/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/image/v2/model"
 
@@ -27,6 +23,7 @@ import (
 	"github.com/aisd/aisd/internal/engine"
 	"github.com/aisd/aisd/internal/models"
 	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/server"
 	"github.com/aisd/aisd/internal/services/imagerec"
 	"github.com/aisd/aisd/internal/services/imagerec/labels"
@@ -60,17 +57,7 @@ func serve(t *testing.T, svc *imagerec.Service) *imagesdk.ImageClient {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { srv.Close(); s.Close() })
-	cred, err := basic.NewCredentialsBuilder().WithAk(rootAK).WithSk(rootSK).
-		WithProjectId(s.Root.Project.ID).WithIamEndpointOverride(srv.URL).SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc, err := imagesdk.ImageClientBuilder().
-		WithRegion(region.NewRegion("cn-north-4", srv.URL)).WithCredential(cred).SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return imagesdk.NewImageClient(hc)
+	return sdktest.Image(t, srv.URL, rootAK, rootSK, s.Root.Project.ID)
 }
 
 // --- the real detector ---------------------------------------------------
@@ -513,14 +500,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := c.do()
-			var se *sdkerr.ServiceResponseError
-			if !errors.As(err, &se) {
-				t.Fatalf("got %v, want a service error", err)
-			}
-			if se.StatusCode != 400 || se.ErrorCode != c.code {
-				t.Fatalf("got %d %s %q, want 400 %s", se.StatusCode, se.ErrorCode, se.ErrorMessage, c.code)
-			}
+			sdktest.WantCode(t, c.do(), 400, c.code)
 		})
 	}
 }
@@ -537,8 +517,7 @@ func TestSmallImagesPerAPI(t *testing.T) {
 		t.Errorf("media tagging det 8x8: %v", err)
 	}
 	_, err := cli.RunImageMediaTagging(&model.RunImageMediaTaggingRequest{Body: &model.ImageMediaTaggingReq{Image: &small}})
-	var se *sdkerr.ServiceResponseError
-	if !errors.As(err, &se) || se.ErrorCode != "AIS.0504" {
-		t.Errorf("media tagging 8x8: %v", err)
+	if se := sdktest.ErrOf(t, err); se.ErrorCode != "AIS.0504" {
+		t.Errorf("media tagging 8x8: %+v", se)
 	}
 }

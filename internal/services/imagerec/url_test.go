@@ -2,16 +2,15 @@ package imagerec_test
 
 import (
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"testing"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/image/v2/model"
 
 	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/services/imagerec"
 )
 
@@ -52,9 +51,8 @@ func TestURLInput(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := cli.RunImageTagging(&model.RunImageTaggingRequest{Body: &model.ImageTaggingReq{Url: &c.url}})
-			var se *sdkerr.ServiceResponseError
-			if !errors.As(err, &se) || se.ErrorCode != c.code {
-				t.Fatalf("got %v, want %s", err, c.code)
+			if se := sdktest.ErrOf(t, err); se.ErrorCode != c.code {
+				t.Fatalf("got %+v, want %s", se, c.code)
 			}
 		})
 	}

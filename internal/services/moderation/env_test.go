@@ -3,7 +3,6 @@ package moderation_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -13,10 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	sdkcfg "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/region"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	modsdk "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3"
 
 	aisdcfg "github.com/aisd/aisd/internal/config"
@@ -24,6 +19,7 @@ import (
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/models"
 	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/server"
 	"github.com/aisd/aisd/internal/services/moderation"
 	"github.com/aisd/aisd/internal/store"
@@ -124,20 +120,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 		js.Close()
 		s.Close()
 	})
-	cred, err := basic.NewCredentialsBuilder().WithAk(rootAK).WithSk(rootSK).
-		WithProjectId(s.Root.Project.ID).WithIamEndpointOverride(srv.URL).SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc, err := modsdk.ModerationClientBuilder().
-		WithRegion(region.NewRegion("cn-north-4", srv.URL)).
-		WithCredential(cred).
-		WithHttpConfig(sdkcfg.DefaultHttpConfig().WithTimeout(30 * time.Second)).
-		SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{s: s, srv: srv, svc: svc, runner: runner, cli: modsdk.NewModerationClient(hc)}
+	return &env{s: s, srv: srv, svc: svc, runner: runner, cli: sdktest.Moderation(t, srv.URL, rootAK, rootSK, s.Root.Project.ID)}
 }
 
 // requireModel skips unless the NSFW model and ONNX Runtime are installed
@@ -158,18 +141,6 @@ func requireModel(t *testing.T) *models.Manager {
 		}
 	}
 	return mgr
-}
-
-// wantCode asserts an SDK call failed with the given status and code.
-func wantCode(t *testing.T, err error, status int, code string) {
-	t.Helper()
-	var se *sdkerr.ServiceResponseError
-	if !errors.As(err, &se) {
-		t.Fatalf("want %d %s, got %v", status, code, err)
-	}
-	if se.StatusCode != status || se.ErrorCode != code {
-		t.Fatalf("want %d %s, got %d %s (%s)", status, code, se.StatusCode, se.ErrorCode, se.ErrorMessage)
-	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
 
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/services/moderation"
 )
 
@@ -90,7 +91,7 @@ func TestSDKImageModeration(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := e.cli.CheckImageModeration(c.req)
-			wantCode(t, err, 400, c.code)
+			sdktest.WantCode(t, err, 400, c.code)
 		})
 	}
 }
@@ -145,7 +146,7 @@ func TestSDKBatchImageModeration(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := e.cli.BatchCheckImageSync(c.req)
-			wantCode(t, err, 400, c.code)
+			sdktest.WantCode(t, err, 400, c.code)
 		})
 	}
 }

@@ -3,6 +3,7 @@ package moderation_test
 import (
 	"testing"
 
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
 )
 
@@ -87,7 +88,7 @@ func TestSDKTextModeration(t *testing.T) {
 	for _, c := range errs {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := e.cli.RunTextModeration(c.req)
-			wantCode(t, err, c.status, c.code)
+			sdktest.WantCode(t, err, c.status, c.code)
 		})
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/platform/input"
 	"github.com/aisd/aisd/internal/platform/obs"
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/services/moderation"
 )
 
@@ -290,12 +291,12 @@ func TestSDKVideoJobValidation(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := e.cli.RunCreateVideoModerationJob(c.req)
-			wantCode(t, err, 400, c.code)
+			sdktest.WantCode(t, err, 400, c.code)
 		})
 	}
 	t.Run("unknown job", func(t *testing.T) {
 		_, err := e.cli.RunQueryVideoModerationJob(&model.RunQueryVideoModerationJobRequest{JobId: "0123456789abcdef0123456789abcdef"})
-		wantCode(t, err, 400, "AIS.0030")
+		sdktest.WantCode(t, err, 400, "AIS.0030")
 	})
 }
 
@@ -397,12 +398,12 @@ func TestSDKAudioJobsRefused(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := e.cli.RunCreateAudioModerationJob(c.req)
-			wantCode(t, err, 400, c.code)
+			sdktest.WantCode(t, err, 400, c.code)
 		})
 	}
 	t.Run("query", func(t *testing.T) {
 		_, err := e.cli.RunQueryAudioModerationJob(&model.RunQueryAudioModerationJobRequest{JobId: "0123456789abcdef0123456789abcdef"})
-		wantCode(t, err, 400, "AIS.0030")
+		sdktest.WantCode(t, err, 400, "AIS.0030")
 	})
 }
 
@@ -415,7 +416,7 @@ func TestSDKVideoJobLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.cli.RunCreateVideoModerationJob(videoReq(vs.URL+"/clip.mp4", nil))
-	wantCode(t, err, 400, "AIS.0031")
+	sdktest.WantCode(t, err, 400, "AIS.0031")
 	q, err := e.cli.RunQueryVideoModerationJob(&model.RunQueryVideoModerationJobRequest{JobId: *first.JobId})
 	if err != nil || q.Status.Value() != "running" || q.Result != nil {
 		t.Fatalf("%v %+v", err, q)
@@ -474,5 +475,5 @@ func TestSDKVideoJobFromOBS(t *testing.T) {
 	}
 	granted = false
 	_, err = e.cli.RunCreateVideoModerationJob(videoReq("obs://mine/v/clip.mp4", nil))
-	wantCode(t, err, 400, "ModelArts.4702")
+	sdktest.WantCode(t, err, 400, "ModelArts.4702")
 }

@@ -1,5 +1,7 @@
 // Package storetest opens fresh, isolated stores for tests: a sqlite file in
-// the test's temp dir, or a throw-away schema in the test PostgreSQL server.
+// the test's temp dir, a throw-away schema in the test PostgreSQL server, or
+// an in-memory store. Projects creates the rows a test's projects need, and
+// Hook wraps a store to count a unit's calls or make them fail.
 package storetest
 
 import (
