@@ -17,6 +17,7 @@ import (
 
 	"github.com/aisd/aisd/internal/platform/imagecheck/imagechecktest"
 	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/services/moderation"
 )
 
@@ -88,7 +89,7 @@ func TestSDKVideoJobInputPolicy(t *testing.T) {
 	}
 	// Loopback otherwise is refused before a job exists.
 	_, err = e.cli.RunCreateVideoModerationJob(videoReq(hidden.URL+"/clip.mp4", nil))
-	wantCode(t, err, 400, "AIS.0701")
+	sdktest.WantCode(t, err, 400, "AIS.0701")
 	// A trusted host redirecting there fails the job.
 	resp, err = e.cli.RunCreateVideoModerationJob(videoReq(redirector.URL+"/v.mp4", nil, func(b *model.VideoCreateRequest) { b.Callback = ptr(cs.URL) }))
 	if err != nil {
