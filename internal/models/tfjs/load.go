@@ -124,7 +124,10 @@ func loadWeights(dir string, groups []weightGroup) (map[string]*tensor, error) {
 }
 
 func decodeWeight(w weightSpec, b []byte) (*tensor, int, error) {
-	n := numel(w.Shape)
+	n, ok := checkedNumel(w.Shape)
+	if !ok {
+		return nil, 0, fmt.Errorf("shape %v is negative or too large", w.Shape)
+	}
 	var dt dtype
 	switch w.Dtype {
 	case "float32":
@@ -135,11 +138,6 @@ func decodeWeight(w weightSpec, b []byte) (*tensor, int, error) {
 		dt = dtBool
 	default:
 		return nil, 0, fmt.Errorf("unsupported dtype %q", w.Dtype)
-	}
-	for _, d := range w.Shape {
-		if d < 0 {
-			return nil, 0, fmt.Errorf("negative dimension in shape %v", w.Shape)
-		}
 	}
 	// Check the shard holds the weight before allocating for it.
 	width := int64(4)
@@ -224,4 +222,17 @@ func decodeWeight(w weightSpec, b []byte) (*tensor, int, error) {
 		}
 	}
 	return t, size, nil
+}
+
+// checkedNumel is the element count of a shape read from a model file, or
+// false when a dimension is negative or the product overflows.
+func checkedNumel(shape []int64) (int64, bool) {
+	n := int64(1)
+	for _, d := range shape {
+		if d < 0 || d != 0 && n > math.MaxInt32/d {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
 }
