@@ -5,7 +5,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps models vet lint fmt bench bench-ocr generate clean
+.PHONY: all build run test deps models vet lint fmt fuzz bench bench-ocr generate clean
 
 all: build
 
@@ -39,6 +39,12 @@ run: build deps models
 test: deps models
 	$(GO) vet ./...
 	AISD_REQUIRE_MODELS=1 $(GO) test -count=1 ./...
+	FUZZTIME=3s bash tools/fuzz.sh
+
+# Every fuzz target for FUZZTIME each (10 minutes unless set).
+FUZZTIME ?= 10m
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash tools/fuzz.sh
 
 # go vet plus staticcheck, pinned so a new release cannot change the verdict.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
