@@ -32,7 +32,11 @@ type Config struct {
 	// file generated under data_dir.
 	ServerKey string `yaml:"server_key"`
 
-	TokenTTL     time.Duration `yaml:"token_ttl"`
+	TokenTTL time.Duration `yaml:"token_ttl"`
+	// CacheTTL bounds how long a credential, user, domain or project
+	// changed by another process (replica) may be served from memory;
+	// changes made through this process are seen at once.
+	CacheTTL     time.Duration `yaml:"cache_ttl"`
 	ClockSkew    time.Duration `yaml:"clock_skew"`     // accepted X-Sdk-Date drift
 	LockFailures int           `yaml:"lock_failures"`  // consecutive AK/SK failures before lock
 	LockDuration time.Duration `yaml:"lock_duration"`  // how long a locked AK stays locked
@@ -67,6 +71,7 @@ func Default() Config {
 		LogLevel:       "info",
 		LogFormat:      "json",
 		TokenTTL:       24 * time.Hour,
+		CacheTTL:       2 * time.Second,
 		ClockSkew:      15 * time.Minute,
 		LockFailures:   5,
 		LockDuration:   5 * time.Minute,

@@ -305,3 +305,29 @@ func TestInjectedThrottleMessage(t *testing.T) {
 		t.Fatalf("%+v", se)
 	}
 }
+
+// TestDeletedKeyRefusedAtOnce: the gateway serves credentials from memory,
+// but a key deleted through the admin API is refused on the very next call.
+func TestDeletedKeyRefusedAtOnce(t *testing.T) {
+	e := newEnvClock(t, nil, nil)
+	e.s.Handle("RunImageTagging", echoTagging)
+	acct := tenant(t, e)
+	adm := &admin.Client{Endpoint: e.srv.URL, AK: rootAK, SK: rootSK}
+	if err := adm.Do(context.Background(), "PUT", "/v1/admin/projects/"+acct.projectID+"/subscriptions/image.tagging", nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	cli := e.imageClient(t, acct.ak, acct.sk, acct.projectID)
+	for i := 0; i < 3; i++ { // warm the cache
+		if _, err := cli.RunImageTagging(tagReq()); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if err := adm.Do(context.Background(), "DELETE", "/v1/admin/credentials/"+acct.ak, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := cli.RunImageTagging(tagReq())
+	se := sdkErr(t, err)
+	if se.StatusCode != 401 || se.ErrorCode != "APIG.0301" || !strings.Contains(se.ErrorMessage, "ak not exist") {
+		t.Fatalf("deleted key: %+v", se)
+	}
+}

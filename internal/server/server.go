@@ -33,6 +33,7 @@ import (
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 	"github.com/aisd/aisd/internal/store"
 	_ "github.com/aisd/aisd/internal/store/all" // sqlite and postgres backends
+	"github.com/aisd/aisd/internal/store/cache"
 )
 
 // Server is an assembled aisd.
@@ -86,8 +87,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s.Store = st
 	s.closers = append(s.closers, st.Close)
+	// The records every call reads are served from memory (the gateway's
+	// hot path); writes through the server drop them at once.
+	st = cache.New(st, cfg.CacheTTL)
+	s.Store = st
 	key, err := iam.LoadOrCreateKey(cfg.ServerKey, cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("server key: %w", err)

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -28,11 +29,14 @@ type Service struct {
 	ttl    time.Duration
 	now    func() time.Time
 	region string
+
+	skMu   sync.RWMutex
+	opened map[string]openedSK // by AK
 }
 
 // New returns the IAM service.
 func New(st store.Store, seal *Sealer, region string, ttl time.Duration) *Service {
-	return &Service{st: st, seal: seal, ttl: ttl, now: time.Now, region: region}
+	return &Service{st: st, seal: seal, ttl: ttl, now: time.Now, region: region, opened: map[string]openedSK{}}
 }
 
 // SetClock replaces the clock (tests).
@@ -169,12 +173,28 @@ func (s *Service) SecretKey(ctx context.Context, ak string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	s.skMu.RLock()
+	o, ok := s.opened[ak]
+	s.skMu.RUnlock()
+	if ok && o.sealed == string(c.SealedSK) {
+		return o.sk, nil
+	}
 	sk, err := s.seal.Open(c.SealedSK, skAD(ak))
 	if err != nil {
 		return "", fmt.Errorf("credential %s: %w", ak, err)
 	}
+	s.skMu.Lock()
+	if len(s.opened) >= 100_000 {
+		clear(s.opened)
+	}
+	s.opened[ak] = openedSK{sealed: string(c.SealedSK), sk: string(sk)}
+	s.skMu.Unlock()
 	return string(sk), nil
 }
+
+// openedSK is an unsealed SK, kept with the sealed form it came from so a
+// replaced credential is never answered with the old key.
+type openedSK struct{ sealed, sk string }
 
 // Identity is who is calling, as established by a token or a signature.
 type Identity struct {
