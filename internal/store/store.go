@@ -192,6 +192,8 @@ type Store interface {
 
 	// Metering
 	RecordUsage(ctx context.Context, r UsageRecord) error
+	// RecordUsageBatch records several calls at once, all or none.
+	RecordUsageBatch(ctx context.Context, rs []UsageRecord) error
 	// CountSuccess counts successful calls of a service in a project since t.
 	CountSuccess(ctx context.Context, projectID, service string, since time.Time) (int64, error)
 	Usage(ctx context.Context, f UsageFilter) ([]UsageRow, error)

@@ -283,6 +283,15 @@ func (m *Meter) flush(ctx context.Context) error {
 	batch := m.queue
 	m.queue = nil
 	m.mu.Unlock()
+	// One transaction for the whole batch; only when the store refuses it
+	// are the records written one by one, to find the one it refuses.
+	recs := make([]store.UsageRecord, len(batch))
+	for i := range batch {
+		recs[i] = batch[i].r
+	}
+	if len(batch) > 1 && m.st.RecordUsageBatch(ctx, recs) == nil {
+		return nil
+	}
 	var keep []pending
 	var first error
 	for i := 0; i < len(batch); i++ {

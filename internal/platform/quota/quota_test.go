@@ -35,9 +35,16 @@ type meterStore struct {
 func newStore(t testing.TB) *meterStore {
 	m := &meterStore{st: storetest.Memory(t)}
 	m.view = storetest.Hook(m.st, func(c storetest.Call, next func() error) error {
-		if c.Method == "RecordUsage" {
+		switch c.Method {
+		case "RecordUsage":
 			if err := m.refuse(c.Args[0].(store.UsageRecord)); err != nil {
 				return err
+			}
+		case "RecordUsageBatch": // all or none, as the real stores
+			for _, r := range c.Args[0].([]store.UsageRecord) {
+				if err := m.refuse(r); err != nil {
+					return err
+				}
 			}
 		}
 		return next()

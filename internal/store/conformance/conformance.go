@@ -304,10 +304,15 @@ func testUsage(t *testing.T, s store.Store) {
 		{ProjectID: "p1", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: time.Date(2026, 5, 3, 7, 0, 0, 0, time.FixedZone("", 8*3600)), Status: 500, Code: "APIG.0201"},
 		{ProjectID: "p2", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: day1, Status: 200},
 	}
-	for _, r := range recs {
-		r.UserID = "u1"
+	// Half one by one, half as one batch: the same rows either way.
+	for i := range recs {
+		recs[i].UserID = "u1"
+	}
+	for _, r := range recs[:3] {
 		must(t, s.RecordUsage(ctx, r))
 	}
+	must(t, s.RecordUsageBatch(ctx, recs[3:]))
+	must(t, s.RecordUsageBatch(ctx, nil))
 
 	n, err := s.CountSuccess(ctx, "p1", "ocr.general-text", time.Time{})
 	must(t, err)

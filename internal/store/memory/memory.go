@@ -546,6 +546,18 @@ func (s *Store) RecordUsage(ctx context.Context, r store.UsageRecord) error {
 	return nil
 }
 
+func (s *Store) RecordUsageBatch(ctx context.Context, rs []store.UsageRecord) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	for _, r := range rs {
+		r.Time = norm(r.Time)
+		s.usage = append(s.usage, r)
+	}
+	return nil
+}
+
 func (s *Store) CountSuccess(ctx context.Context, projectID, service string, since time.Time) (int64, error) {
 	if err := s.rlock(ctx); err != nil {
 		return 0, err

@@ -275,6 +275,21 @@ func (s *Store) RecordUsage(ctx context.Context, r store.UsageRecord) error {
 	return err
 }
 
+func (s *Store) RecordUsageBatch(ctx context.Context, rs []store.UsageRecord) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	return s.db.Tx(ctx, func(q Querier) error {
+		for _, r := range rs {
+			if _, err := q.Exec(ctx, `INSERT INTO usage_records (project_id, user_id, service, api, at, status, code)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ProjectID, r.UserID, r.Service, r.API, ms(r.Time), r.Status, r.Code); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func (s *Store) CountSuccess(ctx context.Context, projectID, service string, since time.Time) (int64, error) {
 	var n int64
 	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM usage_records

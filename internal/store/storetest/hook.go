@@ -171,6 +171,10 @@ func (h *Hooked) RecordUsage(ctx context.Context, r store.UsageRecord) error {
 	return h.call("RecordUsage", []any{r}, func() error { return h.st.RecordUsage(ctx, r) })
 }
 
+func (h *Hooked) RecordUsageBatch(ctx context.Context, rs []store.UsageRecord) error {
+	return h.call("RecordUsageBatch", []any{rs}, func() error { return h.st.RecordUsageBatch(ctx, rs) })
+}
+
 func (h *Hooked) CountSuccess(ctx context.Context, projectID, service string, since time.Time) (n int64, err error) {
 	err = h.call("CountSuccess", []any{projectID, service, since}, func() error { n, err = h.st.CountSuccess(ctx, projectID, service, since); return err })
 	return n, err
