@@ -5,7 +5,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps models vet lint fmt fuzz bench bench-ocr generate clean
+.PHONY: all build run test deps models vet lint fmt fuzz bench bench-ocr bench-gateway generate clean
 
 all: build
 
@@ -56,6 +56,10 @@ bench: bench-ocr
 
 bench-ocr: models
 	bash bench/ocr/run.sh
+
+# aisd's gateway beside nginx in one run (wrk); writes docs/benchmarks-gateway.md.
+bench-gateway: models
+	bash bench/gateway/run.sh
 
 generate:
 	$(GO) generate ./...
