@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -39,9 +40,15 @@ func Decode(data []byte) (image.Image, string, error) {
 
 // DecodeJPEG decodes a JPEG with the libjpeg-exact decoder, or with Go's
 // for the layouts that one does not handle (progressive, arithmetic, ...).
+// A JPEG it finds damaged or too large is an error: image/jpeg must not get
+// to allocate what a hostile header declares.
 func DecodeJPEG(data []byte) (image.Image, error) {
-	if img, err := decodeJPEGExact(data); err == nil {
+	img, err := decodeJPEGExact(data)
+	switch {
+	case err == nil:
 		return img, nil
+	case !errors.Is(err, errJPEGUnsupported):
+		return nil, err
 	}
 	return jpeg.Decode(bytes.NewReader(data))
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"image"
 )
 
@@ -13,15 +14,51 @@ import (
 // detector upscales a small image several times. Progressive, arithmetic
 // coded, CMYK and unusual subsampling layouts return errJPEGUnsupported and
 // the caller falls back to image/jpeg.
+//
+// The input is untrusted. Every table selector, count, sampling factor and
+// segment length is checked against what it indexes before use, and a
+// structural fault is an ordinary error wrapping errJPEGCorrupt; no input
+// can panic, and the work done is bounded by the planes allocated, which
+// are bounded in turn by the data (see jpegMinBitsPerBlock) and by
+// jpegMaxSamples. Damaged entropy-coded data is not an error: it decodes
+// the way libjpeg decodes it (zero bits past the data, a bad Huffman code
+// read as symbol 0, the rest of a starved restart interval left flat
+// grey), so a damaged file looks as it does to the reference.
 
-var errJPEGUnsupported = errors.New("jpeg: layout not handled by the libjpeg-exact decoder")
+var (
+	errJPEGUnsupported = errors.New("jpeg: layout not handled by the libjpeg-exact decoder")
+	errJPEGCorrupt     = errors.New("jpeg: corrupt data")
+	errJPEGTooLarge    = errors.New("jpeg: image too large for the decoder")
+)
+
+func jpegCorrupt(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", errJPEGCorrupt, fmt.Sprintf(format, a...))
+}
+
+const (
+	// jpegMaxSamples bounds width × height × components of a frame; the
+	// decoder refuses larger frames before allocating anything. It is the
+	// three components of 160 megapixels, the most the OCR service admits
+	// (imagecheck.OCRGeneralText), i.e. at most about 480 MB of planes.
+	jpegMaxSamples = 3 * 160_000_000
+
+	// jpegMinBitsPerBlock is the least entropy-coded data one 8×8 block
+	// takes: a DC symbol and an AC symbol (end of block) of at least one
+	// bit each. A frame whose blocks could not fit in the bytes after its
+	// header even at that rate is refused as truncated before its planes
+	// are allocated, so a few hundred bytes cannot declare a 65535×65535
+	// image and have it allocated.
+	jpegMinBitsPerBlock = 2
+)
 
 type jpegComp struct {
 	id, h, v, tq int
 	bw, bh       int // plane size in blocks
 	plane        []uint8
-	pred         int
+	pred         int32
 	dc, ac       int
+	q            *[64]int32 // quantisation table, latched at the first scan
+	scanned      bool
 }
 
 type huff struct {
@@ -29,22 +66,31 @@ type huff struct {
 	minCode, maxCode [17]int32
 	valPtr           [17]int32
 	vals             []uint8
+	// bad is why libjpeg would refuse to use the table (jdhuff.c,
+	// jpeg_make_d_derived_tbl); maxDC is its largest symbol, which must
+	// not exceed 15 in a DC table.
+	bad   string
+	maxDC uint8
 }
 
 type jpegDec struct {
-	data       []byte
-	pos        int
-	bits       uint32
-	nbits      int
-	marker     bool // hit a marker inside entropy data
-	q          [4][64]int32
-	dcT, acT   [4]*huff
-	comps      []*jpegComp
-	w, h       int
-	hmax, vmax int
-	restart    int
-	adobe      bool
-	transform  int
+	data         []byte
+	pos          int
+	bits         uint32
+	nbits        int
+	marker       bool // reached a marker (or the end) inside entropy data
+	insufficient bool // needed bits past it: libjpeg's insufficient_data
+	q            [4][64]int32
+	qSet         [4]bool
+	dcT, acT     [4]*huff
+	comps        []*jpegComp
+	w, h         int
+	hmax, vmax   int
+	restart      int
+	nextRST      int
+	scans        int
+	jfif, adobe  bool
+	transform    int
 }
 
 var zigzag = [64]int{
@@ -56,59 +102,72 @@ var zigzag = [64]int{
 
 // decodeJPEGExact decodes baseline JPEGs to *image.Gray or *image.YCbCr.
 func decodeJPEGExact(data []byte) (image.Image, error) {
-	d := &jpegDec{data: data}
 	if len(data) < 4 || data[0] != 0xFF || data[1] != 0xD8 {
-		return nil, errors.New("jpeg: missing SOI")
+		return nil, jpegCorrupt("missing SOI")
 	}
-	d.pos = 2
+	d := &jpegDec{data: data, pos: 2}
 	for {
-		for d.pos < len(data) && data[d.pos] != 0xFF {
-			d.pos++
+		m, ok := d.nextMarker()
+		if !ok {
+			if d.scans > 0 {
+				break // libjpeg reads the end of the data as EOI
+			}
+			return nil, jpegCorrupt("no scan before the end of the data")
 		}
-		for d.pos < len(data) && data[d.pos] == 0xFF {
-			d.pos++
-		}
-		if d.pos >= len(data) {
-			return nil, errors.New("jpeg: unexpected end")
-		}
-		m := data[d.pos]
-		d.pos++
 		if m == 0xD9 {
 			break
 		}
+		if m == 0xD8 {
+			return nil, jpegCorrupt("second SOI")
+		}
 		if m >= 0xD0 && m <= 0xD7 || m == 0x01 {
-			continue
+			continue // parameterless; libjpeg ignores them here
 		}
 		if d.pos+2 > len(data) {
-			return nil, errors.New("jpeg: truncated segment")
+			return nil, jpegCorrupt("truncated marker segment")
 		}
 		n := int(binary.BigEndian.Uint16(data[d.pos:]))
-		if n < 2 || d.pos+n > len(data) {
-			return nil, errors.New("jpeg: bad segment length")
+		if n < 2 {
+			return nil, jpegCorrupt("segment length %d at offset %d", n, d.pos)
+		}
+		if d.pos+n > len(data) {
+			return nil, jpegCorrupt("segment length %d at offset %d runs past the data", n, d.pos)
 		}
 		seg := data[d.pos+2 : d.pos+n]
 		d.pos += n
 		var err error
-		switch m {
-		case 0xC0, 0xC1:
+		switch {
+		case m == 0xC0 || m == 0xC1:
 			err = d.sof(seg)
-		case 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
-			return nil, errJPEGUnsupported
-		case 0xC4:
+		case m == 0xC2 || m == 0xC3 || m >= 0xC5 && m <= 0xCF && m != 0xC8 && m != 0xCC:
+			return nil, errJPEGUnsupported // progressive, lossless, hierarchical, arithmetic
+		case m == 0xC4:
 			err = d.dht(seg)
-		case 0xDB:
+		case m == 0xDB:
 			err = d.dqt(seg)
-		case 0xDD:
-			if len(seg) < 2 {
-				return nil, errors.New("jpeg: bad DRI")
+		case m == 0xDD:
+			if len(seg) != 2 {
+				return nil, jpegCorrupt("DRI length %d", len(seg))
 			}
 			d.restart = int(binary.BigEndian.Uint16(seg))
-		case 0xEE:
+		case m == 0xE0:
+			if len(seg) >= 14 && string(seg[:5]) == "JFIF\x00" {
+				d.jfif = true
+			}
+		case m == 0xEE:
 			if len(seg) >= 12 && string(seg[:5]) == "Adobe" {
 				d.adobe, d.transform = true, int(seg[11])
 			}
-		case 0xDA:
-			err = d.scan(seg)
+		case m == 0xDA:
+			var done bool
+			if done, err = d.scan(seg); err == nil && done {
+				return d.image()
+			}
+		case m == 0xCC || m == 0xDC || m >= 0xE1 && m <= 0xEF || m == 0xFE:
+			// DAC, DNL, APPn, COM: skipped, as libjpeg does.
+		default:
+			// JPG, DHP, EXP, JPGn, RESn: libjpeg refuses these.
+			return nil, jpegCorrupt("unknown marker 0x%02X", m)
 		}
 		if err != nil {
 			return nil, err
@@ -117,56 +176,131 @@ func decodeJPEGExact(data []byte) (image.Image, error) {
 	return d.image()
 }
 
-func (d *jpegDec) sof(s []byte) error {
-	if len(s) < 6 || s[0] != 8 {
-		return errJPEGUnsupported
-	}
-	d.h = int(binary.BigEndian.Uint16(s[1:]))
-	d.w = int(binary.BigEndian.Uint16(s[3:]))
-	n := int(s[5])
-	if d.w == 0 || d.h == 0 || (n != 1 && n != 3) || len(s) < 6+3*n {
-		return errJPEGUnsupported
-	}
-	for i := 0; i < n; i++ {
-		c := &jpegComp{id: int(s[6+3*i]), h: int(s[7+3*i] >> 4), v: int(s[7+3*i] & 15), tq: int(s[8+3*i] & 3)}
-		if c.h < 1 || c.v < 1 || c.h > 2 || c.v > 2 {
-			return errJPEGUnsupported
+// nextMarker skips to the next marker as libjpeg's next_marker does:
+// bytes other than 0xFF, fill bytes, and stuffed 0xFF00 pairs are not
+// markers. It returns false at the end of the data; pos only advances.
+func (d *jpegDec) nextMarker() (byte, bool) {
+	for {
+		for d.pos < len(d.data) && d.data[d.pos] != 0xFF {
+			d.pos++
 		}
-		d.hmax, d.vmax = max(d.hmax, c.h), max(d.vmax, c.v)
-		d.comps = append(d.comps, c)
+		for d.pos < len(d.data) && d.data[d.pos] == 0xFF {
+			d.pos++
+		}
+		if d.pos >= len(d.data) {
+			return 0, false
+		}
+		m := d.data[d.pos]
+		d.pos++
+		if m != 0 {
+			return m, true
+		}
+	}
+}
+
+func (d *jpegDec) sof(s []byte) error {
+	if d.comps != nil {
+		return jpegCorrupt("second frame header")
+	}
+	if len(s) < 6 {
+		return jpegCorrupt("SOF length %d", len(s))
+	}
+	if s[0] != 8 {
+		return errJPEGUnsupported
+	}
+	h := int(binary.BigEndian.Uint16(s[1:]))
+	w := int(binary.BigEndian.Uint16(s[3:]))
+	n := int(s[5])
+	if len(s) != 6+3*n {
+		return jpegCorrupt("SOF length %d for %d components", len(s), n)
+	}
+	if w == 0 || h == 0 || n == 0 {
+		// A zero height would need a DNL marker, which libjpeg does not
+		// support either.
+		return jpegCorrupt("empty frame %dx%d with %d components", w, h, n)
+	}
+	if n != 1 && n != 3 {
+		return errJPEGUnsupported
+	}
+	comps := make([]*jpegComp, n)
+	hmax, vmax := 1, 1
+	for i := range comps {
+		c := &jpegComp{id: int(s[6+3*i]), h: int(s[7+3*i] >> 4), v: int(s[7+3*i] & 15), tq: int(s[8+3*i])}
+		if c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 {
+			return jpegCorrupt("component %d sampling factors %dx%d", c.id, c.h, c.v)
+		}
+		if c.tq > 3 {
+			return jpegCorrupt("component %d names quantisation table %d", c.id, c.tq)
+		}
+		for _, o := range comps[:i] {
+			if o.id == c.id {
+				return errJPEGUnsupported // libjpeg-turbo renames repeated ids
+			}
+		}
+		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
+		comps[i] = c
 	}
 	if n == 1 {
 		// A lone component is never interleaved: one block per MCU.
-		d.comps[0].h, d.comps[0].v, d.hmax, d.vmax = 1, 1, 1, 1
+		comps[0].h, comps[0].v, hmax, vmax = 1, 1, 1, 1
+	} else {
+		y, cb, cr := comps[0], comps[1], comps[2]
+		if cb.h != 1 || cb.v != 1 || cr.h != 1 || cr.v != 1 ||
+			!(y.h == 1 && y.v == 1 || y.h == 2 && y.v == 1 || y.h == 2 && y.v == 2) {
+			return errJPEGUnsupported // only 4:4:4, 4:2:2 and 4:2:0
+		}
 	}
-	mx := (d.w + 8*d.hmax - 1) / (8 * d.hmax)
-	my := (d.h + 8*d.vmax - 1) / (8 * d.vmax)
-	for _, c := range d.comps {
+	if w > 65500 || h > 65500 {
+		// libjpeg's JPEG_MAX_DIMENSION.
+		return fmt.Errorf("%w: %dx%d is over libjpeg's 65500 pixels per side", errJPEGTooLarge, w, h)
+	}
+	if int64(w)*int64(h)*int64(n) > jpegMaxSamples {
+		return fmt.Errorf("%w: %dx%d with %d components is over %d samples", errJPEGTooLarge, w, h, n, jpegMaxSamples)
+	}
+	// The blocks every scan must code, at least, before allocating room
+	// for them.
+	var blocks int64
+	for _, c := range comps {
+		cw, ch := ceilDiv(w*c.h, hmax), ceilDiv(h*c.v, vmax)
+		blocks += int64(ceilDiv(cw, 8)) * int64(ceilDiv(ch, 8))
+	}
+	if avail := int64(len(d.data) - d.pos); blocks*jpegMinBitsPerBlock > 8*avail {
+		return jpegCorrupt("%dx%d frame needs %d blocks, more than the %d bytes after its header can hold", w, h, blocks, avail)
+	}
+	d.w, d.h, d.hmax, d.vmax = w, h, hmax, vmax
+	mx, my := ceilDiv(w, 8*hmax), ceilDiv(h, 8*vmax)
+	for _, c := range comps {
 		c.bw, c.bh = mx*c.h, my*c.v
 		c.plane = make([]uint8, c.bw*8*c.bh*8)
 	}
+	d.comps = comps
 	return nil
 }
 
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
 func (d *jpegDec) dqt(s []byte) error {
 	for len(s) > 0 {
-		p, t := s[0]>>4, s[0]&3
-		s = s[1:]
-		for i := 0; i < 64; i++ {
-			if p == 0 {
-				if len(s) < 1 {
-					return errors.New("jpeg: short DQT")
-				}
-				d.q[t][zigzag[i]] = int32(s[0])
-				s = s[1:]
-			} else {
-				if len(s) < 2 {
-					return errors.New("jpeg: short DQT")
-				}
-				d.q[t][zigzag[i]] = int32(binary.BigEndian.Uint16(s))
-				s = s[2:]
-			}
+		p, t := s[0]>>4, int(s[0]&15)
+		if p > 1 || t > 3 {
+			return jpegCorrupt("DQT table %d with precision %d", t, p)
 		}
+		s = s[1:]
+		if len(s) < 64*(int(p)+1) {
+			return jpegCorrupt("short DQT")
+		}
+		for i := 0; i < 64; i++ {
+			var v int32
+			if p == 0 {
+				v = int32(s[i])
+			} else {
+				// libjpeg holds quantisers as 16-bit signed multipliers.
+				v = int32(int16(binary.BigEndian.Uint16(s[2*i:])))
+			}
+			d.q[t][zigzag[i]] = v
+		}
+		s = s[64*(int(p)+1):]
+		d.qSet[t] = true
 	}
 	return nil
 }
@@ -174,9 +308,12 @@ func (d *jpegDec) dqt(s []byte) error {
 func (d *jpegDec) dht(s []byte) error {
 	for len(s) > 0 {
 		if len(s) < 17 {
-			return errors.New("jpeg: short DHT")
+			return jpegCorrupt("short DHT")
 		}
-		class, id := s[0]>>4, s[0]&3
+		class, id := s[0]>>4, s[0]&15
+		if class > 1 || id > 3 {
+			return jpegCorrupt("DHT class %d table %d", class, id)
+		}
 		h := &huff{}
 		total := 0
 		var counts [17]int
@@ -184,10 +321,22 @@ func (d *jpegDec) dht(s []byte) error {
 			counts[l] = int(s[l])
 			total += counts[l]
 		}
+		if total > 256 {
+			return jpegCorrupt("DHT with %d codes", total)
+		}
 		if len(s) < 17+total {
-			return errors.New("jpeg: short DHT")
+			return jpegCorrupt("short DHT")
 		}
 		h.vals = append([]uint8(nil), s[17:17+total]...)
+		for _, v := range h.vals {
+			h.maxDC = max(h.maxDC, v)
+		}
+		last := 0
+		for l := 1; l <= 16; l++ {
+			if counts[l] > 0 {
+				last = l
+			}
+		}
 		code, k := int32(0), int32(0)
 		for l := 1; l <= 16; l++ {
 			h.valPtr[l] = k
@@ -198,6 +347,11 @@ func (d *jpegDec) dht(s []byte) error {
 				h.maxCode[l] = code - 1
 			} else {
 				h.maxCode[l] = -1
+			}
+			// libjpeg refuses a table whose codes do not fit their
+			// length; that includes an all-ones code.
+			if l <= last && code >= 1<<l && h.bad == "" {
+				h.bad = fmt.Sprintf("codes of length %d overflow", l)
 			}
 			code <<= 1
 		}
@@ -211,36 +365,42 @@ func (d *jpegDec) dht(s []byte) error {
 	return nil
 }
 
-func (d *jpegDec) bit() (int32, error) {
+// bit returns the next bit of entropy-coded data. Past a marker or the end
+// of the data it returns zeros, as libjpeg does, and notes that the data
+// ran out.
+func (d *jpegDec) bit() int32 {
 	if d.nbits == 0 {
 		var b byte
-		if d.marker || d.pos >= len(d.data) {
-			// Past the data libjpeg feeds zeros.
-			b = 0
-		} else {
+		switch {
+		case d.marker || d.pos >= len(d.data):
+			d.marker, d.insufficient = true, true
+		case d.data[d.pos] == 0xFF:
+			// 0xFF, any further 0xFF, then 0x00 is one 0xFF data byte
+			// (libjpeg's jpeg_fill_bit_buffer); anything else is a
+			// marker, left for the caller at pos.
+			j := d.pos + 1
+			for j < len(d.data) && d.data[j] == 0xFF {
+				j++
+			}
+			if j < len(d.data) && d.data[j] == 0x00 {
+				b, d.pos = 0xFF, j+1
+			} else {
+				d.marker, d.insufficient = true, true
+			}
+		default:
 			b = d.data[d.pos]
 			d.pos++
-			if b == 0xFF {
-				if d.pos < len(d.data) && d.data[d.pos] == 0x00 {
-					d.pos++
-				} else {
-					d.marker = true
-					d.pos--
-					b = 0
-				}
-			}
 		}
 		d.bits, d.nbits = uint32(b), 8
 	}
 	d.nbits--
-	return int32(d.bits>>d.nbits) & 1, nil
+	return int32(d.bits>>d.nbits) & 1
 }
 
 func (d *jpegDec) receive(n int) int32 {
 	var v int32
 	for i := 0; i < n; i++ {
-		b, _ := d.bit()
-		v = v<<1 | b
+		v = v<<1 | d.bit()
 	}
 	return v
 }
@@ -255,32 +415,37 @@ func extend(v int32, n int) int32 {
 	return v
 }
 
-func (d *jpegDec) decodeHuff(h *huff) (int, error) {
-	if h == nil {
-		return 0, errors.New("jpeg: missing Huffman table")
-	}
+// decodeHuff reads one symbol. A code that matches nothing costs 17 bits
+// and reads as symbol 0, libjpeg's recovery (jdhuff.c, jpeg_huff_decode).
+func (d *jpegDec) decodeHuff(h *huff) int {
 	var code int32
 	for l := 1; l <= 16; l++ {
-		b, _ := d.bit()
-		code = code<<1 | b
+		code = code<<1 | d.bit()
 		if h.maxCode[l] >= 0 && code <= h.maxCode[l] && code >= h.minCode[l] {
-			return int(h.vals[h.valPtr[l]+code-h.minCode[l]]), nil
+			return int(h.vals[h.valPtr[l]+code-h.minCode[l]])
 		}
 	}
-	return 0, errors.New("jpeg: bad Huffman code")
+	d.bit()
+	return 0
 }
 
-func (d *jpegDec) scan(s []byte) error {
-	if len(d.comps) == 0 || len(s) < 1 {
-		return errors.New("jpeg: scan before frame")
+// scan decodes one scan. done reports that the frame is complete after a
+// single scan of every component: libjpeg then has everything it outputs,
+// and what follows the scan cannot change the image.
+func (d *jpegDec) scan(s []byte) (done bool, err error) {
+	if d.comps == nil {
+		return false, jpegCorrupt("scan before frame header")
+	}
+	if len(s) < 1 {
+		return false, jpegCorrupt("empty SOS")
 	}
 	ns := int(s[0])
-	if len(s) < 1+2*ns+3 {
-		return errors.New("jpeg: short SOS")
+	if ns < 1 || ns > len(d.comps) || len(s) != 1+2*ns+3 {
+		return false, jpegCorrupt("SOS of length %d for %d components", len(s), ns)
 	}
-	var sc []*jpegComp
+	sc := make([]*jpegComp, 0, ns)
 	for i := 0; i < ns; i++ {
-		id := int(s[1+2*i])
+		id, sel := int(s[1+2*i]), s[2+2*i]
 		var c *jpegComp
 		for _, x := range d.comps {
 			if x.id == id {
@@ -288,135 +453,240 @@ func (d *jpegDec) scan(s []byte) error {
 			}
 		}
 		if c == nil {
-			return errors.New("jpeg: scan names unknown component")
+			return false, jpegCorrupt("scan names unknown component %d", id)
 		}
-		c.dc, c.ac = int(s[2+2*i]>>4), int(s[2+2*i]&3)
+		for _, o := range sc {
+			if o == c {
+				return false, jpegCorrupt("scan names component %d twice", id)
+			}
+		}
+		if c.scanned {
+			// Sequential files code each component in one scan; a repeat
+			// would only let a small file redo the whole frame's work.
+			return false, jpegCorrupt("component %d in a second scan", id)
+		}
+		c.dc, c.ac = int(sel>>4), int(sel&15)
+		if c.dc > 3 || c.ac > 3 {
+			return false, jpegCorrupt("component %d names Huffman tables DC %d, AC %d", id, c.dc, c.ac)
+		}
+		for _, t := range []struct {
+			h    *huff
+			kind string
+			n    int
+		}{{d.dcT[c.dc], "DC", c.dc}, {d.acT[c.ac], "AC", c.ac}} {
+			switch {
+			case t.h == nil && t.n < 2:
+				// libjpeg-turbo substitutes the standard tables of
+				// Annex K (Motion-JPEG); this decoder does not.
+				return false, errJPEGUnsupported
+			case t.h == nil:
+				return false, jpegCorrupt("component %d uses undefined %s table %d", id, t.kind, t.n)
+			case t.h.bad != "":
+				return false, jpegCorrupt("%s table %d: %s", t.kind, t.n, t.h.bad)
+			case t.kind == "DC" && t.h.maxDC > 15:
+				return false, jpegCorrupt("DC table %d has symbol %d", t.n, t.h.maxDC)
+			}
+		}
+		if !d.qSet[c.tq] {
+			return false, jpegCorrupt("component %d uses undefined quantisation table %d", id, c.tq)
+		}
 		sc = append(sc, c)
 	}
-	for _, c := range sc {
-		c.pred = 0
+	// Ss, Se, Ah and Al (the last three bytes) mean nothing to a
+	// sequential scan; libjpeg only warns when they are not 0, 63, 0, 0,
+	// because real files carry zeros there, and so they are ignored.
+	if d.scans == 0 && len(d.comps) == 3 && !d.jfif {
+		// libjpeg's colour-space guess (jdapimin.c): JFIF means YCbCr;
+		// otherwise Adobe transform 0, or component ids 'R','G','B', mean
+		// RGB, which this decoder does not convert.
+		if d.adobe && d.transform == 0 ||
+			!d.adobe && d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B' {
+			return false, errJPEGUnsupported
+		}
 	}
-	d.bits, d.nbits, d.marker = 0, 0, false
+	for _, c := range sc {
+		c.pred, c.scanned = 0, true
+		if c.q == nil {
+			q := d.q[c.tq]
+			c.q = &q
+		}
+	}
+	d.scans++
+	d.bits, d.nbits, d.marker, d.insufficient, d.nextRST = 0, 0, false, false, 0
+
 	var blk [64]int32
-	decodeBlock := func(c *jpegComp, bx, by int) error {
-		for i := range blk {
-			blk[i] = 0
-		}
-		t, err := d.decodeHuff(d.dcT[c.dc])
-		if err != nil {
-			return err
-		}
-		c.pred += int(extend(d.receive(t), t))
-		blk[0] = int32(c.pred)
-		for k := 1; k < 64; {
-			rs, err := d.decodeHuff(d.acT[c.ac])
-			if err != nil {
-				return err
+	decodeBlock := func(c *jpegComp, bx, by int, grey bool) {
+		stride := c.bw * 8
+		out := c.plane[by*8*stride+bx*8:]
+		if grey {
+			// libjpeg leaves the MCUs of a starved interval at zero:
+			// flat grey, and no DC prediction.
+			for r := 0; r < 8; r++ {
+				row := out[r*stride : r*stride+8]
+				for i := range row {
+					row[i] = 128
+				}
 			}
+			return
+		}
+		blk = [64]int32{}
+		t := d.decodeHuff(d.dcT[c.dc])
+		c.pred += extend(d.receive(t), t)
+		blk[0] = int32(int16(c.pred)) // libjpeg's JCOEF is 16 bits
+		for k := 1; k < 64; k++ {
+			rs := d.decodeHuff(d.acT[c.ac])
 			r, sz := rs>>4, rs&15
 			if sz == 0 {
 				if r != 15 {
 					break
 				}
-				k += 16
+				k += 15
 				continue
 			}
-			k += r
-			if k > 63 {
-				return errors.New("jpeg: bad AC run")
-			}
+			// A run past the block lands on its last coefficient, as in
+			// libjpeg (jpeg_natural_order has 16 spare entries of 63).
+			k = min(k+r, 63)
 			blk[zigzag[k]] = extend(d.receive(sz), sz)
-			k++
 		}
-		stride := c.bw * 8
-		idctISlow(&blk, &d.q[c.tq], c.plane[by*8*stride+bx*8:], stride)
-		return nil
+		idctISlow(&blk, c.q, out, stride)
 	}
+	restart := d.restart
 	var mcusX, mcusY int
 	if ns == 1 {
 		c := sc[0]
-		mcusX = (d.w*c.h/d.hmax + 7) / 8
-		if d.w*c.h%d.hmax != 0 {
-			mcusX = ((d.w*c.h+d.hmax-1)/d.hmax + 7) / 8
-		}
-		mcusY = ((d.h*c.v+d.vmax-1)/d.vmax + 7) / 8
+		mcusX = ceilDiv(ceilDiv(d.w*c.h, d.hmax), 8)
+		mcusY = ceilDiv(ceilDiv(d.h*c.v, d.vmax), 8)
 	} else {
-		mcusX = (d.w + 8*d.hmax - 1) / (8 * d.hmax)
-		mcusY = (d.h + 8*d.vmax - 1) / (8 * d.vmax)
+		mcusX = ceilDiv(d.w, 8*d.hmax)
+		mcusY = ceilDiv(d.h, 8*d.vmax)
 	}
 	n := 0
 	for my := 0; my < mcusY; my++ {
 		for mx := 0; mx < mcusX; mx++ {
-			if d.restart > 0 && n > 0 && n%d.restart == 0 {
-				d.resync()
+			if restart > 0 && n > 0 && n%restart == 0 {
+				d.processRestart()
 				for _, c := range sc {
 					c.pred = 0
 				}
 			}
 			n++
+			// Running out of data in an MCU decodes the rest of it from
+			// zero bits; the MCUs after it are grey.
+			grey := d.insufficient
 			if ns == 1 {
-				if err := decodeBlock(sc[0], mx, my); err != nil {
-					return err
-				}
+				decodeBlock(sc[0], mx, my, grey)
 				continue
 			}
 			for _, c := range sc {
 				for v := 0; v < c.v; v++ {
 					for h := 0; h < c.h; h++ {
-						if err := decodeBlock(c, mx*c.h+h, my*c.v+v); err != nil {
-							return err
-						}
+						decodeBlock(c, mx*c.h+h, my*c.v+v, grey)
 					}
 				}
 			}
 		}
 	}
-	// Leave pos at the next marker for the segment loop.
-	if d.marker {
-		return nil
-	}
-	return nil
+	// One scan of every component is libjpeg's single-scan mode: it has
+	// output the whole image by the end of the scan.
+	return d.scans == 1 && ns == len(d.comps), nil
 }
 
-// resync drops buffered bits and skips the RSTn marker.
-func (d *jpegDec) resync() {
+// processRestart is libjpeg's process_restart with its default
+// resynchronisation (jdmarker.c, read_restart_marker and
+// jpeg_resync_to_restart): the expected RSTn is consumed; a marker that is
+// not a restart, or one of the next two restarts, is left in place so
+// the coming interval reads as empty; an earlier restart or an invalid
+// marker is skipped; any other restart is taken as the expected one.
+func (d *jpegDec) processRestart() {
 	d.bits, d.nbits = 0, 0
-	for d.pos+1 < len(d.data) {
-		if d.data[d.pos] == 0xFF && d.data[d.pos+1] >= 0xD0 && d.data[d.pos+1] <= 0xD7 {
-			d.pos += 2
-			break
-		}
-		d.pos++
+	if !d.marker {
+		d.skipToMarker()
+		d.marker = true
 	}
-	d.marker = false
+	rst := func(n int) byte { return byte(0xD0 + n&7) }
+	want := d.nextRST
+	for {
+		m, after := d.markerAt()
+		switch {
+		case m >= 0xC0 && (m < 0xD0 || m > 0xD7), m == rst(want+1), m == rst(want+2):
+			// Leave it: the interval is empty.
+		case m < 0xC0 || m == rst(want-1) || m == rst(want-2):
+			d.pos = after
+			d.skipToMarker()
+			continue
+		default:
+			d.pos, d.marker = after, false
+		}
+		break
+	}
+	d.nextRST = (want + 1) & 7
+	if !d.marker {
+		d.insufficient = false
+	}
+}
+
+// skipToMarker moves pos to the 0xFF that starts the next marker, past
+// stuffed 0xFF00 pairs and other data, or to the end of the data.
+func (d *jpegDec) skipToMarker() {
+	for {
+		for d.pos < len(d.data) && d.data[d.pos] != 0xFF {
+			d.pos++
+		}
+		j := d.pos
+		for j < len(d.data) && d.data[j] == 0xFF {
+			j++
+		}
+		if j >= len(d.data) {
+			d.pos = len(d.data)
+			return
+		}
+		if d.data[j] != 0 {
+			return
+		}
+		d.pos = j + 1
+	}
+}
+
+// markerAt returns the marker at pos and the offset after it; the end of
+// the data reads as EOI, as libjpeg's source managers insert one there.
+func (d *jpegDec) markerAt() (byte, int) {
+	j := d.pos
+	for j < len(d.data) && d.data[j] == 0xFF {
+		j++
+	}
+	if j >= len(d.data) {
+		return 0xD9, len(d.data)
+	}
+	return d.data[j], j + 1
 }
 
 func (d *jpegDec) image() (image.Image, error) {
-	if len(d.comps) == 0 {
-		return nil, errors.New("jpeg: no frame")
+	if d.comps == nil {
+		return nil, jpegCorrupt("no frame header")
+	}
+	if d.scans == 0 {
+		return nil, jpegCorrupt("no scan")
+	}
+	for _, c := range d.comps {
+		if !c.scanned {
+			// libjpeg decodes a component no scan reached from zero
+			// coefficients: flat grey.
+			for i := range c.plane {
+				c.plane[i] = 128
+			}
+		}
 	}
 	if len(d.comps) == 1 {
 		c := d.comps[0]
-		g := &image.Gray{Pix: c.plane, Stride: c.bw * 8, Rect: image.Rect(0, 0, d.w, d.h)}
-		return g, nil
-	}
-	if d.adobe && d.transform == 0 {
-		return nil, errJPEGUnsupported // stored as RGB
+		return &image.Gray{Pix: c.plane, Stride: c.bw * 8, Rect: image.Rect(0, 0, d.w, d.h)}, nil
 	}
 	y, cb, cr := d.comps[0], d.comps[1], d.comps[2]
-	if cb.h != 1 || cb.v != 1 || cr.h != 1 || cr.v != 1 {
-		return nil, errJPEGUnsupported
-	}
-	var ratio image.YCbCrSubsampleRatio
+	ratio := image.YCbCrSubsampleRatio444
 	switch {
-	case y.h == 1 && y.v == 1:
-		ratio = image.YCbCrSubsampleRatio444
 	case y.h == 2 && y.v == 1:
 		ratio = image.YCbCrSubsampleRatio422
 	case y.h == 2 && y.v == 2:
 		ratio = image.YCbCrSubsampleRatio420
-	default:
-		return nil, errJPEGUnsupported
 	}
 	return &image.YCbCr{Y: y.plane, Cb: cb.plane, Cr: cr.plane, YStride: y.bw * 8, CStride: cb.bw * 8,
 		SubsampleRatio: ratio, Rect: image.Rect(0, 0, d.w, d.h)}, nil
