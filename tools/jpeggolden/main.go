@@ -5,7 +5,11 @@
 // decoder with those pixels; it needs neither program.
 //
 //	apt-get install libjpeg-turbo-progs   # cjpeg, djpeg
-//	go run ./tools/jpeggolden [-out internal/services/ocr/pipeline/testdata/jpeg]
+//	go run ./tools/jpeggolden [-out DIR] [-fuzz DIR]
+//
+// writes internal/services/ocr/pipeline/testdata/jpeg (the images,
+// golden.json, the reference PNGs) and a few seeds of FuzzDecodeJPEG's
+// corpus in internal/services/ocr/pipeline/testdata/fuzz/FuzzDecodeJPEG.
 //
 // Each case is one cjpeg command line applied to a picture drawn here from
 // fixed formulas and a fixed-seed generator, so a run is reproducible for a
@@ -18,8 +22,12 @@
 // and its own YCbCr→RGB tables. djpeg's defaults are the same; the flags
 // are spelled out anyway ("-dct int"; there is no flag that turns fancy
 // upsampling on, only -nosmooth, which turns it off and is not given).
-// "-strict" makes any libjpeg warning fatal, so no case relies on how
-// libjpeg recovers from damage.
+// "-strict" makes any libjpeg warning fatal, so no valid case relies on
+// how libjpeg recovers from damage.
+//
+// The damaged_* cases are valid ones with bytes cut, scrambled or moved
+// (see damagedCases); djpeg decodes those without -strict, and the
+// decoder must recover from the damage exactly as libjpeg does.
 //
 // For every case golden.json holds the SHA-256 of djpeg's PPM/PGM output,
 // and the same pixels are kept losslessly as NAME.png, so a mismatch can
@@ -33,6 +41,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -41,6 +50,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -54,6 +64,103 @@ type tcase struct {
 	Gray        bool     // grey source picture
 	Cjpeg       []string // flags besides -outfile
 	Unsupported bool     // the decoder declines this layout
+}
+
+// A damaged case edits the JPEG of a valid case. djpeg then decodes it
+// without -strict, recovering as libjpeg does (and as OpenCV, which
+// ignores libjpeg's warnings, sees it): zeros past the data, grey for
+// starved restart intervals, its resynchronisation on wrong restart
+// markers.
+type damaged struct {
+	Name, From string
+	Edit       func([]byte) []byte
+}
+
+var damagedCases = []damaged{
+	{"damaged_truncated_420", "q75_420", func(b []byte) []byte { return b[:len(b)*3/5] }},
+	{"damaged_truncated_gray", "gray_q75", func(b []byte) []byte { return b[:len(b)*2/3] }},
+	{"damaged_truncated_restart_420", "restart_3blocks_420", func(b []byte) []byte { return b[:len(b)/2] }},
+	{"damaged_missing_rst", "restart_3blocks_420", func(b []byte) []byte {
+		i := restartMarker(b, 1) // drop RST1
+		return append(b[:i:i], b[i+2:]...)
+	}},
+	{"damaged_rst_next", "restart_3blocks_420", func(b []byte) []byte {
+		b[restartMarker(b, 1)+1] = 0xD2 // RST2 where RST1 belongs
+		return b
+	}},
+	{"damaged_rst_far", "restart_1block_444", func(b []byte) []byte {
+		b[restartMarker(b, 1)+1] = 0xD5 // RST5 where RST1 belongs
+		return b
+	}},
+	{"damaged_rst_previous", "restart_1block_444", func(b []byte) []byte {
+		b[restartMarker(b, 2)+1] = 0xD0 // RST0 again where RST2 belongs
+		return b
+	}},
+	{"damaged_entropy_bytes", "q75_422", func(b []byte) []byte { return scramble(b, 0.3, 24) }},
+	{"damaged_entropy_bytes_restart", "restart_1row_422", func(b []byte) []byte { return scramble(b, 0.2, 40) }},
+	{"damaged_bad_huffman", "q75_420", func(b []byte) []byte {
+		// Stuffed 0xFF data bytes: a run of one bits long enough to
+		// match no code, which libjpeg reads as symbol 0.
+		i := len(b) / 2
+		for b[i-1] == 0xFF || b[i] == 0xFF {
+			i++
+		}
+		return append(b[:i:i], append(bytes.Repeat([]byte{0xFF, 0x00}, 3), b[i+6:]...)...)
+	}},
+	{"damaged_bad_huffman_gray", "restart_5blocks_gray", func(b []byte) []byte {
+		i := restartMarker(b, 0) + 4 // inside the second interval
+		for b[i-1] == 0xFF || b[i] == 0xFF {
+			i++
+		}
+		return append(b[:i:i], append(bytes.Repeat([]byte{0xFF, 0x00}, 4), b[i+8:]...)...)
+	}},
+	{"damaged_extraneous_bytes", "q75_444", func(b []byte) []byte {
+		i := bytes.Index(b, []byte{0xFF, 0xC0}) // garbage before SOF
+		return append(b[:i:i], append([]byte("junk\x00\xff\x00"), b[i:]...)...)
+	}},
+	{"damaged_multiscan_eoi_early", "multiscan_sequential_420", func(b []byte) []byte {
+		i := bytes.LastIndex(b, []byte{0xFF, 0xC4}) // the second scan's tables
+		return append(b[:i:i], 0xFF, 0xD9)
+	}},
+}
+
+// fuzzSeeds are the cases copied into FuzzDecodeJPEG's corpus.
+var fuzzSeeds = []string{"tiny_420_1x1", "narrow_422_4x5", "wide_420_67x2", "gray_from_color",
+	"restart_1block_444", "q2_16bit_tables", "multiscan_sequential_420", "damaged_rst_previous"}
+
+// restartMarker returns the offset of the n-th RST marker (from 0).
+func restartMarker(b []byte, n int) int {
+	for i := bytes.Index(b, []byte{0xFF, 0xDA}); i+1 < len(b); i++ {
+		if b[i] == 0xFF && b[i+1] >= 0xD0 && b[i+1] <= 0xD7 {
+			if n == 0 {
+				return i
+			}
+			n--
+		}
+	}
+	log.Fatal("restart marker not found")
+	return 0
+}
+
+// scramble overwrites n bytes of entropy-coded data from fraction at of
+// the file. It leaves 0xFF bytes and their successors alone and writes no
+// 0xFF, so it makes no markers: libjpeg-turbo redoes an MCU in which its
+// fast Huffman path meets a marker, keeping what that attempt wrote, which
+// no one should rely on.
+func scramble(b []byte, at float64, n int) []byte {
+	r := rng(0x2545f491)
+	for i := int(float64(len(b)) * at); n > 0 && i < len(b)-2; i++ {
+		if b[i] == 0xFF || b[i-1] == 0xFF {
+			continue
+		}
+		v := byte(r.next())
+		if v == 0xFF {
+			v = 0x7F
+		}
+		b[i] = v
+		n--
+	}
+	return b
 }
 
 // Sizes avoid multiples of 8 and 16 so that partial blocks and MCUs, odd
@@ -134,6 +241,8 @@ type entry struct {
 	SHA256      string   `json:"sha256"` // of djpeg's PPM/PGM output
 	Ref         string   `json:"ref,omitempty"`
 	Unsupported bool     `json:"unsupported,omitempty"`
+	From        string   `json:"damaged_from,omitempty"` // the case this one damages
+	Djpeg       []string `json:"djpeg_flags,omitempty"`  // when not the default below
 }
 
 type manifest struct {
@@ -146,6 +255,7 @@ type manifest struct {
 
 func main() {
 	out := flag.String("out", "internal/services/ocr/pipeline/testdata/jpeg", "output directory")
+	fuzzDir := flag.String("fuzz", "internal/services/ocr/pipeline/testdata/fuzz/FuzzDecodeJPEG", "directory of FuzzDecodeJPEG's seed corpus")
 	flag.Parse()
 	log.SetFlags(0)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
@@ -166,10 +276,30 @@ func main() {
 		Djpeg:      version("djpeg"),
 		DjpegFlags: djpegFlags,
 	}
+	byName := map[string]tcase{}
+	reference := func(name string, flags []string, c tcase, e entry) entry {
+		jpg := filepath.Join(*out, name+".jpg")
+		pnm := run("djpeg", append(append([]string{}, flags...), jpg)...)
+		w, h, ch, pix := parsePNM(pnm)
+		if w != c.W || h != c.H {
+			log.Fatalf("%s: djpeg wrote %dx%d, want %dx%d", name, w, h, c.W, c.H)
+		}
+		sum := sha256.Sum256(pnm)
+		e.File, e.Width, e.Height, e.Channels, e.SHA256 = name+".jpg", w, h, ch, hex.EncodeToString(sum[:])
+		if !e.Unsupported {
+			e.Ref = name + ".png"
+			must(os.WriteFile(filepath.Join(*out, e.Ref), encodePNG(w, h, ch, pix), 0o644))
+		}
+		if !slices.Equal(flags, djpegFlags) {
+			e.Djpeg = flags
+		}
+		fmt.Printf("%-30s %3dx%-3d %d ch\n", name, w, h, ch)
+		return e
+	}
 	for _, c := range cases {
+		byName[c.Name] = c
 		src := filepath.Join(tmp, c.Name+".pnm")
 		must(os.WriteFile(src, picture(c.W, c.H, c.Gray), 0o644))
-		jpg := filepath.Join(*out, c.Name+".jpg")
 		args := []string{}
 		for _, a := range c.Cjpeg {
 			if p, ok := aux[a]; ok {
@@ -177,21 +307,29 @@ func main() {
 			}
 			args = append(args, a)
 		}
-		run("cjpeg", append(args, "-outfile", jpg, src)...)
-		pnm := run("djpeg", append(append([]string{}, djpegFlags...), jpg)...)
-		w, h, ch, pix := parsePNM(pnm)
-		if w != c.W || h != c.H {
-			log.Fatalf("%s: djpeg wrote %dx%d, want %dx%d", c.Name, w, h, c.W, c.H)
+		run("cjpeg", append(args, "-outfile", filepath.Join(*out, c.Name+".jpg"), src)...)
+		m.Images = append(m.Images, reference(c.Name, djpegFlags, c, entry{Cjpeg: c.Cjpeg, Unsupported: c.Unsupported}))
+	}
+	lenient := slices.DeleteFunc(slices.Clone(djpegFlags), func(f string) bool { return f == "-strict" })
+	for _, dc := range damagedCases {
+		c, ok := byName[dc.From]
+		if !ok {
+			log.Fatalf("%s: no case %s", dc.Name, dc.From)
 		}
-		sum := sha256.Sum256(pnm)
-		e := entry{File: c.Name + ".jpg", Cjpeg: c.Cjpeg, Width: w, Height: h, Channels: ch,
-			SHA256: hex.EncodeToString(sum[:]), Unsupported: c.Unsupported}
-		if !c.Unsupported {
-			e.Ref = c.Name + ".png"
-			must(os.WriteFile(filepath.Join(*out, e.Ref), encodePNG(w, h, ch, pix), 0o644))
-		}
-		m.Images = append(m.Images, e)
-		fmt.Printf("%-28s %3dx%-3d %d ch\n", c.Name, w, h, ch)
+		b, err := os.ReadFile(filepath.Join(*out, dc.From+".jpg"))
+		must(err)
+		must(os.WriteFile(filepath.Join(*out, dc.Name+".jpg"), dc.Edit(b), 0o644))
+		m.Images = append(m.Images, reference(dc.Name, lenient, c, entry{Cjpeg: c.Cjpeg, From: dc.From}))
+	}
+	// FuzzDecodeJPEG adds every golden JPEG as a seed itself; the
+	// committed corpus keeps a few small ones of different layouts, in
+	// the format of go test's corpus files.
+	must(os.MkdirAll(*fuzzDir, 0o755))
+	for _, name := range fuzzSeeds {
+		b, err := os.ReadFile(filepath.Join(*out, name+".jpg"))
+		must(err)
+		seed := fmt.Sprintf("go test fuzz v1\n[]byte(%s)\n", strconv.Quote(string(b)))
+		must(os.WriteFile(filepath.Join(*fuzzDir, "seed-"+name), []byte(seed), 0o644))
 	}
 	j, err := json.MarshalIndent(m, "", "  ")
 	must(err)
@@ -204,11 +342,18 @@ func must(err error) {
 	}
 }
 
+// run returns a command's output; exit status 2, djpeg's "decoded with
+// warnings", counts as success unless -strict made warnings fatal.
 func run(name string, args ...string) []byte {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 2 && !slices.Contains(args, "-strict") {
+		err = nil
+	}
+	if err != nil {
 		log.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
 	}
 	return stdout.Bytes()
