@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
@@ -77,5 +78,50 @@ func TestOCRInputErrors(t *testing.T) {
 	resp, _ := do(t, sdktest.Signed(t, "POST", url, []byte(`{"image":"`+b64(pngOf(200, 100))+`"}`), rootAK, rootSK, time.Now()))
 	if resp.StatusCode != 200 {
 		t.Fatalf("blank page: %d", resp.StatusCode)
+	}
+}
+
+// craftedJPEG is a valid JPEG without its EOI, followed by a second frame
+// whose scan header names Huffman table 4 (of 0-3): Go's image/jpeg accepts
+// the first frame, a decoder that reads on without range-checking the
+// selector indexes out of bounds.
+func craftedJPEG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 64, 32))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	src := b.Bytes()
+	bad := append([]byte(nil), src...)
+	i := bytes.Index(bad, []byte{0xFF, 0xDA})
+	if i < 0 {
+		t.Fatal("no SOS")
+	}
+	bad[i+6] = 0x40 // first component: DC table 4
+	return append(append([]byte(nil), src[:len(src)-2]...), bad[2:]...)
+}
+
+// TestCraftedJPEGCannotTakeOCRDown: a burst of crafted JPEGs is answered as
+// bad images, and another tenant's OCR keeps working (the crasher once
+// panicked the decoder and its burst opened the breaker shared by all).
+func TestCraftedJPEGCannotTakeOCRDown(t *testing.T) {
+	e := newEnv(t, func(c *aisdcfg.Config) { c.Engines = []string{"ocr"} })
+	requireModels(t, e)
+	pid := e.s.Root.Project.ID
+	url := e.srv.URL + "/v2/" + pid + "/ocr/general-text"
+	bad := []byte(`{"image":"` + base64.StdEncoding.EncodeToString(craftedJPEG(t)) + `"}`)
+	for i := 0; i < 40; i++ {
+		resp, b := do(t, signedRequest(t, "POST", url, bad, rootAK, rootSK, time.Now()))
+		if resp.StatusCode != 400 || b.Code != "AIS.0104" {
+			t.Fatalf("crafted JPEG %d: %d %+v, want 400 AIS.0104", i, resp.StatusCode, b)
+		}
+	}
+	good := []byte(`{"image":"` + base64.StdEncoding.EncodeToString(pngOf(200, 100)) + `"}`)
+	if resp, b := do(t, signedRequest(t, "POST", url, good, rootAK, rootSK, time.Now())); resp.StatusCode != 200 {
+		t.Fatalf("OCR after the burst: %d %+v", resp.StatusCode, b)
 	}
 }
