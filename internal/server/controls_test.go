@@ -316,7 +316,7 @@ func TestDeletedKeyRefusedAtOnce(t *testing.T) {
 	if err := adm.Do(context.Background(), "PUT", "/v1/admin/projects/"+acct.projectID+"/subscriptions/image.tagging", nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	cli := e.imageClient(t, acct.ak, acct.sk, acct.projectID)
+	cli := sdktest.Image(t, e.srv.URL, acct.ak, acct.sk, acct.projectID)
 	for i := 0; i < 3; i++ { // warm the cache
 		if _, err := cli.RunImageTagging(tagReq()); err != nil {
 			t.Fatalf("call %d: %v", i, err)
@@ -326,7 +326,7 @@ func TestDeletedKeyRefusedAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := cli.RunImageTagging(tagReq())
-	se := sdkErr(t, err)
+	se := sdktest.ErrOf(t, err)
 	if se.StatusCode != 401 || se.ErrorCode != "APIG.0301" || !strings.Contains(se.ErrorMessage, "ak not exist") {
 		t.Fatalf("deleted key: %+v", se)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	aisdcfg "github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/server"
 )
 
@@ -54,7 +55,7 @@ func replay(b *testing.B, h http.Handler, req *http.Request, body []byte, want i
 func BenchmarkGatewayThrottled(b *testing.B) {
 	s, h, base := benchServer(b)
 	body := []byte(`{"url":"https://example.com/a.png"}`)
-	req := signedRequest(b, "POST", base+"/v2/"+s.Root.Project.ID+"/ocr/general-text", body, rootAK, rootSK, time.Now())
+	req := sdktest.Signed(b, "POST", base+"/v2/"+s.Root.Project.ID+"/ocr/general-text", body, rootAK, rootSK, time.Now())
 	r := req.Clone(req.Context())
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	h.ServeHTTP(httptest.NewRecorder(), r) // uses up the minute's one call
@@ -65,7 +66,7 @@ func BenchmarkGatewayThrottled(b *testing.B) {
 func BenchmarkGatewayBadSignature(b *testing.B) {
 	s, h, base := benchServer(b)
 	body := []byte(`{"url":"https://example.com/a.png"}`)
-	req := signedRequest(b, "POST", base+"/v2/"+s.Root.Project.ID+"/ocr/general-text", body, rootAK, rootSK, time.Now())
+	req := sdktest.Signed(b, "POST", base+"/v2/"+s.Root.Project.ID+"/ocr/general-text", body, rootAK, rootSK, time.Now())
 	a := req.Header.Get("Authorization")
 	req.Header.Set("Authorization", a[:len(a)-4]+"0000")
 	replay(b, h, req, body, 401)
@@ -75,6 +76,6 @@ func BenchmarkGatewayBadSignature(b *testing.B) {
 func BenchmarkGatewayAccepted(b *testing.B) {
 	s, h, base := benchServer(b)
 	body := []byte(`{"url":"https://example.com/a.png"}`)
-	req := signedRequest(b, "POST", base+"/v2/"+s.Root.Project.ID+"/image/tagging", body, rootAK, rootSK, time.Now())
+	req := sdktest.Signed(b, "POST", base+"/v2/"+s.Root.Project.ID+"/image/tagging", body, rootAK, rootSK, time.Now())
 	replay(b, h, req, body, 200)
 }

@@ -115,13 +115,13 @@ func TestCraftedJPEGCannotTakeOCRDown(t *testing.T) {
 	url := e.srv.URL + "/v2/" + pid + "/ocr/general-text"
 	bad := []byte(`{"image":"` + base64.StdEncoding.EncodeToString(craftedJPEG(t)) + `"}`)
 	for i := 0; i < 40; i++ {
-		resp, b := do(t, signedRequest(t, "POST", url, bad, rootAK, rootSK, time.Now()))
+		resp, b := do(t, sdktest.Signed(t, "POST", url, bad, rootAK, rootSK, time.Now()))
 		if resp.StatusCode != 400 || b.Code != "AIS.0104" {
 			t.Fatalf("crafted JPEG %d: %d %+v, want 400 AIS.0104", i, resp.StatusCode, b)
 		}
 	}
 	good := []byte(`{"image":"` + base64.StdEncoding.EncodeToString(pngOf(200, 100)) + `"}`)
-	if resp, b := do(t, signedRequest(t, "POST", url, good, rootAK, rootSK, time.Now())); resp.StatusCode != 200 {
+	if resp, b := do(t, sdktest.Signed(t, "POST", url, good, rootAK, rootSK, time.Now())); resp.StatusCode != 200 {
 		t.Fatalf("OCR after the burst: %d %+v", resp.StatusCode, b)
 	}
 }

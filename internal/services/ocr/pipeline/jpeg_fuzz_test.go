@@ -55,7 +55,6 @@ func FuzzDecodeJPEG(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		exifOrientation(data)
 		img, err := decodeJPEGExact(data)
 		if err != nil {
 			if img != nil {
