@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -77,8 +78,12 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) catalog.Rende
 		rec.RecordError(rend.Code)
 	}
 	if rend.Status >= 500 || e.Kind() == catalog.KindInternal || !e.Resolved(FamilyOf(ctx)) {
-		slog.Default().LogAttrs(ctx, slog.LevelError, "error",
-			slog.String("request_id", rid), slog.String("error_code", rend.Code), slog.String("cause", err.Error()))
+		attrs := []slog.Attr{slog.String("request_id", rid), slog.String("error_code", rend.Code), slog.String("cause", err.Error())}
+		var pe *PanicError
+		if errors.As(err, &pe) {
+			attrs = append(attrs, slog.String("stack", string(pe.Stack)))
+		}
+		slog.Default().LogAttrs(ctx, slog.LevelError, "error", attrs...)
 	}
 	return rend
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 )
 
@@ -221,6 +222,13 @@ func Classify(err error) Outcome {
 		return Success
 	}
 	if errors.Is(err, context.Canceled) {
+		return Ignored
+	}
+	// A panic is a bug that some input reached, not a back end that
+	// failed: counting it would let one client's crafted files open the
+	// breaker every other tenant shares. It is logged with its stack.
+	var pe *api.PanicError
+	if errors.As(err, &pe) {
 		return Ignored
 	}
 	if errors.Is(err, context.DeadlineExceeded) {

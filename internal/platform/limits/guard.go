@@ -3,11 +3,11 @@ package limits
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 )
 
@@ -130,7 +130,7 @@ func (g *Guard) Do(ctx context.Context, service string, fn func(context.Context)
 		var r result
 		defer func() {
 			if p := recover(); p != nil {
-				r = result{err: catalog.E(catalog.KindInternal).Wrap(panicError{p})}
+				r = result{err: api.Recovered(p)}
 			}
 			ch <- r
 		}()
@@ -169,7 +169,3 @@ func (g *Guard) deadlineError(parent, call context.Context) error {
 		return context.Cause(parent)
 	}
 }
-
-type panicError struct{ v any }
-
-func (p panicError) Error() string { return fmt.Sprint("handler panic: ", p.v) }

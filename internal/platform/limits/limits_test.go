@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/catalog/catalogtest"
 	"github.com/aisd/aisd/internal/store"
@@ -526,4 +527,22 @@ func TestGuardPanic(t *testing.T) {
 		t.Fatalf("panic gave %v", err)
 	}
 	catalogtest.WantKind(t, err, catalog.KindInternal)
+}
+
+// TestPanicsDoNotOpenTheBreaker: a handler that panics on some client's
+// input (a crafted image) must not open the breaker every tenant shares.
+func TestPanicsDoNotOpenTheBreaker(t *testing.T) {
+	g := NewGuard(GuardOptions{})
+	for i := 0; i < 60; i++ {
+		_, err := g.Do(context.Background(), "ocr.general-text", func(context.Context) (any, error) { panic("index out of range [4] with length 4") })
+		catalogtest.WantKind(t, err, catalog.KindInternal)
+		var pe *api.PanicError
+		if !errors.As(err, &pe) || len(pe.Stack) == 0 {
+			t.Fatalf("panic %v carries no stack", err)
+		}
+	}
+	v, err := g.Do(context.Background(), "ocr.general-text", func(context.Context) (any, error) { return "read", nil })
+	if err != nil || v != "read" {
+		t.Fatalf("another tenant's call after the panics: %v %v", v, err)
+	}
 }
