@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -90,11 +91,16 @@ func (l *lockout) gc(now time.Time) {
 	}
 }
 
+// jsonBody is the content type of the management APIs' bodies.
+const jsonBody = "application/json"
+
 // authenticate establishes the caller from an AK/SK signature or a token.
-func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte) (iam.Identity, error) {
+// bodyType is the content type the endpoint takes (the SDK's, for service
+// routes): it decides whether an unsigned body may be accepted.
+func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte, bodyType string) (iam.Identity, error) {
 	now := g.now()
 	if r.Header.Get("Authorization") != "" {
-		return g.authAKSK(ctx, r, body, now)
+		return g.authAKSK(ctx, r, body, bodyType, now)
 	}
 	vals, present := r.Header["X-Auth-Token"]
 	if !present {
@@ -128,7 +134,18 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte
 	return id, err
 }
 
-func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, now time.Time) (iam.Identity, error) {
+// unsignedBodyOK reports whether a request that declares its body
+// UNSIGNED-PAYLOAD may be taken unsigned: only where the official SDK sends
+// that marker, that is a request whose Content-Type is neither JSON nor BSON,
+// to an endpoint that takes such a body (a file or stream upload). Every
+// endpoint aisd serves today takes JSON, so the body is always bound; without
+// this check a body swapped under a captured UNSIGNED-PAYLOAD request would
+// reach the JSON handlers, which do not look at Content-Type.
+func unsignedBodyOK(r *http.Request, bodyType string) bool {
+	return signer.SDKSendsUnsigned(r.Header.Get("Content-Type")) && signer.SDKSendsUnsigned(bodyType)
+}
+
+func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, bodyType string, now time.Time) (iam.Identity, error) {
 	a, err := signer.Parse(r)
 	if err != nil {
 		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(err)
@@ -142,6 +159,13 @@ func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, no
 	}
 	if err != nil {
 		return iam.Identity{}, err
+	}
+	if a.BodyUnsigned(r) && !unsignedBodyOK(r, bodyType) {
+		// The signature does not cover the body the endpoint will read: as
+		// if the body hash were bound, it cannot match.
+		g.lock.fail(a.AK, now)
+		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(fmt.Errorf(
+			"%w: UNSIGNED-PAYLOAD is not accepted for a %q body on an API that takes %q", signer.ErrSignature, r.Header.Get("Content-Type"), bodyType))
 	}
 	if err := signer.Verify(r, body, a, sk, now); err != nil {
 		g.lock.fail(a.AK, now)

@@ -188,7 +188,7 @@ func (g *Gateway) Authenticated(h http.Handler) http.Handler {
 		if err != nil {
 			return err
 		}
-		id, err := g.authenticate(r.Context(), r, body)
+		id, err := g.authenticate(r.Context(), r, body, jsonBody)
 		if err == nil && (id.Domain.State == store.StateFrozen || id.Domain.State == store.StateRestricted) {
 			err = g.authorizeProject(r.Context(), id, r, "")
 		}
@@ -226,7 +226,7 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 		api.WriteError(w, r, err)
 		return rt.Operation
 	}
-	id, err := g.authenticate(ctx, r, body)
+	id, err := g.authenticate(ctx, r, body, rt.ContentType)
 	if err == nil {
 		err = g.authorizeProject(ctx, id, r, params["project_id"])
 	}
