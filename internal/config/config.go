@@ -34,8 +34,8 @@ type Config struct {
 
 	TokenTTL     time.Duration `yaml:"token_ttl"`
 	ClockSkew    time.Duration `yaml:"clock_skew"`     // accepted X-Sdk-Date drift
-	LockFailures int           `yaml:"lock_failures"`  // consecutive AK/SK failures before lock
-	LockDuration time.Duration `yaml:"lock_duration"`  // how long a locked AK stays locked
+	LockFailures int           `yaml:"lock_failures"`  // consecutive AK/SK (or password login) failures before lock
+	LockDuration time.Duration `yaml:"lock_duration"`  // how long a locked AK (or domain/user name) stays locked
 	GatewayMaxMB int           `yaml:"gateway_max_mb"` // APIG body limit
 	ServiceMaxMB int           `yaml:"service_max_mb"` // per-service body limit
 

@@ -23,6 +23,7 @@ const (
 	msgVerifyAKSK    = msgIAMPrefix + "verify aksk signature fail"
 	msgAKNotExist    = msgIAMPrefix + "Get secretKey failed,ak:%s,err:ak not exist"
 	msgAKLocked      = msgIAMPrefix + "AK access failed to reach the limit,forbidden"
+	msgUserLocked    = msgIAMPrefix + "user access failed to reach the limit,forbidden"
 	msgRequestExpire = msgVerifyAKSK + ", the request date is out of the allowed time window"
 )
 
@@ -30,8 +31,10 @@ func apig0301(msg string, args ...any) *catalog.Error {
 	return catalog.New(catalog.APIG0301).WithMsg(msg, args...)
 }
 
-// lockout counts consecutive AK/SK failures per AK and locks an AK that
-// reaches the limit: more than Failures failures in a row lock it for For.
+// lockout counts consecutive authentication failures per credential (an
+// AK, or a password login's domain and user name) and locks one that
+// reaches the limit: failures failures in a row lock it for dur, and the
+// attempts that follow are refused without being checked.
 type lockout struct {
 	mu       sync.Mutex
 	failures int

@@ -65,7 +65,8 @@ type Gateway struct {
 	chains    map[string]api.Handler // composed, by operation
 	notServed api.Handler
 	iam       *iam.Service
-	lock      *lockout
+	lock      *lockout // AKs
+	pwLock    *lockout // password logins, by domain and user name
 	now       func() time.Time
 	log       *slog.Logger
 	obs       *observer
@@ -82,7 +83,8 @@ func New(o Options) *Gateway {
 	if o.Mux == nil {
 		o.Mux = http.NewServeMux()
 	}
-	g := &Gateway{o: o, iam: o.IAM, lock: newLockout(o.LockFailures, o.LockDuration), now: o.Now, log: o.Logger, obs: newObserver()}
+	g := &Gateway{o: o, iam: o.IAM, lock: newLockout(o.LockFailures, o.LockDuration),
+		pwLock: newLockout(o.LockFailures, o.LockDuration), now: o.Now, log: o.Logger, obs: newObserver()}
 	g.chains = map[string]api.Handler{}
 	g.notServed = api.Chain(func(context.Context, *api.Call) (any, error) {
 		return nil, catalog.E(catalog.KindServiceNotFound)
