@@ -35,10 +35,14 @@ func apig0301(msg string, args ...any) *catalog.Error {
 // AK, or a password login's domain and user name) and locks one that
 // reaches the limit: failures failures in a row lock it for dur, and the
 // attempts that follow are refused without being checked.
+//
+// Password logins are counted under names the caller chose, existing or
+// not, so the table is bounded (maxKeys): see shrink.
 type lockout struct {
 	mu       sync.Mutex
 	failures int
 	dur      time.Duration
+	maxKeys  int
 	m        map[string]*akState
 }
 
@@ -49,7 +53,7 @@ type akState struct {
 }
 
 func newLockout(failures int, dur time.Duration) *lockout {
-	return &lockout{failures: failures, dur: dur, m: map[string]*akState{}}
+	return &lockout{failures: failures, dur: dur, maxKeys: 100000, m: map[string]*akState{}}
 }
 
 func (l *lockout) locked(ak string, now time.Time) bool {
@@ -64,8 +68,8 @@ func (l *lockout) fail(ak string, now time.Time) {
 	defer l.mu.Unlock()
 	s := l.m[ak]
 	if s == nil {
-		if len(l.m) > 100000 { // bound memory under a spray of random AKs
-			l.gc(now)
+		if len(l.m) >= l.maxKeys {
+			l.shrink(now)
 		}
 		s = &akState{}
 		l.m[ak] = s
@@ -86,11 +90,33 @@ func (l *lockout) succeed(ak string) {
 	l.mu.Unlock()
 }
 
-func (l *lockout) gc(now time.Time) {
+// shrink makes room for new keys under a spray of names: first it drops
+// the entries that no longer matter (no lock running, last failure older
+// than a lock), then, if the spray is faster than they age, arbitrary
+// entries without a running lock, and only then locked ones, until a tenth
+// of the table is free, so that the scans are spread over many failures.
+// Forgetting a count only lets that name start over; a running lock is
+// kept as long as anything else can go. Called with l.mu held.
+func (l *lockout) shrink(now time.Time) {
+	target := l.maxKeys - l.maxKeys/10
 	for k, s := range l.m {
-		if now.Sub(s.lastAt) > l.dur && now.After(s.until) {
+		if now.Sub(s.lastAt) > l.dur && !now.Before(s.until) {
 			delete(l.m, k)
 		}
+	}
+	for k, s := range l.m {
+		if len(l.m) <= target {
+			return
+		}
+		if !now.Before(s.until) {
+			delete(l.m, k)
+		}
+	}
+	for k := range l.m {
+		if len(l.m) <= target {
+			return
+		}
+		delete(l.m, k)
 	}
 }
 
