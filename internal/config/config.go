@@ -38,8 +38,8 @@ type Config struct {
 	// changes made through this process are seen at once.
 	CacheTTL     time.Duration `yaml:"cache_ttl"`
 	ClockSkew    time.Duration `yaml:"clock_skew"`     // accepted X-Sdk-Date drift
-	LockFailures int           `yaml:"lock_failures"`  // consecutive AK/SK failures before lock
-	LockDuration time.Duration `yaml:"lock_duration"`  // how long a locked AK stays locked
+	LockFailures int           `yaml:"lock_failures"`  // consecutive AK/SK (or password login) failures before lock
+	LockDuration time.Duration `yaml:"lock_duration"`  // how long a locked AK (or domain/user name) stays locked
 	GatewayMaxMB int           `yaml:"gateway_max_mb"` // APIG body limit
 	ServiceMaxMB int           `yaml:"service_max_mb"` // per-service body limit
 

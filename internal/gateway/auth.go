@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ const (
 	msgVerifyAKSK    = msgIAMPrefix + "verify aksk signature fail"
 	msgAKNotExist    = msgIAMPrefix + "Get secretKey failed,ak:%s,err:ak not exist"
 	msgAKLocked      = msgIAMPrefix + "AK access failed to reach the limit,forbidden"
+	msgUserLocked    = msgIAMPrefix + "user access failed to reach the limit,forbidden"
 	msgRequestExpire = msgVerifyAKSK + ", the request date is out of the allowed time window"
 )
 
@@ -29,12 +31,18 @@ func apig0301(msg string, args ...any) *catalog.Error {
 	return catalog.New(catalog.APIG0301).WithMsg(msg, args...)
 }
 
-// lockout counts consecutive AK/SK failures per AK and locks an AK that
-// reaches the limit: more than Failures failures in a row lock it for For.
+// lockout counts consecutive authentication failures per credential (an
+// AK, or a password login's domain and user name) and locks one that
+// reaches the limit: failures failures in a row lock it for dur, and the
+// attempts that follow are refused without being checked.
+//
+// Password logins are counted under names the caller chose, existing or
+// not, so the table is bounded (maxKeys): see shrink.
 type lockout struct {
 	mu       sync.Mutex
 	failures int
 	dur      time.Duration
+	maxKeys  int
 	m        map[string]*akState
 }
 
@@ -45,7 +53,7 @@ type akState struct {
 }
 
 func newLockout(failures int, dur time.Duration) *lockout {
-	return &lockout{failures: failures, dur: dur, m: map[string]*akState{}}
+	return &lockout{failures: failures, dur: dur, maxKeys: 100000, m: map[string]*akState{}}
 }
 
 func (l *lockout) locked(ak string, now time.Time) bool {
@@ -60,8 +68,8 @@ func (l *lockout) fail(ak string, now time.Time) {
 	defer l.mu.Unlock()
 	s := l.m[ak]
 	if s == nil {
-		if len(l.m) > 100000 { // bound memory under a spray of random AKs
-			l.gc(now)
+		if len(l.m) >= l.maxKeys {
+			l.shrink(now)
 		}
 		s = &akState{}
 		l.m[ak] = s
@@ -82,19 +90,46 @@ func (l *lockout) succeed(ak string) {
 	l.mu.Unlock()
 }
 
-func (l *lockout) gc(now time.Time) {
+// shrink makes room for new keys under a spray of names: first it drops
+// the entries that no longer matter (no lock running, last failure older
+// than a lock), then, if the spray is faster than they age, arbitrary
+// entries without a running lock, and only then locked ones, until a tenth
+// of the table is free, so that the scans are spread over many failures.
+// Forgetting a count only lets that name start over; a running lock is
+// kept as long as anything else can go. Called with l.mu held.
+func (l *lockout) shrink(now time.Time) {
+	target := l.maxKeys - l.maxKeys/10
 	for k, s := range l.m {
-		if now.Sub(s.lastAt) > l.dur && now.After(s.until) {
+		if now.Sub(s.lastAt) > l.dur && !now.Before(s.until) {
 			delete(l.m, k)
 		}
 	}
+	for k, s := range l.m {
+		if len(l.m) <= target {
+			return
+		}
+		if !now.Before(s.until) {
+			delete(l.m, k)
+		}
+	}
+	for k := range l.m {
+		if len(l.m) <= target {
+			return
+		}
+		delete(l.m, k)
+	}
 }
 
+// jsonBody is the content type of the management APIs' bodies.
+const jsonBody = "application/json"
+
 // authenticate establishes the caller from an AK/SK signature or a token.
-func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte) (iam.Identity, error) {
+// bodyType is the content type the endpoint takes (the SDK's, for service
+// routes): it decides whether an unsigned body may be accepted.
+func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte, bodyType string) (iam.Identity, error) {
 	now := g.now()
 	if r.Header.Get("Authorization") != "" {
-		return g.authAKSK(ctx, r, body, now)
+		return g.authAKSK(ctx, r, body, bodyType, now)
 	}
 	vals, present := r.Header["X-Auth-Token"]
 	if !present {
@@ -128,7 +163,18 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte
 	return id, err
 }
 
-func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, now time.Time) (iam.Identity, error) {
+// unsignedBodyOK reports whether a request that declares its body
+// UNSIGNED-PAYLOAD may be taken unsigned: only where the official SDK sends
+// that marker, that is a request whose Content-Type is neither JSON nor BSON,
+// to an endpoint that takes such a body (a file or stream upload). Every
+// endpoint aisd serves today takes JSON, so the body is always bound; without
+// this check a body swapped under a captured UNSIGNED-PAYLOAD request would
+// reach the JSON handlers, which do not look at Content-Type.
+func unsignedBodyOK(r *http.Request, bodyType string) bool {
+	return signer.SDKSendsUnsigned(r.Header.Get("Content-Type")) && signer.SDKSendsUnsigned(bodyType)
+}
+
+func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, bodyType string, now time.Time) (iam.Identity, error) {
 	a, err := signer.Parse(r)
 	if err != nil {
 		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(err)
@@ -142,6 +188,13 @@ func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, no
 	}
 	if err != nil {
 		return iam.Identity{}, err
+	}
+	if a.BodyUnsigned(r) && !unsignedBodyOK(r, bodyType) {
+		// The signature does not cover the body the endpoint will read: as
+		// if the body hash were bound, it cannot match.
+		g.lock.fail(a.AK, now)
+		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(fmt.Errorf(
+			"%w: UNSIGNED-PAYLOAD is not accepted for a %q body on an API that takes %q", signer.ErrSignature, r.Header.Get("Content-Type"), bodyType))
 	}
 	if err := signer.Verify(r, body, a, sk, now); err != nil {
 		g.lock.fail(a.AK, now)

@@ -65,7 +65,8 @@ type Gateway struct {
 	chains    map[string]api.Handler // composed, by operation
 	notServed api.Handler
 	iam       *iam.Service
-	lock      *lockout
+	lock      *lockout // AKs
+	pwLock    *lockout // password logins, by domain and user name
 	now       func() time.Time
 	log       *slog.Logger
 	obs       *observer
@@ -82,7 +83,8 @@ func New(o Options) *Gateway {
 	if o.Mux == nil {
 		o.Mux = http.NewServeMux()
 	}
-	g := &Gateway{o: o, iam: o.IAM, lock: newLockout(o.LockFailures, o.LockDuration), now: o.Now, log: o.Logger, obs: newObserver()}
+	g := &Gateway{o: o, iam: o.IAM, lock: newLockout(o.LockFailures, o.LockDuration),
+		pwLock: newLockout(o.LockFailures, o.LockDuration), now: o.Now, log: o.Logger, obs: newObserver()}
 	g.chains = map[string]api.Handler{}
 	g.notServed = api.Chain(func(context.Context, *api.Call) (any, error) {
 		return nil, catalog.E(catalog.KindServiceNotFound)
@@ -188,7 +190,7 @@ func (g *Gateway) Authenticated(h http.Handler) http.Handler {
 		if err != nil {
 			return err
 		}
-		id, err := g.authenticate(r.Context(), r, body)
+		id, err := g.authenticate(r.Context(), r, body, jsonBody)
 		if err == nil && (id.Domain.State == store.StateFrozen || id.Domain.State == store.StateRestricted) {
 			err = g.authorizeProject(r.Context(), id, r, "")
 		}
@@ -226,7 +228,7 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 		api.WriteError(w, r, err)
 		return rt.Operation
 	}
-	id, err := g.authenticate(ctx, r, body)
+	id, err := g.authenticate(ctx, r, body, rt.ContentType)
 	if err == nil {
 		err = g.authorizeProject(ctx, id, r, params["project_id"])
 	}

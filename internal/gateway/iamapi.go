@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
@@ -70,6 +71,12 @@ type tokenBody struct {
 
 const iamTime = "2006-01-02T15:04:05.000000Z"
 
+const msgBadPassword = msgIAMPrefix + "user name or password is incorrect"
+
+// loginKey is the lockout key of a password login: the domain and user
+// names as sent, length-prefixed so that no two pairs share a key.
+func loginKey(domain, user string) string { return strconv.Itoa(len(domain)) + ":" + domain + user }
+
 // Tokens serves POST /v3/auth/tokens (password method).
 func (g *Gateway) Tokens() http.Handler {
 	return api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
@@ -86,13 +93,30 @@ func (g *Gateway) Tokens() http.Handler {
 		if !contains(id.Methods, "password") || u.Name == "" || u.Password == "" || (u.Domain.Name == "" && u.Domain.ID == "") {
 			return apig0301(msgIAMPrefix + "the request must use the password method with user name, password and domain")
 		}
+		now := g.now()
 		domainName := u.Domain.Name
 		if domainName == "" {
 			d, err := g.iam.Store().GetDomain(r.Context(), u.Domain.ID)
-			if err != nil {
-				return apig0301(msgIAMPrefix + "user name or password is incorrect")
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				// An unknown domain is a wrong password that is counted and
+				// locked like any other, so the answers never tell it apart.
+				key := loginKey("\x00id:"+u.Domain.ID, u.Name)
+				if g.pwLock.locked(key, now) {
+					return apig0301(msgUserLocked)
+				}
+				g.pwLock.fail(key, now)
+				return apig0301(msgBadPassword)
+			case err != nil:
+				return err
 			}
 			domainName = d.Name
+		}
+		// The lock is keyed by the names the caller sent, whether or not
+		// they exist, and checked before the password.
+		key := loginKey(domainName, u.Name)
+		if g.pwLock.locked(key, now) {
+			return apig0301(msgUserLocked)
 		}
 		var sc iam.Scope
 		switch s := req.Auth.Scope; {
@@ -107,12 +131,16 @@ func (g *Gateway) Tokens() http.Handler {
 		tok, claims, d, usr, p, err := g.iam.PasswordToken(r.Context(), domainName, u.Name, u.Password, sc)
 		switch {
 		case errors.Is(err, iam.ErrBadPassword):
-			return apig0301(msgIAMPrefix + "user name or password is incorrect")
+			g.pwLock.fail(key, now)
+			return apig0301(msgBadPassword)
 		case errors.Is(err, store.ErrNotFound):
+			// The password was right; only the scope is wrong.
+			g.pwLock.succeed(key)
 			return apig0301(msgIAMPrefix + "the project in scope does not exist")
 		case err != nil:
 			return err
 		}
+		g.pwLock.succeed(key)
 		var out tokenBody
 		t := &out.Token
 		t.ExpiresAt = claims.ExpiresAt.UTC().Format(iamTime)

@@ -15,6 +15,15 @@ import (
 // postTimeout bounds one delivery attempt whatever the client's timeout.
 const postTimeout = 30 * time.Second
 
+// IdempotencyKeyHeader carries a callback's idempotency key: the job id.
+// Delivery is at least once: a receiver that answered 2xx may get the same
+// callback again when the answer was lost, or when the process that posted
+// it died before recording the delivery (the next one posts it again once
+// the attempt's lease runs out). A job reaches its final state once, so it
+// has one callback, and the key is the same on every retry, from every
+// process; receivers deduplicate by it.
+const IdempotencyKeyHeader = "Idempotency-Key"
+
 func (r *Runner) callbacks(ctx context.Context) {
 	defer r.wg.Done()
 	for !r.stopped(ctx) {
@@ -105,6 +114,7 @@ func (r *Runner) post(ctx context.Context, j store.Job) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(IdempotencyKeyHeader, j.ID)
 	if j.Seed != "" {
 		req.Header.Set("X-Auth-Signature", Signature(j.Seed, FormatTime(j.CreatedAt), j.ID, j.RequestID))
 	}

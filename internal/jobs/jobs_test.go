@@ -372,6 +372,11 @@ func TestCallbackRetries(t *testing.T) {
 	if got.CallbackAttempts != 3 || len(hits()) != 3 {
 		t.Fatalf("delivered after %d attempts, %d requests; want 3", got.CallbackAttempts, len(hits()))
 	}
+	for i, h := range hits() {
+		if k := h.header.Get("Idempotency-Key"); k != j.ID {
+			t.Fatalf("attempt %d: Idempotency-Key %q, want the job id %q", i+1, k, j.ID)
+		}
+	}
 	var body map[string]string
 	if err := json.Unmarshal(hits()[2].body, &body); err != nil {
 		t.Fatal(err)

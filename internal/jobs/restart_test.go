@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -125,6 +127,67 @@ func TestAPIStatus(t *testing.T) {
 	} {
 		if got := jobs.APIStatus(state); got != want {
 			t.Errorf("APIStatus(%s) = %s, want %s", state, got, want)
+		}
+	}
+}
+
+// A process that posts a callback and dies before recording the delivery
+// leaves it to the next process, which posts it again once the attempt's
+// lease has run out: delivery is at least once, and both posts carry the
+// same idempotency key, the job id, for the receiver to deduplicate by.
+func TestCallbackAfterCrashCarriesSameKey(t *testing.T) {
+	st := openStore(t, "")
+	deadA, killA := killable(st)
+	var (
+		mu   sync.Mutex
+		hits []http.Header
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		hits = append(hits, req.Header.Clone())
+		first := len(hits) == 1
+		mu.Unlock()
+		if first {
+			killA() // A dies before it can record this delivery
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+
+	a := jobs.New(deadA, fastOpts())
+	a.Register(kind, func(context.Context, store.Job) ([]byte, error) { return []byte(`{"n":1}`), nil }, catalog.Renderer(fam))
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	j := submit(t, a, "p1", "u1", func(j *store.Job) { j.CallbackURL, j.Seed = srv.URL, "seed" })
+	leased := waitFor(t, st, j.ID, "posted by A", func(j store.Job) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(hits) == 1
+	})
+	if leased.CallbackState != store.CallbackPending {
+		t.Fatalf("after A died: callback %s", leased.CallbackState)
+	}
+
+	// B runs past the lease of A's attempt.
+	optB := fastOpts()
+	optB.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	startRunner(t, st, optB, func(context.Context, store.Job) ([]byte, error) {
+		t.Error("a finished job ran again")
+		return nil, nil
+	})
+	got := waitFor(t, st, j.ID, "delivered by B", func(j store.Job) bool { return j.CallbackState == store.CallbackDelivered })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(hits) != 2 || got.CallbackAttempts != 1 {
+		t.Fatalf("%d posts, %d attempts recorded; want 2 posts, 1 recorded", len(hits), got.CallbackAttempts)
+	}
+	for i, h := range hits {
+		if k := h.Get(jobs.IdempotencyKeyHeader); k != j.ID {
+			t.Fatalf("post %d: %s %q, want the job id %q", i+1, jobs.IdempotencyKeyHeader, k, j.ID)
+		}
+		if h.Get("X-Auth-Signature") != hits[0].Get("X-Auth-Signature") {
+			t.Fatalf("post %d: signature differs from the first post's", i+1)
 		}
 	}
 }

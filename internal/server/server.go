@@ -253,7 +253,7 @@ func (s *Server) Serve(ctx context.Context, ready func(addr, s3addr string)) err
 		return err
 	}
 	srvs := []*http.Server{{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}}
-	lns := []net.Listener{ln}
+	lns := []net.Listener{s.Gateway.Listener(ln)} // net/http's own 400s in the catalog's shape
 	s3addr := ""
 	if s.Config.S3Addr != "" {
 		ln3, err := net.Listen("tcp", s.Config.S3Addr)

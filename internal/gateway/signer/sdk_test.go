@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	sdksigner "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 
@@ -523,4 +524,24 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// SDKSendsUnsigned agrees with the SDK's signer on which content types it
+// marks UNSIGNED-PAYLOAD.
+func TestSDKSendsUnsignedMatchesSDK(t *testing.T) {
+	for _, ct := range []string{"", "application/json", "application/json;charset=UTF-8", "application/bson",
+		"application/octet-stream", "multipart/form-data; boundary=x", "text/plain", "image/jpeg"} {
+		b := request.NewHttpRequestBuilder().WithEndpoint("http://127.0.0.1").WithPath("/v1/x").WithMethod(http.MethodPost)
+		if ct != "" {
+			b.AddHeaderParam("Content-Type", ct)
+		}
+		req := b.Build()
+		if _, err := sdksigner.Sign(req, testAK, testSK); err != nil {
+			t.Fatal(err)
+		}
+		sdk := req.GetHeaderParams()[signer.HeaderContentSha256] == signer.UnsignedPayload
+		if got := signer.SDKSendsUnsigned(ct); got != sdk {
+			t.Errorf("Content-Type %q: SDKSendsUnsigned = %v, the SDK marks it: %v", ct, got, sdk)
+		}
+	}
 }

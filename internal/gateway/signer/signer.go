@@ -104,6 +104,16 @@ func (a *Auth) BodyUnsigned(r *http.Request) bool {
 	return ok && r.Header.Get(sc.contentHeader) == UnsignedPayload
 }
 
+// SDKSendsUnsigned reports whether the official SDK marks a request with
+// this Content-Type UNSIGNED-PAYLOAD (core/auth/signer's
+// processContentHeader): it does for every content type that contains
+// neither "application/json" nor "application/bson" (file and stream
+// uploads), and never for a request without a Content-Type.
+func SDKSendsUnsigned(contentType string) bool {
+	return contentType != "" &&
+		!strings.Contains(contentType, "application/json") && !strings.Contains(contentType, "application/bson")
+}
+
 // Parse reads the Authorization header of r. It does not look at the
 // signature's validity; see Verify.
 func Parse(r *http.Request) (*Auth, error) {
@@ -196,8 +206,7 @@ func Sign(r *http.Request, body []byte, ak, sk string, now time.Time) error {
 		return errors.New("signer: empty AK or SK")
 	}
 	r.Header.Del("Authorization")
-	if ct := r.Header.Get("Content-Type"); ct != "" &&
-		!strings.Contains(ct, "application/json") && !strings.Contains(ct, "application/bson") {
+	if SDKSendsUnsigned(r.Header.Get("Content-Type")) {
 		r.Header.Set(HeaderContentSha256, UnsignedPayload)
 	}
 	date := now.UTC().Format(DateFormat)

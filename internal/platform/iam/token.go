@@ -33,13 +33,17 @@ var (
 
 var tokenAD = []byte("aisd-token-v1")
 
+// tokenEncoding is how the sealed payload is written: unpadded base64url,
+// parsed canonically.
+var tokenEncoding = base64.RawURLEncoding.Strict()
+
 // IssueToken seals claims into a token string.
 func (s *Sealer) IssueToken(c Claims) (string, error) {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return "", err
 	}
-	return tokenPrefix + base64.RawURLEncoding.EncodeToString(s.Seal(b, tokenAD)), nil
+	return tokenPrefix + tokenEncoding.EncodeToString(s.Seal(b, tokenAD)), nil
 }
 
 // ParseToken verifies a token and returns its claims. Expired tokens return
@@ -49,7 +53,10 @@ func (s *Sealer) ParseToken(tok string, now time.Time) (Claims, error) {
 	if !strings.HasPrefix(tok, tokenPrefix) || len(tok) < len(tokenPrefix)+16 || strings.ContainsAny(tok, " \t\r\n") {
 		return c, ErrTokenMalformed
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(tok[len(tokenPrefix):])
+	// Strict: the unused low bits of the last character must be zero, so
+	// exactly one string encodes a token (with whitespace refused above,
+	// the decoder has no other slack).
+	raw, err := tokenEncoding.DecodeString(tok[len(tokenPrefix):])
 	if err != nil {
 		return c, ErrTokenDecrypt
 	}

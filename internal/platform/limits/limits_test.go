@@ -56,10 +56,14 @@ func settings(t *testing.T, vals map[string]string, fail error) (*memory.Store, 
 }
 
 func TestThrottleWindow(t *testing.T) {
-	clk := newClock()
+	clk := newClock() // t0, on a whole second
+	t0 := clk.Now()
 	th := NewThrottle(nil, ThrottleOptions{Limit: 3, Now: clk.Now})
 	ctx := context.Background()
+	unix := func(d time.Duration) string { return strconv.FormatInt(t0.Add(d).Unix(), 10) }
 
+	// Calls at t0+10s, +20s, +30s. Reset is when the oldest counted call
+	// (t0+10s, counted per whole second) leaves the window: t0+71s.
 	for i, wantRemaining := range []string{"2", "1", "0"} {
 		clk.Add(10 * time.Second)
 		d, err := th.Allow(ctx, "u1", "p1", "RecognizeGeneralText")
@@ -67,13 +71,12 @@ func TestThrottleWindow(t *testing.T) {
 			t.Fatalf("call %d refused: %v", i+1, err)
 		}
 		h := d.Headers()
-		if h.Get("X-RateLimit-Limit") != "3" || h.Get("X-RateLimit-Remaining") != wantRemaining || h.Get("Retry-After") != "" {
+		if h.Get("X-RateLimit-Limit") != "3" || h.Get("X-RateLimit-Remaining") != wantRemaining ||
+			h.Get("X-RateLimit-Reset") != unix(71*time.Second) || h.Get("Retry-After") != "" {
 			t.Fatalf("call %d headers %v", i+1, h)
 		}
 	}
-	// The window started at the first call (t0+10s).
-	reset := strconv.FormatInt(clk.Now().Add(-20*time.Second).Add(time.Minute).Unix(), 10)
-	clk.Add(5 * time.Second) // t0+35s: 35s left in the window
+	clk.Add(5 * time.Second) // t0+35s: a call is possible again at t0+71s
 	d, err := th.Allow(ctx, "u1", "p1", "RecognizeGeneralText")
 	if d.Allowed || err == nil {
 		t.Fatal("4th call in the window allowed")
@@ -84,7 +87,7 @@ func TestThrottleWindow(t *testing.T) {
 			t.Errorf("got %d %q", e.Status, e.Msg)
 		}
 	}
-	for k, want := range map[string]string{"Retry-After": "35", "X-RateLimit-Limit": "3", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset} {
+	for k, want := range map[string]string{"Retry-After": "36", "X-RateLimit-Limit": "3", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": unix(71 * time.Second)} {
 		if got := catalog.Resolve(err).Header.Get(k); got != want {
 			t.Errorf("error header %s = %q, want %q", k, got, want)
 		}
@@ -99,15 +102,80 @@ func TestThrottleWindow(t *testing.T) {
 	if _, err := th.Allow(ctx, "u1", "p1", "RunImageTagging"); err != nil {
 		t.Errorf("other API: %v", err)
 	}
-	// Refusals do not extend the window: once it ends, calls flow again.
-	clk.Add(34 * time.Second)
+	// Refusals are not counted, and the window slides: at Retry-After the
+	// oldest call has left and one call, no more, is allowed; the calls of
+	// t0+20s and t0+30s still count.
+	clk.Add(35 * time.Second) // t0+70s
 	if _, err := th.Allow(ctx, "u1", "p1", "RecognizeGeneralText"); err == nil {
-		t.Fatal("allowed 1s before the window ends")
+		t.Fatal("allowed 1s before the oldest call left the window")
 	}
-	clk.Add(time.Second)
+	clk.Add(time.Second) // t0+71s
+	d, err = th.Allow(ctx, "u1", "p1", "RecognizeGeneralText")
+	if err != nil || d.Remaining != 0 || d.Headers().Get("X-RateLimit-Reset") != unix(81*time.Second) {
+		t.Fatalf("after the oldest call left: %+v %v", d, err)
+	}
+	if d, err := th.Allow(ctx, "u1", "p1", "RecognizeGeneralText"); err == nil || d.Headers().Get("Retry-After") != "10" {
+		t.Fatalf("second call after the oldest left: %+v %v", d, err)
+	}
+	// A minute and a second after the last call, the window is empty.
+	clk.Add(61 * time.Second)
 	d, err = th.Allow(ctx, "u1", "p1", "RecognizeGeneralText")
 	if err != nil || d.Remaining != 2 {
-		t.Fatalf("new window: %+v %v", d, err)
+		t.Fatalf("empty window: %+v %v", d, err)
+	}
+}
+
+// At no instant does any 60-second span hold more than the limit of
+// allowed calls: a caller hammering the throttle across what a fixed window
+// would take for its edge, and then at uneven intervals for minutes, never
+// gets more than N through in any minute; and the throttle does not starve
+// it either.
+func TestThrottleNoMoreThanLimitInAnyMinute(t *testing.T) {
+	const n = 5
+	clk := newClock()
+	clk.Add(123 * time.Millisecond) // off the second boundary
+	th := NewThrottle(nil, ThrottleOptions{Limit: n, Now: clk.Now})
+	ctx := context.Background()
+	var allowed []time.Time
+	try := func(k int) {
+		for i := 0; i < k; i++ {
+			d, err := th.Allow(ctx, "u", "p", "A")
+			if (err == nil) != d.Allowed {
+				t.Fatalf("decision %+v with error %v", d, err)
+			}
+			if d.Allowed {
+				allowed = append(allowed, clk.Now())
+			}
+		}
+	}
+	// One call opens what a fixed window would take for a window; the rest
+	// of the quota goes just before its edge, and a full burst just after.
+	try(1)
+	clk.Add(59*time.Second + 800*time.Millisecond)
+	try(n)
+	clk.Add(300 * time.Millisecond)
+	try(n)
+	// Then uneven steps, several calls at each, for ten minutes.
+	steps := []time.Duration{70 * time.Millisecond, 1100 * time.Millisecond, 9 * time.Second, 333 * time.Millisecond, 2500 * time.Millisecond}
+	for i := 0; clk.Now().Sub(allowed[0]) < 10*time.Minute; i++ {
+		clk.Add(steps[i%len(steps)])
+		try(1 + i%3)
+	}
+	for i, at := range allowed {
+		in := 0
+		for _, b := range allowed[:i+1] {
+			if at.Sub(b) <= Window { // closed window [at-60s, at]
+				in++
+			}
+		}
+		if in > n {
+			t.Fatalf("%d calls allowed in the minute up to %v (limit %d)", in, at.Sub(allowed[0]), n)
+		}
+	}
+	// Counted per whole second, a call holds its place at most 61 s: ten
+	// minutes of demand get at least n calls per 61 s.
+	if min := n * int(10*time.Minute/(61*time.Second)); len(allowed) < min {
+		t.Fatalf("only %d calls allowed in ten minutes of demand, want at least %d", len(allowed), min)
 	}
 }
 

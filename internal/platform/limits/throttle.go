@@ -39,15 +39,24 @@ type ThrottleOptions struct {
 	Logger  *slog.Logger
 }
 
-// Throttle limits calls per user per API per minute with a fixed window that
-// starts at a key's first call and lasts one minute; when it ends the count
-// starts over. A fixed window makes X-RateLimit-Reset and Retry-After exact,
-// which is what a client's retry logic needs, at the cost of letting up to
-// twice the limit through across a window boundary.
+// Throttle limits calls per user per API to Limit in any sliding window of
+// one minute: a call is allowed only while fewer than Limit calls were
+// allowed in the minute before it, so no 60-second span, wherever it
+// starts, ever holds more than Limit allowed calls (a fixed window lets
+// twice the limit through across its edge; GCRA and token buckets either
+// allow no burst or let up to 2N-1 through in a minute). Up to Limit calls
+// may come at once.
+//
+// Calls are counted per whole second: a key keeps one counter for each of
+// the last 61 seconds (the current one included), which bounds its memory
+// whatever the limit. A call therefore counts for between 60 and 61
+// seconds, never less than the minute the published limit names: the
+// throttle may refuse up to a second early, never late.
 //
 // The limit of a call is, first found: the project setting "ratelimit.<API>",
 // the project setting "ratelimit", the default. A setting of 0 turns
-// throttling off for that project (or API).
+// throttling off for that project (or API). Settings are read from the
+// store and cached for OverrideTTL.
 type Throttle struct {
 	settings SettingGetter
 	def      int
@@ -64,9 +73,48 @@ type Throttle struct {
 
 type windowKey struct{ user, project, api string }
 
+// slots is the number of one-second counters of a window: the minute and
+// the current second.
+const slots = int64(Window/time.Second) + 1
+
+// window is one key's sliding window: n[s mod slots] counts the calls of
+// second s for the seconds head-slots+1 .. head.
 type window struct {
-	start time.Time
-	count int
+	head  int64 // Unix second of the newest counter
+	total int   // calls counted in n
+	n     [slots]uint32
+}
+
+func slot(sec int64) int64 { return ((sec % slots) + slots) % slots }
+
+// advance moves the window to second sec, dropping the seconds that left
+// it. A clock that steps back counts into the newest second.
+func (w *window) advance(sec int64) {
+	if sec <= w.head {
+		return
+	}
+	if sec-w.head >= slots {
+		w.n, w.total = [slots]uint32{}, 0
+	} else {
+		for s := w.head + 1; s <= sec; s++ {
+			i := slot(s)
+			w.total -= int(w.n[i])
+			w.n[i] = 0
+		}
+	}
+	w.head = sec
+}
+
+// leaveAt is the Unix second at which k of the counted calls (oldest
+// first) will have left the window: a call of second s leaves at s+slots.
+func (w *window) leaveAt(k int) int64 {
+	for s := w.head - slots + 1; s <= w.head; s++ {
+		k -= int(w.n[slot(s)])
+		if k <= 0 {
+			return s + slots
+		}
+	}
+	return w.head + slots
 }
 
 type limitKey struct{ project, api string }
@@ -107,18 +155,22 @@ func NewThrottle(settings SettingGetter, o ThrottleOptions) *Throttle {
 // Decision is the throttle's verdict on one call. The zero Decision (no limit
 // applies) has no headers.
 type Decision struct {
-	Allowed   bool
-	Limit     int // calls allowed in the window; 0 when no limit applies
+	Allowed bool
+	Limit   int // calls allowed in any one-minute window; 0 when no limit applies
+	// Remaining is how many more calls would be allowed right now: Limit
+	// less the calls counted in the window, this one included.
 	Remaining int
-	Reset     time.Time // end of the current window
-	// RetryAfter is how long a refused caller should wait.
+	// Reset is when the window next frees capacity: for an allowed call,
+	// when its oldest counted call leaves it (Remaining goes up); for a
+	// refused one, when a call will be allowed again.
+	Reset time.Time
+	// RetryAfter is how long a refused caller should wait: Reset less now.
 	RetryAfter time.Duration
 }
 
 // Headers returns the rate-limit headers to send on the response:
-// X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (the Unix
-// time in seconds at which the window ends), plus Retry-After in seconds on
-// a refusal.
+// X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (Reset as
+// Unix time in seconds), plus Retry-After in seconds on a refusal.
 func (d Decision) Headers() http.Header {
 	h := http.Header{}
 	if d.Limit <= 0 {
@@ -143,31 +195,34 @@ func retrySeconds(d time.Duration) int {
 
 // Allow counts one call of api by userID in projectID. A refused call gets
 // APIG.0308 (429, "...limit:N,time:1 minute") carrying the same headers as
-// the Decision, Retry-After included. Refused calls do not use up the window.
+// the Decision, Retry-After included. Refused calls are not counted.
 func (t *Throttle) Allow(ctx context.Context, userID, projectID, api string) (Decision, error) {
 	limit := t.limitFor(ctx, projectID, api)
 	if limit <= 0 {
 		return Decision{Allowed: true}, nil
 	}
 	now := t.now()
+	sec := now.Unix()
 	k := windowKey{userID, projectID, api}
 
 	t.mu.Lock()
 	t.sweep(now)
 	w := t.windows[k]
-	if w == nil || !now.Before(w.start.Add(Window)) {
-		if w == nil {
-			w = &window{}
-			t.windows[k] = w
-		}
-		w.start, w.count = now, 0
+	if w == nil {
+		w = &window{head: sec}
+		t.windows[k] = w
 	}
-	d := Decision{Limit: limit, Reset: w.start.Add(Window)}
-	if w.count < limit {
-		w.count++
+	w.advance(sec)
+	d := Decision{Limit: limit}
+	if w.total < limit {
+		w.n[slot(w.head)]++
+		w.total++
 		d.Allowed = true
+		d.Reset = time.Unix(w.leaveAt(1), 0)
+	} else {
+		d.Reset = time.Unix(w.leaveAt(w.total-limit+1), 0)
 	}
-	d.Remaining = limit - w.count
+	d.Remaining = max(limit-w.total, 0)
 	t.mu.Unlock()
 
 	if d.Allowed {
@@ -181,18 +236,19 @@ func (t *Throttle) Allow(ctx context.Context, userID, projectID, api string) (De
 	return d, e
 }
 
-// sweep drops windows that have ended, at most once a window period unless
-// the map is over its bound; when every window is live and the bound is
-// still exceeded it forgets arbitrary ones (they restart with a full quota).
-// Called with t.mu held.
+// sweep drops windows whose calls have all left, at most once a window
+// period unless the map is over its bound; when every window is live and
+// the bound is still exceeded it forgets arbitrary ones (they restart with
+// a full quota). Called with t.mu held.
 func (t *Throttle) sweep(now time.Time) {
 	over := len(t.windows) >= t.maxKeys
 	if !over && now.Sub(t.lastSweep) < Window {
 		return
 	}
 	t.lastSweep = now
+	sec := now.Unix()
 	for k, w := range t.windows {
-		if !now.Before(w.start.Add(Window)) {
+		if sec-w.head >= slots {
 			delete(t.windows, k)
 		}
 	}

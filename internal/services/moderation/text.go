@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/aisd/aisd/internal/api"
@@ -239,8 +241,81 @@ func digitAt(f folded, i int) bool { return i >= 0 && i < len(f) && f[i] >= '0' 
 // --- API -------------------------------------------------------------------
 
 type textData struct {
-	Text     *string `json:"text"`
-	Language *string `json:"language"`
+	Text     *jsonText `json:"text"`
+	Language *string   `json:"language"`
+}
+
+// jsonText is a JSON string checked as it was sent: encoding/json turns
+// invalid UTF-8 and unpaired surrogate escapes into U+FFFD, which would
+// then be moderated as if the client had written replacement characters.
+type jsonText struct {
+	s string
+	// valid: the string as sent is well-formed Unicode.
+	valid bool
+}
+
+func (t *jsonText) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &t.s); err != nil {
+		return err
+	}
+	t.valid = wellFormedJSONString(b)
+	return nil
+}
+
+// wellFormedJSONString reports whether the JSON string token raw (quotes
+// included) is valid UTF-8 whose \u escapes pair every surrogate. Escape
+// syntax is json.Unmarshal's to judge; a broken escape is passed here.
+func wellFormedJSONString(raw []byte) bool {
+	if !utf8.Valid(raw) {
+		return false
+	}
+	for i := 0; i < len(raw)-1; i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // an escaped character, "\\" included
+			continue
+		}
+		r1, ok := hex4(raw, i+2)
+		if !ok {
+			return true
+		}
+		i += 5 // on the escape's last hex digit
+		if !utf16.IsSurrogate(r1) {
+			continue
+		}
+		if i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+			if r2, ok := hex4(raw, i+3); ok && utf16.DecodeRune(r1, r2) != utf8.RuneError {
+				i += 6
+				continue
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// hex4 reads the four hex digits at raw[i:].
+func hex4(raw []byte, i int) (rune, bool) {
+	if i+4 > len(raw) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range raw[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 type textBody struct {
@@ -289,12 +364,13 @@ func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
 	if len(api.Deref(b.GlossaryNames)) > 0 || len(api.Deref(b.WhiteGlossaryNames)) > 0 {
 		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("custom glossaries are not supported"))
 	}
-	if b.Data == nil || b.Data.Text == nil || strings.TrimSpace(*b.Data.Text) == "" {
+	if b.Data == nil || b.Data.Text == nil || strings.TrimSpace(b.Data.Text.s) == "" {
 		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("data.text is empty"))
 	}
-	if !utf8.ValidString(*b.Data.Text) {
-		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("data.text is not UTF-8"))
+	if !b.Data.Text.valid {
+		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("data.text is not valid UTF-8"))
 	}
+	text := b.Data.Text.s
 	if l := api.Deref(b.Data.Language); l != "" && l != "zh" {
 		return nil, catalog.E(catalog.KindLanguage).Wrap(errors.New("language " + l))
 	}
@@ -302,7 +378,7 @@ func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	found := s.textDet.Detect(*b.Data.Text, cats)
+	found := s.textDet.Detect(text, cats)
 	res := textResult{Suggestion: sugPass, Label: labelNormal, Details: []textDetail{}}
 	for i, fd := range found {
 		if i == 0 {

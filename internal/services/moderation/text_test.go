@@ -1,9 +1,14 @@
 package moderation_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/aisd/aisd/internal/sdktest"
+	sdksigner "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
 )
 
@@ -89,6 +94,80 @@ func TestSDKTextModeration(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := e.cli.RunTextModeration(c.req)
 			sdktest.WantCode(t, err, c.status, c.code)
+		})
+	}
+}
+
+// postSigned sends body as is, signed with the SDK's own signer: the SDK's
+// JSON encoder would have replaced invalid UTF-8 before sending.
+func postSigned(t *testing.T, e *env, path string, body []byte) (int, map[string]any) {
+	t.Helper()
+	req := request.NewHttpRequestBuilder().WithEndpoint(e.srv.URL).WithPath(path).WithMethod(http.MethodPost).
+		AddHeaderParam("X-Sdk-Date", time.Now().UTC().Format("20060102T150405Z")).
+		AddHeaderParam("X-Project-Id", e.s.Root.Project.ID).
+		AddHeaderParam("Content-Type", "application/json;charset=UTF-8").
+		WithBody("application/json;charset=UTF-8", string(body)).Build()
+	hdr, err := sdksigner.Sign(req, rootAK, rootSK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr, err := req.ConvertRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		hr.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, out
+}
+
+// Text that is not well-formed Unicode as sent (invalid UTF-8 bytes, or a
+// \u escape of an unpaired surrogate, both of which encoding/json would
+// turn into U+FFFD) is a parameter error, not moderated as replacement
+// characters; well-formed text, replacement characters included, is
+// moderated.
+func TestTextInvalidUTF8(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	path := "/v3/" + e.s.Root.Project.ID + "/moderation/text"
+	body := func(text string) []byte {
+		return []byte(`{"event_type":"comment","data":{"text":"` + text + `"}}`)
+	}
+	for _, c := range []struct{ name, text string }{
+		{"invalid byte", "hello \xff world"},
+		{"truncated sequence", "你好\xe5\x86"},
+		{"overlong encoding", "a\xc0\xafb"},
+		{"encoded surrogate", "a\xed\xa0\x80b"},
+		{"unpaired high surrogate escape", `hi \ud800 there`},
+		{"unpaired low surrogate escape", `hi \uDC00`},
+		{"high surrogate then a non-surrogate escape", `\ud83d\u0041`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st, out := postSigned(t, e, path, body(c.text))
+			if st != 400 || out["error_code"] != "AIS.0401" || out["error_msg"] != "The input parameter is incorrect." {
+				t.Fatalf("%d %v", st, out)
+			}
+		})
+	}
+	for _, c := range []struct{ name, text string }{
+		{"surrogate pair escape", `\ud83d\ude00 周末见`},
+		{"replacement characters sent", "\uFFFD and \\ufffd"},
+		{"escaped backslash before u", `C:\\ud800`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st, out := postSigned(t, e, path, body(c.text))
+			res, _ := out["result"].(map[string]any)
+			if st != 200 || res["suggestion"] != "pass" {
+				t.Fatalf("%d %v", st, out)
+			}
 		})
 	}
 }
