@@ -60,6 +60,17 @@ func (m *memStore) ListFaults(_ context.Context, p string) ([]store.Fault, error
 	return out, nil
 }
 
+func (m *memStore) GetFault(_ context.Context, id string) (store.Fault, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, f := range m.faults {
+		if f.ID == id {
+			return f, nil
+		}
+	}
+	return store.Fault{}, store.ErrNotFound
+}
+
 func (m *memStore) DeleteFault(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -294,7 +305,7 @@ func TestHTTP(t *testing.T) {
 	ctx := context.Background()
 	st := &memStore{}
 	in, _ := newInjector(st)
-	h := in.Handler()
+	h := in.Handler(allowAll)
 
 	rec, _ := doHTTP(h, "POST", "/v1/admin/faults", `{"project_id":"`+projA+`","api":"RecognizeGeneralText","code":"ModelArts.4401","mode":"count","count":2}`)
 	var v View
@@ -362,5 +373,55 @@ func TestHTTP(t *testing.T) {
 	}
 	if len(st.faults) != 1 {
 		t.Fatalf("%d faults stored after refused requests, want 1", len(st.faults))
+	}
+}
+
+func allowAll(context.Context, string) error { return nil }
+
+// The handler asks allow about the project each request acts on - a
+// deleted fault's own - and answers its error.
+func TestHTTPAllow(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{}
+	in, _ := newInjector(st)
+	var asked []string
+	h := in.Handler(func(_ context.Context, p string) error {
+		asked = append(asked, p)
+		if p != projA {
+			return catalog.New(catalog.AIP0003)
+		}
+		return nil
+	})
+	other, err := in.Create(ctx, store.Fault{ProjectID: projB, API: "*", Code: "AIS.0101", Mode: store.FaultCount, Remaining: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := `{"project_id":"` + projA + `","api":"*","code":"AIS.0101","mode":"count","count":1}`
+	if rec, _ := doHTTP(h, "POST", "/v1/admin/faults", own); rec.Code != 201 {
+		t.Fatalf("own project: %d %s", rec.Code, rec.Body)
+	}
+	for _, tc := range []struct{ name, method, path, body, asked string }{
+		{"create", "POST", "/v1/admin/faults", `{"project_id":"` + projB + `","api":"*","code":"AIS.0101","mode":"count","count":1}`, projB},
+		{"list", "GET", "/v1/admin/faults?project_id=" + projB, "", projB},
+		{"delete", "DELETE", "/v1/admin/faults/" + other.ID, "", projB},
+		{"delete missing", "DELETE", "/v1/admin/faults/nosuchfault", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			asked = nil
+			rec, b := doHTTP(h, tc.method, tc.path, tc.body)
+			if rec.Code != 401 || b.ErrorCode != "AIP.0003" || b.ErrorMsg != "The request is unauthorized." {
+				t.Fatalf("got %d %s %q, want 401 AIP.0003", rec.Code, b.ErrorCode, b.ErrorMsg)
+			}
+			if len(asked) != 1 || asked[0] != tc.asked {
+				t.Fatalf("allow asked about %q, want [%q]", asked, tc.asked)
+			}
+		})
+	}
+	if fs, _ := st.ListFaults(ctx, projB); len(fs) != 1 {
+		t.Fatalf("%d faults left in the refused project, want 1", len(fs))
+	}
+	// Without allow, nothing is served.
+	if rec, b := doHTTP(in.Handler(nil), "GET", "/v1/admin/faults?project_id="+projA, ""); b.ErrorCode != "AIP.0003" {
+		t.Fatalf("nil allow: %d %s", rec.Code, rec.Body)
 	}
 }
