@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aisd/aisd/internal/admin"
+	"github.com/aisd/aisd/internal/store"
 )
 
 // scoped is a server with a tenant account whose administrator ("ops")
@@ -205,8 +206,9 @@ func TestAdminTenantConfinedToItsDomain(t *testing.T) {
 		{name: "list root faults", method: "GET", path: "/v1/admin/faults", query: url.Values{"project_id": {s.rootProj}}},
 		{name: "delete a root fault", method: "DELETE", path: "/v1/admin/faults/" + fault.ID,
 			unchanged: func(t *testing.T) {
-				if fs, _ := st.ListFaults(ctx, s.rootProj); len(fs) != 1 || fs[0].ID != fault.ID {
-					t.Errorf("root faults %+v, want %s", fs, fault.ID)
+				fs, _ := st.ListFaults(ctx, s.rootProj)
+				if !slices.ContainsFunc(fs, func(f store.Fault) bool { return f.ID == fault.ID }) {
+					t.Errorf("root faults %+v lack %s", fs, fault.ID)
 				}
 			}},
 	} {
