@@ -109,7 +109,7 @@ func adminCmd() *cobra.Command {
 	uc := sub("create DOMAIN_ID NAME PASSWORD", "Create a user", cobra.ExactArgs(3), func(cmd *cobra.Command, a []string) error {
 		return call(cmd, "POST", "/v1/admin/domains/"+a[0]+"/users", nil, map[string]any{"name": a[1], "password": a[2], "admin": isAdmin})
 	})
-	uc.Flags().BoolVar(&isAdmin, "admin", false, "may use the admin API")
+	uc.Flags().BoolVar(&isAdmin, "admin", false, "may use the admin API for its own account (in the root account: for every account)")
 	user.AddCommand(uc, sub("list DOMAIN_ID", "List a domain's users", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
 		return call(cmd, "GET", "/v1/admin/domains/"+a[0]+"/users", nil, nil)
 	}))

@@ -1,7 +1,9 @@
 // Package admin is the operator's API (domains, projects, users,
 // credentials, account states, agencies, settings) and the signed client the
 // `aisd admin` commands use. Every endpoint requires an administrator's AK/SK
-// signature or token; errors use the AIP dialect.
+// signature or token; errors use the AIP dialect. The root account's
+// administrators reach every domain, any other administrator only its own
+// (see Scope).
 package admin
 
 import (
@@ -22,49 +24,93 @@ const Prefix = "/v1/admin/"
 
 // API serves the admin endpoints.
 type API struct {
-	gw  *gateway.Gateway
-	iam *iam.Service
-	st  store.Store
+	gw   *gateway.Gateway
+	iam  *iam.Service
+	st   store.Store
+	root string // the root account's domain ID
 }
 
+// Option configures the admin API.
+type Option func(*API)
+
+// WithRootDomain names the root account (the domain created at first
+// start): its administrators reach every domain. Without it every
+// administrator is confined to its own domain.
+func WithRootDomain(id string) Option { return func(a *API) { a.root = id } }
+
 // New returns the admin API.
-func New(gw *gateway.Gateway, svc *iam.Service) *API {
-	return &API{gw: gw, iam: svc, st: svc.Store()}
+func New(gw *gateway.Gateway, svc *iam.Service, opts ...Option) *API {
+	a := &API{gw: gw, iam: svc, st: svc.Store()}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
+}
+
+// guard decides, before the handler runs, whether the caller's scope
+// reaches what the request names.
+type guard func(r *http.Request, s Scope) error
+
+// rootOnly admits the root account's administrators only.
+func rootOnly(_ *http.Request, s Scope) error { return s.RequireRoot() }
+
+// anyAdmin admits every administrator: the handler narrows what it shows
+// to the scope.
+func anyAdmin(*http.Request, Scope) error { return nil }
+
+// owner admits the administrators of the domain the object named by the
+// path parameter belongs to.
+func owner(kind Kind, param string) guard {
+	return func(r *http.Request, s Scope) error { return s.Allow(r.Context(), kind, r.PathValue(param)) }
 }
 
 // Register mounts the endpoints on mux; extra admin handlers (usage, faults)
-// are mounted by their owners with RequireAdmin.
+// are mounted by their owners with RequireAdmin and check projects with
+// AllowProject.
 func (a *API) Register(mux *http.ServeMux) {
-	h := func(pattern string, fn api.HandlerFunc) {
+	h := func(pattern string, g guard, fn api.HandlerFunc) {
 		mux.Handle(pattern, a.RequireAdmin(api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			s, ok := ScopeFrom(r.Context())
+			if !ok {
+				return catalog.New(catalog.AIP0003)
+			}
+			if err := g(r, s); err != nil {
+				return err
+			}
 			return mapErr(fn(w, r))
 		})))
 	}
-	h("GET /v1/admin/domains", a.listDomains)
-	h("POST /v1/admin/domains", a.createDomain)
-	h("POST /v1/admin/domains/{domain_id}/state", a.setState)
-	h("POST /v1/admin/domains/{domain_id}/paid", a.setPaid)
-	h("GET /v1/admin/domains/{domain_id}/projects", a.listProjects)
-	h("POST /v1/admin/domains/{domain_id}/projects", a.createProject)
-	h("GET /v1/admin/domains/{domain_id}/users", a.listUsers)
-	h("POST /v1/admin/domains/{domain_id}/users", a.createUser)
-	h("GET /v1/admin/users/{user_id}/credentials", a.listCredentials)
-	h("POST /v1/admin/users/{user_id}/credentials", a.createCredential)
-	h("DELETE /v1/admin/credentials/{ak}", a.deleteCredential)
-	h("PUT /v1/admin/projects/{project_id}/agencies/{service}", a.setAgency)
-	h("PUT /v1/admin/projects/{project_id}/settings/{key}", a.setSetting)
-	h("GET /v1/admin/projects/{project_id}/settings/{key}", a.getSetting)
+	inDomain, ofUser, ofProject := owner(KindDomain, "domain_id"), owner(KindUser, "user_id"), owner(KindProject, "project_id")
+	h("GET /v1/admin/domains", anyAdmin, a.listDomains)
+	h("POST /v1/admin/domains", rootOnly, a.createDomain)
+	// An account may not lift its own freeze or make itself paid.
+	h("POST /v1/admin/domains/{domain_id}/state", rootOnly, a.setState)
+	h("POST /v1/admin/domains/{domain_id}/paid", rootOnly, a.setPaid)
+	h("GET /v1/admin/domains/{domain_id}/projects", inDomain, a.listProjects)
+	h("POST /v1/admin/domains/{domain_id}/projects", inDomain, a.createProject)
+	h("GET /v1/admin/domains/{domain_id}/users", inDomain, a.listUsers)
+	h("POST /v1/admin/domains/{domain_id}/users", inDomain, a.createUser)
+	h("GET /v1/admin/users/{user_id}/credentials", ofUser, a.listCredentials)
+	h("POST /v1/admin/users/{user_id}/credentials", ofUser, a.createCredential)
+	h("DELETE /v1/admin/credentials/{ak}", owner(KindCredential, "ak"), a.deleteCredential)
+	h("PUT /v1/admin/projects/{project_id}/agencies/{service}", ofProject, a.setAgency)
+	// Settings are operator limits (ratelimit=0 turns throttling off): an
+	// account reads its own but may not change them.
+	h("PUT /v1/admin/projects/{project_id}/settings/{key}", rootOnly, a.setSetting)
+	h("GET /v1/admin/projects/{project_id}/settings/{key}", ofProject, a.getSetting)
 }
 
-// RequireAdmin authenticates the request and requires an administrator;
-// errors speak the AIP dialect.
+// RequireAdmin authenticates the request and requires an administrator,
+// putting the caller's Scope in the request context; errors speak the AIP
+// dialect.
 func (a *API) RequireAdmin(h http.Handler) http.Handler {
 	return api.InFamily(catalog.FamilyAIP, a.gw.Authenticated(api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, ok := gateway.IdentityFrom(r.Context())
 		if !ok || !id.User.Admin {
 			return catalog.New(catalog.AIP0003)
 		}
-		h.ServeHTTP(w, r)
+		s := Scope{st: a.st, domain: id.Domain.ID, root: a.root != "" && id.Domain.ID == a.root}
+		h.ServeHTTP(w, r.WithContext(withScope(r.Context(), s)))
 		return nil
 	})))
 }
@@ -131,10 +177,20 @@ func toDomain(d store.Domain) Domain {
 	return Domain{ID: d.ID, Name: d.Name, State: d.State, Paid: d.Paid, CreatedAt: d.CreatedAt.UTC().Format(ts)}
 }
 
+// listDomains lists every domain to the root account, its own to any other.
 func (a *API) listDomains(w http.ResponseWriter, r *http.Request) error {
-	ds, err := a.st.ListDomains(r.Context())
-	if err != nil {
-		return err
+	var ds []store.Domain
+	if s, _ := ScopeFrom(r.Context()); s.Root() {
+		var err error
+		if ds, err = a.st.ListDomains(r.Context()); err != nil {
+			return err
+		}
+	} else {
+		d, err := a.st.GetDomain(r.Context(), s.DomainID())
+		if err != nil {
+			return err
+		}
+		ds = []store.Domain{d}
 	}
 	out := []Domain{}
 	for _, d := range ds {

@@ -3,16 +3,21 @@ package server
 import (
 	"net/http"
 
+	"github.com/aisd/aisd/internal/admin"
 	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/platform/subscription"
 )
 
-// adminSubscriptions lets the operator subscribe any project (the tenant
-// API at /v1/{project_id}/subscriptions only serves the caller's own).
+// adminSubscriptions lets the operator subscribe any project, and an
+// account's administrator the account's own (the tenant API at
+// /v1/{project_id}/subscriptions only serves the caller's own).
 func adminSubscriptions(subs *subscription.Subscriptions, s *Server) http.Handler {
 	return api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		pid := r.PathValue("project_id")
+		if err := admin.AllowProject(r.Context(), pid); err != nil {
+			return err
+		}
 		if _, err := s.Store.GetProject(r.Context(), pid); err != nil {
 			return catalog.New(catalog.AIP0016, "project "+pid+" does not exist").Wrap(err)
 		}

@@ -164,13 +164,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		api.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return nil
 	}))
-	adm := admin.New(gw, s.IAM)
+	adm := admin.New(gw, s.IAM, admin.WithRootDomain(s.Root.Domain.ID))
 	adm.Register(mux)
-	mux.Handle("GET /v1/admin/usage", adm.RequireAdmin(meter.UsageHandler()))
+	mux.Handle("GET /v1/admin/usage", adm.RequireAdmin(meter.UsageHandler(admin.AllowProject)))
 	mux.Handle("GET /v1/admin/projects/{project_id}/subscriptions", adm.RequireAdmin(adminSubscriptions(s.Subs, s)))
 	mux.Handle("/v1/admin/projects/{project_id}/subscriptions/{service}", adm.RequireAdmin(adminSubscriptions(s.Subs, s)))
-	mux.Handle("/v1/admin/faults", adm.RequireAdmin(faults.Handler()))
-	mux.Handle("/v1/admin/faults/{id}", adm.RequireAdmin(faults.Handler()))
+	mux.Handle("/v1/admin/faults", adm.RequireAdmin(faults.Handler(admin.AllowProject)))
+	mux.Handle("/v1/admin/faults/{id}", adm.RequireAdmin(faults.Handler(admin.AllowProject)))
 	subsAPI := api.InFamily(catalog.FamilyAIP, gw.Authenticated(s.Subs.Handler(func(r *http.Request) (string, bool) {
 		id, ok := gateway.IdentityFrom(r.Context())
 		if !ok {

@@ -235,6 +235,7 @@ type Store interface {
 	// Fault injection
 	CreateFault(ctx context.Context, f Fault) error
 	ListFaults(ctx context.Context, projectID string) ([]Fault, error)
+	GetFault(ctx context.Context, id string) (Fault, error)
 	DeleteFault(ctx context.Context, id string) error
 	// TakeFault returns the fault that applies to a call, decrementing a
 	// count fault atomically; ErrNotFound when none applies.

@@ -266,7 +266,7 @@ func TestHTTP(t *testing.T) {
 	ctx := context.Background()
 	st, spy := newStore(t)
 	in, _ := newInjector(spy)
-	h := in.Handler()
+	h := in.Handler(allowAll)
 
 	rec, _ := doHTTP(h, "POST", "/v1/admin/faults", `{"project_id":"`+projA+`","api":"RecognizeGeneralText","code":"ModelArts.4401","mode":"count","count":2}`)
 	var v View
@@ -345,5 +345,55 @@ func TestHTTP(t *testing.T) {
 	}
 	if faults, err := st.ListFaults(ctx, projA); err != nil || len(faults) != 1 || faults[0].Mode != store.FaultLatency {
 		t.Fatalf("faults stored after refused requests: %+v %v, want the latency fault", faults, err)
+	}
+}
+
+func allowAll(context.Context, string) error { return nil }
+
+// The handler asks allow about the project each request acts on - a
+// deleted fault's own - and answers its error.
+func TestHTTPAllow(t *testing.T) {
+	ctx := context.Background()
+	st, _ := newStore(t)
+	in, _ := newInjector(st)
+	var asked []string
+	h := in.Handler(func(_ context.Context, p string) error {
+		asked = append(asked, p)
+		if p != projA {
+			return catalog.New(catalog.AIP0003)
+		}
+		return nil
+	})
+	other, err := in.Create(ctx, store.Fault{ProjectID: projB, API: "*", Code: "AIS.0101", Mode: store.FaultCount, Remaining: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := `{"project_id":"` + projA + `","api":"*","code":"AIS.0101","mode":"count","count":1}`
+	if rec, _ := doHTTP(h, "POST", "/v1/admin/faults", own); rec.Code != 201 {
+		t.Fatalf("own project: %d %s", rec.Code, rec.Body)
+	}
+	for _, tc := range []struct{ name, method, path, body, asked string }{
+		{"create", "POST", "/v1/admin/faults", `{"project_id":"` + projB + `","api":"*","code":"AIS.0101","mode":"count","count":1}`, projB},
+		{"list", "GET", "/v1/admin/faults?project_id=" + projB, "", projB},
+		{"delete", "DELETE", "/v1/admin/faults/" + other.ID, "", projB},
+		{"delete missing", "DELETE", "/v1/admin/faults/nosuchfault", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			asked = nil
+			rec, b := doHTTP(h, tc.method, tc.path, tc.body)
+			if rec.Code != 401 || b.ErrorCode != "AIP.0003" || b.ErrorMsg != "The request is unauthorized." {
+				t.Fatalf("got %d %s %q, want 401 AIP.0003", rec.Code, b.ErrorCode, b.ErrorMsg)
+			}
+			if len(asked) != 1 || asked[0] != tc.asked {
+				t.Fatalf("allow asked about %q, want [%q]", asked, tc.asked)
+			}
+		})
+	}
+	if fs, _ := st.ListFaults(ctx, projB); len(fs) != 1 {
+		t.Fatalf("%d faults left in the refused project, want 1", len(fs))
+	}
+	// Without allow, nothing is served.
+	if rec, b := doHTTP(in.Handler(nil), "GET", "/v1/admin/faults?project_id="+projA, ""); b.ErrorCode != "AIP.0003" {
+		t.Fatalf("nil allow: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -59,11 +60,20 @@ func view(f store.Fault) View {
 // fail) or latency (calls are delayed by latency_ms); api is an SDK
 // operation name or "*". code must be a catalog code; latency faults take
 // none. Errors are AIP.* bodies.
-func (in *Injector) Handler() http.Handler {
-	return api.HandlerFunc(in.serve)
+//
+// allow decides whether the caller may reach a project's faults: it is
+// asked with the project a request names (a deleted fault's own project,
+// or "" when there is no such fault) and its error is the answer. The
+// server passes the admin API's scope check; a nil allow refuses everything
+// (AIP.0003).
+func (in *Injector) Handler(allow func(ctx context.Context, projectID string) error) http.Handler {
+	if allow == nil {
+		allow = func(context.Context, string) error { return catalog.New(catalog.AIP0003) }
+	}
+	return api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return in.serve(w, r, allow) })
 }
 
-func (in *Injector) serve(w http.ResponseWriter, r *http.Request) error {
+func (in *Injector) serve(w http.ResponseWriter, r *http.Request, allow func(context.Context, string) error) error {
 	rest, ok := strings.CutPrefix(strings.TrimSuffix(r.URL.Path, "/"), "/v1/admin/faults")
 	switch {
 	case !ok:
@@ -71,9 +81,9 @@ func (in *Injector) serve(w http.ResponseWriter, r *http.Request) error {
 	case rest == "":
 		switch r.Method {
 		case http.MethodGet:
-			return in.serveList(w, r)
+			return in.serveList(w, r, allow)
 		case http.MethodPost:
-			return in.serveCreate(w, r)
+			return in.serveCreate(w, r, allow)
 		}
 		return methodNotAllowed(r.Method, "GET,POST")
 	case strings.Count(rest, "/") == 1:
@@ -81,8 +91,17 @@ func (in *Injector) serve(w http.ResponseWriter, r *http.Request) error {
 			return methodNotAllowed(r.Method, "DELETE")
 		}
 		id := rest[1:]
-		err := in.Delete(r.Context(), id)
+		f, err := in.st.GetFault(r.Context(), id)
+		if err == nil {
+			if err := allow(r.Context(), f.ProjectID); err != nil {
+				return err
+			}
+			err = in.Delete(r.Context(), id)
+		}
 		if errors.Is(err, store.ErrNotFound) {
+			if err := allow(r.Context(), ""); err != nil {
+				return err
+			}
 			return catalog.New(catalog.AIP0016, "fault "+id+" does not exist")
 		}
 		if err != nil {
@@ -94,13 +113,16 @@ func (in *Injector) serve(w http.ResponseWriter, r *http.Request) error {
 	return catalog.New(catalog.AIP0004)
 }
 
-func (in *Injector) serveList(w http.ResponseWriter, r *http.Request) error {
+func (in *Injector) serveList(w http.ResponseWriter, r *http.Request, allow func(context.Context, string) error) error {
 	p := r.URL.Query().Get("project_id")
 	if p == "" {
 		return catalog.New(catalog.AIP0006, "project_id")
 	}
 	if !validProjectID(p) {
 		return catalog.New(catalog.AIP0013, "project_id")
+	}
+	if err := allow(r.Context(), p); err != nil {
+		return err
 	}
 	faults, err := in.List(r.Context(), p)
 	if err != nil {
@@ -114,7 +136,7 @@ func (in *Injector) serveList(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (in *Injector) serveCreate(w http.ResponseWriter, r *http.Request) error {
+func (in *Injector) serveCreate(w http.ResponseWriter, r *http.Request, allow func(context.Context, string) error) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -125,6 +147,9 @@ func (in *Injector) serveCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	f, err := parseFault(body)
 	if err != nil {
+		return err
+	}
+	if err := allow(r.Context(), f.ProjectID); err != nil {
 		return err
 	}
 	if _, err := in.st.GetProject(r.Context(), f.ProjectID); errors.Is(err, store.ErrNotFound) {

@@ -16,7 +16,7 @@ func TestSQLite(t *testing.T) {
 	st := storetest.SQLite(t)
 	storetest.Projects(t, st, projA)
 	in := New(st, nil, nil)
-	h := in.Handler()
+	h := in.Handler(func(context.Context, string) error { return nil })
 	rec, _ := doHTTP(h, "POST", "/v1/admin/faults", `{"project_id":"`+projA+`","api":"CheckTextContent","code":"AIS.0404","mode":"count","count":2}`)
 	var v View
 	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || rec.Code != 201 {

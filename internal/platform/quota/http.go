@@ -1,6 +1,7 @@
 package quota
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -34,11 +35,18 @@ type UsageDay struct {
 // 3339 times; from is inclusive and defaults to the start of this month, to
 // is exclusive (a date includes that whole day) and defaults to no bound. The server checks admin authentication before it. Errors are AIP.*
 // bodies like the rest of the management API.
-func (m *Meter) UsageHandler() http.Handler {
-	return api.HandlerFunc(m.serveUsage)
+//
+// allow decides whether the caller may read the project's usage (its
+// error is the answer); the server passes the admin API's scope check. A
+// nil allow refuses everything (AIP.0003).
+func (m *Meter) UsageHandler(allow func(ctx context.Context, projectID string) error) http.Handler {
+	if allow == nil {
+		allow = func(context.Context, string) error { return catalog.New(catalog.AIP0003) }
+	}
+	return api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return m.serveUsage(w, r, allow) })
 }
 
-func (m *Meter) serveUsage(w http.ResponseWriter, r *http.Request) error {
+func (m *Meter) serveUsage(w http.ResponseWriter, r *http.Request, allow func(context.Context, string) error) error {
 	if r.Method != http.MethodGet {
 		return catalog.New(catalog.AIP0008, r.Method, http.MethodGet).WithHeader("Allow", http.MethodGet)
 	}
@@ -46,6 +54,9 @@ func (m *Meter) serveUsage(w http.ResponseWriter, r *http.Request) error {
 	f := store.UsageFilter{ProjectID: strings.TrimSpace(q.Get("project_id")), Service: strings.TrimSpace(q.Get("service"))}
 	if f.ProjectID == "" {
 		return catalog.New(catalog.AIP0006, "project_id")
+	}
+	if err := allow(r.Context(), f.ProjectID); err != nil {
+		return err
 	}
 	now := m.now().UTC()
 	_, f.From = monthOf(now)

@@ -283,7 +283,13 @@ func TestUsageHandler(t *testing.T) {
 	} {
 		_ = m.Record(ctx, r) // still queued: the handler must flush first
 	}
-	h := m.UsageHandler()
+	// The caller may read proj only (the server passes the admin scope).
+	h := m.UsageHandler(func(_ context.Context, p string) error {
+		if p != proj {
+			return catalog.New(catalog.AIP0003)
+		}
+		return nil
+	})
 	get := func(method, q string) (*httptest.ResponseRecorder, catalog.Body) {
 		return apitest.Serve(h, apitest.Request(method, "/v1/admin/usage?"+q, ""))
 	}
@@ -322,6 +328,7 @@ func TestUsageHandler(t *testing.T) {
 		{"bad to", "GET", "project_id=" + proj + "&to=2026-13-01", 400, "AIP.0007", "The request parameter to is incorrect."},
 		{"reversed", "GET", "project_id=" + proj + "&from=2026-05-10&to=2026-05-01", 400, "AIP.0016", "The request parameter is wrong, from is not before to"},
 		{"method", "POST", "project_id=" + proj, 405, "AIP.0008", "The request method POST is not allowed, allow is GET."},
+		{"project not allowed", "GET", "project_id=fedcba9876543210fedcba9876543210", 401, "AIP.0003", "The request is unauthorized."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec, b := get(tc.method, tc.q)

@@ -40,7 +40,7 @@ func TestSQLite(t *testing.T) {
 	}
 
 	rec := httptest.NewRecorder()
-	m.UsageHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/v1/admin/usage?project_id="+proj+"&from=2026-07-15&to=2026-07-15", nil))
+	m.UsageHandler(func(context.Context, string) error { return nil }).ServeHTTP(rec, httptest.NewRequest("GET", "/v1/admin/usage?project_id="+proj+"&from=2026-07-15&to=2026-07-15", nil))
 	var v UsageView
 	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || rec.Code != 200 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)

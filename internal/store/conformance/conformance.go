@@ -716,13 +716,18 @@ func testFaults(t *testing.T, s store.Store) {
 	must(t, err)
 	f.CreatedAt, lat.CreatedAt = norm(f.CreatedAt), norm(lat.CreatedAt)
 	equal(t, fs, []store.Fault{f, lat}, "ListFaults")
+	got, err := s.GetFault(ctx, "f2")
+	must(t, err)
+	equal(t, got, lat, "GetFault")
+	_, err = s.GetFault(ctx, "f9")
+	wantErr(t, err, store.ErrNotFound, "GetFault unknown")
 
 	must(t, s.DeleteFault(ctx, "f1"))
 	wantErr(t, s.DeleteFault(ctx, "f1"), store.ErrNotFound, "DeleteFault twice")
 	fs, _ = s.ListFaults(ctx, "p1")
 	equal(t, fs, []store.Fault{lat}, "ListFaults after delete")
 
-	got, err := s.TakeFault(ctx, "p2", "Anything")
+	got, err = s.TakeFault(ctx, "p2", "Anything")
 	must(t, err)
 	if got.ID != "f3" || got.Percent != 50 {
 		t.Fatalf("TakeFault percent = %+v", got)

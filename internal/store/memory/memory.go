@@ -917,6 +917,18 @@ func (s *Store) ListFaults(ctx context.Context, projectID string) ([]store.Fault
 	return sorted(s.faults, func(f store.Fault) bool { return f.ProjectID == projectID }, compareFaults), nil
 }
 
+func (s *Store) GetFault(ctx context.Context, id string) (store.Fault, error) {
+	if err := s.rlock(ctx); err != nil {
+		return store.Fault{}, err
+	}
+	defer s.mu.RUnlock()
+	f, ok := s.faults[id]
+	if !ok {
+		return store.Fault{}, store.ErrNotFound
+	}
+	return f, nil
+}
+
 func (s *Store) DeleteFault(ctx context.Context, id string) error {
 	if err := s.lock(ctx); err != nil {
 		return err

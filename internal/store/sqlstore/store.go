@@ -510,6 +510,10 @@ func (s *Store) ListFaults(ctx context.Context, projectID string) ([]store.Fault
 	return list(ctx, s.db, scanFault, `SELECT `+faultCols+` FROM faults WHERE project_id = ? ORDER BY created_at, id`, projectID)
 }
 
+func (s *Store) GetFault(ctx context.Context, id string) (store.Fault, error) {
+	return scanFault(s.db.QueryRow(ctx, `SELECT `+faultCols+` FROM faults WHERE id = ?`, id))
+}
+
 func (s *Store) DeleteFault(ctx context.Context, id string) error {
 	return exactlyOne(s.db.Exec(ctx, `DELETE FROM faults WHERE id = ?`, id))
 }

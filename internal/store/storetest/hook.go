@@ -258,6 +258,11 @@ func (h *Hooked) CreateFault(ctx context.Context, f store.Fault) error {
 	return h.call("CreateFault", []any{f}, func() error { return h.st.CreateFault(ctx, f) })
 }
 
+func (h *Hooked) GetFault(ctx context.Context, id string) (f store.Fault, err error) {
+	err = h.call("GetFault", []any{id}, func() error { f, err = h.st.GetFault(ctx, id); return err })
+	return f, err
+}
+
 func (h *Hooked) ListFaults(ctx context.Context, projectID string) (fs []store.Fault, err error) {
 	err = h.call("ListFaults", []any{projectID}, func() error { fs, err = h.st.ListFaults(ctx, projectID); return err })
 	return fs, err
