@@ -36,12 +36,16 @@ type Config struct {
 	// CacheTTL bounds how long a credential, user, domain or project
 	// changed by another process (replica) may be served from memory;
 	// changes made through this process are seen at once.
-	CacheTTL     time.Duration `yaml:"cache_ttl"`
-	ClockSkew    time.Duration `yaml:"clock_skew"`     // accepted X-Sdk-Date drift
-	LockFailures int           `yaml:"lock_failures"`  // consecutive AK/SK (or password login) failures before lock
-	LockDuration time.Duration `yaml:"lock_duration"`  // how long a locked AK (or domain/user name) stays locked
-	GatewayMaxMB int           `yaml:"gateway_max_mb"` // APIG body limit
-	ServiceMaxMB int           `yaml:"service_max_mb"` // per-service body limit
+	CacheTTL time.Duration `yaml:"cache_ttl"`
+	// DecodeBudgetMB bounds the memory of all images being decoded and
+	// worked on at once; a request waits for its share (then answers
+	// busy), an image whose share alone is over it is refused.
+	DecodeBudgetMB int           `yaml:"decode_budget_mb"`
+	ClockSkew      time.Duration `yaml:"clock_skew"`     // accepted X-Sdk-Date drift
+	LockFailures   int           `yaml:"lock_failures"`  // consecutive AK/SK (or password login) failures before lock
+	LockDuration   time.Duration `yaml:"lock_duration"`  // how long a locked AK (or domain/user name) stays locked
+	GatewayMaxMB   int           `yaml:"gateway_max_mb"` // APIG body limit
+	ServiceMaxMB   int           `yaml:"service_max_mb"` // per-service body limit
 
 	RateLimit       int           `yaml:"rate_limit"`        // calls per user per API per minute
 	MaxInflight     int           `yaml:"max_inflight"`      // per service
@@ -72,6 +76,7 @@ func Default() Config {
 		LogFormat:      "json",
 		TokenTTL:       24 * time.Hour,
 		CacheTTL:       2 * time.Second,
+		DecodeBudgetMB: 1200,
 		ClockSkew:      15 * time.Minute,
 		LockFailures:   5,
 		LockDuration:   5 * time.Minute,

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 	"time"
 
@@ -81,11 +84,11 @@ func TestOCRInputErrors(t *testing.T) {
 	}
 }
 
-// craftedJPEG is a valid JPEG without its EOI, followed by a second frame
-// whose scan header names Huffman table 4 (of 0-3): Go's image/jpeg accepts
-// the first frame, a decoder that reads on without range-checking the
-// selector indexes out of bounds.
-func craftedJPEG(t *testing.T) []byte {
+// craftedJPEGs are two JPEGs whose scan header names Huffman table 4 (of
+// 0-3), which once indexed the decoder out of bounds: in the only frame
+// (refused as damaged), and in a second frame after a valid one whose EOI
+// is missing (the first frame is read, as libjpeg reads it).
+func craftedJPEGs(t *testing.T) (only, second []byte) {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 64, 32))
 	for i := range img.Pix {
@@ -102,7 +105,7 @@ func craftedJPEG(t *testing.T) []byte {
 		t.Fatal("no SOS")
 	}
 	bad[i+6] = 0x40 // first component: DC table 4
-	return append(append([]byte(nil), src[:len(src)-2]...), bad[2:]...)
+	return bad, append(append([]byte(nil), src[:len(src)-2]...), bad[2:]...)
 }
 
 // TestCraftedJPEGCannotTakeOCRDown: a burst of crafted JPEGs is answered as
@@ -113,15 +116,46 @@ func TestCraftedJPEGCannotTakeOCRDown(t *testing.T) {
 	requireModels(t, e)
 	pid := e.s.Root.Project.ID
 	url := e.srv.URL + "/v2/" + pid + "/ocr/general-text"
-	bad := []byte(`{"image":"` + base64.StdEncoding.EncodeToString(craftedJPEG(t)) + `"}`)
+	only, second := craftedJPEGs(t)
+	bad := []byte(`{"image":"` + base64.StdEncoding.EncodeToString(only) + `"}`)
+	after := []byte(`{"image":"` + base64.StdEncoding.EncodeToString(second) + `"}`)
 	for i := 0; i < 40; i++ {
 		resp, b := do(t, sdktest.Signed(t, "POST", url, bad, rootAK, rootSK, time.Now()))
 		if resp.StatusCode != 400 || b.Code != "AIS.0104" {
 			t.Fatalf("crafted JPEG %d: %d %+v, want 400 AIS.0104", i, resp.StatusCode, b)
 		}
+		if resp, b := do(t, sdktest.Signed(t, "POST", url, after, rootAK, rootSK, time.Now())); resp.StatusCode != 200 {
+			t.Fatalf("crafted second frame %d: %d %+v, want the first frame read", i, resp.StatusCode, b)
+		}
 	}
 	good := []byte(`{"image":"` + base64.StdEncoding.EncodeToString(pngOf(200, 100)) + `"}`)
 	if resp, b := do(t, sdktest.Signed(t, "POST", url, good, rootAK, rootSK, time.Now())); resp.StatusCode != 200 {
 		t.Fatalf("OCR after the burst: %d %+v", resp.StatusCode, b)
+	}
+}
+
+// TestDecodeBombsRefusedCheaply: images inside the published general-text
+// limits whose pixels would take gigabytes (a 12600×12600 16-bit PNG header)
+// are refused from their headers, and do not grow the server.
+func TestDecodeBombsRefusedCheaply(t *testing.T) {
+	e := newEnv(t, func(c *aisdcfg.Config) { c.Engines = []string{"ocr"} })
+	requireModels(t, e)
+	url := e.srv.URL + "/v2/" + e.s.Root.Project.ID + "/ocr/general-text"
+	var ihdr bytes.Buffer
+	ihdr.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := []byte("IHDR\x00\x00\x31\x38\x00\x00\x31\x38\x10\x06\x00\x00\x00") // 12600×12600, 16-bit RGBA
+	binary.Write(&ihdr, binary.BigEndian, uint32(13))
+	ihdr.Write(chunk)
+	binary.Write(&ihdr, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	body := []byte(`{"image":"` + base64.StdEncoding.EncodeToString(ihdr.Bytes()) + `"}`)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	resp, b := do(t, sdktest.Signed(t, "POST", url, body, rootAK, rootSK, time.Now()))
+	runtime.ReadMemStats(&after)
+	if resp.StatusCode != 400 || b.Code != "AIS.0103" {
+		t.Fatalf("16-bit 12600² PNG: %d %+v, want 400 AIS.0103", resp.StatusCode, b)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Fatalf("refusing it allocated %d MB", grew>>20)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/platform/fault"
 	"github.com/aisd/aisd/internal/platform/iam"
+	"github.com/aisd/aisd/internal/platform/imagecheck"
 	"github.com/aisd/aisd/internal/platform/input"
 	"github.com/aisd/aisd/internal/platform/limits"
 	"github.com/aisd/aisd/internal/platform/obs"
@@ -75,6 +76,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
 	s = &Server{Config: cfg, log: log}
+	imagecheck.SetDecodeBudget(int64(cfg.DecodeBudgetMB) << 20)
 	defer func() {
 		if err != nil {
 			s.Close()

@@ -10,6 +10,7 @@ package imagecheck
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -66,6 +67,8 @@ type Header struct {
 	Orientation int
 	// stored is the pixel grid as encoded, before orientation.
 	stored image.Rectangle
+	// bytesPerPixel is what decoding allocates per pixel.
+	bytesPerPixel int
 }
 
 // Checked is an image that passed the checks, decoded.
@@ -147,6 +150,7 @@ type Option func(*options)
 
 type options struct {
 	decoders map[string]Decoder
+	ctx      context.Context // InRequest
 }
 
 // WithDecoder decodes format (Sniff's name) with dec instead of Go's
@@ -208,7 +212,7 @@ func Inspect(data []byte, spec Spec) (Header, error) {
 		return Header{}, catalog.E(catalog.KindImageSize).Wrap(err)
 	}
 	h := Header{Format: format, Width: cfg.Width, Height: cfg.Height, Orientation: orientation(format, data),
-		stored: image.Rect(0, 0, cfg.Width, cfg.Height)}
+		stored: image.Rect(0, 0, cfg.Width, cfg.Height), bytesPerPixel: bytesPerPixel(cfg.ColorModel)}
 	if h.Orientation >= 5 {
 		h.Width, h.Height = h.Height, h.Width
 	}
@@ -223,6 +227,11 @@ func (h Header) Decode(data []byte, opts ...Option) (image.Image, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.ctx != nil {
+		if err := h.reserve(o.ctx); err != nil {
+			return nil, err
+		}
 	}
 	var (
 		img image.Image

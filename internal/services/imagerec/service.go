@@ -184,7 +184,7 @@ func (s *Service) detect(ctx context.Context, c *api.Call, img, url *string, spe
 	if err != nil {
 		return nil, image.Rectangle{}, err
 	}
-	ck, err := imagecheck.Check(data, spec)
+	ck, err := imagecheck.Check(data, spec, imagecheck.InRequest(ctx))
 	if err != nil {
 		return nil, image.Rectangle{}, err
 	}

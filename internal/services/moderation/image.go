@@ -74,7 +74,7 @@ func imageOptions(biz, event *string, cats *[]string, lang *string, gl *glossari
 // moderate checks one image's bytes. Only porn can be among cats (the
 // others were refused), so the classifier is the whole check.
 func (s *Service) moderate(ctx context.Context, data []byte) (imageResult, error) {
-	img, err := imagecheck.Check(data, imagecheck.Moderation)
+	img, err := imagecheck.Check(data, imagecheck.Moderation, imagecheck.InRequest(ctx))
 	if err != nil {
 		return imageResult{}, err
 	}

@@ -57,7 +57,7 @@ func (s *Service) load(ctx context.Context, c *api.Call, img, url *string, pdfPa
 			return nil, err
 		}
 	}
-	return imagecheck.Check(data, imagecheck.OCRGeneralText, pipeline.Decoders()...)
+	return imagecheck.Check(data, imagecheck.OCRGeneralText, append(pipeline.Decoders(), imagecheck.InRequest(ctx))...)
 }
 
 // location renders a box as the four integer points the SDK expects.
