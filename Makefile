@@ -1,7 +1,8 @@
 # aisd — quick start: `make run` (server on 127.0.0.1:8080), `make test`.
 GO      ?= go
 BIN     := bin/aisd
-# Models to install (empty: every model in the manifest; `aisd models list`).
+# Models to install (empty: the default ones, which the engines load; --all
+# for every model of the manifest; `aisd models list` says which is which).
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 

@@ -91,3 +91,23 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("%v %q", err, out)
 	}
 }
+
+// The --obs-* flags reach the settings: a serve whose object store cannot
+// work stops before listening, saying why.
+func TestServeOBSFlags(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--obs-endpoint", "ftp://s3.example.test"}, "obs_endpoint \"ftp://s3.example.test\": scheme must be https or http"},
+		{[]string{"--obs-endpoint", "https://s3.example.test"}, "obs_endpoint needs obs_access_key and obs_secret_key"},
+		{[]string{"--obs-dir", dir, "--obs-endpoint", "https://s3.example.test"}, "set obs_dir or obs_endpoint, not both"},
+		{[]string{"--obs-ca-file", "ca.pem"}, "obs_ca_file is set but obs_endpoint is not"},
+	} {
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--dsn", "memory:"}, c.args...)
+		if _, err := run(t, args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("serve %v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,13 +22,8 @@ func serveCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the server (defaults: 127.0.0.1:8080, SQLite under ./data)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := config.Default()
-			if file != "" {
-				if err := cfg.LoadFile(file); err != nil {
-					return err
-				}
-			}
-			if err := cfg.LoadEnv(os.LookupEnv); err != nil {
+			cfg, err := config.Load(file, os.LookupEnv)
+			if err != nil {
 				return err
 			}
 			// Flags win over file and environment, but only when given.
@@ -50,6 +46,21 @@ func serveCmd() *cobra.Command {
 			if f.Changed("log-level") {
 				cfg.LogLevel = flags.LogLevel
 			}
+			if f.Changed("obs-dir") {
+				cfg.OBSDir = flags.OBSDir
+			}
+			if f.Changed("obs-endpoint") {
+				cfg.OBSEndpoint = flags.OBSEndpoint
+			}
+			if f.Changed("obs-region") {
+				cfg.OBSRegion = flags.OBSRegion
+			}
+			if f.Changed("obs-bucket-prefix") {
+				cfg.OBSBucketPrefix = flags.OBSBucketPrefix
+			}
+			if f.Changed("obs-ca-file") {
+				cfg.OBSCAFile = flags.OBSCAFile
+			}
 			log := newLogger(cfg)
 			slog.SetDefault(log)
 			s, err := server.New(cmd.Context(), cfg, log)
@@ -59,7 +70,7 @@ func serveCmd() *cobra.Command {
 			defer s.Close()
 			out := cmd.OutOrStdout()
 			return s.Serve(cmd.Context(), func(addr, s3addr string) {
-				log.Info("listening", "addr", addr, "s3_addr", s3addr, "region", cfg.Region, "project_id", s.Root.Project.ID, "store", redactDSN(cfg.ResolvedDSN()))
+				log.Info("listening", "addr", addr, "s3_addr", s3addr, "region", cfg.Region, "project_id", s.Root.Project.ID, "store", redactDSN(cfg.ResolvedDSN()), "objects", objectsAt(cfg))
 				printBanner(out, addr, s3addr, s)
 			})
 		},
@@ -72,6 +83,13 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&flags.Region, "region", "", "region name of the default project (default cn-north-4)")
 	f.StringVar(&flags.ModelsDir, "models-dir", "", "models directory (default ./models)")
 	f.StringVar(&flags.LogLevel, "log-level", "", "debug, info, warn or error")
+	f.StringVar(&flags.OBSDir, "obs-dir", "", "directory of the local object store (default DATA_DIR/obs)")
+	// The endpoint's keys are settings only (obs_access_key, obs_secret_key
+	// or AISD_OBS_*): a command line is visible to every user of the machine.
+	f.StringVar(&flags.OBSEndpoint, "obs-endpoint", "", "S3-compatible object store, https://host[:port], instead of the local one")
+	f.StringVar(&flags.OBSRegion, "obs-region", "", "signing region of --obs-endpoint (default us-east-1)")
+	f.StringVar(&flags.OBSBucketPrefix, "obs-bucket-prefix", "", "prefix of aisd's bucket names at --obs-endpoint")
+	f.StringVar(&flags.OBSCAFile, "obs-ca-file", "", "PEM file of CAs to trust for --obs-endpoint, beside the system's")
 	return cmd
 }
 
@@ -83,6 +101,17 @@ func newLogger(cfg config.Config) *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
+
+// objectsAt says where the object store is, for the start-up log.
+func objectsAt(cfg config.Config) string {
+	switch {
+	case cfg.OBSEndpoint != "":
+		return cfg.OBSEndpoint + " (buckets " + cfg.OBSBucketPrefix + "*)"
+	case cfg.OBSDir != "":
+		return cfg.OBSDir
+	}
+	return filepath.Join(cfg.DataDir, "obs")
 }
 
 func redactDSN(dsn string) string {

@@ -5,6 +5,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -55,9 +56,21 @@ type Config struct {
 	AutoSubscribe   bool          `yaml:"auto_subscribe"`    // subscribe the root project to every service
 	FetchAllowCIDRs []string      `yaml:"fetch_allow_cidrs"` // SSRF allow-list for url inputs
 	FetchAllowHosts []string      `yaml:"fetch_allow_hosts"`
+	// Object storage: the local directory obs_dir (default data_dir/obs),
+	// or, when obs_endpoint is set, an S3-compatible endpoint
+	// (https://host[:port]; http:// only when written so) reached with the
+	// operator credential obs_access_key/obs_secret_key. obs_region is the
+	// endpoint's signing region (default us-east-1), obs_bucket_prefix is
+	// put before every bucket name there, and obs_ca_file (PEM) adds CAs to
+	// trust beside the system's.
 	OBSDir          string        `yaml:"obs_dir"`
-	OBSEndpoint     string        `yaml:"obs_endpoint"` // S3-compatible endpoint instead of obs_dir
-	S3Addr          string        `yaml:"s3_addr"`      // listen address of the S3-compatible upload API; empty: off
+	OBSEndpoint     string        `yaml:"obs_endpoint"`
+	OBSAccessKey    string        `yaml:"obs_access_key"`
+	OBSSecretKey    string        `yaml:"obs_secret_key"`
+	OBSRegion       string        `yaml:"obs_region"`
+	OBSBucketPrefix string        `yaml:"obs_bucket_prefix"`
+	OBSCAFile       string        `yaml:"obs_ca_file"`
+	S3Addr          string        `yaml:"s3_addr"` // listen address of the S3-compatible upload API; empty: off
 	JobWorkers      int           `yaml:"job_workers"`
 	JobRetention    time.Duration `yaml:"job_retention"`
 	ORTThreads      int           `yaml:"ort_threads"`
@@ -102,6 +115,22 @@ func (c Config) ResolvedDSN() string {
 		return c.DSN
 	}
 	return "sqlite:" + strings.TrimRight(c.DataDir, "/") + "/aisd.db"
+}
+
+// Load returns the defaults overlaid with the YAML file at path (none when
+// path is empty) and then the AISD_* variables lookup finds; flags, which
+// only commands know, go on top.
+func Load(path string, lookup func(string) (string, bool)) (Config, error) {
+	c := Default()
+	if path != "" {
+		if err := c.LoadFile(path); err != nil {
+			return c, err
+		}
+	}
+	if err := c.LoadEnv(lookup); err != nil {
+		return c, err
+	}
+	return c, nil
 }
 
 // LoadFile overlays a YAML file; unknown keys are rejected.
@@ -188,5 +217,76 @@ func (c Config) Validate() error {
 	case (c.RootAK == "") != (c.RootSK == ""):
 		return fmt.Errorf("set both root_ak and root_sk, or neither")
 	}
+	return c.ValidateOBS()
+}
+
+// ValidateOBS checks the object storage settings alone (the obs command
+// needs nothing else).
+func (c Config) ValidateOBS() error {
+	if c.OBSEndpoint == "" {
+		for k, v := range map[string]string{"obs_access_key": c.OBSAccessKey, "obs_secret_key": c.OBSSecretKey,
+			"obs_region": c.OBSRegion, "obs_bucket_prefix": c.OBSBucketPrefix, "obs_ca_file": c.OBSCAFile} {
+			if v != "" {
+				return fmt.Errorf("%s is set but obs_endpoint is not", k)
+			}
+		}
+		return nil
+	}
+	if c.OBSDir != "" {
+		return fmt.Errorf("set obs_dir or obs_endpoint, not both")
+	}
+	if _, secure, err := c.OBSEndpointHost(); err != nil {
+		return err
+	} else if !secure && c.OBSCAFile != "" {
+		return fmt.Errorf("obs_ca_file is set but obs_endpoint %q is plain http", c.OBSEndpoint)
+	}
+	if c.OBSAccessKey == "" || c.OBSSecretKey == "" {
+		return fmt.Errorf("obs_endpoint needs obs_access_key and obs_secret_key")
+	}
+	if p := c.OBSBucketPrefix; p != "" && !validBucketPrefix(p) {
+		return fmt.Errorf("obs_bucket_prefix %q: want at most 60 lower-case letters, digits, '-' or '.', starting with a letter or digit", p)
+	}
 	return nil
+}
+
+// OBSEndpointHost splits obs_endpoint into host[:port] and whether to use
+// TLS: https://HOST and a bare HOST use it, http://HOST does not.
+func (c Config) OBSEndpointHost() (host string, secure bool, err error) {
+	raw := strings.TrimSpace(c.OBSEndpoint)
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	bad := func(why string) (string, bool, error) {
+		return "", false, fmt.Errorf("obs_endpoint %q: %s", c.OBSEndpoint, why)
+	}
+	switch {
+	case err != nil:
+		return bad(err.Error())
+	case u.Scheme != "https" && u.Scheme != "http":
+		return bad("scheme must be https or http")
+	case u.Host == "" || u.Hostname() == "":
+		return bad("no host")
+	case u.User != nil:
+		return bad("credentials belong in obs_access_key and obs_secret_key")
+	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "":
+		return bad("want scheme://host[:port] only (buckets are addressed path-style under it)")
+	}
+	return u.Host, u.Scheme == "https", nil
+}
+
+// validBucketPrefix: the start of a valid bucket name, leaving room for
+// one of at least three characters.
+func validBucketPrefix(p string) bool {
+	if len(p) > 60 {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && c != '-' && c != '.' || i == 0 && !alnum {
+			return false
+		}
+	}
+	return !strings.Contains(p, "..") && !strings.Contains(p, ".-") && !strings.Contains(p, "-.")
 }

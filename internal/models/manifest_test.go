@@ -100,7 +100,7 @@ func TestParseManifest(t *testing.T) {
 		{"bad colour", "colour: RGB", "colour: rgb", `colour "rgb"`},
 		{"bad range", "range: [0, 1]", "range: [1, 0]", "range must be"},
 		{"labels both", "labels: {file: labels.txt, for: model.bin}", "labels: {file: labels.txt, inline: [a]}", "either file or inline"},
-		{"no used_by", "used_by: [image]", "used_by: []", "used_by: empty"},
+		{"unknown engine", "used_by: [image]", "used_by: [face]", `used_by: "face" is not an engine (ocr, image, moderation)`},
 		{"convert without hash", "used_by:", "convert: {format: tfjs-layers, model_json: model.json, output: model.onnx}\nused_by:", "convert: sha256"},
 		{"convert output collides", "used_by:", "convert: {format: tfjs-layers, model_json: m.json, output: model.bin, sha256: 2222222222222222222222222222222222222222222222222222222222222222}\nused_by:", "collides"},
 	} {
@@ -114,6 +114,17 @@ func TestParseManifest(t *testing.T) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestUsedByMakesDefault(t *testing.T) {
+	m, err := ParseManifest([]byte(validYAML))
+	if err != nil || !m.Default() {
+		t.Fatalf("used_by [image]: Default = %v, %v", m != nil && m.Default(), err)
+	}
+	m, err = ParseManifest([]byte(strings.Replace(validYAML, "used_by: [image]", "used_by: []", 1)))
+	if err != nil || m.Default() {
+		t.Fatalf("used_by []: Default = %v, %v; want an optional model", m != nil && m.Default(), err)
 	}
 }
 

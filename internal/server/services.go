@@ -33,11 +33,7 @@ func (s *Server) inputs() (*input.Resolver, *input.Fetcher, obs.Store, error) {
 		}
 		cidrs = append(cidrs, p)
 	}
-	dir := s.Config.OBSDir
-	if dir == "" {
-		dir = filepath.Join(s.Config.DataDir, "obs")
-	}
-	store, err := obs.NewLocal(dir)
+	store, err := obs.Open(s.Config) // obs_endpoint, else obs_dir
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("object store: %w", err)
 	}

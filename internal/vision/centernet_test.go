@@ -12,9 +12,8 @@ import (
 
 	"github.com/aisd/aisd/internal/engine"
 	"github.com/aisd/aisd/internal/models/tfjs"
+	"github.com/aisd/aisd/internal/services/imagerec/labels"
 )
-
-const darknetData = "/usr/share/darknet/data"
 
 var (
 	cnOnce  sync.Once
@@ -86,6 +85,11 @@ func TestCenterNetDarknetImages(t *testing.T) {
 		t.Skip("darknet sample images not installed (apt-get install darknet)")
 	}
 	m := centernet(t)
+	// The tags Image Recognition answers with, in the model's class order.
+	tags, err := labels.For(classNames(t, "centernet"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		file  string
 		want  []string // every one of these must be detected
@@ -105,10 +109,10 @@ func TestCenterNetDarknetImages(t *testing.T) {
 			seen := map[string]bool{}
 			var desc []string
 			for _, d := range dets {
-				name := COCO80[d.Class].EN
+				name := tags[d.Class].Class
 				seen[name] = true
 				desc = append(desc, name)
-				t.Logf("  %-14s %.2f %v", name, d.Score, d.Box)
+				t.Logf("  %-14s %-6s %.2f %v", name, tags[d.Class].Tag.Zh, d.Score, d.Box)
 			}
 			sort.Strings(desc)
 			t.Logf("%s: %v", c.file, desc)
@@ -118,7 +122,7 @@ func TestCenterNetDarknetImages(t *testing.T) {
 				}
 			}
 			if c.file == "dog.jpg" {
-				checkDogLayout(t, dets)
+				checkDogLayout(t, dets, tags)
 			}
 			if len(c.anyOf) > 0 {
 				ok := false
@@ -136,11 +140,11 @@ func TestCenterNetDarknetImages(t *testing.T) {
 // checkDogLayout asserts where things are in darknet's 768x576 dog.jpg: the
 // dog sits lower left, the car (or truck) upper right, the bicycle spans the
 // middle.
-func checkDogLayout(t *testing.T, dets []Detection) {
+func checkDogLayout(t *testing.T, dets []Detection, tags []labels.Label) {
 	t.Helper()
 	best := map[string]Detection{}
 	for _, d := range dets {
-		n := COCO80[d.Class].EN
+		n := tags[d.Class].Class
 		if n == "truck" {
 			n = "car"
 		}

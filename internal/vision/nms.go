@@ -87,37 +87,3 @@ func DecodeCenterNet(out []float32, minScore float32, t Transform) []Detection {
 	}
 	return dets
 }
-
-// Cosine is the cosine similarity of two descriptors (0 when either is
-// all zeros or their lengths differ).
-func Cosine(a, b []float32) float32 {
-	if len(a) != len(b) {
-		return 0
-	}
-	var dot, na, nb float64
-	for k := range a {
-		dot += float64(a[k]) * float64(b[k])
-		na += float64(a[k]) * float64(a[k])
-		nb += float64(b[k]) * float64(b[k])
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return float32(dot / math.Sqrt(na*nb))
-}
-
-// Normalize scales v to unit L2 length in place and returns it.
-func Normalize(v []float32) []float32 {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	if s == 0 {
-		return v
-	}
-	inv := float32(1 / math.Sqrt(s))
-	for k := range v {
-		v[k] *= inv
-	}
-	return v
-}

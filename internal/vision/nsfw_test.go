@@ -15,6 +15,7 @@ import (
 func TestNSFWDarknetImages(t *testing.T) {
 	darknetImage(t, "dog.jpg") // skips when the images are absent
 	m := openConverted(t, "nsfw-mobilenet-v2", "model.min.js")
+	classes := classNames(t, "nsfw-mobilenet-v2")
 	for _, file := range []string{"dog.jpg", "horses.jpg", "person.jpg", "giraffe.jpg", "scream.jpg"} {
 		img := darknetImage(t, file)
 		in, _ := Tensor(img, InputSpec{Width: 224, Height: 224, AlignCorners: true})
@@ -29,9 +30,9 @@ func TestNSFWDarknetImages(t *testing.T) {
 				best = k
 			}
 		}
-		t.Logf("%-12s %s %.3f (Drawing %.3f)", file, NSFWClasses[best].EN, p[best], p[0])
-		if NSFWClasses[best].EN != "Neutral" {
-			t.Errorf("%s: %s (%.2f), want Neutral", file, NSFWClasses[best].EN, p[best])
+		t.Logf("%-12s %s %.3f (%s %.3f)", file, classes[best], p[best], classes[0], p[0])
+		if classes[best] != "Neutral" {
+			t.Errorf("%s: %s (%.2f), want Neutral", file, classes[best], p[best])
 		}
 	}
 }

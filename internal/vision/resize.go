@@ -1,7 +1,7 @@
 // Package vision holds the pre- and post-processing the image services
-// share around ONNX models: resizing and letterboxing into a model input
-// tensor, non-maximum suppression, CenterNet and BlazeFace box decoding and
-// cosine similarity of face descriptors. Everything is pure Go.
+// share around ONNX models: resizing an image into a model input tensor,
+// non-maximum suppression and CenterNet box decoding. Everything is pure
+// Go.
 package vision
 
 import (
@@ -10,28 +10,14 @@ import (
 	"math"
 )
 
-// Layout is the order of a model input tensor's axes.
-type Layout int
-
-const (
-	// NHWC is TensorFlow's order (the converted TFJS models).
-	NHWC Layout = iota
-	// NCHW is PyTorch/Paddle's order.
-	NCHW
-)
-
-// InputSpec says how to turn an image into a model input.
+// InputSpec says how to turn an image into a model input: an RGB tensor
+// in TensorFlow's NHWC order (the converted TFJS models), the image
+// stretched to Width×Height.
 type InputSpec struct {
 	Width, Height int
-	Layout        Layout
 	// Value = pixel/255*Scale + Offset per channel: Scale 1, Offset 0 gives
 	// 0..1; Scale 255 gives 0..255; Scale 2, Offset -1 gives -1..1.
 	Scale, Offset float32
-	BGR           bool
-	// Letterbox keeps the aspect ratio and pads with Fill (0..255 per
-	// channel, applied before scaling); otherwise the image is stretched.
-	Letterbox bool
-	Fill      [3]uint8
 	// AlignCorners maps corner pixels onto corner pixels (TF's
 	// align_corners=true, as nsfwjs resizes). Asymmetric maps output pixel
 	// d to source d*in/out (tf.image.resizeBilinear's default, as the human
@@ -43,15 +29,14 @@ type InputSpec struct {
 // Transform maps model-input pixel coordinates back to the source image.
 type Transform struct {
 	ScaleX, ScaleY float64 // input pixels per source pixel
-	PadX, PadY     float64 // letterbox offset in input pixels
 	SrcW, SrcH     int
 }
 
 // ToSource maps a point of the model input to source image coordinates,
 // clamped to the image.
 func (t Transform) ToSource(x, y float64) (float64, float64) {
-	sx := (x - t.PadX) / t.ScaleX
-	sy := (y - t.PadY) / t.ScaleY
+	sx := x / t.ScaleX
+	sy := y / t.ScaleY
 	return clamp(sx, 0, float64(t.SrcW)), clamp(sy, 0, float64(t.SrcH))
 }
 
@@ -76,54 +61,25 @@ func rgba(img image.Image) *image.RGBA {
 }
 
 // Tensor resizes img bilinearly to spec and returns the input tensor
-// ([1,H,W,3] or [1,3,H,W] row-major) and the transform back to the image.
+// ([1,H,W,3] row-major) and the transform back to the image.
 func Tensor(img image.Image, spec InputSpec) ([]float32, Transform) {
 	src := rgba(img)
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
 	W, H := spec.Width, spec.Height
 	tr := Transform{ScaleX: float64(W) / float64(sw), ScaleY: float64(H) / float64(sh), SrcW: sw, SrcH: sh}
-	dw, dh := W, H // size of the resized image inside the input
-	if spec.Letterbox {
-		s := math.Min(tr.ScaleX, tr.ScaleY)
-		tr.ScaleX, tr.ScaleY = s, s
-		dw = max(1, int(math.Round(float64(sw)*s)))
-		dh = max(1, int(math.Round(float64(sh)*s)))
-		tr.PadX = float64(W-dw) / 2
-		tr.PadY = float64(H-dh) / 2
-		tr.PadX, tr.PadY = math.Floor(tr.PadX), math.Floor(tr.PadY)
-	}
 	scale, offset := spec.Scale, spec.Offset
 	if scale == 0 {
 		scale = 1
 	}
 	out := make([]float32, W*H*3)
-	put := func(x, y, c int, v float32) {
-		if spec.BGR {
-			c = 2 - c
-		}
-		val := v/255*scale + offset
-		if spec.Layout == NCHW {
-			out[c*W*H+y*W+x] = val
-		} else {
-			out[(y*W+x)*3+c] = val
-		}
-	}
-	px, py := int(tr.PadX), int(tr.PadY)
 	for y := 0; y < H; y++ {
+		fy := sourceCoord(y, H, sh, spec)
 		for x := 0; x < W; x++ {
-			ix, iy := x-px, y-py
-			if ix < 0 || iy < 0 || ix >= dw || iy >= dh {
-				for c := 0; c < 3; c++ {
-					put(x, y, c, float32(spec.Fill[c]))
-				}
-				continue
-			}
-			fx := sourceCoord(ix, dw, sw, spec)
-			fy := sourceCoord(iy, dh, sh, spec)
-			r, g, b := bilinear(src, fx, fy)
-			put(x, y, 0, r)
-			put(x, y, 1, g)
-			put(x, y, 2, b)
+			r, g, b := bilinear(src, sourceCoord(x, W, sw, spec), fy)
+			o := (y*W + x) * 3
+			out[o] = r/255*scale + offset
+			out[o+1] = g/255*scale + offset
+			out[o+2] = b/255*scale + offset
 		}
 	}
 	return out, tr

@@ -65,33 +65,6 @@ func TestNMS(t *testing.T) {
 	}
 }
 
-func TestCosineAndNormalize(t *testing.T) {
-	cases := []struct {
-		name string
-		a, b []float32
-		want float32
-	}{
-		{"same direction", []float32{1, 2, 3}, []float32{2, 4, 6}, 1},
-		{"opposite", []float32{1, 0}, []float32{-3, 0}, -1},
-		{"orthogonal", []float32{1, 0}, []float32{0, 5}, 0},
-		{"zero vector", []float32{0, 0}, []float32{1, 1}, 0},
-		{"length mismatch", []float32{1}, []float32{1, 1}, 0},
-		{"45 degrees", []float32{1, 0}, []float32{1, 1}, float32(math.Sqrt2 / 2)},
-	}
-	for _, c := range cases {
-		if got := Cosine(c.a, c.b); !near(float64(got), float64(c.want), 1e-6) {
-			t.Errorf("%s: Cosine = %v, want %v", c.name, got, c.want)
-		}
-	}
-	v := Normalize([]float32{3, 4})
-	if !near(float64(v[0]), 0.6, 1e-6) || !near(float64(v[1]), 0.8, 1e-6) {
-		t.Errorf("Normalize(3,4) = %v", v)
-	}
-	if z := Normalize([]float32{0, 0}); z[0] != 0 || z[1] != 0 {
-		t.Errorf("Normalize(0,0) = %v", z)
-	}
-}
-
 func TestDecodeCenterNet(t *testing.T) {
 	// Two rows: one above the threshold, one below; the model input was the
 	// 200x100 source stretched to 100x100.
@@ -110,58 +83,6 @@ func TestDecodeCenterNet(t *testing.T) {
 	}
 }
 
-func TestBlazeFaceAnchors(t *testing.T) {
-	cases := []struct {
-		size             int
-		strides, perCell []int
-	}{
-		{128, []int{8, 16}, []int{2, 6}},
-		{256, []int{16, 32}, []int{2, 6}},
-	}
-	for _, c := range cases {
-		a := BlazeFaceAnchors(c.size, c.strides, c.perCell)
-		if len(a) != 896 {
-			t.Errorf("%d px: %d anchors, want 896", c.size, len(a))
-			continue
-		}
-		// First anchor: centre of the first 16x16 cell; anchors 0 and 1
-		// share it. Anchor 512 starts the 8x8 map.
-		if !near(float64(a[0].X), 1.0/32, 1e-6) || a[1] != a[0] || !near(float64(a[512].X), 1.0/16, 1e-6) {
-			t.Errorf("%d px: anchors %v %v %v", c.size, a[0], a[1], a[512])
-		}
-		if last := a[895]; !near(float64(last.X), 15.0/16, 1e-6) || !near(float64(last.Y), 15.0/16, 1e-6) {
-			t.Errorf("%d px: last anchor %v", c.size, last)
-		}
-	}
-}
-
-func TestDecodeBlazeFace(t *testing.T) {
-	anchors := []Anchor{{0.5, 0.5}, {0.25, 0.25}}
-	regs := make([]float32, 32)
-	// Anchor 0: face shifted 8 px right, 32x16 px; nose keypoint at +4,+4.
-	regs[0], regs[1], regs[2], regs[3] = 8, 0, 32, 16
-	regs[4+2*2], regs[5+2*2] = 4, 4
-	logits := []float32{3, -3} // sigmoid 0.95 and 0.05
-	faces := DecodeBlazeFace(regs, logits, anchors, 128, 0.5)
-	if len(faces) != 1 {
-		t.Fatalf("got %d faces, want 1", len(faces))
-	}
-	f := faces[0]
-	if want := (Box{56, 56, 88, 72}); f.Box != want {
-		t.Errorf("box %v, want %v", f.Box, want)
-	}
-	if !near(float64(f.Score), 1/(1+math.Exp(-3)), 1e-6) {
-		t.Errorf("score %v", f.Score)
-	}
-	if f.Keypoints[2] != [2]float32{68, 68} {
-		t.Errorf("nose %v, want [68 68]", f.Keypoints[2])
-	}
-	dup := FaceNMS([]Face{f, {Box: f.Box, Score: 0.6}, {Box: Box{0, 0, 4, 4}, Score: 0.7}}, 0.3, 0)
-	if len(dup) != 2 || dup[0].Score != f.Score || dup[1].Score != 0.7 {
-		t.Errorf("FaceNMS kept %+v", dup)
-	}
-}
-
 // checker is a 2x2 image: red, green / blue, white.
 func checker() image.Image {
 	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
@@ -172,7 +93,7 @@ func checker() image.Image {
 	return img
 }
 
-func TestTensorLayoutsAndScaling(t *testing.T) {
+func TestTensorScaling(t *testing.T) {
 	img := checker()
 	cases := []struct {
 		name string
@@ -190,12 +111,12 @@ func TestTensorLayoutsAndScaling(t *testing.T) {
 				x, y, c int
 				want    float32
 			}{{0, 0, 0, 1}, {0, 0, 1, 0}, {1, 0, 1, 1}, {0, 1, 2, 1}, {1, 1, 0, 1}}},
-		{"NCHW BGR -1..1", InputSpec{Width: 2, Height: 2, Layout: NCHW, BGR: true, Scale: 2, Offset: -1},
-			func(o []float32, x, y, c int) float32 { return o[c*4+y*2+x] },
+		{"NHWC -1..1", InputSpec{Width: 2, Height: 2, Scale: 2, Offset: -1},
+			func(o []float32, x, y, c int) float32 { return o[(y*2+x)*3+c] },
 			[]struct {
 				x, y, c int
 				want    float32
-			}{{0, 0, 2, 1}, {0, 0, 0, -1}, {0, 1, 0, 1}, {1, 0, 1, 1}}},
+			}{{0, 0, 0, 1}, {0, 0, 2, -1}, {0, 1, 2, 1}, {1, 0, 1, 1}, {1, 0, 0, -1}}},
 		{"NHWC 0..255", InputSpec{Width: 2, Height: 2, Scale: 255},
 			func(o []float32, x, y, c int) float32 { return o[(y*2+x)*3+c] },
 			[]struct {
@@ -246,60 +167,14 @@ func TestTensorBilinear(t *testing.T) {
 	}
 }
 
-func TestLetterbox(t *testing.T) {
-	// 4x2 white image into 4x4: scaled 1x, centred with one row of fill
-	// above and below.
-	img := image.NewRGBA(image.Rect(0, 0, 4, 2))
-	for k := range img.Pix {
-		img.Pix[k] = 255
+func TestTransformClamps(t *testing.T) {
+	// A 200x100 image stretched to 100x100: x halves, y stays; points
+	// outside the input come back clamped to the image.
+	tr := Transform{ScaleX: 0.5, ScaleY: 1, SrcW: 200, SrcH: 100}
+	if x, y := tr.ToSource(50, 25); x != 100 || y != 25 {
+		t.Errorf("ToSource(50,25) = %v,%v, want 100,25", x, y)
 	}
-	out, tr := Tensor(img, InputSpec{Width: 4, Height: 4, Letterbox: true, Fill: [3]uint8{0, 0, 0}})
-	for y := 0; y < 4; y++ {
-		want := float32(1)
-		if y == 0 || y == 3 {
-			want = 0
-		}
-		if got := out[(y*4+1)*3]; got != want {
-			t.Errorf("row %d = %v, want %v", y, got, want)
-		}
-	}
-	if tr.PadY != 1 || tr.PadX != 0 || tr.ScaleX != 1 {
-		t.Errorf("transform %+v", tr)
-	}
-	x, y := tr.ToSource(2, 2)
-	if x != 2 || y != 1 {
-		t.Errorf("ToSource(2,2) = %v,%v, want 2,1", x, y)
-	}
-	b := tr.BoxToSource(Box{0, 0, 4, 4})
-	if b != (Box{0, 0, 4, 2}) {
-		t.Errorf("BoxToSource = %v, want clamped {0 0 4 2}", b)
-	}
-}
-
-func TestCrop(t *testing.T) {
-	img := image.NewRGBA(image.Rect(0, 0, 100, 50))
-	cases := []struct {
-		name   string
-		box    Box
-		margin float64
-		square bool
-		want   image.Rectangle
-	}{
-		{"plain", Box{10, 10, 30, 20}, 0, false, image.Rect(10, 10, 30, 20)},
-		{"margin", Box{10, 10, 30, 20}, 0.5, false, image.Rect(0, 5, 40, 25)},
-		{"square", Box{10, 10, 30, 20}, 0, true, image.Rect(10, 5, 30, 25)},
-		{"clamped", Box{90, 40, 120, 60}, 0, false, image.Rect(90, 40, 100, 50)},
-		{"outside", Box{200, 200, 210, 210}, 0, false, image.Rect(0, 0, 1, 1)},
-	}
-	for _, c := range cases {
-		if got := Crop(img, c.box, c.margin, c.square).Bounds(); got != c.want {
-			t.Errorf("%s: bounds %v, want %v", c.name, got, c.want)
-		}
-	}
-	// Tensor of a crop reads the crop's pixels, not the image origin's.
-	img.Set(50, 25, color.RGBA{255, 0, 0, 255})
-	out, _ := Tensor(Crop(img, Box{50, 25, 51, 26}, 0, false), InputSpec{Width: 1, Height: 1})
-	if out[0] != 1 || out[1] != 0 {
-		t.Errorf("crop tensor = %v, want red", out)
+	if b := tr.BoxToSource(Box{-10, -5, 120, 130}); b != (Box{0, 0, 200, 100}) {
+		t.Errorf("BoxToSource = %v, want clamped {0 0 200 100}", b)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aisd/aisd/internal/engine"
 	"github.com/aisd/aisd/internal/engine/enginetest"
+	"go.yaml.in/yaml/v3"
 )
 
 // parityModels lists the models tools/tfjsref/ref.js writes references
@@ -72,8 +73,9 @@ func patternInput(kind string, shape []int64, scale float64) []float32 {
 	return out
 }
 
-// modelsRoot returns the models root, or skips when dir (a model directory
-// under it) is absent, unless AISD_REQUIRE_MODELS=1.
+// modelDir returns the installed model's directory, or skips when it is
+// absent: always for an optional model (one no engine uses, which `aisd
+// models install` leaves out), else unless AISD_REQUIRE_MODELS=1.
 func modelDir(t testing.TB, name string) string {
 	t.Helper()
 	root, err := engine.ModelsRoot()
@@ -82,12 +84,30 @@ func modelDir(t testing.TB, name string) string {
 	}
 	dir := filepath.Join(root, name)
 	if _, err := os.Stat(dir); err != nil {
+		if optionalModel(t, name) {
+			t.Skipf("optional model %s not installed: no engine uses it (aisd models install %s to test it)", name, name)
+		}
 		if os.Getenv("AISD_REQUIRE_MODELS") == "1" {
 			t.Fatalf("model %s missing: %v", name, err)
 		}
 		t.Skipf("model %s not installed at %s (run aisd models install)", name, dir)
 	}
 	return dir
+}
+
+// optionalModel reports whether the model's manifest entry names no engine
+// in used_by.
+func optionalModel(t testing.TB, name string) bool {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "manifest", name+".tfjs.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifestConvert
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return len(m.UsedBy) == 0
 }
 
 // built caches conversions shared by the parity and manifest tests.

@@ -11,20 +11,35 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aisd/aisd/internal/config"
 )
 
-// Command is `aisd obs`: put, list and remove objects of the local
-// directory store, for operators and for users on the server's machine.
+// Command is `aisd obs`: put, list and remove objects of the object store
+// the server reads (the same settings: --config file, AISD_* variables),
+// for operators and for users on the server's machine.
 func Command() *cobra.Command {
-	var dir string
-	open := func() (*Local, error) { return NewLocal(dir) }
+	var dir, file string
+	open := func() (Store, error) {
+		cfg, err := config.Load(file, os.LookupEnv)
+		if err != nil {
+			return nil, err
+		}
+		if dir != "" {
+			cfg.OBSDir, cfg.OBSEndpoint = dir, ""
+			cfg.OBSAccessKey, cfg.OBSSecretKey, cfg.OBSRegion, cfg.OBSBucketPrefix, cfg.OBSCAFile = "", "", "", "", ""
+		}
+		return Open(cfg)
+	}
 	root := &cobra.Command{
 		Use:   "obs",
-		Short: "Manage objects in aisd's local object store",
+		Short: "Manage the buckets and objects of aisd's object store",
 		Long: "Manage the buckets and objects that OBS-style input URLs (obs://BUCKET/KEY,\n" +
-			"https://BUCKET.obs.REGION.DOMAIN/KEY) are read from. Works on the local directory store.",
+			"https://BUCKET.obs.REGION.DOMAIN/KEY) are read from: the store the server's settings\n" +
+			"name (obs_endpoint, else obs_dir, else data_dir/obs), from --config and AISD_* variables.",
 	}
-	root.PersistentFlags().StringVar(&dir, "dir", "./data/obs", "directory of the object store")
+	root.PersistentFlags().StringVarP(&file, "config", "c", "", "YAML config file, as for aisd serve")
+	root.PersistentFlags().StringVar(&dir, "dir", "", "use the local store in this directory instead of the configured one")
 
 	var project, contentType string
 	put := &cobra.Command{
@@ -41,15 +56,26 @@ func Command() *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			if _, err := s.BucketOwner(ctx, bucket); errors.Is(err, ErrNoSuchBucket) {
+			owner, err := s.BucketOwner(ctx, bucket)
+			switch {
+			case errors.Is(err, ErrNoSuchBucket):
 				if project == "" {
 					return fmt.Errorf("bucket %s does not exist; pass --project to create it for a project", bucket)
 				}
 				if err := s.CreateBucket(ctx, project, bucket); err != nil && !errors.Is(err, ErrBucketExists) {
 					return err
 				}
-			} else if err != nil {
+				if owner, err = s.BucketOwner(ctx, bucket); err != nil {
+					return err
+				}
+			case err != nil:
 				return err
+			}
+			if owner == "" {
+				return fmt.Errorf("bucket %s belongs to no project (it has no %s record; aisd did not create it), so nothing could read the object", bucket, ownerKey)
+			}
+			if project != "" && owner != project {
+				return fmt.Errorf("bucket %s belongs to project %s, not %s", bucket, owner, project)
 			}
 			var r io.Reader = cmd.InOrStdin()
 			size := int64(-1)
@@ -96,7 +122,11 @@ func Command() *cobra.Command {
 					return err
 				}
 				for _, b := range bs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Name, b.Owner, b.Created.Format("2006-01-02 15:04"))
+					owner := b.Owner
+					if owner == "" {
+						owner = "-" // no project: unreadable through aisd
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Name, owner, b.Created.Format("2006-01-02 15:04"))
 				}
 				return nil
 			}

@@ -164,6 +164,29 @@ func runStoreTests(t *testing.T, newStore func(t *testing.T) Store) {
 		if _, err := s.Put(ctx, "photos", "", strings.NewReader("x"), 1, ""); !errors.Is(err, ErrBadKey) {
 			t.Fatalf("Put empty key: %v", err)
 		}
+		// Length unknown (a pipe): stored whole all the same.
+		if o, err := s.Put(ctx, "photos", "piped", io.MultiReader(strings.NewReader("from "), strings.NewReader("a pipe")), -1, ""); err != nil || o.Size != 11 {
+			t.Fatalf("Put of unknown size = %+v, %v", o, err)
+		}
+		// What Get opens seeks, so ranges of it can be served.
+		rc, size, err := s.Get(ctx, "photos", "piped")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		rs, ok := rc.(io.ReadSeeker)
+		if !ok || size != 11 {
+			t.Fatalf("Get = %T of %d bytes, want a ReadSeeker of 11", rc, size)
+		}
+		if end, err := rs.Seek(0, io.SeekEnd); err != nil || end != 11 {
+			t.Fatalf("Seek to end = %d, %v", end, err)
+		}
+		if _, err := rs.Seek(7, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := io.ReadAll(rs); err != nil || string(b) != "pipe" {
+			t.Fatalf("read from 7 = %q, %v", b, err)
+		}
 	})
 }
 

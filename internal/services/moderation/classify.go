@@ -20,7 +20,7 @@ const (
 // nsfwInput is the model's input: RGB/255 stretched to 224×224 with
 // bilinear resampling and align_corners=true, exactly as nsfwjs feeds it,
 // so our scores are the reference model's.
-var nsfwInput = vision.InputSpec{Width: nsfwSide, Height: nsfwSide, Layout: vision.NHWC, Scale: 1, AlignCorners: true}
+var nsfwInput = vision.InputSpec{Width: nsfwSide, Height: nsfwSide, Scale: 1, AlignCorners: true}
 
 // Thresholds turn NSFW class probabilities into suggestions. A class at or
 // above its block threshold blocks; at or above its review threshold asks
