@@ -110,12 +110,26 @@ func ErrOf(t testing.TB, err error) *sdkerr.ServiceResponseError {
 // bodies, back-dated signatures. A non-nil body is sent as JSON.
 func Signed(t testing.TB, method, rawURL string, body []byte, ak, sk string, date time.Time) *http.Request {
 	t.Helper()
+	ct := ""
+	if body != nil {
+		ct = "application/json"
+	}
+	return SignedAs(t, method, rawURL, ct, body, ak, sk, date, nil)
+}
+
+// SignedAs is Signed with the body's content type and extra headers (signed
+// too) chosen by the caller; an empty content type sends no body.
+func SignedAs(t testing.TB, method, rawURL, contentType string, body []byte, ak, sk string, date time.Time, header map[string]string) *http.Request {
+	t.Helper()
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := request.NewHttpRequestBuilder().WithEndpoint(u.Scheme+"://"+u.Host).WithPath(u.Path).WithMethod(method).
 		AddHeaderParam("X-Sdk-Date", date.UTC().Format("20060102T150405Z"))
+	for k, v := range header {
+		b.AddHeaderParam(k, v)
+	}
 	for k, vs := range u.Query() {
 		// The SDK's request builder takes query values as reflect.Values.
 		if len(vs) == 1 {
@@ -124,8 +138,8 @@ func Signed(t testing.TB, method, rawURL string, body []byte, ak, sk string, dat
 			b.AddQueryParam(k, reflect.ValueOf(vs))
 		}
 	}
-	if body != nil {
-		b.AddHeaderParam("Content-Type", "application/json").WithBody("application/json", string(body))
+	if contentType != "" {
+		b.AddHeaderParam("Content-Type", contentType).WithBody(contentType, string(body))
 	}
 	req := b.Build()
 	hdr, err := signer.Sign(req, ak, sk)

@@ -47,38 +47,17 @@ func bodyLimit(max int64) api.Control {
 
 // subscribed refuses a project that has not subscribed to the API.
 func subscribed(s *subscription.Subscriptions) api.Control {
-	return func(next api.Handler) api.Handler {
-		return func(ctx context.Context, c *api.Call) (any, error) {
-			if err := s.Check(ctx, c.ProjectID, c.Service); err != nil {
-				return nil, err
-			}
-			return next(ctx, c)
-		}
-	}
+	return gate(func(ctx context.Context, c *api.Call) error { return s.Check(ctx, c.ProjectID, c.Service) })
 }
 
 // withinQuota refuses an unpaid account whose free allowance is used up.
 func withinQuota(m *quota.Meter) api.Control {
-	return func(next api.Handler) api.Handler {
-		return func(ctx context.Context, c *api.Call) (any, error) {
-			if err := m.Check(ctx, c.Domain, c.ProjectID, c.Service); err != nil {
-				return nil, err
-			}
-			return next(ctx, c)
-		}
-	}
+	return gate(func(ctx context.Context, c *api.Call) error { return m.Check(ctx, c.Domain, c.ProjectID, c.Service) })
 }
 
 // injectFaults applies the operator's fault rules.
 func injectFaults(in *fault.Injector) api.Control {
-	return func(next api.Handler) api.Handler {
-		return func(ctx context.Context, c *api.Call) (any, error) {
-			if err := in.Apply(ctx, c.ProjectID, c.API); err != nil {
-				return nil, err
-			}
-			return next(ctx, c)
-		}
-	}
+	return gate(func(ctx context.Context, c *api.Call) error { return in.Apply(ctx, c.ProjectID, c.API) })
 }
 
 // guarded runs the handler under the service's in-flight cap, deadline and
@@ -87,6 +66,18 @@ func guarded(g *limits.Guard) api.Control {
 	return func(next api.Handler) api.Handler {
 		return func(ctx context.Context, c *api.Call) (any, error) {
 			return g.Do(ctx, c.Service, func(ctx context.Context) (any, error) { return next(ctx, c) })
+		}
+	}
+}
+
+// gate is a control that refuses a call when check says so.
+func gate(check func(context.Context, *api.Call) error) api.Control {
+	return func(next api.Handler) api.Handler {
+		return func(ctx context.Context, c *api.Call) (any, error) {
+			if err := check(ctx, c); err != nil {
+				return nil, err
+			}
+			return next(ctx, c)
 		}
 	}
 }

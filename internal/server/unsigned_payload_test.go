@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	neturl "net/url"
 	"strings"
 	"testing"
 	"time"
 
-	sdksigner "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
+	"github.com/aisd/aisd/internal/sdktest"
 )
 
 // sdkSignedAs signs a request with the SDK's own signer, sending body with
@@ -18,25 +16,7 @@ import (
 // JSON and BSON X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD.
 func sdkSignedAs(t *testing.T, url, contentType string, body []byte) *http.Request {
 	t.Helper()
-	u, err := neturl.Parse(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := request.NewHttpRequestBuilder().WithEndpoint(u.Scheme+"://"+u.Host).WithPath(u.Path).WithMethod(http.MethodPost).
-		AddHeaderParam("X-Sdk-Date", time.Now().UTC().Format("20060102T150405Z")).
-		AddHeaderParam("Content-Type", contentType).WithBody(contentType, string(body)).Build()
-	hdr, err := sdksigner.Sign(req, rootAK, rootSK)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hr, err := req.ConvertRequest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		hr.Header.Set(k, v)
-	}
-	return hr
+	return sdktest.SignedAs(t, http.MethodPost, url, contentType, body, rootAK, rootSK, time.Now(), nil)
 }
 
 func swapBody(r *http.Request, body []byte) {

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/aisd/aisd/internal/sdktest"
-	sdksigner "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
 )
 
@@ -102,22 +100,8 @@ func TestSDKTextModeration(t *testing.T) {
 // JSON encoder would have replaced invalid UTF-8 before sending.
 func postSigned(t *testing.T, e *env, path string, body []byte) (int, map[string]any) {
 	t.Helper()
-	req := request.NewHttpRequestBuilder().WithEndpoint(e.srv.URL).WithPath(path).WithMethod(http.MethodPost).
-		AddHeaderParam("X-Sdk-Date", time.Now().UTC().Format("20060102T150405Z")).
-		AddHeaderParam("X-Project-Id", e.s.Root.Project.ID).
-		AddHeaderParam("Content-Type", "application/json;charset=UTF-8").
-		WithBody("application/json;charset=UTF-8", string(body)).Build()
-	hdr, err := sdksigner.Sign(req, rootAK, rootSK)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hr, err := req.ConvertRequest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		hr.Header.Set(k, v)
-	}
+	hr := sdktest.SignedAs(t, http.MethodPost, e.srv.URL+path, "application/json;charset=UTF-8", body, rootAK, rootSK, time.Now(),
+		map[string]string{"X-Project-Id": e.s.Root.Project.ID})
 	resp, err := http.DefaultClient.Do(hr)
 	if err != nil {
 		t.Fatal(err)
