@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
+
 	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/platform/imagecheck"
@@ -72,17 +74,9 @@ func location(b [4]pipeline.Point) [][]int32 {
 // conf rounds a score to 4 places, as the cloud prints confidences.
 func conf(f float64) float32 { return float32(math.Round(f*1e4) / 1e4) }
 
-type generalTextBody struct {
-	Image                 *string `json:"image"`
-	URL                   *string `json:"url"`
-	DetectDirection       *bool   `json:"detect_direction"`
-	QuickMode             *bool   `json:"quick_mode"`
-	CharacterMode         *bool   `json:"character_mode"`
-	Language              *string `json:"language"`
-	SingleOrientationMode *bool   `json:"single_orientation_mode"`
-	PdfPageNumber         *int32  `json:"pdf_page_number"`
-	ReturnMarkdownResult  *bool   `json:"return_markdown_result"`
-}
+// The request bodies are the SDK's own models: their fields are the wire
+// contract, field for field.
+type generalTextBody = model.GeneralTextRequestBody
 
 type charOut struct {
 	Char           string    `json:"char"`
@@ -123,7 +117,7 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 	if b.PdfPageNumber != nil {
 		page = int(*b.PdfPageNumber)
 	}
-	img, err := s.load(ctx, c, b.Image, b.URL, page)
+	img, err := s.load(ctx, c, b.Image, b.Url, page)
 	if err != nil {
 		return nil, err
 	}
@@ -161,14 +155,7 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 	return resultEnvelope{Result: out}, nil
 }
 
-type webImageBody struct {
-	Image               *string   `json:"image"`
-	URL                 *string   `json:"url"`
-	DetectDirection     *bool     `json:"detect_direction"`
-	ExtractType         *[]string `json:"extract_type"`
-	DetectFont          *bool     `json:"detect_font"`
-	DetectTextDirection *bool     `json:"detect_text_direction"`
-}
+type webImageBody = model.WebImageRequestBody
 
 type webBlock struct {
 	Words      string    `json:"words"`
@@ -218,7 +205,7 @@ func (s *Service) webImage(ctx context.Context, c *api.Call) (any, error) {
 			return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("extract_type " + t))
 		}
 	}
-	img, err := s.load(ctx, c, b.Image, b.URL, 0)
+	img, err := s.load(ctx, c, b.Image, b.Url, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -246,13 +233,7 @@ func (s *Service) webImage(ctx context.Context, c *api.Call) (any, error) {
 	return resultEnvelope{Result: out}, nil
 }
 
-type handwritingBody struct {
-	Image           *string `json:"image"`
-	URL             *string `json:"url"`
-	QuickMode       *bool   `json:"quick_mode"`
-	CharSet         *string `json:"char_set"`
-	DetectDirection *bool   `json:"detect_direction"`
-}
+type handwritingBody = model.HandwritingRequestBody
 
 type handBlock struct {
 	Words      string    `json:"words"`
@@ -287,7 +268,7 @@ func (s *Service) handwriting(ctx context.Context, c *api.Call) (any, error) {
 	if !ok {
 		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("char_set " + cs))
 	}
-	img, err := s.load(ctx, c, b.Image, b.URL, 0)
+	img, err := s.load(ctx, c, b.Image, b.Url, 0)
 	if err != nil {
 		return nil, err
 	}
