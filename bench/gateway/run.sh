@@ -71,7 +71,7 @@ read -r a2 l2 < <(run aisd-badsig "$ep/v2/$pid/ocr/general-text" POST '{"url":"h
 read -r a3 l3 < <(run aisd-accepted "$ep/v3/$pid/moderation/text" POST "$tm" "$work/h-accepted")
 read -r n3 m3 < <(run nginx-static "http://127.0.0.1:18090/static/ok.json" GET "")
 
-status() { awk '/Non-2xx/{print $NF}' "$work/$1.txt"; }
+status() { awk '/Non-2xx/{n=$NF} END{print n+0}' "$work/$1.txt"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 out=docs/benchmarks-gateway.md
 {
@@ -85,7 +85,7 @@ out=docs/benchmarks-gateway.md
   echo "| bad signature (APIG.0301, 401) | $a2 | $l2 | nginx limit_req 429 | $n1 | $m1 | $(ratio "$a2" "$n1") |"
   echo "| accepted text moderation (200) | $a3 | $l3 | nginx static file | $n3 | $m3 | $(ratio "$a3" "$n3") |"
   echo
-  echo "Non-2xx answers: aisd throttled $(status aisd-throttled), bad signature $(status aisd-badsig), accepted $(status aisd-accepted:-0); nginx throttled $(status nginx-throttled)."
+  echo "Non-2xx answers: aisd throttled $(status aisd-throttled), bad signature $(status aisd-badsig), accepted $(status aisd-accepted); nginx throttled $(status nginx-throttled)."
   echo
   echo "Reproduce: \`make bench-gateway\` (or \`DURATION=30s CONNS=64 bash bench/gateway/run.sh\`)."
 } >"$out"
