@@ -24,6 +24,8 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/image/v2/model"
+
 	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/engine"
@@ -260,13 +262,9 @@ func i18nOf(t labels.Text) *i18n { return &i18n{Zh: t.Zh, En: t.En} }
 
 // --- RunImageTagging ---------------------------------------------------
 
-type taggingBody struct {
-	Image     *string  `json:"image"`
-	URL       *string  `json:"url"`
-	Language  *string  `json:"language"`
-	Threshold *float32 `json:"threshold"`
-	Limit     *int32   `json:"limit"`
-}
+// The request bodies are the SDK's own models, field for field; tagging,
+// media tagging and media tagging with detection take the same fields.
+type taggingBody = model.ImageTaggingReq
 
 type floatBox struct {
 	Width    float64 `json:"width"`
@@ -306,7 +304,7 @@ func (s *Service) tagging(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	dets, _, err := s.detect(ctx, c, b.Image, b.URL, imagecheck.ImageTagging, p.threshold)
+	dets, _, err := s.detect(ctx, c, b.Image, b.Url, imagecheck.ImageTagging, p.threshold)
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +369,7 @@ func (s *Service) mediaTagging(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	dets, _, err := s.detect(ctx, c, b.Image, b.URL, imagecheck.ImageTagging, p.threshold)
+	dets, _, err := s.detect(ctx, c, b.Image, b.Url, imagecheck.ImageTagging, p.threshold)
 	if err != nil {
 		return nil, err
 	}
@@ -408,7 +406,7 @@ func (s *Service) mediaTaggingDet(ctx context.Context, c *api.Call) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	dets, _, err := s.detect(ctx, c, b.Image, b.URL, largeImages, p.threshold)
+	dets, _, err := s.detect(ctx, c, b.Image, b.Url, largeImages, p.threshold)
 	if err != nil {
 		return nil, err
 	}
@@ -431,11 +429,7 @@ func (s *Service) mediaTaggingDet(ctx context.Context, c *api.Call) (any, error)
 
 // --- RunImageMainObjectDetection ---------------------------------------
 
-type mainObjectBody struct {
-	Image     *string  `json:"image"`
-	URL       *string  `json:"url"`
-	Threshold *float32 `json:"threshold"`
-}
+type mainObjectBody = model.ImageMainObjectDetectionReq
 
 // stringBox is the main-object location: the reference types every
 // coordinate as a string ("139.58").
@@ -483,7 +477,7 @@ func (s *Service) mainObject(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	dets, frame, err := s.detect(ctx, c, b.Image, b.URL, largeImages, threshold)
+	dets, frame, err := s.detect(ctx, c, b.Image, b.Url, largeImages, threshold)
 	if err != nil {
 		return nil, err
 	}
