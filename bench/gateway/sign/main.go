@@ -20,8 +20,17 @@ func main() {
 	method := flag.String("method", "POST", "HTTP method")
 	rawURL := flag.String("url", "", "request URL")
 	body := flag.String("body", "", "JSON body")
+	bodyFile := flag.String("body-file", "", "read the JSON body from this file")
 	corrupt := flag.Bool("corrupt", false, "alter the signature")
 	flag.Parse()
+	if *bodyFile != "" {
+		b, err := os.ReadFile(*bodyFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sign:", err)
+			os.Exit(1)
+		}
+		*body = string(b)
+	}
 	u, err := url.Parse(*rawURL)
 	if err != nil || *rawURL == "" {
 		fmt.Fprintln(os.Stderr, "sign: -url is required")
