@@ -21,11 +21,11 @@ func throttleControl(t *limits.Throttle) api.Control {
 	return func(next api.Handler) api.Handler {
 		return func(ctx context.Context, c *api.Call) (any, error) {
 			d, err := t.Allow(ctx, c.UserID, c.ProjectID, c.API)
+			if err != nil {
+				return nil, err // the refusal carries the same headers
+			}
 			for k, vs := range d.Headers() {
 				c.RespHeader[k] = append(c.RespHeader[k], vs...)
-			}
-			if err != nil {
-				return nil, err
 			}
 			return next(ctx, c)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -329,5 +330,29 @@ func TestDeletedKeyRefusedAtOnce(t *testing.T) {
 	se := sdktest.ErrOf(t, err)
 	if se.StatusCode != 401 || se.ErrorCode != "APIG.0301" || !strings.Contains(se.ErrorMessage, "ak not exist") {
 		t.Fatalf("deleted key: %+v", se)
+	}
+}
+
+// TestThrottleHeadersOnce: a refused call carries each rate-limit header
+// once, as the cloud's gateway sends them.
+func TestThrottleHeadersOnce(t *testing.T) {
+	e := newEnvClock(t, nil, func(c *aisdcfg.Config) { c.RateLimit = 1 })
+	url := e.srv.URL + "/v2/" + e.s.Root.Project.ID + "/ocr/general-text"
+	var last *http.Response
+	for i := 0; i < 2; i++ {
+		res, err := http.DefaultClient.Do(sdktest.Signed(t, "POST", url, []byte(`{"url":"https://example.com/a.png"}`), rootAK, rootSK, time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		last = res
+	}
+	if last.StatusCode != 429 {
+		t.Fatalf("second call: %d", last.StatusCode)
+	}
+	for _, h := range []string{"Retry-After", "X-Ratelimit-Limit", "X-Ratelimit-Remaining", "X-Ratelimit-Reset"} {
+		if n := len(last.Header.Values(h)); n != 1 {
+			t.Errorf("%s sent %d times: %v", h, n, last.Header.Values(h))
+		}
 	}
 }
