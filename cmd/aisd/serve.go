@@ -28,38 +28,20 @@ func serveCmd() *cobra.Command {
 			}
 			// Flags win over file and environment, but only when given.
 			f := cmd.Flags()
-			if f.Changed("addr") {
-				cfg.Addr = flags.Addr
-			}
-			if f.Changed("data-dir") {
-				cfg.DataDir = flags.DataDir
-			}
-			if f.Changed("dsn") {
-				cfg.DSN = flags.DSN
-			}
-			if f.Changed("region") {
-				cfg.Region = flags.Region
-			}
-			if f.Changed("models-dir") {
-				cfg.ModelsDir = flags.ModelsDir
-			}
-			if f.Changed("log-level") {
-				cfg.LogLevel = flags.LogLevel
-			}
-			if f.Changed("obs-dir") {
-				cfg.OBSDir = flags.OBSDir
-			}
-			if f.Changed("obs-endpoint") {
-				cfg.OBSEndpoint = flags.OBSEndpoint
-			}
-			if f.Changed("obs-region") {
-				cfg.OBSRegion = flags.OBSRegion
-			}
-			if f.Changed("obs-bucket-prefix") {
-				cfg.OBSBucketPrefix = flags.OBSBucketPrefix
-			}
-			if f.Changed("obs-ca-file") {
-				cfg.OBSCAFile = flags.OBSCAFile
+			for _, fl := range []struct {
+				name     string
+				dst, src *string
+			}{
+				{"addr", &cfg.Addr, &flags.Addr}, {"data-dir", &cfg.DataDir, &flags.DataDir},
+				{"dsn", &cfg.DSN, &flags.DSN}, {"region", &cfg.Region, &flags.Region},
+				{"models-dir", &cfg.ModelsDir, &flags.ModelsDir}, {"log-level", &cfg.LogLevel, &flags.LogLevel},
+				{"obs-dir", &cfg.OBSDir, &flags.OBSDir}, {"obs-endpoint", &cfg.OBSEndpoint, &flags.OBSEndpoint},
+				{"obs-region", &cfg.OBSRegion, &flags.OBSRegion}, {"obs-bucket-prefix", &cfg.OBSBucketPrefix, &flags.OBSBucketPrefix},
+				{"obs-ca-file", &cfg.OBSCAFile, &flags.OBSCAFile},
+			} {
+				if f.Changed(fl.name) {
+					*fl.dst = *fl.src
+				}
 			}
 			log := newLogger(cfg)
 			slog.SetDefault(log)

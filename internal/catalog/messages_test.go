@@ -89,8 +89,13 @@ func messagesGolden() []byte {
 // catalog; run `go test ./internal/catalog -run TestMessagesGolden -update`
 // to rewrite it.
 func TestMessagesGolden(t *testing.T) {
-	const path = "testdata/messages.golden"
-	got := messagesGolden()
+	checkGolden(t, "testdata/messages.golden", messagesGolden(), "go test ./internal/catalog -run TestMessagesGolden -update")
+}
+
+// checkGolden compares got with the golden file at path (rewriting it with
+// -update) and reports the first line that differs.
+func checkGolden(t *testing.T, path string, got []byte, regen string) {
+	t.Helper()
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -98,21 +103,22 @@ func TestMessagesGolden(t *testing.T) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./internal/catalog -run TestMessagesGolden -update)", err)
+		t.Fatalf("%v (run %s)", err, regen)
 	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(gl) || i < len(wl); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("%s is stale from line %d:\n got %q\nwant %q\n(run go test ./internal/catalog -run TestMessagesGolden -update)", path, i+1, g, w)
-			}
+	if bytes.Equal(got, want) {
+		return
+	}
+	gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < len(gl) || i < len(wl); i++ {
+		var g, w string
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if g != w {
+			t.Fatalf("%s is stale from line %d:\n got %q\nwant %q\n(run %s)", path, i+1, g, w, regen)
 		}
 	}
 }
