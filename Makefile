@@ -6,7 +6,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps models vet lint fmt fuzz bench bench-ocr bench-gateway generate clean
+.PHONY: all build run test deps models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash generate clean
 
 all: build
 
@@ -57,6 +57,11 @@ bench: bench-ocr
 
 bench-ocr: models
 	bash bench/ocr/run.sh
+
+# kill -9 under mixed load, restart, check nothing answered was lost;
+# writes docs/benchmarks-crash.md.
+bench-crash: models
+	$(GO) run ./bench/crash
 
 # aisd's gateway beside nginx in one run (wrk); writes docs/benchmarks-gateway.md.
 bench-gateway: models
