@@ -383,9 +383,11 @@ func cornerErr(hm H, c candidate) (float64, bool) {
 	return s / 4, true
 }
 
-// fit picks the richest model the anchors found support: a homography
-// from three or more anchors spread in two directions, an affine map from
-// two or more, a similarity from one.
+// fit picks the richest model the anchors found support with equations
+// to spare, so that anchors found in the wrong places cannot all fit: a
+// homography from three or more anchors spread in two directions, an
+// affine map from three in a row, a similarity from one or two (two boxes
+// must then agree on the scale and rotation their distance implies).
 func fit(inl []candidate) (H, string, bool) {
 	var src, dst []P
 	for _, c := range inl {
@@ -397,7 +399,7 @@ func fit(inl []candidate) (H, string, bool) {
 			return hm, "homography", true
 		}
 	}
-	if len(inl) >= 2 {
+	if len(inl) >= 3 {
 		if hm, ok := fitAffine(src, dst); ok {
 			return hm, "affine", true
 		}
@@ -450,6 +452,13 @@ func plausible(hm H, t *Template, w, h int) bool {
 	}
 	for _, v := range hm {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	// Foreshortening beyond 4:1 between opposite edges is no photo of a
+	// page one means to read.
+	for _, e := range [2][2]float64{{dist(q[0], q[1]), dist(q[3], q[2])}, {dist(q[0], q[3]), dist(q[1], q[2])}} {
+		if e[0] > 4*e[1] || e[1] > 4*e[0] {
 			return false
 		}
 	}
