@@ -99,7 +99,7 @@ func toPoints(l [][]float64) []Point {
 // they are and photographed shifted, scaled, rotated and in perspective.
 func TestRecognizeWarpedForms(t *testing.T) {
 	p := testPipeline(t)
-	st := newMemResources()
+	st := newMemResources(t)
 	m := New(st, Options{OCR: func() Reader { return reader(p) }})
 	const project = "0123456789abcdef0123456789abcdef"
 	tpl := staffTemplate(t, m, project)
@@ -115,8 +115,8 @@ func TestRecognizeWarpedForms(t *testing.T) {
 	}
 	W, H := float64(templatetest.Staff.W), float64(templatetest.Staff.H)
 	warps := []struct {
-		name string
-		h    templatetest.H
+		name  string
+		h     templatetest.H
 		w, h2 int
 	}{
 		{"identity", templatetest.Similarity(0, 1, 0, 0, 0, 0), 1000, 720},
@@ -180,7 +180,7 @@ func TestRecognizeWarpedForms(t *testing.T) {
 // and a classifier over both layouts tells them apart.
 func TestClassifyForms(t *testing.T) {
 	p := testPipeline(t)
-	m := New(newMemResources(), Options{OCR: func() Reader { return reader(p) }})
+	m := New(newMemResources(t), Options{OCR: func() Reader { return reader(p) }})
 	const project = "0123456789abcdef0123456789abcdef"
 	staff := staffTemplate(t, m, project)
 	vclean, err := templatetest.Visitor.Render(nil)

@@ -135,9 +135,9 @@ func TestFindText(t *testing.T) {
 		score float64
 		x1    float64 // right edge of the match
 	}{
-		{"姓名", true, 1, 100},     // a substring of a line: its characters' box
-		{"姓 名:", true, 1, 100},   // spaces and punctuation do not count
-		{"性名", false, 0, 0},      // two runes: no edit allowed
+		{"姓名", true, 1, 100},       // a substring of a line: its characters' box
+		{"姓 名:", true, 1, 100},     // spaces and punctuation do not count
+		{"性名", false, 0, 0},        // two runes: no edit allowed
 		{"no.12345", true, 1, 300}, // full-width folded; the whole line's box
 		{"NO.12845", true, 6.0 / 7, 300},
 		{"王小明先生", false, 0, 0},

@@ -2,15 +2,12 @@ package template
 
 import (
 	"context"
-	"time"
+
+	"github.com/aisd/aisd/internal/store"
 )
 
-// Resource mirrors the store's generic project-owned object until it lands.
-type Resource struct {
-	Kind, Owner, ID, Name string
-	Body                  []byte
-	CreatedAt, UpdatedAt  time.Time
-}
+// Resource is the store's project-owned configuration object.
+type Resource = store.Resource
 
 // Resources is the part of the store templates and classifiers live in.
 type Resources interface {
