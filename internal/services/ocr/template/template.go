@@ -160,9 +160,11 @@ func ParseCreateTemplate(body []byte) (CreateTemplate, error) {
 			return req, catalog.New(catalog.AIP0016, field+" has no letter or digit to find")
 		}
 		if a.Location != nil {
-			if _, err := parseQuad(fmt.Sprintf("anchors[%d].location", i), a.Location); err != nil {
+			q, err := parseQuad(fmt.Sprintf("anchors[%d].location", i), a.Location)
+			if err != nil {
 				return req, err
 			}
+			a.Location = pointsOf(q) // two corners become four
 		}
 	}
 	seen := map[string]bool{}
@@ -176,9 +178,11 @@ func ParseCreateTemplate(body []byte) (CreateTemplate, error) {
 			return req, catalog.New(catalog.AIP0016, "two areas are named "+a.Name)
 		}
 		seen[a.Name] = true
-		if _, err := parseQuad(fmt.Sprintf("areas[%d].location", i), a.Location); err != nil {
+		q, err := parseQuad(fmt.Sprintf("areas[%d].location", i), a.Location)
+		if err != nil {
 			return req, err
 		}
+		a.Location = pointsOf(q)
 	}
 	return req, nil
 }
