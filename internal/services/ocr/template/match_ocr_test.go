@@ -72,6 +72,15 @@ var staffSets = []staffValues{
 // rendering, its anchors found by OCR.
 func staffTemplate(t *testing.T, m *Manager, project string) Stored[Template] {
 	t.Helper()
+	return staffTemplateIn(t, m, project)
+}
+
+func staffTemplateB(b *testing.B, m *Manager) Stored[Template] {
+	return staffTemplateIn(b, m, "0123456789abcdef0123456789abcdef")
+}
+
+func staffTemplateIn(t testing.TB, m *Manager, project string) Stored[Template] {
+	t.Helper()
 	clean, err := templatetest.Staff.Render(nil)
 	need(t, err, "font")
 	req := CreateTemplate{Name: "staff", Image: base64.StdEncoding.EncodeToString(templatetest.PNG(clean.Image))}
