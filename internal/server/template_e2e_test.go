@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -223,6 +224,30 @@ func TestTemplateAdminAPI(t *testing.T) {
 	wantErr(adm.Do(ctx, "POST", base+"/ocr-templates", nil, map[string]any{"name": "c", "image": "AAAA", "anchors": []any{map[string]any{"text": "x", "location": [][]int{{0, 0}, {9, 9}}}}}, nil), 400, "AIP.0016")
 	wantErr(adm.Do(ctx, "POST", base+"/ocr-templates", nil, map[string]any{"name": "c", "colour": "red"}, nil), 400, "AIP.0007")
 	wantErr(adm.Do(ctx, "POST", "/v1/admin/projects/0123456789abcdef0123456789abcdef/ocr-templates", nil, body("x", true), nil), 400, "AIP.0016")
+
+	// A reference in the object store stays there: the template keeps its URL.
+	if err := e.s.OBS.CreateBucket(ctx, pid, "forms"); err != nil {
+		t.Fatal(err)
+	}
+	png := templatetest.PNG(clean.Image)
+	if _, err := e.s.OBS.Put(ctx, "forms", "staff.png", bytes.NewReader(png), int64(len(png)), "image/png"); err != nil {
+		t.Fatal(err)
+	}
+	byURL := body("by-url", true)
+	delete(byURL, "image")
+	byURL["url"] = "obs://forms/staff.png"
+	var uv template.TemplateView
+	if err := adm.Do(ctx, "POST", base+"/ocr-templates", nil, byURL, &uv); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.Do(ctx, "GET", base+"/ocr-templates/"+uv.ID, nil, nil, &uv); err != nil || uv.ImageURL != "obs://forms/staff.png" || uv.Image != "" || uv.Width != 1000 {
+		t.Fatalf("by url: %+v %v", uv.ImageURL, err)
+	}
+	byURL["name"], byURL["url"] = "missing", "obs://forms/none.png"
+	wantErr(adm.Do(ctx, "POST", base+"/ocr-templates", nil, byURL, nil), 400, "AIP.0016")
+	if err := adm.Do(ctx, "DELETE", base+"/ocr-templates/"+uv.ID, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
 
 	var list template.TemplateList
 	if err := adm.Do(ctx, "GET", base+"/ocr-templates", nil, nil, &list); err != nil {

@@ -133,6 +133,8 @@ func TestRecognizeWarpedForms(t *testing.T) {
 		{"scaled", templatetest.Similarity(0, 0.75, 0, 0, 20, 30), 800, 600},
 		{"rotated", templatetest.Similarity(7, 0.9, W/2, H/2, 60, 60), 1120, 840},
 		{"perspective", templatetest.Perspective(W, H, [4][2]float64{{80, 40}, {960, 90}, {1010, 700}, {40, 760}}), 1080, 820},
+		{"upside down", templatetest.Similarity(180, 0.9, W/2, H/2, 40, 40), 1080, 800},
+		{"quarter turn", templatetest.Perspective(W, H, [4][2]float64{{760, 40}, {760, 1040}, {40, 1040}, {40, 40}}), 800, 1080},
 	}
 	for i, wp := range warps {
 		vals := staffSets[i%len(staffSets)]
