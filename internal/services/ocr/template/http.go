@@ -98,7 +98,41 @@ func (m *Manager) serve(w http.ResponseWriter, r *http.Request, allow func(conte
 	ctx := r.Context()
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	switch {
-	case strings.HasSuffix(path, "/ocr-templates"):
+	case id != "" && strings.HasSuffix(path, "/ocr-templates/"+id):
+		switch r.Method {
+		case http.MethodGet:
+			t, err := m.Template(ctx, project, id)
+			if err != nil {
+				return notFound("template", id, err)
+			}
+			api.WriteJSON(w, http.StatusOK, templateView(t, true))
+			return nil
+		case http.MethodDelete:
+			if err := m.DeleteTemplate(ctx, project, id); err != nil {
+				return notFound("template", id, err)
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
+		return methodNotAllowed(r.Method, "GET,DELETE")
+	case id != "" && strings.HasSuffix(path, "/ocr-classifiers/"+id):
+		switch r.Method {
+		case http.MethodGet:
+			c, err := m.Classifier(ctx, project, id)
+			if err != nil {
+				return notFound("classifier", id, err)
+			}
+			api.WriteJSON(w, http.StatusOK, classifierView(c))
+			return nil
+		case http.MethodDelete:
+			if err := m.DeleteClassifier(ctx, project, id); err != nil {
+				return notFound("classifier", id, err)
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
+		return methodNotAllowed(r.Method, "GET,DELETE")
+	case id == "" && strings.HasSuffix(path, "/ocr-templates"):
 		switch r.Method {
 		case http.MethodGet:
 			ts, err := m.Templates(ctx, project)
@@ -128,7 +162,7 @@ func (m *Manager) serve(w http.ResponseWriter, r *http.Request, allow func(conte
 			return nil
 		}
 		return methodNotAllowed(r.Method, "GET,POST")
-	case strings.HasSuffix(path, "/ocr-classifiers"):
+	case id == "" && strings.HasSuffix(path, "/ocr-classifiers"):
 		switch r.Method {
 		case http.MethodGet:
 			cs, err := m.Classifiers(ctx, project)
@@ -158,40 +192,6 @@ func (m *Manager) serve(w http.ResponseWriter, r *http.Request, allow func(conte
 			return nil
 		}
 		return methodNotAllowed(r.Method, "GET,POST")
-	case id != "" && strings.Contains(path, "/ocr-templates/"):
-		switch r.Method {
-		case http.MethodGet:
-			t, err := m.Template(ctx, project, id)
-			if err != nil {
-				return notFound("template", id, err)
-			}
-			api.WriteJSON(w, http.StatusOK, templateView(t, true))
-			return nil
-		case http.MethodDelete:
-			if err := m.DeleteTemplate(ctx, project, id); err != nil {
-				return notFound("template", id, err)
-			}
-			w.WriteHeader(http.StatusNoContent)
-			return nil
-		}
-		return methodNotAllowed(r.Method, "GET,DELETE")
-	case id != "" && strings.Contains(path, "/ocr-classifiers/"):
-		switch r.Method {
-		case http.MethodGet:
-			c, err := m.Classifier(ctx, project, id)
-			if err != nil {
-				return notFound("classifier", id, err)
-			}
-			api.WriteJSON(w, http.StatusOK, classifierView(c))
-			return nil
-		case http.MethodDelete:
-			if err := m.DeleteClassifier(ctx, project, id); err != nil {
-				return notFound("classifier", id, err)
-			}
-			w.WriteHeader(http.StatusNoContent)
-			return nil
-		}
-		return methodNotAllowed(r.Method, "GET,DELETE")
 	}
 	return catalog.New(catalog.AIP0004)
 }
