@@ -215,7 +215,40 @@ func (m *Manager) Template(ctx context.Context, project, id string) (Stored[Temp
 	return decodeBody[Template](r)
 }
 
-// Templates lists a project's templates, by name.
+// geometry is a template without its reference image: all a recognition
+// needs (decoding skips the inline image rather than copying it).
+type geometry struct {
+	Width   int      `json:"width"`
+	Height  int      `json:"height"`
+	Anchors []Anchor `json:"anchors"`
+	Areas   []Area   `json:"areas"`
+	// ImageURL is kept: it is small, and listings show it.
+	ImageURL string `json:"image_url,omitempty"`
+}
+
+// templateGeometry is Template without the reference image.
+func (m *Manager) templateGeometry(ctx context.Context, project, id string) (Stored[Template], error) {
+	if !validID(id) {
+		return Stored[Template]{}, store.ErrNotFound
+	}
+	r, err := m.st.GetResource(ctx, KindTemplate, project, id)
+	if err != nil {
+		return Stored[Template]{}, err
+	}
+	return decodeGeometry(r)
+}
+
+func decodeGeometry(r Resource) (Stored[Template], error) {
+	g, err := decodeBody[geometry](r)
+	if err != nil {
+		return Stored[Template]{}, err
+	}
+	return Stored[Template]{ID: g.ID, Name: g.Name, Project: g.Project, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt,
+		Body: Template{Width: g.Body.Width, Height: g.Body.Height, Anchors: g.Body.Anchors, Areas: g.Body.Areas, ImageURL: g.Body.ImageURL}}, nil
+}
+
+// Templates lists a project's templates, by name, without their
+// reference images.
 func (m *Manager) Templates(ctx context.Context, project string) ([]Stored[Template], error) {
 	rs, err := m.st.ListResources(ctx, KindTemplate, project)
 	if err != nil {
@@ -223,7 +256,7 @@ func (m *Manager) Templates(ctx context.Context, project string) ([]Stored[Templ
 	}
 	out := make([]Stored[Template], 0, len(rs))
 	for _, r := range rs {
-		t, err := decodeBody[Template](r)
+		t, err := decodeGeometry(r)
 		if err != nil {
 			return nil, err
 		}

@@ -115,6 +115,11 @@ func TestLocateFails(t *testing.T) {
 		{"mirrored", photo(H{-1, 0, 1000, 0, 1, 0, 0, 0, 1},
 			printed{"Invoice", 400, 40, 600, 90}, printed{"Number:", 60, 150, 200, 180},
 			printed{"Date:", 60, 250, 160, 280}, printed{"Total", 600, 600, 700, 630}), errNoMatch},
+		// Every anchor where one transform puts them, but that transform
+		// shrinks the page to a speck: no photo of the form.
+		{"speck of a page", photo(H{0.04, 0, 10, 0, 0.04, 10, 0, 0, 1},
+			printed{"Invoice", 400, 40, 600, 90}, printed{"Number:", 60, 150, 200, 180},
+			printed{"Date:", 60, 250, 160, 280}, printed{"Total", 600, 600, 700, 630}), errDegenerate},
 	}
 	for _, c := range cases {
 		if _, err := locate(form, sequences(c.lines), 1000, 700); err != c.want && !(c.want == errNoMatch && err == errDegenerate) {

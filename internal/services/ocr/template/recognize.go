@@ -52,7 +52,7 @@ func (m *Manager) Prepare(ctx context.Context, project string, req Request) (*Pl
 	}
 	p := &Plan{req: req}
 	if req.TemplateID != "" {
-		t, err := m.Template(ctx, project, req.TemplateID)
+		t, err := m.templateGeometry(ctx, project, req.TemplateID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, catalog.E(catalog.KindIDNotFound).Wrap(fmt.Errorf("template_id %q", req.TemplateID))
 		}
@@ -73,7 +73,7 @@ func (m *Manager) Prepare(ctx context.Context, project string, req Request) (*Pl
 		return nil, catalog.E(catalog.KindInternal).Wrap(err)
 	}
 	for _, id := range c.Body.TemplateIDs {
-		t, err := m.Template(ctx, project, id)
+		t, err := m.templateGeometry(ctx, project, id)
 		if errors.Is(err, store.ErrNotFound) {
 			continue // deleted since: the classifier's other templates remain
 		}
