@@ -396,6 +396,14 @@ func fit(inl []candidate) (H, string, bool) {
 	}
 	if len(inl) >= 3 && spread(inl) {
 		if hm, ok := fitHomography(src, dst); ok {
+			// With anchors to spare, keep the perspective only if it
+			// predicts a left-out anchor better than an affine map does:
+			// a flat photo's noise otherwise bends the far side of the page.
+			if len(inl) >= 4 {
+				if ha, ok := fitAffine(src, dst); ok && looErr(inl, fitAffine) < looErr(inl, fitHomography) {
+					return ha, "affine", true
+				}
+			}
 			return hm, "homography", true
 		}
 	}
@@ -406,6 +414,31 @@ func fit(inl []candidate) (H, string, bool) {
 	}
 	hm, ok := fitSimilarity(src, dst)
 	return hm, "similarity", ok
+}
+
+// looErr is the mean corner error of each anchor under the transform
+// fitted to the others.
+func looErr(inl []candidate, fitter func(src, dst []P) (H, bool)) float64 {
+	var sum float64
+	for i := range inl {
+		var src, dst []P
+		for j, c := range inl {
+			if j != i {
+				src = append(src, c.ref[:]...)
+				dst = append(dst, c.in[:]...)
+			}
+		}
+		hm, ok := fitter(src, dst)
+		if !ok {
+			return math.Inf(1)
+		}
+		e, ok := cornerErr(hm, inl[i])
+		if !ok {
+			return math.Inf(1)
+		}
+		sum += e
+	}
+	return sum / float64(len(inl))
 }
 
 // spread reports whether the anchors' centres on the reference extend

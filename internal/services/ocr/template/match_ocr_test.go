@@ -169,18 +169,18 @@ func TestRecognizeWarpedForms(t *testing.T) {
 				if f.Words != "" && (f.Confidence < 0.5 || f.Confidence > 1) {
 					t.Errorf("%s confidence %v", r.Field, f.Confidence)
 				}
-				// The area's location is where the page's area lands.
-				want := form.Areas[r.Field]
-				cx, cy := wp.h.Apply((want.X0+want.X1)/2, (want.Y0+want.Y1)/2)
-				var gx, gy float64
-				for _, pt := range f.Location {
-					gx += float64(pt[0]) / 4
-					gy += float64(pt[1]) / 4
+				// The area's location is where the page's area lands, each
+				// corner within 1.2 % of the photo's diagonal.
+				want := form.Areas[r.Field].Location()
+				tol := 0.012 * math.Hypot(float64(wp.w), float64(wp.h2))
+				for k, pt := range f.Location {
+					x, y := wp.h.Apply(want[k][0], want[k][1])
+					if d := math.Hypot(float64(pt[0])-x, float64(pt[1])-y); d > tol {
+						t.Errorf("%s corner %d at %v, want (%.0f,%.0f) ±%.0f", r.Field, k, pt, x, y, tol)
+					}
 				}
-				// Anchors on one side of the page extrapolate a perspective
-				// to the other: allow 2.5 % of the photo's diagonal.
-				if d, tol := math.Hypot(gx-cx, gy-cy), 0.025*math.Hypot(float64(wp.w), float64(wp.h2)); d > tol {
-					t.Errorf("%s area centred at (%.0f,%.0f), want (%.0f,%.0f)", r.Field, gx, gy, cx, cy)
+				if len(f.Location) != 4 {
+					t.Errorf("%s location %v", r.Field, f.Location)
 				}
 			}
 		})
