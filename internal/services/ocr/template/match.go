@@ -329,7 +329,7 @@ func locate(t *Template, seqs []seq, w, h int) (Match, error) {
 		ranked = ranked[:8]
 	}
 	var best scored
-	bestModel := ""
+	bestModel, degenerate := "", false
 	for _, r := range ranked {
 		cur, model := r, ""
 		for iter := 0; iter < 5 && len(cur.inl) > 0; iter++ {
@@ -344,15 +344,24 @@ func locate(t *Template, seqs []seq, w, h int) (Match, error) {
 			}
 			cur, model = next, m
 		}
-		if model != "" && (bestModel == "" || better(cur, best)) {
+		if model == "" || len(cur.inl) < need {
+			continue
+		}
+		// A transform that explains the anchors but no photo gives is
+		// passed over for the next hypothesis.
+		if !plausible(cur.h, t, w, h) {
+			degenerate = true
+			continue
+		}
+		if bestModel == "" || better(cur, best) {
 			best, bestModel = cur, model
 		}
 	}
-	if bestModel == "" || len(best.inl) < need {
+	if bestModel == "" {
+		if degenerate {
+			return Match{}, errDegenerate
+		}
 		return Match{}, errNoMatch
-	}
-	if !plausible(best.h, t, w, h) {
-		return Match{}, errDegenerate
 	}
 	return Match{H: best.h, Found: len(best.inl), Score: best.score / float64(len(t.Anchors)), Model: bestModel, RMS: best.rms, inlier: best.inl}, nil
 }
