@@ -22,7 +22,17 @@ models:
 # install them; darknet ships the sample photos (dog, horses, person,
 # giraffe) of the detector tests.
 DEB_TOOLS := ffmpeg:ffmpeg pdftoppm:poppler-utils darknet:darknet
+# Files tests need, path:package: Noto Sans CJK draws the form fixtures.
+DEB_FILES := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
 deps:
+	@for pair in $(DEB_FILES); do f=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if [ ! -e $$f ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "deps: installing $$pkg"; \
+	      (apt-get install -y -qq $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq $$pkg >/dev/null)) \
+	        || echo "deps: could not install $$pkg; tests that need $$f will say so"; \
+	    else echo "deps: $$f missing (install Debian package $$pkg)"; fi; \
+	  fi; done
 	@for pair in $(DEB_TOOLS); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
 	  if ! command -v $$cmd >/dev/null 2>&1; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
