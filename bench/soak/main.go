@@ -224,7 +224,7 @@ func mix(ep, pid string) []kind {
 	huge := strings.Repeat("A", 12<<20)
 	return []kind{
 		{"text moderation", 30, post("/v3/"+pid+"/moderation/text", text, nil)},
-		{"ocr general-text", 6, post("/v2/"+pid+"/ocr/general-text", string(ocrBody), nil)},
+		{"ocr general-text", 2, post("/v2/"+pid+"/ocr/general-text", string(ocrBody), nil)},
 		{"throttled web-image", 10, post("/v2/"+pid+"/ocr/web-image", string(ocrBody), nil)},
 		{"bad json", 8, post("/v3/"+pid+"/moderation/text", `{"event_type":"comment","data":`, nil)},
 		{"bad base64", 8, post("/v2/"+pid+"/ocr/general-text", `{"image":"!!!not base64"}`, nil)},
