@@ -149,8 +149,10 @@ type Decoder func(data []byte) (image.Image, error)
 type Option func(*options)
 
 type options struct {
-	decoders map[string]Decoder
-	ctx      context.Context // InRequest
+	decoders   map[string]Decoder
+	ctx        context.Context // InRequest
+	reduceOver int64           // ReduceOver
+	reduceSide int
 }
 
 // WithDecoder decodes format (Sniff's name) with dec instead of Go's
@@ -228,8 +230,25 @@ func (h Header) Decode(data []byte, opts ...Option) (image.Image, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if f := h.reduction(o); f > 1 {
+		if o.ctx != nil {
+			if err := h.reserve(o.ctx, h.reducedCost(f)); err != nil {
+				return nil, err
+			}
+		}
+		red, err := reducePNG(data, f)
+		if err == nil {
+			red.Image = orient(red.Image, h.Orientation)
+			return red, nil
+		}
+		if !errors.Is(err, errNotStreamable) {
+			return nil, catalog.E(catalog.KindImageQuality).Wrap(fmt.Errorf("%s data: %w", h.Format, err))
+		}
+		// Not streamable after all: decode it whole, for its whole share
+		// (taken on top of the reduced one, which the request holds too).
+	}
 	if o.ctx != nil {
-		if err := h.reserve(o.ctx); err != nil {
+		if err := h.reserve(o.ctx, h.Cost()); err != nil {
 			return nil, err
 		}
 	}
@@ -259,6 +278,15 @@ func (h Header) Decode(data []byte, opts ...Option) (image.Image, error) {
 			fmt.Errorf("%s decodes to %v, header says %dx%d", h.Format, b, screen.Dx(), screen.Dy()))
 	}
 	return orient(img, h.Orientation), nil
+}
+
+// reduction is the factor ReduceOver decodes h at, or 1: whole.
+func (h Header) reduction(o options) int {
+	if o.reduceOver <= 0 || o.reduceSide <= 0 || h.Format != "png" || h.Cost() <= o.reduceOver {
+		return 1
+	}
+	long := max(h.stored.Dx(), h.stored.Dy())
+	return (long + o.reduceSide - 1) / o.reduceSide
 }
 
 func (s Spec) checkSize(w, h int) error {
