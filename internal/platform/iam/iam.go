@@ -204,6 +204,14 @@ type Identity struct {
 	AK        string // set for AK/SK callers
 	Scoped    bool   // token carries a project scope
 	ByToken   bool
+
+	// Temporary credentials (AK is then the temporary AK): what they
+	// descend from, the session policies narrowing them, their expiry.
+	Temporary   bool
+	ParentAK    string
+	Via         []string
+	Session     []Policy
+	TempExpires time.Time
 }
 
 // IdentityForAK loads the domain and user behind a credential.

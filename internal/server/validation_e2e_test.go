@@ -1,0 +1,77 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aisd/aisd/internal/sdktest"
+)
+
+// TestServiceCallContentType: a service call whose body comes without the
+// mandatory JSON Content-Type is refused after authentication with the
+// family's header code (AIS.0010 for Image Recognition and Moderation,
+// OCR's parameter code AIS.0101), whether the caller signs or sends a
+// token; the SDK's own calls (JSON) pass.
+func TestServiceCallContentType(t *testing.T) {
+	e := newSTSEnv(t, t.TempDir())
+	tok := passwordToken(t, e.env)
+	pid := e.s.Root.Project.ID
+	body := `{"event_type":"comment","data":{"text":"hello"}}`
+	for _, c := range []struct {
+		name, path, contentType string
+		code                    string
+	}{
+		{"moderation without", "/v3/" + pid + "/moderation/text", "", "AIS.0010"},
+		{"moderation text/plain", "/v3/" + pid + "/moderation/text", "text/plain", "AIS.0010"},
+		{"moderation garbage", "/v3/" + pid + "/moderation/text", ";;;", "AIS.0010"},
+		{"image form", "/v2/" + pid + "/image/tagging", "application/x-www-form-urlencoded", "AIS.0010"},
+		{"ocr without", "/v2/" + pid + "/ocr/general-text", "", "AIS.0101"},
+	} {
+		req, _ := http.NewRequest("POST", e.srv.URL+c.path, strings.NewReader(body))
+		req.Header.Set("X-Auth-Token", tok)
+		if c.contentType != "" {
+			req.Header.Set("Content-Type", c.contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ae apiErr
+		_ = json.NewDecoder(resp.Body).Decode(&ae)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || ae.Code != c.code {
+			t.Errorf("%s: %d %+v, want 400 %s", c.name, resp.StatusCode, ae, c.code)
+		}
+		if c.code == "AIS.0010" && ae.Msg != "The header is missing or left empty." {
+			t.Errorf("%s: message %q", c.name, ae.Msg)
+		}
+	}
+
+	// Signed with AK/SK (Content-Type is not among the signed headers):
+	// the signature holds, the missing header is what is refused.
+	req := sdktest.Signed(t, "POST", e.srv.URL+"/v3/"+pid+"/moderation/text", []byte(body), rootAK, rootSK, time.Now())
+	req.Header.Del("Content-Type")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ae apiErr
+	_ = json.NewDecoder(resp.Body).Decode(&ae)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || ae.Code != "AIS.0010" {
+		t.Fatalf("signed without Content-Type: %d %+v", resp.StatusCode, ae)
+	}
+	// With charset parameters, as the SDK sends it, the call passes.
+	req = sdktest.SignedAs(t, "POST", e.srv.URL+"/v3/"+pid+"/moderation/text", "application/json;charset=UTF-8", []byte(body), rootAK, rootSK, time.Now(), nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("JSON with charset: %d", resp.StatusCode)
+	}
+}
