@@ -1,12 +1,15 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aisd/aisd/internal/admin"
 	"github.com/aisd/aisd/internal/sdktest"
 )
 
@@ -73,5 +76,22 @@ func TestServiceCallContentType(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("JSON with charset: %d", resp.StatusCode)
+	}
+}
+
+// TestAdminConflict: creating what already exists (a user name taken in
+// the account) is AIP.0014 "%s already exists.".
+func TestAdminConflict(t *testing.T) {
+	e := newEnv(t)
+	root := &admin.Client{Endpoint: e.srv.URL, AK: rootAK, SK: rootSK}
+	ctx := context.Background()
+	body := map[string]any{"name": "dev", "password": "password123"}
+	if err := root.Do(ctx, "POST", "/v1/admin/domains/"+e.s.Root.Domain.ID+"/users", nil, body, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := root.Do(ctx, "POST", "/v1/admin/domains/"+e.s.Root.Domain.ID+"/users", nil, body, nil)
+	var ae *admin.APIError
+	if !errors.As(err, &ae) || ae.Status != 400 || ae.Code != "AIP.0014" || ae.Msg != "the object already exists." {
+		t.Fatalf("got %v, want 400 AIP.0014", err)
 	}
 }
