@@ -159,7 +159,7 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte
 	id, err := g.iam.IdentityForClaims(ctx, claims)
 	if errors.Is(err, store.ErrNotFound) {
 		// Well-formed and sealed by us, but its subject is gone.
-		return id, catalog.New(catalog.ModelArts0203).Wrap(err)
+		return id, catalog.E(catalog.KindTokenExpired).Wrap(err)
 	}
 	return id, err
 }
