@@ -231,7 +231,6 @@ func namesCode(body, code string, f Family) bool {
 // unraisedKinds are the declared kinds no source raises yet, each with
 // why; TestDeclaredKindsRaised keeps the list exact both ways.
 var unraisedKinds = map[Kind]string{
-	KindFileType:         "issue 12 (item 3): a non-image file sent to an image API is not told apart from an unreadable image yet",
 	KindVideoSizeUnknown: "issue 12 (item 3): a video URL answering without a usable size is not detected yet",
 	KindStreamDuplicate:  "the SDK's moderation/v3 has no live-stream API: no route can start a second job for a stream",
 	KindBackendResponse:  "the services run in-process; the kind waits for remote workers (another issue)",

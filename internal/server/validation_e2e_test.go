@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,7 +10,11 @@ import (
 	"testing"
 	"time"
 
+	imagemodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/image/v2/model"
+	modmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
+
 	"github.com/aisd/aisd/internal/admin"
+	aisdcfg "github.com/aisd/aisd/internal/config"
 	"github.com/aisd/aisd/internal/sdktest"
 )
 
@@ -94,4 +99,38 @@ func TestAdminConflict(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Status != 400 || ae.Code != "AIP.0014" || ae.Msg != "the object already exists." {
 		t.Fatalf("got %v, want 400 AIP.0014", err)
 	}
+}
+
+// TestNonImageFileRefused: a file that is no image at all (an archive, a
+// PDF, a video) sent to an image API is the family's file-type code
+// AIS.0021, not the image-format code, through the real services.
+func TestNonImageFileRefused(t *testing.T) {
+	e := newEnvClock(t, nil, func(c *aisdcfg.Config) { c.Engines = []string{"image", "moderation"} })
+	loaded := map[string]bool{}
+	for _, n := range e.s.Engines() {
+		loaded[n] = true
+	}
+	if !loaded["image"] || !loaded["moderation"] {
+		requireOrSkip(t, "image and moderation engines not loaded (models not installed): "+strings.Join(e.s.Engines(), ","))
+	}
+	pid := e.s.Root.Project.ID
+	for name, file := range map[string][]byte{
+		"zip": []byte("PK\x03\x04\x14\x00\x00\x00\x08\x00rest of an archive"),
+		"pdf": []byte("%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"),
+		"mp4": []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2mp41"),
+	} {
+		b64 := base64.StdEncoding.EncodeToString(file)
+		_, err := sdktest.Image(t, e.srv.URL, rootAK, rootSK, pid).RunImageTagging(&imagemodel.RunImageTaggingRequest{Body: &imagemodel.ImageTaggingReq{Image: &b64}})
+		se := sdktest.WantCode(t, err, 400, "AIS.0021")
+		if se.ErrorMessage != "The requested file type is not supported." {
+			t.Fatalf("%s: %q", name, se.ErrorMessage)
+		}
+		_, err = sdktest.Moderation(t, e.srv.URL, rootAK, rootSK, pid).CheckImageModeration(&modmodel.CheckImageModerationRequest{
+			Body: &modmodel.ImageDetectionReq{Image: &b64, EventType: ptrTo("head_image"), Categories: &[]string{"porn"}}})
+		sdktest.WantCode(t, err, 400, "AIS.0021")
+	}
+	// Plain bytes that are no known file stay an unsupported image format.
+	junk := base64.StdEncoding.EncodeToString([]byte("plain text, not pixels"))
+	_, err := sdktest.Image(t, e.srv.URL, rootAK, rootSK, pid).RunImageTagging(&imagemodel.RunImageTaggingRequest{Body: &imagemodel.ImageTaggingReq{Image: &junk}})
+	sdktest.WantCode(t, err, 400, "AIS.0502")
 }
