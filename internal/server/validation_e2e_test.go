@@ -12,6 +12,7 @@ import (
 
 	imagemodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/image/v2/model"
 	modmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
+	ocrmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
 
 	"github.com/aisd/aisd/internal/admin"
 	aisdcfg "github.com/aisd/aisd/internal/config"
@@ -133,4 +134,25 @@ func TestNonImageFileRefused(t *testing.T) {
 	junk := base64.StdEncoding.EncodeToString([]byte("plain text, not pixels"))
 	_, err := sdktest.Image(t, e.srv.URL, rootAK, rootSK, pid).RunImageTagging(&imagemodel.RunImageTaggingRequest{Body: &imagemodel.ImageTaggingReq{Image: &junk}})
 	sdktest.WantCode(t, err, 400, "AIS.0502")
+}
+
+// TestDamagedImageRefused: an image whose header is damaged is each
+// family's image-quality code through the real services: AIS.0503 for
+// Image Recognition, AIS.0403 for Moderation, AIS.0104 for OCR.
+func TestDamagedImageRefused(t *testing.T) {
+	e := newEnvClock(t, nil, func(c *aisdcfg.Config) { c.Engines = []string{"ocr", "image", "moderation"} })
+	loaded := strings.Join(e.s.Engines(), ",")
+	if !strings.Contains(loaded, "ocr") || !strings.Contains(loaded, "image") || !strings.Contains(loaded, "moderation") {
+		requireOrSkip(t, "engines not loaded (models not installed): "+loaded)
+	}
+	pid := e.s.Root.Project.ID
+	// A PNG signature and an IHDR chunk whose data is garbage.
+	b64 := base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDRjunkjunkjunk"))
+	_, err := sdktest.Image(t, e.srv.URL, rootAK, rootSK, pid).RunImageTagging(&imagemodel.RunImageTaggingRequest{Body: &imagemodel.ImageTaggingReq{Image: &b64}})
+	sdktest.WantCode(t, err, 400, "AIS.0503")
+	_, err = sdktest.Moderation(t, e.srv.URL, rootAK, rootSK, pid).CheckImageModeration(&modmodel.CheckImageModerationRequest{
+		Body: &modmodel.ImageDetectionReq{Image: &b64, EventType: ptrTo("head_image"), Categories: &[]string{"porn"}}})
+	sdktest.WantCode(t, err, 400, "AIS.0403")
+	_, err = sdktest.OCR(t, e.srv.URL, rootAK, rootSK, pid).RecognizeGeneralText(&ocrmodel.RecognizeGeneralTextRequest{Body: &ocrmodel.GeneralTextRequestBody{Image: &b64}})
+	sdktest.WantCode(t, err, 400, "AIS.0104")
 }
