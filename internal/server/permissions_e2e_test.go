@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	modmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/moderation/v3/model"
@@ -235,5 +236,37 @@ func TestPermissionPolicyManagement(t *testing.T) {
 	}
 	if _, ok := names["mine"]; ok {
 		t.Error("deleted policy still listed")
+	}
+}
+
+// TestJobOfAnotherUser: a moderation job is its creator's; another user of
+// the same project who asks for it is answered AIS.0028.
+func TestJobOfAnotherUser(t *testing.T) {
+	p := newPermEnv(t)
+	if !strings.Contains(strings.Join(p.s.Engines(), ","), "moderation") {
+		t.Fatal("moderation engine not loaded")
+	}
+	def := modmodel.GetVideoCreateRequestEventTypeEnum().DEFAULT
+	var porn modmodel.VideoCreateRequestImageCategories
+	if err := porn.UnmarshalJSON([]byte(`"porn"`)); err != nil {
+		t.Fatal(err)
+	}
+	root := sdktest.Moderation(t, p.srv.URL, rootAK, rootSK, p.pid)
+	resp, err := root.RunCreateVideoModerationJob(&modmodel.RunCreateVideoModerationJobRequest{Body: &modmodel.VideoCreateRequest{
+		Data:            &modmodel.VideoCreateRequestData{Url: "https://video.example.invalid/clip.mp4"},
+		EventType:       &def,
+		ImageCategories: &[]modmodel.VideoCreateRequestImageCategories{porn},
+	}})
+	if err != nil {
+		requireOrSkip(t, "video moderation not served: "+err.Error())
+	}
+	if resp.JobId == nil || *resp.JobId == "" {
+		t.Fatalf("no job id: %+v", resp)
+	}
+	_, err = sdktest.Moderation(t, p.srv.URL, p.devAK, p.devSK, p.pid).RunQueryVideoModerationJob(&modmodel.RunQueryVideoModerationJobRequest{JobId: *resp.JobId})
+	sdktest.WantCode(t, err, 400, "AIS.0028")
+	// Its creator may read it.
+	if _, err := root.RunQueryVideoModerationJob(&modmodel.RunQueryVideoModerationJobRequest{JobId: *resp.JobId}); err != nil {
+		t.Fatal(err)
 	}
 }
