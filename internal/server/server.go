@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"runtime/debug"
 	"time"
 
@@ -136,7 +137,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// Parsing and rewriting the model graphs leaves tens of MB of garbage
 	// that the runtime would hand back to the OS only over minutes.
 	debug.FreeOSMemory()
-	meter := quota.New(st, quota.Options{Default: cfg.FreePerMonth, Logger: log, Now: o.now})
+	// The journal keeps the metering queue across a crash (kill -9 loses
+	// no call's record); it lives beside the data it feeds. A memory store
+	// keeps nothing across a restart, so neither does its meter.
+	journal := filepath.Join(cfg.DataDir, "usage-journal")
+	if strings.HasPrefix(cfg.ResolvedDSN(), "memory:") {
+		journal = ""
+	}
+	meter := quota.New(st, quota.Options{Default: cfg.FreePerMonth, Logger: log, Now: o.now, Journal: journal})
 	s.closers = append(s.closers, meter.Close)
 	throttle := limits.NewThrottle(st, limits.ThrottleOptions{Limit: cfg.RateLimit, Logger: log, Now: o.now})
 	guard := limits.NewGuard(limits.GuardOptions{MaxInFlight: cfg.MaxInflight, Deadline: cfg.BackendTimeout})
