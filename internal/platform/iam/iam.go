@@ -32,11 +32,14 @@ type Service struct {
 
 	skMu   sync.RWMutex
 	opened map[string]openedSK // by AK
+
+	purgeMu sync.Mutex
+	purged  map[string]time.Time // last purge of expired temporary credentials, by domain
 }
 
 // New returns the IAM service.
 func New(st store.Store, seal *Sealer, region string, ttl time.Duration) *Service {
-	return &Service{st: st, seal: seal, ttl: ttl, now: time.Now, region: region, opened: map[string]openedSK{}}
+	return &Service{st: st, seal: seal, ttl: ttl, now: time.Now, region: region, opened: map[string]openedSK{}, purged: map[string]time.Time{}}
 }
 
 // SetClock replaces the clock (tests).

@@ -133,9 +133,24 @@ func (s *Service) IssueTemporary(ctx context.Context, id Identity, d time.Durati
 	return TempCredential{AK: c.AK, SK: c.SK, SecurityToken: tok, ExpiresAt: c.Expires}, nil
 }
 
-// purgeExpired drops a domain's expired pairs (best effort: a failure
-// leaves records that are refused anyway and purged next time).
+// purgeEvery spaces the purges of one domain's expired pairs, so that a
+// burst of issuances does not list the domain's records each time.
+const purgeEvery = time.Minute
+
+// purgeExpired drops a domain's expired pairs, at most once per purgeEvery
+// (best effort: a failure leaves records that are refused anyway and
+// purged next time).
 func (s *Service) purgeExpired(ctx context.Context, domainID string, now time.Time) {
+	s.purgeMu.Lock()
+	if last, ok := s.purged[domainID]; ok && now.Sub(last) < purgeEvery && !now.Before(last) {
+		s.purgeMu.Unlock()
+		return
+	}
+	if len(s.purged) >= 100_000 {
+		clear(s.purged)
+	}
+	s.purged[domainID] = now
+	s.purgeMu.Unlock()
 	rs, err := s.st.ListResources(ctx, KindSTS, domainID)
 	if err != nil {
 		return
