@@ -89,5 +89,5 @@ func extraAdminCommands(call adminCall) []*cobra.Command {
 			return call(cmd, "DELETE", "/v1/admin/faults/"+a[0], nil, nil)
 		}),
 	)
-	return []*cobra.Command{subs, usage, fault}
+	return append([]*cobra.Command{subs, usage, fault}, templateCommands(call)...)
 }

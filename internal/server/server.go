@@ -12,8 +12,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/aisd/aisd/internal/admin"
@@ -33,6 +33,7 @@ import (
 	"github.com/aisd/aisd/internal/platform/subscription"
 	"github.com/aisd/aisd/internal/services/moderation"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+	"github.com/aisd/aisd/internal/services/ocr/template"
 	"github.com/aisd/aisd/internal/store"
 	_ "github.com/aisd/aisd/internal/store/all" // sqlite and postgres backends
 	"github.com/aisd/aisd/internal/store/cache"
@@ -53,6 +54,9 @@ type Server struct {
 	engines []string // started engines
 	log     *slog.Logger
 	closers []func() error
+
+	// Templates are the projects' custom OCR templates and classifiers.
+	Templates *template.Manager
 }
 
 // Option adjusts how New assembles the server.
@@ -133,6 +137,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// Callbacks go through the SSRF-safe client: a callback URL is user input.
 	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention,
 		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody, Logger: log, Now: o.now})
+	s.Templates = s.templates(in)
 	s.loadEngines(in, handlers)
 	// Parsing and rewriting the model graphs leaves tens of MB of garbage
 	// that the runtime would hand back to the OS only over minutes.
@@ -183,6 +188,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mux.Handle("/v1/admin/projects/{project_id}/subscriptions/{service}", adm.RequireAdmin(adminSubscriptions(s.Subs, s)))
 	mux.Handle("/v1/admin/faults", adm.RequireAdmin(faults.Handler(admin.AllowProject)))
 	mux.Handle("/v1/admin/faults/{id}", adm.RequireAdmin(faults.Handler(admin.AllowProject)))
+	for _, p := range []string{"ocr-templates", "ocr-templates/{id}", "ocr-classifiers", "ocr-classifiers/{id}"} {
+		mux.Handle("/v1/admin/projects/{project_id}/"+p, adm.RequireAdmin(s.Templates.Handler(admin.AllowProject)))
+	}
 	subsAPI := api.InFamily(catalog.FamilyAIP, gw.Authenticated(s.Subs.Handler(func(r *http.Request) (string, bool) {
 		id, ok := gateway.IdentityFrom(r.Context())
 		if !ok {
