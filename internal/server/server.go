@@ -108,6 +108,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	s.IAM = iam.New(st, seal, cfg.Region, cfg.TokenTTL)
+	s.IAM.SetClock(o.now) // tokens and temporary credentials expire on the gateway's clock
 	if s.Root, err = s.IAM.EnsureRoot(ctx, cfg.RootAK, cfg.RootSK); err != nil {
 		return nil, fmt.Errorf("root account: %w", err)
 	}
@@ -173,6 +174,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mgmt := func(pattern string, h http.Handler) { mux.Handle(pattern, api.InFamily(catalog.FamilyAIP, h)) }
 	mgmt("POST /v3/auth/tokens", gw.Tokens())
 	mgmt("GET /v3/projects", gw.Projects())
+	mgmt("POST /v3.0/OS-CREDENTIAL/securitytokens", gw.SecurityTokens())
 	mgmt("/v1/error-codes", api.HandlerFunc(catalog.ServeListing))
 	mux.Handle("GET /metrics", gw.MetricsHandler())
 	mgmt("GET /healthz", api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
