@@ -30,6 +30,8 @@ import (
 	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/platform/quota"
 	"github.com/aisd/aisd/internal/platform/subscription"
+	"github.com/aisd/aisd/internal/services/imagerec"
+	"github.com/aisd/aisd/internal/services/imagerec/gallery"
 	"github.com/aisd/aisd/internal/services/moderation"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 	"github.com/aisd/aisd/internal/store"
@@ -51,7 +53,11 @@ type Server struct {
 	Jobs    *jobs.Runner
 	engines []string // started engines
 	log     *slog.Logger
-	closers []func() error
+	// galleries are the projects' celebrity galleries; faces enrols
+	// photos into them (nil when the image engine did not start).
+	galleries *gallery.Store
+	faces     *imagerec.Service
+	closers   []func() error
 }
 
 // Option adjusts how New assembles the server.
@@ -131,6 +137,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// Callbacks go through the SSRF-safe client: a callback URL is user input.
 	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention,
 		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody, Logger: log, Now: o.now})
+	s.galleries = gallery.New(st)
 	s.loadEngines(in, handlers)
 	// Parsing and rewriting the model graphs leaves tens of MB of garbage
 	// that the runtime would hand back to the OS only over minutes.
@@ -173,6 +180,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mux.Handle("/v1/admin/projects/{project_id}/subscriptions/{service}", adm.RequireAdmin(adminSubscriptions(s.Subs, s)))
 	mux.Handle("/v1/admin/faults", adm.RequireAdmin(faults.Handler(admin.AllowProject)))
 	mux.Handle("/v1/admin/faults/{id}", adm.RequireAdmin(faults.Handler(admin.AllowProject)))
+	// Celebrity galleries: enrolment needs the image engine's face models.
+	var enrol gallery.Enroller
+	if s.faces != nil {
+		enrol = s.faces
+	}
+	galleries := adm.RequireAdmin(s.galleries.Handler(admin.AllowProject, enrol))
+	for _, p := range []string{"", "/{gallery}", "/{gallery}/people", "/{gallery}/people/{label}"} {
+		mux.Handle("/v1/admin/projects/{project_id}/celebrity-galleries"+p, galleries)
+	}
 	subsAPI := api.InFamily(catalog.FamilyAIP, gw.Authenticated(s.Subs.Handler(func(r *http.Request) (string, bool) {
 		id, ok := gateway.IdentityFrom(r.Context())
 		if !ok {

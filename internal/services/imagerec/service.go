@@ -32,6 +32,7 @@ import (
 	"github.com/aisd/aisd/internal/models"
 	"github.com/aisd/aisd/internal/platform/imagecheck"
 	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/services/imagerec/gallery"
 	"github.com/aisd/aisd/internal/services/imagerec/labels"
 	"github.com/aisd/aisd/internal/vision"
 )
@@ -54,6 +55,9 @@ const minScoreFloor = 0.01
 type Options struct {
 	// Engine sizes the detector's session pool and threads.
 	Engine engine.Options
+	// Galleries holds the projects' celebrity galleries; nil answers
+	// celebrity recognition as for a project without one.
+	Galleries *gallery.Store
 }
 
 // Service holds the Image Recognition handlers.
@@ -62,6 +66,12 @@ type Service struct {
 	labels []labels.Label
 	in     *input.Resolver
 	close  func() error
+
+	// Face models; nil when the service was built without them (New).
+	faces     *FaceDetector
+	embed     *FaceEmbedder
+	spoof     *Liveness
+	galleries *gallery.Store
 }
 
 // New returns the service over any detector whose class indexes address
@@ -93,6 +103,23 @@ func Load(mgr *models.Manager, in *input.Resolver, opts Options) (*Service, erro
 	if err != nil {
 		return nil, err
 	}
+	// Every model file is verified before any session opens.
+	paths := map[string]string{}
+	for _, name := range []string{FaceDetectorModel, FaceEmbedderModel, LivenessModel} {
+		if paths[name], err = mgr.Path(name, ModelFile); err != nil {
+			return nil, err
+		}
+	}
+	var closers []func() error
+	closeAll := func() error {
+		var first error
+		for _, c := range closers {
+			if err := c(); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
+	}
 	m, err := engine.Open(path, opts.Engine)
 	if err != nil {
 		return nil, err
@@ -102,8 +129,43 @@ func Load(mgr *models.Manager, in *input.Resolver, opts Options) (*Service, erro
 		m.Close()
 		return nil, err
 	}
+	closers = append(closers, det.Close)
 	s := New(det, ls, in)
-	s.close = det.Close
+	s.galleries = opts.Galleries
+	open := func(name string) (*engine.Model, error) {
+		m, err := engine.Open(paths[name], opts.Engine)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		closers = append(closers, m.Close)
+		return m, nil
+	}
+	fm, err := open(FaceDetectorModel)
+	if err != nil {
+		return nil, err
+	}
+	if s.faces, err = NewFaceDetector(fm); err != nil {
+		closeAll()
+		return nil, err
+	}
+	em, err := open(FaceEmbedderModel)
+	if err != nil {
+		return nil, err
+	}
+	if s.embed, err = NewFaceEmbedder(em); err != nil {
+		closeAll()
+		return nil, err
+	}
+	am, err := open(LivenessModel)
+	if err != nil {
+		return nil, err
+	}
+	if s.spoof, err = NewLiveness(am); err != nil {
+		closeAll()
+		return nil, err
+	}
+	s.close = closeAll
 	return s, nil
 }
 
@@ -111,13 +173,20 @@ func Load(mgr *models.Manager, in *input.Resolver, opts Options) (*Service, erro
 func (s *Service) Close() error { return s.close() }
 
 // Handlers maps SDK operation names to handlers.
+// Celebrity recognition and recapture detection need the face models
+// (Load opens them; New does not).
 func (s *Service) Handlers() map[string]api.Handler {
-	return map[string]api.Handler{
+	h := map[string]api.Handler{
 		"RunImageTagging":             s.tagging,
 		"RunImageMediaTagging":        s.mediaTagging,
 		"RunImageMediaTaggingDet":     s.mediaTaggingDet,
 		"RunImageMainObjectDetection": s.mainObject,
 	}
+	if s.faces != nil {
+		h["RunCelebrityRecognition"] = s.celebrity
+		h["RunRecaptureDetect"] = s.recapture
+	}
+	return h
 }
 
 // params are the shared tagging parameters after validation.
