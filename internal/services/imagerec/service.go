@@ -257,7 +257,7 @@ func (s *Service) detect(ctx context.Context, c *api.Call, img, url *string, spe
 	}
 	ck, err := imagecheck.Check(data, spec, imagecheck.InRequest(ctx))
 	if err != nil {
-		return nil, image.Rectangle{}, err
+		return nil, image.Rectangle{}, sizeErr(err, data, spec)
 	}
 	dets, err := s.det.Detect(ctx, ck.Image, float32(max(threshold/100, minScoreFloor)))
 	if err != nil {
@@ -430,6 +430,11 @@ func intBoxOf(d vision.Detection) intBox {
 // mediaTagging answers the media-tagging shape. Its reference keeps
 // instances only for compatibility with tagging v2 and leaves it empty.
 func (s *Service) mediaTagging(ctx context.Context, c *api.Call) (any, error) {
+	out, err := s.mediaTaggingAnswer(ctx, c)
+	return out, mediaErr(err)
+}
+
+func (s *Service) mediaTaggingAnswer(ctx context.Context, c *api.Call) (any, error) {
 	var b taggingBody
 	if err := c.DecodeJSON(&b); err != nil {
 		return nil, err
@@ -467,6 +472,11 @@ type mediaDetItem struct {
 }
 
 func (s *Service) mediaTaggingDet(ctx context.Context, c *api.Call) (any, error) {
+	out, err := s.mediaTaggingDetAnswer(ctx, c)
+	return out, mediaErr(err)
+}
+
+func (s *Service) mediaTaggingDetAnswer(ctx context.Context, c *api.Call) (any, error) {
 	var b taggingBody
 	if err := c.DecodeJSON(&b); err != nil {
 		return nil, err
