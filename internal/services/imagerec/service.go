@@ -277,33 +277,80 @@ func (s *Service) detect(ctx context.Context, c *api.Call, img, url *string, spe
 // tag is one detector class present in the image.
 type tag struct {
 	label labels.Label
-	score float32            // best detection of the class
-	dets  []vision.Detection // by descending score
+	conf  float64            // calibrated tag confidence, 0..1
+	dets  []vision.Detection // its instances, by descending score
 }
 
-// group collects detections into one tag per class, strongest first, and
-// keeps the first limit.
-func (s *Service) group(dets []vision.Detection, limit int) []tag {
-	byClass := map[int]*tag{}
-	var order []*tag
-	for _, d := range dets {
-		t, ok := byClass[d.Class]
-		if !ok {
-			t = &tag{label: s.labels[d.Class]}
-			byClass[d.Class] = t
-			order = append(order, t)
-		}
-		t.dets = append(t.dets, d)
-		t.score = max(t.score, d.Score)
+// calibration is the shipped tag confidence calibration.
+var calibration = func() labels.Calibration {
+	c, err := labels.DefaultCalibration()
+	if err != nil {
+		panic(err) // an embedded file: caught by the package's tests
 	}
-	out := make([]tag, 0, len(order))
-	for _, t := range order {
-		sort.SliceStable(t.dets, func(i, j int) bool { return t.dets[i].Score > t.dets[j].Score })
-		out = append(out, *t)
+	return c
+}()
+
+// rawFloor is the detector score under which a detection is not
+// evidence for a tag at all.
+const rawFloor = 0.1
+
+// TagEvidence is one class's evidence in an image, as the calibration
+// reads it.
+func TagEvidence(dets []vision.Detection, frame image.Rectangle, floor float64) labels.Features {
+	var f labels.Features
+	area := float64(max(1, frame.Dx()*frame.Dy()))
+	for _, d := range dets {
+		if float64(d.Score) > f.Score {
+			f.Score, f.AreaShare = float64(d.Score), float64(d.Area())/area
+		}
+		if float64(d.Score) >= floor {
+			f.Count++
+		}
+	}
+	return f
+}
+
+// ByClass groups detections by class, keeping each class's detections in
+// descending score order, classes in order of first appearance.
+func ByClass(dets []vision.Detection) (classes []int, byClass map[int][]vision.Detection) {
+	byClass = map[int][]vision.Detection{}
+	for _, d := range dets {
+		if _, ok := byClass[d.Class]; !ok {
+			classes = append(classes, d.Class)
+		}
+		byClass[d.Class] = append(byClass[d.Class], d)
+	}
+	for _, c := range classes {
+		ds := byClass[c]
+		sort.SliceStable(ds, func(i, j int) bool { return ds[i].Score > ds[j].Score })
+	}
+	return classes, byClass
+}
+
+// group turns detections into tags: one per class, its confidence
+// calibrated from the class's evidence, those at or over threshold
+// (0..100), strongest first, the first limit. A tag lists the instances
+// scoring at least the calibration's count floor, and always its best.
+func (s *Service) group(dets []vision.Detection, frame image.Rectangle, threshold float64, limit int) []tag {
+	classes, byClass := ByClass(dets)
+	var out []tag
+	for _, c := range classes {
+		ds := byClass[c]
+		conf := calibration.Confidence(TagEvidence(ds, frame, calibration.CountFloor))
+		if conf*100 < threshold-1e-9 {
+			continue
+		}
+		kept := ds[:1]
+		for _, d := range ds[1:] {
+			if float64(d.Score) >= calibration.CountFloor {
+				kept = append(kept, d)
+			}
+		}
+		out = append(out, tag{label: s.labels[c], conf: conf, dets: kept})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].score != out[j].score {
-			return out[i].score > out[j].score
+		if out[i].conf != out[j].conf {
+			return out[i].conf > out[j].conf
 		}
 		return out[i].label.Class < out[j].label.Class
 	})
@@ -318,6 +365,9 @@ func (s *Service) group(dets []vision.Detection, limit int) []tag {
 func confidence(score float32) string {
 	return strconv.FormatFloat(float64(score)*100, 'f', 1, 64)
 }
+
+// tagConfidence renders a calibrated 0..1 confidence the same way.
+func tagConfidence(c float64) string { return strconv.FormatFloat(c*100, 'f', 1, 64) }
 
 // round2 keeps two decimals of a float box coordinate.
 func round2(v float32) float64 { return math.Round(float64(v)*100) / 100 }
@@ -373,14 +423,14 @@ func (s *Service) tagging(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	dets, _, err := s.detect(ctx, c, b.Image, b.Url, imagecheck.ImageTagging, p.threshold)
+	dets, frame, err := s.detect(ctx, c, b.Image, b.Url, imagecheck.ImageTagging, rawFloor*100)
 	if err != nil {
 		return nil, err
 	}
 	out := tagsResult[taggingItem]{Tags: []taggingItem{}}
-	for _, t := range s.group(dets, p.limit) {
+	for _, t := range s.group(dets, frame, p.threshold, p.limit) {
 		it := taggingItem{
-			Confidence: confidence(t.score),
+			Confidence: tagConfidence(t.conf),
 			Type:       t.label.Type.In(p.lang),
 			Tag:        t.label.Tag.In(p.lang),
 			I18nTag:    i18nOf(t.label.Tag),
@@ -443,14 +493,14 @@ func (s *Service) mediaTaggingAnswer(ctx context.Context, c *api.Call) (any, err
 	if err != nil {
 		return nil, err
 	}
-	dets, _, err := s.detect(ctx, c, b.Image, b.Url, imagecheck.ImageTagging, p.threshold)
+	dets, frame, err := s.detect(ctx, c, b.Image, b.Url, imagecheck.ImageTagging, rawFloor*100)
 	if err != nil {
 		return nil, err
 	}
 	out := tagsResult[mediaItem]{Tags: []mediaItem{}}
-	for _, t := range s.group(dets, p.limit) {
+	for _, t := range s.group(dets, frame, p.threshold, p.limit) {
 		out.Tags = append(out.Tags, mediaItem{
-			Confidence: confidence(t.score),
+			Confidence: tagConfidence(t.conf),
 			Type:       t.label.Type.In(p.lang),
 			Tag:        t.label.Tag.In(p.lang),
 			I18nTag:    i18nOf(t.label.Tag),
@@ -485,14 +535,14 @@ func (s *Service) mediaTaggingDetAnswer(ctx context.Context, c *api.Call) (any, 
 	if err != nil {
 		return nil, err
 	}
-	dets, _, err := s.detect(ctx, c, b.Image, b.Url, largeImages, p.threshold)
+	dets, frame, err := s.detect(ctx, c, b.Image, b.Url, largeImages, rawFloor*100)
 	if err != nil {
 		return nil, err
 	}
 	out := tagsResult[mediaDetItem]{Tags: []mediaDetItem{}}
-	for _, t := range s.group(dets, p.limit) {
+	for _, t := range s.group(dets, frame, p.threshold, p.limit) {
 		it := mediaDetItem{
-			Confidence: confidence(t.score),
+			Confidence: tagConfidence(t.conf),
 			Type:       t.label.Type.In(p.lang),
 			Tag:        t.label.Tag.In(p.lang),
 			I18nTag:    i18nOf(t.label.Tag),
