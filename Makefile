@@ -33,8 +33,9 @@ deps:
 	  fi; done
 
 # Sample photos other Debian packages ship, for the Image Recognition tests
-# (scikit-image's data: the astronaut and the cameraman faces).
-DEB_FILES := /usr/lib/python3/dist-packages/skimage/data/astronaut.png:python3-skimage
+# (scikit-image's and OpenCV's sample photos: faces, animals, fruit, vehicles).
+DEB_FILES := /usr/lib/python3/dist-packages/skimage/data/astronaut.png:python3-skimage \
+             /usr/share/doc/opencv-doc/examples/data/messi5.jpg:opencv-doc
 deps: deb-files
 deb-files:
 	@for pair in $(DEB_FILES); do f=$${pair%%:*}; pkg=$${pair##*:}; \

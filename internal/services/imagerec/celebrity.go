@@ -108,7 +108,8 @@ func (s *Service) celebrity(ctx context.Context, c *api.Call) (any, error) {
 	if s.galleries != nil {
 		var err error
 		if galleries, err = s.galleries.List(ctx, c.ProjectID); err != nil {
-			return nil, catalog.E(catalog.KindInternal).Wrap(err)
+			// The API's own internal-error code: the store failed.
+			return nil, catalog.New(catalog.AIS0506).Wrap(err)
 		}
 	}
 	model := s.DescriptorModel()
