@@ -30,8 +30,8 @@ const minFaceSide = 40
 
 // Celebrity confidence: a logistic of the descriptors' cosine, placed from
 // the measurement in docs/benchmarks-celebrity.md (same person: cosine
-// 0.90 or more in 95% of probes; different people: at most 0.70). The
-// default threshold 0.9 is reached at cosine 0.80, 0.5 at 0.72.
+// 0.88 or more in 95% of probes; a stranger's nearest face: at most 0.61).
+// The default threshold 0.9 is reached at cosine 0.80, 0.5 at 0.72.
 const (
 	cosMid   = 0.72
 	cosSlope = 27.5

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 
 	"github.com/aisd/aisd/internal/engine"
@@ -154,6 +155,7 @@ func TestCelebrityAccuracyReport(t *testing.T) {
 		}
 	}
 	var right, wrong, missed, strangers, accepted, unmatched int
+	var sameCos, strangerCos []float64 // best cosine of enrolled and of stranger probes
 	byShot := map[string][2]int{}
 	for _, f := range files {
 		for name, img := range shots(decodeFile(t, f)) {
@@ -184,6 +186,11 @@ func TestCelebrityAccuracyReport(t *testing.T) {
 				}
 				m, _ := gallery.Best([]gallery.Gallery{gal}, gal.Model, d)
 				ok := celebrityConfidence(m.Cosine) >= 0.9
+				if faces[who].enrolled {
+					sameCos = append(sameCos, float64(m.Cosine))
+				} else {
+					strangerCos = append(strangerCos, float64(m.Cosine))
+				}
 				st := byShot[name]
 				switch {
 				case faces[who].enrolled && ok && m.Label == fmt.Sprint(who):
@@ -210,6 +217,12 @@ func TestCelebrityAccuracyReport(t *testing.T) {
 	t.Logf("%d photos, %d faces (%d enrolled, one photo each); %d probe faces (%d unmatched to a face)", len(files), len(faces), len(gal.People), enrolledProbes+strangers, unmatched)
 	t.Logf("enrolled probes: %d named right (%.1f%%), %d named wrong, %d missed at threshold 0.9", right, 100*float64(right)/float64(enrolledProbes), wrong, missed)
 	t.Logf("stranger probes: %d, %d accepted (%.1f%%)", strangers, accepted, 100*float64(accepted)/float64(max(1, strangers)))
+	sort.Float64s(sameCos)
+	sort.Float64s(strangerCos)
+	if len(sameCos) > 0 && len(strangerCos) > 0 {
+		t.Logf("best cosine: enrolled probes 5th percentile %.3f, median %.3f; strangers median %.3f, max %.3f",
+			sameCos[len(sameCos)/20], sameCos[len(sameCos)/2], strangerCos[len(strangerCos)/2], strangerCos[len(strangerCos)-1])
+	}
 	for name, st := range byShot {
 		t.Logf("  %-10s %d/%d named right", name, st[0], st[1])
 	}

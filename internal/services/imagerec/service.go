@@ -1,18 +1,16 @@
-// Package imagerec serves the Image Recognition APIs (SDK image/v2) that an
-// open COCO-80 detector can answer honestly: image tagging, media tagging,
-// media tagging with boxes, and main-object detection. Tags are the
-// detector's classes, named from a reviewed zh/en table (package labels).
+// Package imagerec serves the Image Recognition APIs (SDK image/v2) that
+// open models can answer honestly: image tagging, media tagging, media
+// tagging with boxes and main-object detection on a COCO-80 detector;
+// celebrity recognition over the galleries a project enrols (package
+// gallery) with a face detector and descriptor; recapture detection with
+// a face liveness classifier.
 //
-// A tag's confidence is its best detection's raw score ×100. This compact
-// detector scores clear objects at about 40–75, so the cloud's default
-// thresholds (60 for tagging) keep only the strongest; callers wanting more
-// lower the threshold. No whole-scene tag is derived: which objects are
-// present does not say what the scene is.
-//
-// Celebrity recognition and recapture detection need a face database or a
-// recapture classifier that no open model here provides; they are not
-// registered, so the gateway answers the family's "service does not exist"
-// code (AIP.0004) for them.
+// A tag's confidence is calibrated (labels.Calibration): the probability
+// that a person tags the photo with the class, from the detector's
+// evidence, so the cloud's default thresholds keep a photo's subjects.
+// Tags are named from a reviewed zh/en table (package labels). No
+// whole-scene tag is derived: which objects are present does not say what
+// the scene is.
 package imagerec
 
 import (
