@@ -91,7 +91,7 @@ func extraAdminCommands(call adminCall) []*cobra.Command {
 			return call(cmd, "DELETE", "/v1/admin/faults/"+a[0], nil, nil)
 		}),
 	)
-	return []*cobra.Command{subs, usage, fault, galleryCommand(call, sub)}
+	return append([]*cobra.Command{subs, usage, fault, galleryCommand(call, sub)}, templateCommands(call)...)
 }
 
 // galleryCommand manages the celebrity galleries of a project.

@@ -249,7 +249,7 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 		}
 	}
 	if g.o.Meter != nil && call.ProjectID != "" {
-		rec := store.UsageRecord{ProjectID: call.ProjectID, UserID: call.UserID, Service: call.Service, API: call.API, Time: g.now(), Status: http.StatusOK}
+		rec := store.UsageRecord{ProjectID: call.ProjectID, UserID: call.UserID, Service: call.Service, API: call.API, Time: g.now(), Status: http.StatusOK, RequestID: call.RequestID}
 		if err != nil {
 			e := catalog.Render(err, fam)
 			rec.Status, rec.Code = e.Status, e.Code

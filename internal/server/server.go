@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/aisd/aisd/internal/admin"
@@ -34,6 +35,7 @@ import (
 	"github.com/aisd/aisd/internal/services/imagerec/gallery"
 	"github.com/aisd/aisd/internal/services/moderation"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+	"github.com/aisd/aisd/internal/services/ocr/template"
 	"github.com/aisd/aisd/internal/store"
 	_ "github.com/aisd/aisd/internal/store/all" // sqlite and postgres backends
 	"github.com/aisd/aisd/internal/store/cache"
@@ -58,6 +60,9 @@ type Server struct {
 	galleries *gallery.Store
 	faces     *imagerec.Service
 	closers   []func() error
+
+	// Templates are the projects' custom OCR templates and classifiers.
+	Templates *template.Manager
 }
 
 // Option adjusts how New assembles the server.
@@ -138,11 +143,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention,
 		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody, Logger: log, Now: o.now})
 	s.galleries = gallery.New(st)
+	s.Templates = s.templates(in)
 	s.loadEngines(in, handlers)
 	// Parsing and rewriting the model graphs leaves tens of MB of garbage
 	// that the runtime would hand back to the OS only over minutes.
 	debug.FreeOSMemory()
-	meter := quota.New(st, quota.Options{Default: cfg.FreePerMonth, Logger: log, Now: o.now})
+	// The journal keeps the metering queue across a crash (kill -9 loses
+	// no call's record); it lives beside the data it feeds. A memory store
+	// keeps nothing across a restart, so neither does its meter.
+	journal := filepath.Join(cfg.DataDir, "usage-journal")
+	if strings.HasPrefix(cfg.ResolvedDSN(), "memory:") {
+		journal = ""
+	}
+	meter := quota.New(st, quota.Options{Default: cfg.FreePerMonth, Logger: log, Now: o.now, Journal: journal})
 	s.closers = append(s.closers, meter.Close)
 	throttle := limits.NewThrottle(st, limits.ThrottleOptions{Limit: cfg.RateLimit, Logger: log, Now: o.now})
 	guard := limits.NewGuard(limits.GuardOptions{MaxInFlight: cfg.MaxInflight, Deadline: cfg.BackendTimeout})
@@ -188,6 +201,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	galleries := adm.RequireAdmin(s.galleries.Handler(admin.AllowProject, enrol))
 	for _, p := range []string{"", "/{gallery}", "/{gallery}/people", "/{gallery}/people/{label}"} {
 		mux.Handle("/v1/admin/projects/{project_id}/celebrity-galleries"+p, galleries)
+	}
+	for _, p := range []string{"ocr-templates", "ocr-templates/{id}", "ocr-classifiers", "ocr-classifiers/{id}"} {
+		mux.Handle("/v1/admin/projects/{project_id}/"+p, adm.RequireAdmin(s.Templates.Handler(admin.AllowProject)))
 	}
 	subsAPI := api.InFamily(catalog.FamilyAIP, gw.Authenticated(s.Subs.Handler(func(r *http.Request) (string, bool) {
 		id, ok := gateway.IdentityFrom(r.Context())

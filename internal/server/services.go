@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"image"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/aisd/aisd/internal/services/moderation"
 	"github.com/aisd/aisd/internal/services/ocr"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+	"github.com/aisd/aisd/internal/services/ocr/template"
 )
 
 // inputs builds the shared input resolver: SSRF-safe fetcher with the
@@ -153,5 +155,27 @@ func loadOCR(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, 
 		return nil, err
 	}
 	s.OCR = p
-	return ocrModule{ocr.New(p, in), p}, nil
+	return ocrModule{ocr.New(p, in).WithTemplates(s.Templates), p}, nil
+}
+
+// templates keeps the projects' custom OCR templates in the store; the
+// OCR engine, once started, finds anchors given without a box.
+func (s *Server) templates(in *input.Resolver) *template.Manager {
+	return template.New(s.Store, template.Options{
+		Projects: func(ctx context.Context, id string) error {
+			_, err := s.Store.GetProject(ctx, id)
+			return err
+		},
+		Input: in,
+		OCR: func() template.Reader {
+			p := s.OCR
+			if p == nil {
+				return nil
+			}
+			return func(ctx context.Context, img image.Image) ([]pipeline.Line, error) {
+				res, err := p.Run(ctx, img, pipeline.RunOptions{CharBoxes: true})
+				return res.Lines, err
+			}
+		},
+	})
 }

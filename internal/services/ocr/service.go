@@ -19,12 +19,14 @@ import (
 	"github.com/aisd/aisd/internal/platform/imagecheck"
 	"github.com/aisd/aisd/internal/platform/input"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+	"github.com/aisd/aisd/internal/services/ocr/template"
 )
 
 // Service holds the OCR handlers.
 type Service struct {
-	p  *pipeline.Pipeline
-	in *input.Resolver
+	p         *pipeline.Pipeline
+	in        *input.Resolver
+	templates *template.Manager // nil: custom-template is not served
 }
 
 // New returns the OCR service over a loaded pipeline.
@@ -32,11 +34,15 @@ func New(p *pipeline.Pipeline, in *input.Resolver) *Service { return &Service{p:
 
 // Handlers maps SDK operation names to handlers.
 func (s *Service) Handlers() map[string]api.Handler {
-	return map[string]api.Handler{
+	h := map[string]api.Handler{
 		"RecognizeGeneralText": s.generalText,
 		"RecognizeWebImage":    s.webImage,
 		"RecognizeHandwriting": s.handwriting,
 	}
+	if s.templates != nil {
+		h["RecognizeCustomTemplate"] = s.customTemplate
+	}
+	return h
 }
 
 // Languages the PP-OCRv4 Chinese/English model reads; "auto" picks it too.
