@@ -30,11 +30,12 @@ import (
 // Kind is the store resource kind of a gallery.
 const Kind = "celebrity-gallery"
 
-// Limits of what one gallery holds; they bound a resource body to a few
-// megabytes (a descriptor is 1024 float32 values, 5.5 kB in base64).
+// Limits of what one gallery holds; they bound a resource body, which
+// every recognition call reads, to about 14 MB (a descriptor is 1024
+// float32 values, 5.5 kB in base64).
 const (
-	MaxPeople        = 1000
-	MaxFacesPerLabel = 10
+	MaxPeople        = 500
+	MaxFacesPerLabel = 5
 	MaxNameLen       = 64
 	MaxLabelLen      = 128
 	MaxDescLen       = 256

@@ -19,7 +19,7 @@ import (
 
 const project = "0123456789abcdef0123456789abcdef"
 
-func memStore(t *testing.T) store.Store {
+func memStore(t testing.TB) store.Store {
 	t.Helper()
 	st := memory.New()
 	t.Cleanup(func() { st.Close() })
@@ -178,7 +178,7 @@ func (fakeEnroller) Enroll(_ context.Context, img []byte) (Vector, error) {
 	return nil, &PhotoError{Reason: "shows no face of at least 40 px"}
 }
 
-func serve(t *testing.T, s *Store, enrol Enroller) *httptest.Server {
+func serve(t testing.TB, s *Store, enrol Enroller) *httptest.Server {
 	t.Helper()
 	h := api.InFamily(catalog.FamilyAIP, s.Handler(func(_ context.Context, p string) error {
 		if p != project {
@@ -195,7 +195,7 @@ func serve(t *testing.T, s *Store, enrol Enroller) *httptest.Server {
 	return srv
 }
 
-func do(t *testing.T, method, url, body string) (int, map[string]any) {
+func do(t testing.TB, method, url, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	resp, err := http.DefaultClient.Do(req)
