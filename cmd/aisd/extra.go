@@ -96,6 +96,7 @@ func extraAdminCommands(call adminCall) []*cobra.Command {
 
 // galleryCommand manages the celebrity galleries of a project.
 func galleryCommand(call adminCall, sub func(string, string, cobra.PositionalArgs, func(*cobra.Command, []string) error) *cobra.Command) *cobra.Command {
+	// The client escapes the path: names and labels go in as they are.
 	base := func(project string) string { return "/v1/admin/projects/" + project + "/celebrity-galleries" }
 	g := &cobra.Command{Use: "gallery", Short: "Celebrity galleries: the people celebrity recognition identifies"}
 	var desc string
@@ -108,10 +109,10 @@ func galleryCommand(call adminCall, sub func(string, string, cobra.PositionalArg
 			return call(cmd, "GET", base(a[0]), nil, nil)
 		}),
 		sub("show PROJECT_ID GALLERY", "Show a gallery's people (GALLERY: name or id)", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
-			return call(cmd, "GET", base(a[0])+"/"+url.PathEscape(a[1]), nil, nil)
+			return call(cmd, "GET", base(a[0])+"/"+a[1], nil, nil)
 		}),
 		sub("rm PROJECT_ID GALLERY", "Delete a gallery and everyone in it", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
-			return call(cmd, "DELETE", base(a[0])+"/"+url.PathEscape(a[1]), nil, nil)
+			return call(cmd, "DELETE", base(a[0])+"/"+a[1], nil, nil)
 		}),
 		sub("add PROJECT_ID GALLERY LABEL PHOTO...", "Enrol a person from face photos (JPEG, PNG or BMP with one face; the photos are not kept)", cobra.MinimumNArgs(4), func(cmd *cobra.Command, a []string) error {
 			var images []string
@@ -122,10 +123,10 @@ func galleryCommand(call adminCall, sub func(string, string, cobra.PositionalArg
 				}
 				images = append(images, base64.StdEncoding.EncodeToString(b))
 			}
-			return call(cmd, "POST", base(a[0])+"/"+url.PathEscape(a[1])+"/people", nil, map[string]any{"label": a[2], "images": images})
+			return call(cmd, "POST", base(a[0])+"/"+a[1]+"/people", nil, map[string]any{"label": a[2], "images": images})
 		}),
 		sub("remove PROJECT_ID GALLERY LABEL", "Remove a person", cobra.ExactArgs(3), func(cmd *cobra.Command, a []string) error {
-			return call(cmd, "DELETE", base(a[0])+"/"+url.PathEscape(a[1])+"/people/"+url.PathEscape(a[2]), nil, nil)
+			return call(cmd, "DELETE", base(a[0])+"/"+a[1]+"/people/"+a[2], nil, nil)
 		}),
 	)
 	return g
