@@ -60,6 +60,7 @@ type sample struct {
 	lat        []time.Duration
 	rssMB      float64
 	goroutines int
+	load       string // the machine's 1-minute load average: other work shows here
 }
 
 type stats struct {
@@ -158,6 +159,9 @@ func main() {
 		st.mu.Unlock()
 		s.rssMB = rssMB(cmd.Process.Pid)
 		s.goroutines = goroutines(ep)
+		if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+			s.load, _, _ = strings.Cut(string(b), " ")
+		}
 		samples = append(samples, s)
 		fmt.Printf("%8s  %6.0f req/s  p50 %6.2f ms  p99 %7.2f ms  rss %6.0f MB  goroutines %d\n",
 			s.at, float64(s.n)/every.Seconds(), ms(pct(s.lat, 50)), ms(pct(s.lat, 99)), s.rssMB, s.goroutines)
@@ -439,9 +443,9 @@ func report(path string, duration, every time.Duration, conc int, warm float64, 
 			fmt.Fprintf(&b, "- %d × `%s`\n", n, strings.ReplaceAll(s, "`", "'"))
 		}
 	}
-	fmt.Fprintf(&b, "\n## Over time\n\n| t | req/s | p50 ms | p99 ms | RSS MB | goroutines |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Fprintf(&b, "\n## Over time\n\nThe load average is the whole machine's: anything above the CPU count is other work competing with the run.\n\n| t | req/s | p50 ms | p99 ms | RSS MB | goroutines | load average |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, s := range samples {
-		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %.0f | %d |\n", s.at, float64(s.n)/every.Seconds(), ms(pct(s.lat, 50)), ms(pct(s.lat, 99)), s.rssMB, s.goroutines)
+		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %.0f | %d | %s |\n", s.at, float64(s.n)/every.Seconds(), ms(pct(s.lat, 50)), ms(pct(s.lat, 99)), s.rssMB, s.goroutines, s.load)
 	}
 	check(os.WriteFile(path, []byte(b.String()), 0o644))
 	fmt.Print(b.String())
