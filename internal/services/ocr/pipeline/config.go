@@ -36,10 +36,38 @@ type Config struct {
 	// ErrUnreadable). Independent of TextScore so a caller raising the
 	// threshold gets an empty result, not an error.
 	QualityScore float64 // 0.5
+
+	// Beyond the reference (off in ReferenceConfig):
+	// WordGaps puts back the space between words the recogniser dropped
+	// where the crop shows a word-sized blank (see wordGaps).
+	WordGaps bool
+	// PageTurn reads a page turned a quarter or half turn upright: when
+	// most lines run vertically, or the classifier reads most lines upside
+	// down, the page is turned and read again, and the lines come back in
+	// the upright page's reading order (Result.Direction says the turn).
+	PageTurn bool
 }
 
-// DefaultConfig returns RapidOCR v3.5.0's defaults.
+// DefaultConfig returns the most accurate settings measured on the
+// ground-truth set (package groundtruth; the table is in
+// docs/benchmarks-ocr-accuracy.md): the reference's, except that the
+// detector reads the image at its own scale (DetLimitType "auto"), and
+// word gaps and page turns are read.
 func DefaultConfig() Config {
+	c := ReferenceConfig()
+	c.DetLimitType = "auto"
+	c.WordGaps = true
+	c.PageTurn = true
+	return c
+}
+
+// Modes are the named settings (the server's ocr_mode): "accurate" is
+// DefaultConfig, "reference" reproduces RapidOCR v3.5.0 exactly.
+var Modes = map[string]func() Config{"accurate": DefaultConfig, "reference": ReferenceConfig}
+
+// ReferenceConfig returns RapidOCR v3.5.0's defaults: with it the
+// pipeline's output is RapidOCR's, box for box.
+func ReferenceConfig() Config {
 	return Config{
 		MaxSideLen:       2000,
 		MinSideLen:       30,

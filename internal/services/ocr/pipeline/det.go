@@ -8,7 +8,11 @@ import (
 // detSize is the detector input size for an image of w×h: limit_type "min"
 // scales up until the short side reaches the limit, "max" scales down until
 // the long side does; both then round each side to a multiple of 32.
+// "auto" is the image's own scale (quickDetSize).
 func (c *Config) detSize(w, h int) (int, int) {
+	if c.DetLimitType == "auto" {
+		return quickDetSize(w, h)
+	}
 	return detSizeFor(c.DetLimitType, c.DetLimitSideLen, w, h)
 }
 

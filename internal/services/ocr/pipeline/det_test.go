@@ -98,7 +98,7 @@ func TestExactJPEGDecoder(t *testing.T) {
 }
 
 func TestDetInput(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := ReferenceConfig()
 	for _, c := range []struct{ w, h, dw, dh int }{
 		{323, 430, 736, 992},    // ch_en_num.jpg: short side scaled up to 736
 		{362, 78, 3424, 736},    // text_rec.jpg: a 9.4× upscale
@@ -113,16 +113,21 @@ func TestDetInput(t *testing.T) {
 }
 
 func TestQuickDetInput(t *testing.T) {
-	cfg := DefaultConfig()
-	for _, c := range []struct{ w, h, dw, dh int }{
-		{323, 430, 320, 416},    // native size, sides rounded to 32
-		{362, 78, 352, 64},      // no upscaling
-		{1167, 54, 1152, 288},   // letterboxed, then native
-		{1700, 500, 1696, 512},  // under the 2000 limit: native
-		{3000, 1000, 1984, 672}, // global cap to 1984×672, then native
-	} {
-		if dw, dh := cfg.DetInput(c.w, c.h, true); dw != c.dw || dh != c.dh {
-			t.Errorf("quick DetInput(%d, %d) = %dx%d, want %dx%d", c.w, c.h, dw, dh, c.dw, c.dh)
+	for _, cfg := range []Config{ReferenceConfig(), DefaultConfig()} {
+		for _, c := range []struct{ w, h, dw, dh int }{
+			{323, 430, 320, 416},    // native size, sides rounded to 32
+			{362, 78, 352, 64},      // no upscaling
+			{1167, 54, 1152, 288},   // letterboxed, then native
+			{1700, 500, 1696, 512},  // under the 2000 limit: native
+			{3000, 1000, 1984, 672}, // global cap to 1984×672, then native
+		} {
+			if dw, dh := cfg.DetInput(c.w, c.h, true); dw != c.dw || dh != c.dh {
+				t.Errorf("quick DetInput(%d, %d) = %dx%d, want %dx%d", c.w, c.h, dw, dh, c.dw, c.dh)
+			}
+			// The default detects at the image's own scale without asking.
+			if dw, dh := DefaultConfig().DetInput(c.w, c.h, false); dw != c.dw || dh != c.dh {
+				t.Errorf("default DetInput(%d, %d) = %dx%d, want %dx%d", c.w, c.h, dw, dh, c.dw, c.dh)
+			}
 		}
 	}
 }

@@ -127,6 +127,18 @@ func Load(root string, cfg Config, opts LoadOptions) (*Pipeline, error) {
 	return p, nil
 }
 
+// WithConfig returns a pipeline on the same models with other settings
+// (for comparing settings without loading the models again). Closing it
+// does not close the models.
+func (p *Pipeline) WithConfig(cfg Config) *Pipeline {
+	q := *p
+	q.cfg, q.owned = cfg, false
+	return &q
+}
+
+// Config returns the pipeline's settings.
+func (p *Pipeline) Config() Config { return p.cfg }
+
 // Close releases the models when Load opened them.
 func (p *Pipeline) Close() error {
 	if !p.owned {
@@ -173,6 +185,11 @@ type RunOptions struct {
 	// limit_type "max" mode. Much less work on small or wide images, at
 	// some cost in recall on small text.
 	Quick bool
+	// SingleLine is the API's quick_mode: an image holding one line of
+	// text is recognised whole, without detection (and with the
+	// direction classifier only when DetectDirection is set); an image
+	// that is clearly not one line takes the full pipeline.
+	SingleLine bool
 }
 
 // Point is a pixel position in the input image.
@@ -245,6 +262,100 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 	if src.w == 0 || src.h == 0 {
 		return Result{Direction: -1}, ErrEmptyImage
 	}
+	if opts.SingleLine && !opts.NoDet {
+		if res, ok, err := p.singleLine(ctx, src, opts); ok || err != nil {
+			return res, err
+		}
+	}
+	res, votes, err := p.runOnce(ctx, src, opts)
+	if err != nil && !errors.Is(err, ErrUnreadable) {
+		return res, err
+	}
+	if !p.cfg.PageTurn || opts.NoDet || opts.NoCls || p.cls == nil {
+		return res, err
+	}
+	q := votes.turn()
+	if q == 0 {
+		return res, err
+	}
+	// Most lines say the page is turned: read it upright, so that lines
+	// are found and ordered as on the upright page, and map them back.
+	up := turnBGR(src, -q)
+	res2, _, err2 := p.runOnce(ctx, up, opts)
+	if err2 != nil && !errors.Is(err2, ErrUnreadable) {
+		return res2, err2
+	}
+	if err2 != nil && err == nil {
+		return res, nil
+	}
+	for i := range res2.Lines {
+		l := &res2.Lines[i]
+		for k := range l.Box {
+			l.Box[k] = unturn(l.Box[k], q, up.w, up.h)
+		}
+		for j := range l.Chars {
+			for k := range l.Chars[j].Box {
+				l.Chars[j].Box[k] = unturn(l.Chars[j].Box[k], q, up.w, up.h)
+			}
+		}
+	}
+	if opts.DetectDirection && len(res2.Lines) > 0 {
+		res2.Direction = float64(q)
+	}
+	return res2, err2
+}
+
+// turnVotes weigh the page's quarter turns (0, 90, 180, 270 degrees
+// counter-clockwise) by the recognised text of the lines that show them.
+type turnVotes [4]float64
+
+// turn is the page's turn: the one most of the text shows, if more than
+// half of it does; else 0.
+func (v turnVotes) turn() int {
+	total := v[0] + v[1] + v[2] + v[3]
+	best := 0
+	for q := 1; q < 4; q++ {
+		if v[q] > v[best] {
+			best = q
+		}
+	}
+	if total == 0 || v[best]*2 <= total {
+		return 0
+	}
+	return 90 * best
+}
+
+// turnBGR turns m counter-clockwise by deg (a multiple of 90, may be
+// negative).
+func turnBGR(m *bgr, deg int) *bgr {
+	switch ((deg % 360) + 360) % 360 {
+	case 90:
+		return m.rot90()
+	case 180:
+		return m.rot180()
+	case 270:
+		return m.rot90().rot180()
+	}
+	return m
+}
+
+// unturn maps a point of the upright page (w×h) to the page as given,
+// which is the upright page turned q degrees counter-clockwise.
+func unturn(p Point, q, w, h int) Point {
+	switch q {
+	case 90:
+		return Point{p[1], w - p[0]}
+	case 180:
+		return Point{w - p[0], h - p[1]}
+	case 270:
+		return Point{h - p[1], p[0]}
+	}
+	return p
+}
+
+// runOnce is one pass of detection, classification and recognition.
+func (p *Pipeline) runOnce(ctx context.Context, src *bgr, opts RunOptions) (Result, turnVotes, error) {
+	var votes turnVotes
 	res := Result{Direction: -1}
 	work, ratioW, ratioH := p.withinBounds(src)
 
@@ -256,7 +367,7 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 		work, top = p.letterbox(work)
 		boxes, err := p.detect(ctx, work, opts.Quick)
 		if err != nil {
-			return res, err
+			return res, votes, err
 		}
 		res.Regions = len(boxes)
 		all := make([]crop, len(boxes))
@@ -275,16 +386,16 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 		}
 	}
 	if len(crops) == 0 {
-		return res, nil
+		return res, votes, nil
 	}
 	if p.cls != nil && !opts.NoCls {
 		if err := p.classify(ctx, crops); err != nil {
-			return res, err
+			return res, votes, err
 		}
 	}
 	recs, err := p.recognize(ctx, crops, opts.CharBoxes, opts.Quick)
 	if err != nil {
-		return res, err
+		return res, votes, err
 	}
 
 	minScore := p.cfg.TextScore
@@ -323,10 +434,25 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 		} else {
 			up += r.score
 		}
+		// The turn of the page this line shows: a vertical line was
+		// turned a quarter counter-clockwise to be read, so it reads
+		// upright (classifier 0) on a page turned 270 and upside down on
+		// one turned 90.
+		w := r.score * float64(len([]rune(strings.TrimSpace(r.text))))
+		switch {
+		case c.rotated && c.angle == 180:
+			votes[1] += w
+		case c.rotated:
+			votes[3] += w
+		case c.angle == 180:
+			votes[2] += w
+		default:
+			votes[0] += w
+		}
 		res.Lines = append(res.Lines, l)
 	}
 	if !readable && !opts.NoDet {
-		return res, ErrUnreadable
+		return res, votes, ErrUnreadable
 	}
 	if opts.DetectDirection && len(res.Lines) > 0 {
 		res.Direction = 0
@@ -334,7 +460,7 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 			res.Direction = 180
 		}
 	}
-	return res, nil
+	return res, votes, nil
 }
 
 // boundsSize is the size the global rules give a w×h image: long side
@@ -577,6 +703,9 @@ func (p *Pipeline) recognize(ctx context.Context, crops []crop, withCols, quick 
 			r := p.ctcDecode(best[k*steps:(k+1)*steps], maxv[k*steps:(k+1)*steps])
 			r.steps = steps
 			r.frac = float64(widths[k]) / float64(iw)
+			if p.cfg.WordGaps {
+				r = wordGaps(crops[idx[beg+k]].img, r)
+			}
 			if !withCols {
 				r.cols, r.scores, r.chars = nil, nil, nil
 			}
