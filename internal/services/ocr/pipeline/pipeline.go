@@ -190,6 +190,11 @@ type RunOptions struct {
 	// direction classifier only when DetectDirection is set); an image
 	// that is clearly not one line takes the full pipeline.
 	SingleLine bool
+	// SingleOrientation gives every line the page's one orientation (the
+	// classifier's verdicts pooled over all lines, weighted by their
+	// length) instead of each line its own: the API's
+	// single_orientation_mode, for pages whose text all runs one way.
+	SingleOrientation bool
 }
 
 // Point is a pixel position in the input image.
@@ -254,6 +259,31 @@ type crop struct {
 	rotated bool  // turned a quarter counter-clockwise after warping
 	flipped bool  // turned half a turn by the classifier
 	angle   int
+	p180    float64 // the classifier's probability for "180"
+}
+
+// oneOrientation sets every crop to the orientation most of the text
+// shows: the classifier's "180" probabilities pooled, each crop weighted
+// by its length (width over height), and the crops turned to match.
+func (p *Pipeline) oneOrientation(crops []crop) {
+	var w, up float64
+	for _, c := range crops {
+		l := float64(c.img.w) / float64(max(c.img.h, 1))
+		w += l
+		up += l * c.p180
+	}
+	down := w > 0 && up/w > 0.5
+	for i := range crops {
+		c := &crops[i]
+		if down != c.flipped {
+			c.img = c.img.rot180()
+			c.flipped = down
+		}
+		c.angle = 0
+		if down {
+			c.angle = 180
+		}
+	}
 }
 
 // Run reads the text of img.
@@ -274,40 +304,72 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 	if !p.cfg.PageTurn || opts.NoDet || opts.NoCls || p.cls == nil {
 		return res, err
 	}
-	q := votes.turn()
-	if q == 0 {
-		return res, err
-	}
 	// Most lines say the page is turned: read it upright, so that lines
-	// are found and ordered as on the upright page, and map them back.
-	up := turnBGR(src, -q)
-	res2, _, err2 := p.runOnce(ctx, up, opts)
-	if err2 != nil && !errors.Is(err2, ErrUnreadable) {
-		return res2, err2
+	// are found and ordered as on the upright page. A turn is kept only
+	// when the upright page reads at least about as much text as the page
+	// as given: a classifier wrong on a few long lines must not cost the
+	// lines it could read. A page whose lines are mostly vertical but
+	// unreadable either way up is tried both ways.
+	var tries []int
+	switch q := votes.turn(); {
+	case q == 90 || q == 270:
+		tries = []int{q, 360 - q}
+	case q == 180:
+		tries = []int{180}
+	case votes.vertical():
+		tries = []int{90, 270}
 	}
-	if err2 != nil && err == nil {
-		return res, nil
-	}
-	for i := range res2.Lines {
-		l := &res2.Lines[i]
-		for k := range l.Box {
-			l.Box[k] = unturn(l.Box[k], q, up.w, up.h)
+	best, bestErr, bestMass, bestQ := res, err, textMass(res), 0
+	for _, q := range tries {
+		up := turnBGR(src, -q)
+		r, _, e := p.runOnce(ctx, up, opts)
+		if e != nil && !errors.Is(e, ErrUnreadable) {
+			return r, e
 		}
-		for j := range l.Chars {
-			for k := range l.Chars[j].Box {
-				l.Chars[j].Box[k] = unturn(l.Chars[j].Box[k], q, up.w, up.h)
+		m := textMass(r)
+		if e != nil || m < 0.9*bestMass || bestQ != 0 && m <= bestMass {
+			continue
+		}
+		for i := range r.Lines {
+			l := &r.Lines[i]
+			for k := range l.Box {
+				l.Box[k] = unturn(l.Box[k], q, up.w, up.h)
+			}
+			for j := range l.Chars {
+				for k := range l.Chars[j].Box {
+					l.Chars[j].Box[k] = unturn(l.Chars[j].Box[k], q, up.w, up.h)
+				}
 			}
 		}
+		if opts.DetectDirection && len(r.Lines) > 0 {
+			r.Direction = float64(q)
+		}
+		best, bestErr, bestMass, bestQ = r, nil, m, q
+		if votes.turn() == q {
+			break // the voted turn reads: no need to try the other way
+		}
 	}
-	if opts.DetectDirection && len(res2.Lines) > 0 {
-		res2.Direction = float64(q)
+	return best, bestErr
+}
+
+// textMass is how much text a result read: characters weighted by
+// their lines' scores.
+func textMass(r Result) float64 {
+	var m float64
+	for _, l := range r.Lines {
+		m += l.Score * float64(len([]rune(strings.TrimSpace(l.Text))))
 	}
-	return res2, err2
+	return m
 }
 
 // turnVotes weigh the page's quarter turns (0, 90, 180, 270 degrees
-// counter-clockwise) by the recognised text of the lines that show them.
-type turnVotes [4]float64
+// counter-clockwise) by the recognised text of the lines that show them;
+// the last two count the length of all detected regions, vertical and
+// horizontal, read or not.
+type turnVotes [6]float64
+
+// vertical reports that most detected regions run vertically.
+func (v turnVotes) vertical() bool { return v[4] > v[5] }
 
 // turn is the page's turn: the one most of the text shows, if more than
 // half of it does; else 0.
@@ -392,6 +454,9 @@ func (p *Pipeline) runOnce(ctx context.Context, src *bgr, opts RunOptions) (Resu
 		if err := p.classify(ctx, crops); err != nil {
 			return res, votes, err
 		}
+		if opts.SingleOrientation {
+			p.oneOrientation(crops)
+		}
 	}
 	recs, err := p.recognize(ctx, crops, opts.CharBoxes, opts.Quick)
 	if err != nil {
@@ -412,6 +477,11 @@ func (p *Pipeline) runOnce(ctx context.Context, src *bgr, opts RunOptions) (Resu
 		return Point{int(math.Round(x)), int(math.Round(y))}
 	}
 	for i, r := range recs {
+		if c := crops[i]; c.rotated {
+			votes[4] += float64(c.img.w) / float64(max(c.img.h, 1))
+		} else {
+			votes[5] += float64(c.img.w) / float64(max(c.img.h, 1))
+		}
 		if strings.TrimSpace(r.text) == "" {
 			continue
 		}
@@ -444,7 +514,7 @@ func (p *Pipeline) runOnce(ctx context.Context, src *bgr, opts RunOptions) (Resu
 			votes[1] += w
 		case c.rotated:
 			votes[3] += w
-		case c.angle == 180:
+		case c.flipped: // confidently upside down
 			votes[2] += w
 		default:
 			votes[0] += w
@@ -639,6 +709,7 @@ func (p *Pipeline) classify(ctx context.Context, crops []crop) error {
 				}
 			}
 			c := &crops[idx[beg+k]]
+			c.p180 = float64(probs[1])
 			// Labels are "0" and "180".
 			if best == 1 {
 				c.angle = 180

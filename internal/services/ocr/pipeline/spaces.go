@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"slices"
+	"strings"
 	"unicode"
 )
 
@@ -17,8 +18,27 @@ import (
 // times the line's median letter gap a word gap must be at least.
 const (
 	gapMin        = 0.2
-	gapOverMedian = 2.5
+	gapOverMedian = 1.6
 )
+
+// ideograph reports a CJK character: Chinese text runs without spaces,
+// and narrow ideographs (十, 一, 人) leave wide blanks in their cells, so
+// no space is put between two of them.
+func ideograph(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// narrow are ASCII marks with little ink in a wide cell (a monospaced
+// font's "." leaves a word-sized blank on each side): a space next to one
+// needs narrowFactor times the usual gap.
+func narrow(s string) bool { return len(s) == 1 && strings.ContainsAny(s, ".,:;'!|`") }
+
+const narrowFactor = 1.4
 
 // noSpaceAround are characters whose glyphs leave blank room inside their
 // own cell (full-width punctuation): a wide gap next to them is not a word
@@ -125,7 +145,12 @@ func wordGaps(img *bgr, r recResult) recResult {
 	out.steps, out.frac = r.steps, r.frac
 	var text []byte
 	for i := 0; i < n; i++ {
-		if i > 0 && float64(gaps[i-1]) >= thr && !noSpaceAround(r.chars[i-1]) && !noSpaceAround(r.chars[i]) {
+		t := thr
+		if i > 0 && (narrow(r.chars[i-1]) || narrow(r.chars[i])) {
+			t *= narrowFactor
+		}
+		if i > 0 && float64(gaps[i-1]) >= t && !noSpaceAround(r.chars[i-1]) && !noSpaceAround(r.chars[i]) &&
+			!(ideograph(r.chars[i-1]) && ideograph(r.chars[i])) {
 			text = append(text, ' ')
 			// The inserted space has no CTC column of its own: it sits
 			// midway and scores as its neighbours do.

@@ -482,3 +482,66 @@ func WriteDir(dir string) ([]ExpectedImage, error) {
 	}
 	return exp.Images, os.WriteFile(filepath.Join(dir, "expected.json"), append(b, '\n'), 0o644)
 }
+
+var (
+	fontMu    sync.Mutex
+	fontCache = map[string]*opentype.Font{}
+)
+
+// Page renders lines of text in the named font (a key of Fonts) at size px,
+// dark on white with a margin of one text height, for tests that need a
+// page with known text. A tab in a line is drawn as a gap of four text
+// heights, so the two parts are separate blocks on one row.
+func Page(fontName string, size float64, lines ...string) (image.Image, error) {
+	spec, ok := Fonts[fontName]
+	if !ok {
+		return nil, fmt.Errorf("groundtruth: no font %q", fontName)
+	}
+	fontMu.Lock()
+	ft := fontCache[fontName]
+	if ft == nil {
+		var err error
+		if ft, err = loadFont(spec.Path, spec.Match); err != nil {
+			fontMu.Unlock()
+			return nil, fmt.Errorf("groundtruth: font %s: %w (Debian packages: %s)", fontName, err, Packages)
+		}
+		fontCache[fontName] = ft
+	}
+	fontMu.Unlock()
+	face, err := opentype.NewFace(ft, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
+	if err != nil {
+		return nil, err
+	}
+	defer face.Close()
+	gap := fixed.I(int(4 * size))
+	measure := func(l string) fixed.Int26_6 {
+		var w fixed.Int26_6
+		for i, part := range strings.Split(l, "\t") {
+			if i > 0 {
+				w += gap
+			}
+			w += font.MeasureString(face, part)
+		}
+		return w
+	}
+	width := 0
+	for _, l := range lines {
+		width = max(width, measure(l).Ceil())
+	}
+	margin, lineH := int(size), int(math.Ceil(size*1.7))
+	page := image.NewRGBA(image.Rect(0, 0, width+2*margin, len(lines)*lineH+2*margin))
+	draw.Draw(page, page.Bounds(), image.NewUniform(color.RGBA{255, 255, 255, 255}), image.Point{}, draw.Src)
+	d := &font.Drawer{Dst: page, Src: image.NewUniform(color.RGBA{20, 20, 20, 255}), Face: face}
+	m := face.Metrics()
+	for j, l := range lines {
+		y := margin + j*lineH + (lineH+m.Ascent.Ceil()-m.Descent.Ceil())/2
+		d.Dot = fixed.P(margin, y)
+		for i, part := range strings.Split(l, "\t") {
+			if i > 0 {
+				d.Dot.X += gap
+			}
+			d.DrawString(part)
+		}
+	}
+	return page, nil
+}
