@@ -79,9 +79,14 @@ func main() {
 		shared   = flag.String("shared", "", "RapidOCR fixtures directory (default ../shared/fixtures/rapidocr)")
 		command  = flag.String("command", "make bench-ocr", "command recorded in the report")
 		rapidAll = flag.Bool("rapidocr", true, "include the RapidOCR reference images when present")
+		accuracy = flag.String("accuracy", "", "compare the pipeline's settings on ground truth and write this report instead")
 	)
 	flag.Parse()
 	root := repoRoot()
+	if *accuracy != "" {
+		runAccuracy(root, *accuracy, *command, *intra)
+		return
+	}
 	if *child {
 		var s spec
 		if err := json.NewDecoder(os.Stdin).Decode(&s); err != nil {
