@@ -32,13 +32,10 @@ func settings() []setting {
 	return []setting{
 		{"reference (RapidOCR v3.5.0: short side to 736)", ref},
 		{"reference, detector at the image's own scale", with(func(c *pipeline.Config) { c.DetLimitType = "auto" })},
-		{"reference, short side to 480", with(func(c *pipeline.Config) { c.DetLimitSideLen = 480 })},
 		{"reference + word gaps", with(func(c *pipeline.Config) { c.WordGaps = true })},
 		{"reference + page turns", with(func(c *pipeline.Config) { c.PageTurn = true })},
 		{"**default** (own scale + word gaps + page turns)", def},
 		{"default, box threshold 0.4", vary(func(c *pipeline.Config) { c.DetBoxThresh = 0.4 })},
-		{"default, box threshold 0.6", vary(func(c *pipeline.Config) { c.DetBoxThresh = 0.6 })},
-		{"default, unclip ratio 1.8", vary(func(c *pipeline.Config) { c.DetUnclipRatio = 1.8 })},
 		{"default, unclip ratio 2.0", vary(func(c *pipeline.Config) { c.DetUnclipRatio = 2.0 })},
 		{"default, probability threshold 0.2", vary(func(c *pipeline.Config) { c.DetThresh = 0.2 })},
 	}

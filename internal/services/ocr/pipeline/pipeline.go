@@ -182,8 +182,8 @@ type RunOptions struct {
 	TextScore float64
 	// Quick detects on the image at (at most) its own size instead of
 	// scaling its short side up to DetLimitSideLen: RapidOCR's
-	// limit_type "max" mode. Much less work on small or wide images, at
-	// some cost in recall on small text.
+	// limit_type "max" mode, which DefaultConfig uses anyway
+	// (DetLimitType "auto"). The API's quick_mode is SingleLine.
 	Quick bool
 	// SingleLine is the API's quick_mode: an image holding one line of
 	// text is recognised whole, without detection (and with the
@@ -220,8 +220,10 @@ type Line struct {
 // Result is what Run found, lines in reading order.
 type Result struct {
 	Lines []Line
-	// Direction is the dominant text direction in degrees (0 or 180),
-	// set with RunOptions.DetectDirection; -1 when no line was read.
+	// Direction is the page's counter-clockwise turn in degrees (0, 90,
+	// 180 or 270; 90 and 270 need Config.PageTurn), set with
+	// RunOptions.DetectDirection; -1 when not asked for or no line was
+	// read.
 	Direction float64
 	// Regions is how many text regions the detector proposed.
 	Regions int
