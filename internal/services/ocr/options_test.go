@@ -243,6 +243,14 @@ func TestMarkdownResult(t *testing.T) {
 	if md := resp.Result.MarkdownResult; md == nil || *md != "Name\tAmount\nTotal\t128.50" {
 		t.Errorf("markdown_result %s (blocks %q)", toJSON(md), words(resp.Result))
 	}
+	// The same page turned a quarter: its rows are still the text's rows.
+	resp, err = cli.RecognizeGeneralText(&model.RecognizeGeneralTextRequest{Body: &model.GeneralTextRequestBody{Image: b64(groundtruth.Turn(img, 90)), ReturnMarkdownResult: ptr(true)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md := resp.Result.MarkdownResult; md == nil || *md != "Name\tAmount\nTotal\t128.50" {
+		t.Errorf("turned page: markdown_result %s (blocks %q)", toJSON(md), words(resp.Result))
+	}
 	resp, err = cli.RecognizeGeneralText(&model.RecognizeGeneralTextRequest{Body: &model.GeneralTextRequestBody{Image: b64(img)}})
 	if err != nil {
 		t.Fatal(err)

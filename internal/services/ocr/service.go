@@ -158,15 +158,27 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 
 // joinRows is the markdown_result the SDK documents: the blocks of one
 // row joined by a tab, rows by a newline. Lines (in reading order) share
-// a row when their vertical extents overlap by more than half the
-// shorter one's height.
+// a row when their extents across the text overlap by more than half the
+// shorter one's height. "Across" is the first line's top-to-bottom
+// direction, so a turned page's rows are its text's rows.
 func joinRows(lines []pipeline.Line) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	b0 := lines[0].Box
+	dx, dy := float64(b0[3][0]-b0[0][0]), float64(b0[3][1]-b0[0][1])
+	if n := math.Hypot(dx, dy); n > 0 {
+		dx, dy = dx/n, dy/n
+	} else {
+		dx, dy = 0, 1
+	}
 	var b strings.Builder
-	var rowTop, rowBot int
+	var rowTop, rowBot float64
 	for i, l := range lines {
-		top, bot := l.Box[0][1], l.Box[0][1]
+		top, bot := math.Inf(1), math.Inf(-1)
 		for _, p := range l.Box {
-			top, bot = min(top, p[1]), max(bot, p[1])
+			v := float64(p[0])*dx + float64(p[1])*dy
+			top, bot = min(top, v), max(bot, v)
 		}
 		if i > 0 {
 			overlap := min(bot, rowBot) - max(top, rowTop)
