@@ -13,7 +13,8 @@ type Config struct {
 
 	// Detection.
 	DetLimitSideLen int     // 736
-	DetLimitType    string  // "min": scale up so the short side reaches the limit; "max": scale down
+	DetLimitType    string  // "min": scale up so the short side reaches the limit; "max": scale down; "auto": the image's own scale; "capped": "min" enlarging by at most DetMaxUpscale
+	DetMaxUpscale   float64 // for "capped"
 	DetThresh       float64 // 0.3, probability threshold of the DB map
 	DetBoxThresh    float64 // 0.5, minimum mean probability inside a box
 	DetUnclipRatio  float64 // 1.6
@@ -51,11 +52,12 @@ type Config struct {
 // DefaultConfig returns the most accurate settings measured on the
 // ground-truth set (package groundtruth; the table is in
 // docs/benchmarks-ocr-accuracy.md): the reference's, except that the
-// detector reads the image at its own scale (DetLimitType "auto"), and
-// word gaps and page turns are read.
+// detector enlarges a small image towards a 736-px short side by at most
+// 2× (DetLimitType "capped"; the reference enlarges a 78-px line 9.4×,
+// which splits its words) and that word gaps and page turns are read.
 func DefaultConfig() Config {
 	c := ReferenceConfig()
-	c.DetLimitType = "auto"
+	c.DetLimitType, c.DetMaxUpscale = "capped", 2
 	c.WordGaps = true
 	c.PageTurn = true
 	return c

@@ -124,10 +124,25 @@ func TestQuickDetInput(t *testing.T) {
 			if dw, dh := cfg.DetInput(c.w, c.h, true); dw != c.dw || dh != c.dh {
 				t.Errorf("quick DetInput(%d, %d) = %dx%d, want %dx%d", c.w, c.h, dw, dh, c.dw, c.dh)
 			}
-			// The default detects at the image's own scale without asking.
-			if dw, dh := DefaultConfig().DetInput(c.w, c.h, false); dw != c.dw || dh != c.dh {
-				t.Errorf("default DetInput(%d, %d) = %dx%d, want %dx%d", c.w, c.h, dw, dh, c.dw, c.dh)
-			}
+		}
+	}
+}
+
+// TestDefaultDetInput: the default enlarges small images towards a
+// 736-px short side by at most 2×, keeps the long side within 2400 px,
+// and never shrinks.
+func TestDefaultDetInput(t *testing.T) {
+	cfg := DefaultConfig()
+	for _, c := range []struct{ w, h, dw, dh int }{
+		{323, 430, 640, 864},    // 2×
+		{362, 78, 736, 160},     // 2×, not the reference's 9.4×
+		{1167, 54, 2336, 576},   // letterboxed to 1167×290, then 2×
+		{1700, 500, 2400, 704},  // long side capped
+		{3000, 1000, 2176, 736}, // global cap to 1984×672, then up to 736
+		{800, 1000, 800, 992},   // large enough: own size
+	} {
+		if dw, dh := cfg.DetInput(c.w, c.h, false); dw != c.dw || dh != c.dh {
+			t.Errorf("DetInput(%d, %d) = %dx%d, want %dx%d", c.w, c.h, dw, dh, c.dw, c.dh)
 		}
 	}
 }
