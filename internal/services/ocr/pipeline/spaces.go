@@ -12,12 +12,13 @@ import (
 // puts it back where the crop has an ink-free run between two characters'
 // CTC columns clearly wider than the line's letter spacing.
 
-// gapMin is the smallest word gap as a fraction of the crop height (the
-// box is about 1.3–1.6 text heights tall and a word space about a third
-// of the text height, letter gaps under a tenth), gapOverMedian how many
-// times the line's median letter gap a word gap must be at least.
+// gapMin is the smallest word gap as a fraction of the crop height
+// (about one em for a detected line): a word space with its side
+// bearings is 0.3–0.5 em, a gap between letters under 0.25 em even in a
+// monospaced font. gapOverMedian is how many times the line's median
+// letter gap a word gap must also be.
 const (
-	gapMin        = 0.2
+	gapMin        = 0.27
 	gapOverMedian = 1.6
 )
 
