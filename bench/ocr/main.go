@@ -528,7 +528,7 @@ func agree(r peerResult, imgs []benchImage, set string) string {
 }
 
 // otherBenchmarks points to the reports the other benchmark scripts write.
-const otherBenchmarks = "Other benchmarks: the gateway beside nginx in [benchmarks-gateway.md](benchmarks-gateway.md) (`make bench-gateway`), and memory with the largest images in [benchmarks-bigimages.md](benchmarks-bigimages.md) (`bash bench/bigimages/run.sh`)."
+const otherBenchmarks = "Other benchmarks: the OCR pipeline's settings compared on ground truth in [benchmarks-ocr-accuracy.md](benchmarks-ocr-accuracy.md) (`go run ./bench/ocr -accuracy docs/benchmarks-ocr-accuracy.md`), the gateway beside nginx in [benchmarks-gateway.md](benchmarks-gateway.md) (`make bench-gateway`), and memory with the largest images in [benchmarks-bigimages.md](benchmarks-bigimages.md) (`bash bench/bigimages/run.sh`)."
 
 // pooledCER is the peer's CER over one set: edits over known characters.
 func pooledCER(r peerResult, imgs []benchImage, set string) string {
