@@ -150,7 +150,15 @@ func loadOCR(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, 
 			return nil, fmt.Errorf("model check failed: %w", err)
 		}
 	}
-	p, err := pipeline.Load(mgr.Root(), pipeline.DefaultConfig(), pipeline.LoadOptions{Options: s.engineOptions(1)})
+	mode := s.Config.OCRMode
+	if mode == "" {
+		mode = "accurate"
+	}
+	cfg, ok := pipeline.Modes[mode]
+	if !ok {
+		return nil, fmt.Errorf("ocr_mode %q: want accurate or reference", mode)
+	}
+	p, err := pipeline.Load(mgr.Root(), cfg(), pipeline.LoadOptions{Options: s.engineOptions(1)})
 	if err != nil {
 		return nil, err
 	}
