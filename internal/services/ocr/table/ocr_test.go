@@ -172,3 +172,28 @@ func TestRandomBorderedAccuracy(t *testing.T) {
 		t.Errorf("cell accuracy %.3f < 0.95", acc)
 	}
 }
+
+// BenchmarkAnalyse: structure and cell assignment alone, OCR excluded.
+func BenchmarkAnalyse(b *testing.B) {
+	p := testPipeline(b)
+	img := render(b, tabletest.Random(3))
+	res, err := p.Run(context.Background(), img, pipeline.RunOptions{CharBoxes: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Analyse(img, res.Lines, Options{})
+	}
+}
+
+// BenchmarkPage: a whole bordered page, OCR with character boxes and
+// table analysis (what general-table costs per page, minus decoding).
+func BenchmarkPage(b *testing.B) {
+	p := testPipeline(b)
+	img := render(b, tabletest.Random(3))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		analyse(b, p, img, Options{})
+	}
+}

@@ -50,7 +50,7 @@ var Contract = Page{
 func glyph(face font.Face, s string) (*image.Alpha, float64, float64) {
 	d := font.Drawer{Face: face}
 	b, _ := d.BoundString(s)
-	w, h := (b.Max.X - b.Min.X).Ceil()+4, (b.Max.Y - b.Min.Y).Ceil()+4
+	w, h := (b.Max.X-b.Min.X).Ceil()+4, (b.Max.Y-b.Min.Y).Ceil()+4
 	a := image.NewAlpha(image.Rect(0, 0, w, h))
 	d = font.Drawer{Dst: a, Src: image.Opaque, Face: face, Dot: fixed.Point26_6{X: -b.Min.X + fixed.I(2), Y: -b.Min.Y + fixed.I(2)}}
 	d.DrawString(s)
