@@ -43,7 +43,9 @@ func findGrids(g *raster.Gray, lh float64) []grid {
 		vs := segments(v, c, false)
 		ys := cluster(hs, 4)
 		xs := cluster(vs, 4)
-		if len(ys) < 2 || len(xs) < 2 {
+		// A single frame (a box round a paragraph, the edge of a
+		// photographed sheet) is not a table.
+		if len(ys) < 2 || len(xs) < 2 || len(ys)+len(xs) < 5 {
 			continue
 		}
 		thick := 1

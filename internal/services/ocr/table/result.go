@@ -9,7 +9,6 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 )
 
 // Flags are the output switches of general-table and financial-statement.
@@ -56,18 +55,6 @@ func conf(f float64) *float32 {
 	return &v
 }
 
-func quad(r Rect) *[][]int32 {
-	q := [][]int32{{int32(r.X0), int32(r.Y0)}, {int32(r.X1 - 1), int32(r.Y0)}, {int32(r.X1 - 1), int32(r.Y1 - 1)}, {int32(r.X0), int32(r.Y1 - 1)}}
-	return &q
-}
-
-func points(b [4]pipeline.Point) *[][]int32 {
-	q := make([][]int32, 4)
-	for i, p := range b {
-		q[i] = []int32{int32(p[0]), int32(p[1])}
-	}
-	return &q
-}
 
 func span(from, n int) *[]int32 {
 	out := make([]int32, n)
@@ -78,11 +65,11 @@ func span(from, n int) *[]int32 {
 }
 
 // wordsList is a cell's text pieces with their boxes (and characters).
-func wordsList(ps []Part, f Flags) *[]model.WordsListItem {
+func (pg Page) wordsList(ps []Part, f Flags) *[]model.WordsListItem {
 	out := []model.WordsListItem{}
 	for _, p := range ps {
 		w := p.Text
-		it := model.WordsListItem{Words: &w, Location: quad(p.Box)}
+		it := model.WordsListItem{Words: &w, Location: pg.rot.quad(p.Box)}
 		if f.Confidence {
 			it.Confidence = conf(p.Score)
 		}
@@ -90,7 +77,7 @@ func wordsList(ps []Part, f Flags) *[]model.WordsListItem {
 			cl := []model.CharListItem{}
 			for _, c := range p.Chars {
 				ch := c.Char
-				cl = append(cl, model.CharListItem{Char: &ch, CharConfidence: conf(c.Score), CharLocation: points(c.Box)})
+				cl = append(cl, model.CharListItem{Char: &ch, CharConfidence: conf(c.Score), CharLocation: pg.rot.points(c.Box)})
 			}
 			it.CharList = &cl
 		}
@@ -113,9 +100,9 @@ func (p Page) GeneralTable(f Flags) (model.GeneralTableResult, error) {
 					b.Confidence = conf(c.Score())
 				}
 				if f.TextLocation {
-					b.CellLocation = quad(c.Box)
-					b.Location = quad(textBox(c))
-					b.WordsList = wordsList(c.Parts, f)
+					b.CellLocation = p.rot.quad(c.Box)
+					b.Location = p.rot.quad(textBox(c))
+					b.WordsList = p.wordsList(c.Parts, f)
 				}
 				reg.WordsBlockList = append(reg.WordsBlockList, b)
 			}
@@ -128,8 +115,8 @@ func (p Page) GeneralTable(f Flags) (model.GeneralTableResult, error) {
 					b.Confidence = conf(tp.Score)
 				}
 				if f.TextLocation {
-					b.Location = quad(tp.Box)
-					b.WordsList = wordsList([]Part{tp}, f)
+					b.Location = p.rot.quad(tp.Box)
+					b.WordsList = p.wordsList([]Part{tp}, f)
 				}
 				reg.WordsBlockList = append(reg.WordsBlockList, b)
 			}
@@ -175,7 +162,7 @@ func (p Page) FinancialStatement(f Flags, w, h int, imageSize, matrix bool) (mod
 			typ := "table"
 			reg.Type = &typ
 			if f.TableLocation {
-				reg.TableLocation = quad(r.table.Box)
+				reg.TableLocation = p.rot.quad(r.table.Box)
 			}
 			for _, c := range r.table.Cells {
 				words := c.Text()
@@ -184,8 +171,8 @@ func (p Page) FinancialStatement(f Flags, w, h int, imageSize, matrix bool) (mod
 					b.Confidence = conf(c.Score())
 				}
 				if f.TextLocation {
-					b.Location = quad(textBox(c))
-					b.CellLocation = quad(c.Box)
+					b.Location = p.rot.quad(textBox(c))
+					b.CellLocation = p.rot.quad(c.Box)
 				}
 				blocks = append(blocks, b)
 			}
@@ -199,7 +186,7 @@ func (p Page) FinancialStatement(f Flags, w, h int, imageSize, matrix bool) (mod
 					b.Confidence = conf(tp.Score)
 				}
 				if f.TextLocation {
-					b.Location = quad(tp.Box)
+					b.Location = p.rot.quad(tp.Box)
 				}
 				blocks = append(blocks, b)
 			}

@@ -54,10 +54,13 @@ type Table struct {
 }
 
 // Page is what Analyse found: tables, and the text outside them in reading
-// order.
+// order. Its boxes are in the deskewed frame; the API answer maps them
+// back to the input.
 type Page struct {
 	Tables []Table
 	Text   []Part
+	// rot maps the input into the frame the boxes above are in.
+	rot rotation
 }
 
 // Options select the detectors.
@@ -71,9 +74,17 @@ type Options struct {
 func Analyse(img image.Image, lines []pipeline.Line, o Options) Page {
 	rgba := raster.RGBA(img)
 	lh := lineHeight(lines)
-	var page Page
+	gray := raster.ToGray(rgba)
+	// A page photographed or scanned a little turned is read in a
+	// deskewed frame: ruling must be axis-aligned for the openings.
+	page := Page{rot: rotation{cx: float64(gray.W) / 2, cy: float64(gray.H) / 2}}
+	if phi := skewAngle(raster.Adaptive(gray, 12, 18)); math.Abs(phi) >= 0.05*math.Pi/180 {
+		page.rot.phi = phi
+		gray = rotateGray(gray, page.rot)
+		lines = page.rot.lines(lines)
+	}
 	used := make([]bool, len(lines))
-	for _, g := range findGrids(raster.ToGray(rgba), lh) {
+	for _, g := range findGrids(gray, lh) {
 		t := g.table()
 		fillCells(&t, lines, used, lh)
 		page.Tables = append(page.Tables, t)
