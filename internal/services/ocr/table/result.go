@@ -8,7 +8,6 @@ import (
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
 	"github.com/xuri/excelize/v2"
-
 )
 
 // Flags are the output switches of general-table and financial-statement.
@@ -54,7 +53,6 @@ func conf(f float64) *float32 {
 	v := float32(math.Round(f*1e4) / 1e4)
 	return &v
 }
-
 
 func span(from, n int) *[]int32 {
 	out := make([]int32, n)
