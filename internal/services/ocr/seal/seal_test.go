@@ -100,3 +100,21 @@ func abs(x int) int {
 	}
 	return x
 }
+
+// BenchmarkSealPage: detection, unwarping and reading of the contract
+// page's seal, and its erasure (the figures in docs/benchmarks-table.md).
+func BenchmarkSealPage(b *testing.B) {
+	page, err := sealtest.Contract.Render()
+	need(b, err, "fixture font")
+	read := reader(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		seals := Detect(page)
+		for k := range seals {
+			if err := seals[k].Read(context.Background(), read); err != nil {
+				b.Fatal(err)
+			}
+		}
+		Erase(page, seals)
+	}
+}
