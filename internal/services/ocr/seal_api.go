@@ -38,7 +38,9 @@ func (s *Service) seal(ctx context.Context, c *api.Call) (any, error) {
 	img := raster.RGBA(in.Image)
 	seals := seal.Detect(img)
 	read := func(ctx context.Context, im image.Image) ([]pipeline.Line, error) {
-		res, err := s.run(ctx, im, pipeline.RunOptions{})
+		// A strip a few text lines high: detected at its own size, not
+		// scaled up to the detector's page size (ten times the work).
+		res, err := s.run(ctx, im, pipeline.RunOptions{Quick: true})
 		if catalog.IsKind(err, catalog.KindImageQuality) {
 			return nil, nil // a seal whose text cannot be read still is a seal
 		}

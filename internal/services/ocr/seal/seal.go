@@ -21,7 +21,8 @@ import (
 	"github.com/aisd/aisd/internal/services/ocr/raster"
 )
 
-// Reader reads the text lines of an image (the OCR pipeline).
+// Reader reads the text lines of an image (the OCR pipeline; the strips
+// it is given are small, so detecting at their own size is enough).
 type Reader func(ctx context.Context, img image.Image) ([]pipeline.Line, error)
 
 // Words is one read text block of a seal.

@@ -3,6 +3,8 @@ package seal
 import (
 	"context"
 	"image"
+	"image/color"
+	"math"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -47,7 +49,7 @@ func reader(t testing.TB) Reader {
 		t.Fatal(loadErr)
 	}
 	return func(ctx context.Context, img image.Image) ([]pipeline.Line, error) {
-		res, err := shared.Run(ctx, img, pipeline.RunOptions{})
+		res, err := shared.Run(ctx, img, pipeline.RunOptions{Quick: true})
 		return res.Lines, err
 	}
 }
@@ -116,5 +118,28 @@ func BenchmarkSealPage(b *testing.B) {
 			}
 		}
 		Erase(page, seals)
+	}
+}
+
+// TestShapesAndColours: a blue oval stamp is a blue ellipse; red ink that
+// is no outline (a red heading) is not a seal.
+func TestShapesAndColours(t *testing.T) {
+	p := sealtest.Contract
+	p.Stamp.Ink = color.RGBA{30, 60, 190, 255}
+	p.Stamp.Squash = 0.68
+	img, err := p.Render()
+	need(t, err, "fixture font")
+	// A red title bar above the text.
+	for y := 20; y < 60; y++ {
+		for x := 300; x < 700; x++ {
+			img.Set(x, y, sealtest.Red)
+		}
+	}
+	seals := Detect(img)
+	if len(seals) != 1 {
+		t.Fatalf("%d seals", len(seals))
+	}
+	if s := seals[0]; s.Type != "ellipse" || s.Colour != "blue" || math.Abs(s.B/s.A-0.68) > 0.03 {
+		t.Errorf("seal %s %s axes %.0f/%.0f", s.Type, s.Colour, s.A, s.B)
 	}
 }
