@@ -6,7 +6,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash generate clean
+.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash generate clean
 
 all: build
 
@@ -40,6 +40,21 @@ deps:
 	      (apt-get install -y -qq $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq $$pkg >/dev/null)) \
 	        || echo "deps: could not install $$pkg; tests that need $$cmd will say so"; \
 	    else echo "deps: $$cmd missing (install Debian package $$pkg)"; fi; \
+	  fi; done
+
+# Sample photos other Debian packages ship, for the Image Recognition tests
+# (scikit-image's and OpenCV's sample photos: faces, animals, fruit, vehicles).
+DEB_FILES := /usr/lib/python3/dist-packages/skimage/data/astronaut.png:python3-skimage \
+             /usr/share/doc/opencv-doc/examples/data/messi5.jpg:opencv-doc
+deps: deb-files
+deb-files:
+	@for pair in $(DEB_FILES); do f=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if [ ! -e $$f ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "deps: installing $$pkg"; \
+	      (apt-get install -y -qq --no-install-recommends $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $$pkg >/dev/null)) \
+	        || echo "deps: could not install $$pkg; tests that need $$f will say so"; \
+	    else echo "deps: $$f missing (install Debian package $$pkg)"; fi; \
 	  fi; done
 
 run: build deps models

@@ -60,6 +60,7 @@ type sample struct {
 	lat        []time.Duration
 	rssMB      float64
 	goroutines int
+	load       string // the machine's 1-minute load average: other work shows here
 }
 
 type stats struct {
@@ -158,6 +159,9 @@ func main() {
 		st.mu.Unlock()
 		s.rssMB = rssMB(cmd.Process.Pid)
 		s.goroutines = goroutines(ep)
+		if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+			s.load, _, _ = strings.Cut(string(b), " ")
+		}
 		samples = append(samples, s)
 		fmt.Printf("%8s  %6.0f req/s  p50 %6.2f ms  p99 %7.2f ms  rss %6.0f MB  goroutines %d\n",
 			s.at, float64(s.n)/every.Seconds(), ms(pct(s.lat, 50)), ms(pct(s.lat, 99)), s.rssMB, s.goroutines)
@@ -224,7 +228,7 @@ func mix(ep, pid string) []kind {
 	huge := strings.Repeat("A", 12<<20)
 	return []kind{
 		{"text moderation", 30, post("/v3/"+pid+"/moderation/text", text, nil)},
-		{"ocr general-text", 6, post("/v2/"+pid+"/ocr/general-text", string(ocrBody), nil)},
+		{"ocr general-text", 2, post("/v2/"+pid+"/ocr/general-text", string(ocrBody), nil)},
 		{"throttled web-image", 10, post("/v2/"+pid+"/ocr/web-image", string(ocrBody), nil)},
 		{"bad json", 8, post("/v3/"+pid+"/moderation/text", `{"event_type":"comment","data":`, nil)},
 		{"bad base64", 8, post("/v2/"+pid+"/ocr/general-text", `{"image":"!!!not base64"}`, nil)},
@@ -439,9 +443,9 @@ func report(path string, duration, every time.Duration, conc int, warm float64, 
 			fmt.Fprintf(&b, "- %d × `%s`\n", n, strings.ReplaceAll(s, "`", "'"))
 		}
 	}
-	fmt.Fprintf(&b, "\n## Over time\n\n| t | req/s | p50 ms | p99 ms | RSS MB | goroutines |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Fprintf(&b, "\n## Over time\n\nThe load average is the whole machine's: anything above the CPU count is other work competing with the run.\n\n| t | req/s | p50 ms | p99 ms | RSS MB | goroutines | load average |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, s := range samples {
-		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %.0f | %d |\n", s.at, float64(s.n)/every.Seconds(), ms(pct(s.lat, 50)), ms(pct(s.lat, 99)), s.rssMB, s.goroutines)
+		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %.0f | %d | %s |\n", s.at, float64(s.n)/every.Seconds(), ms(pct(s.lat, 50)), ms(pct(s.lat, 99)), s.rssMB, s.goroutines, s.load)
 	}
 	check(os.WriteFile(path, []byte(b.String()), 0o644))
 	fmt.Print(b.String())

@@ -31,6 +31,8 @@ import (
 	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/platform/quota"
 	"github.com/aisd/aisd/internal/platform/subscription"
+	"github.com/aisd/aisd/internal/services/imagerec"
+	"github.com/aisd/aisd/internal/services/imagerec/gallery"
 	"github.com/aisd/aisd/internal/services/moderation"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 	"github.com/aisd/aisd/internal/services/ocr/template"
@@ -53,7 +55,11 @@ type Server struct {
 	Jobs    *jobs.Runner
 	engines []string // started engines
 	log     *slog.Logger
-	closers []func() error
+	// galleries are the projects' celebrity galleries; faces enrols
+	// photos into them (nil when the image engine did not start).
+	galleries *gallery.Store
+	faces     *imagerec.Service
+	closers   []func() error
 
 	// Templates are the projects' custom OCR templates and classifiers.
 	Templates *template.Manager
@@ -108,6 +114,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	s.IAM = iam.New(st, seal, cfg.Region, cfg.TokenTTL)
+	s.IAM.SetClock(o.now) // tokens and temporary credentials expire on the gateway's clock
 	if s.Root, err = s.IAM.EnsureRoot(ctx, cfg.RootAK, cfg.RootSK); err != nil {
 		return nil, fmt.Errorf("root account: %w", err)
 	}
@@ -136,6 +143,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// Callbacks go through the SSRF-safe client: a callback URL is user input.
 	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention,
 		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody, Logger: log, Now: o.now})
+	s.galleries = gallery.New(st)
 	s.Templates = s.templates(in)
 	s.loadEngines(in, handlers)
 	// Parsing and rewriting the model graphs leaves tens of MB of garbage
@@ -173,6 +181,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mgmt := func(pattern string, h http.Handler) { mux.Handle(pattern, api.InFamily(catalog.FamilyAIP, h)) }
 	mgmt("POST /v3/auth/tokens", gw.Tokens())
 	mgmt("GET /v3/projects", gw.Projects())
+	mgmt("POST /v3.0/OS-CREDENTIAL/securitytokens", gw.SecurityTokens())
 	mgmt("/v1/error-codes", api.HandlerFunc(catalog.ServeListing))
 	mux.Handle("GET /metrics", gw.MetricsHandler())
 	mgmt("GET /healthz", api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
@@ -186,6 +195,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mux.Handle("/v1/admin/projects/{project_id}/subscriptions/{service}", adm.RequireAdmin(adminSubscriptions(s.Subs, s)))
 	mux.Handle("/v1/admin/faults", adm.RequireAdmin(faults.Handler(admin.AllowProject)))
 	mux.Handle("/v1/admin/faults/{id}", adm.RequireAdmin(faults.Handler(admin.AllowProject)))
+	// Celebrity galleries: enrolment needs the image engine's face models.
+	var enrol gallery.Enroller
+	if s.faces != nil {
+		enrol = s.faces
+	}
+	galleries := adm.RequireAdmin(s.galleries.Handler(admin.AllowProject, enrol))
+	for _, p := range []string{"", "/{gallery}", "/{gallery}/people", "/{gallery}/people/{label}"} {
+		mux.Handle("/v1/admin/projects/{project_id}/celebrity-galleries"+p, galleries)
+	}
 	for _, p := range []string{"ocr-templates", "ocr-templates/{id}", "ocr-classifiers", "ocr-classifiers/{id}"} {
 		mux.Handle("/v1/admin/projects/{project_id}/"+p, adm.RequireAdmin(s.Templates.Handler(admin.AllowProject)))
 	}

@@ -124,7 +124,12 @@ func loadModeration(s *Server, mgr *models.Manager, in *input.Resolver) (engineM
 }
 
 func loadImage(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, error) {
-	return imagerec.Load(mgr, in, imagerec.Options{Engine: s.engineOptions(2)})
+	svc, err := imagerec.Load(mgr, in, imagerec.Options{Engine: s.engineOptions(2), Galleries: s.galleries})
+	if err != nil {
+		return nil, err
+	}
+	s.faces = svc
+	return svc, nil
 }
 
 // ocrModule is the OCR service with the pipeline it owns.
