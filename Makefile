@@ -92,7 +92,7 @@ bench-crash: models
 # docs/benchmarks-table.md.
 .PHONY: bench-table
 bench-table: deps models
-	AISD_REQUIRE_MODELS=1 $(GO) test ./internal/services/ocr/table ./internal/services/ocr/seal -run '^$$' -bench 'BorderedAccuracy|Analyse|SealPage' -benchtime 1x
+	AISD_REQUIRE_MODELS=1 $(GO) test ./internal/services/ocr/table ./internal/services/ocr/seal -run '^$$' -bench 'BorderedAccuracy|BorderlessAccuracy|Analyse|SealPage' -benchtime 1x
 
 # aisd's gateway beside nginx in one run (wrk); writes docs/benchmarks-gateway.md.
 bench-gateway: models

@@ -83,3 +83,31 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkBorderlessAccuracy: the same measure on generated tables
+// without ruling (tabletest.RandomBorderless).
+func BenchmarkBorderlessAccuracy(b *testing.B) {
+	p := testPipeline(b)
+	const pages = 8
+	var acc float64
+	n := 0
+	for i := 0; i < b.N; i++ {
+		for seed := uint64(1); seed <= pages; seed++ {
+			s := tabletest.RandomBorderless(seed)
+			page := analyse(b, p, render(b, s), Options{})
+			a := 0.0
+			if len(page.Tables) == 1 {
+				a = cellAccuracy(wantCells(s), gotCells(page.Tables[0]))
+			} else {
+				b.Logf("seed %d: %d tables", seed, len(page.Tables))
+			}
+			if a < 1 && len(page.Tables) == 1 {
+				b.Logf("seed %d: %.3f\ngot  %v\nwant %v", seed, a, gotCells(page.Tables[0]), wantCells(s))
+			}
+			acc += a
+			n++
+		}
+	}
+	b.ReportMetric(acc/float64(n)*100, "cell-acc-%")
+	b.ReportMetric(0, "ns/op")
+}

@@ -174,6 +174,33 @@ func Random(seed uint64) Spec {
 	return s
 }
 
+// RandomBorderless is a table from seed without ruling or merged cells:
+// every cell filled, columns apart by their widths' slack only.
+func RandomBorderless(seed uint64) Spec {
+	r := rand.New(rand.NewPCG(seed, 0xb0a7d))
+	rows, cols := 4+r.IntN(4), 3+r.IntN(3)
+	s := Spec{Rows: rows, RowH: 52 + r.IntN(16), X: 60 + r.IntN(40), Y: 140 + r.IntN(40), Title: "人员名单"}
+	for c := 0; c < cols; c++ {
+		s.ColW = append(s.ColW, 200+r.IntN(50))
+	}
+	perm := r.Perm(len(heads))
+	for y := 0; y < rows; y++ {
+		for x := 0; x < cols; x++ {
+			t := randomWord(r)
+			if y == 0 {
+				t = heads[perm[x]]
+			}
+			s.Cells = append(s.Cells, Cell{Row: y, Col: x, RowSpan: 1, ColSpan: 1, Text: t})
+		}
+	}
+	w := s.X + 60
+	for _, cw := range s.ColW {
+		w += cw
+	}
+	s.W, s.H = w, s.Y+rows*s.RowH+80
+	return s
+}
+
 // Invoice is the fixed bordered table of the end-to-end tests: a header,
 // a cell spanning two columns, one spanning two rows, an empty cell.
 var Invoice = Spec{
