@@ -99,6 +99,12 @@ bench-ocr: models
 bench-crash: models
 	$(GO) run ./bench/crash
 
+# Table cell accuracy and time per page, and seal time; the figures are in
+# docs/benchmarks-table.md.
+.PHONY: bench-table
+bench-table: deps models
+	AISD_REQUIRE_MODELS=1 $(GO) test ./internal/services/ocr/table ./internal/services/ocr/seal -run '^$$' -bench 'BorderedAccuracy|BorderlessAccuracy|Analyse|SealPage' -benchtime 1x
+
 # aisd's gateway beside nginx in one run (wrk); writes docs/benchmarks-gateway.md.
 bench-gateway: models
 	bash bench/gateway/run.sh

@@ -39,6 +39,9 @@ func (s *Service) Handlers() map[string]api.Handler {
 		"RecognizeWebImage":    s.webImage,
 		"RecognizeHandwriting": s.handwriting,
 	}
+	h["RecognizeGeneralTable"] = s.generalTable
+	h["RecognizeFinancialStatement"] = s.financialStatement
+	h["RecognizeSeal"] = s.seal
 	if s.templates != nil {
 		h["RecognizeCustomTemplate"] = s.customTemplate
 	}
