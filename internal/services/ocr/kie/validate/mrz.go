@@ -47,7 +47,10 @@ func (t TD3) Valid() bool {
 // line2 matches the fixed fields of the second line; the optional data is
 // matched loosely because recognisers miscount runs of fillers, and is
 // re-padded to its 14 characters before its check digit is computed.
-var line2 = regexp.MustCompile(`^([A-Z0-9<]{9})([0-9])([A-Z<]{3})([0-9]{6})([0-9])([MFX<])([0-9]{6})([0-9])([A-Z0-9<]*?)([0-9<])([0-9])$`)
+var (
+	line2 = regexp.MustCompile(`^([A-Z0-9<]{9})([0-9])([A-Z<]{3})([0-9]{6})([0-9])([MFX<])([0-9]{6})([0-9])(.*)$`)
+	tail2 = regexp.MustCompile(`^([A-Z0-9<]*?)([0-9<])([0-9])$`)
+)
 
 // CleanMRZ keeps a recognised MRZ line's own alphabet: upper case, digits
 // and '<' (recognisers read the filler as «, ‹, K< runs or spaces).
@@ -83,23 +86,29 @@ func ParseTD3(l1, l2 string) (TD3, bool) {
 	sur, given, _ := strings.Cut(names, "<<")
 	t.Surname = strings.ReplaceAll(strings.Trim(sur, "<"), "<", " ")
 	t.GivenNames = strings.Join(strings.FieldsFunc(given, func(r rune) bool { return r == '<' }), " ")
-	opt := m[9]
-	if len(opt) > 14 {
-		opt = opt[:14]
-	}
-	opt += strings.Repeat("<", 14-len(opt))
 	t.Number = strings.TrimRight(m[1], "<")
 	t.Nationality = strings.TrimRight(m[3], "<")
 	t.Birth, t.Sex, t.Expiry = m[4], m[6], m[7]
-	t.Optional = strings.TrimRight(opt, "<")
 	d := func(s string) int { return int(s[0] - '0') }
 	t.NumberOK = MRZCheck(m[1]) == d(m[2])
 	t.BirthOK = MRZCheck(m[4]) == d(m[5])
 	t.ExpiryOK = MRZCheck(m[7]) == d(m[8])
+	// A line cut short (fillers and final digits unread) keeps its fixed
+	// fields; the optional and composite checks then fail.
+	tm := tail2.FindStringSubmatch(m[9])
+	if tm == nil {
+		return t, true
+	}
+	opt := tm[1]
+	if len(opt) > 14 {
+		opt = opt[:14]
+	}
+	opt += strings.Repeat("<", 14-len(opt))
+	t.Optional = strings.TrimRight(opt, "<")
 	// An all-filler optional field may carry '<' as its check digit.
-	t.OptionalOK = (m[10] == "<" && t.Optional == "") || (m[10] != "<" && MRZCheck(opt) == d(m[10]))
-	comp := m[1] + m[2] + m[4] + m[5] + m[7] + m[8] + opt + m[10]
-	t.CompositeOK = MRZCheck(comp) == d(m[11])
+	t.OptionalOK = (tm[2] == "<" && t.Optional == "") || (tm[2] != "<" && MRZCheck(opt) == d(tm[2]))
+	comp := m[1] + m[2] + m[4] + m[5] + m[7] + m[8] + opt + tm[2]
+	t.CompositeOK = MRZCheck(comp) == d(tm[3])
 	return t, true
 }
 

@@ -22,11 +22,23 @@ func HalfWidth(s string) string {
 
 var dateRe = regexp.MustCompile(`(\d{4})\s*[年.\-/]?\s*(\d{1,2})\s*[月.\-/]?\s*(\d{1,2})\s*日?`)
 
+// monthRe reads the passport style, 08 AUG 1960.
+var monthRe = regexp.MustCompile(`(\d{1,2})\s*(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\s*(\d{4})`)
+
 // ParseDate reads a printed date (1990年1月2日, 1990.01.02, 1990-1-2,
-// 19900102) and returns it as a time; ok is false for no date or an
+// 19900102, 02 JAN 1990) and returns it as a time; ok is false for no date or an
 // impossible one.
 func ParseDate(s string) (time.Time, bool) {
-	m := dateRe.FindStringSubmatch(HalfWidth(s))
+	s = HalfWidth(s)
+	if m := monthRe.FindStringSubmatch(strings.ToUpper(s)); m != nil {
+		d := m[1]
+		if len(d) == 1 {
+			d = "0" + d
+		}
+		t, err := time.Parse("02 Jan 2006", d+" "+m[2][:1]+strings.ToLower(m[2][1:])+" "+m[3])
+		return t, err == nil
+	}
+	m := dateRe.FindStringSubmatch(s)
 	if m == nil {
 		return time.Time{}, false
 	}

@@ -187,7 +187,7 @@ func TestNormalize(t *testing.T) {
 		t.Error(HalfWidth("ＡＢ１２　（） "))
 	}
 	for in, want := range map[string]string{
-		"1990年1月2日": "1990-01-02", "出生 2001.12.31": "2001-12-31", "19900102": "1990-01-02", "1990-1-2": "1990-01-02",
+		"1990年1月2日": "1990-01-02", "08 AUG 1960": "1960-08-08", "出生 2001.12.31": "2001-12-31", "19900102": "1990-01-02", "1990-1-2": "1990-01-02",
 	} {
 		d, ok := ParseDate(in)
 		if !ok || d.Format("2006-01-02") != want {
@@ -196,5 +196,12 @@ func TestNormalize(t *testing.T) {
 	}
 	if _, ok := ParseDate("1990年2月30日"); ok {
 		t.Error("impossible date accepted")
+	}
+}
+
+func TestTD3CutShort(t *testing.T) {
+	m, ok := ParseTD3(icaoL1[:20], icaoL2[:30])
+	if !ok || !m.NumberOK || !m.BirthOK || !m.ExpiryOK || m.CompositeOK || m.Valid() || m.Nationality != "UTO" {
+		t.Errorf("cut-short line: ok=%v %+v", ok, m)
 	}
 }

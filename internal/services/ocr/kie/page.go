@@ -1,0 +1,196 @@
+// Package kie extracts key information from documents: one engine reads
+// the OCR pipeline's lines, put into the page's upright frame, against a
+// declarative spec of the document type (specs/*.yaml: fields, printed
+// labels, value patterns, geometry, normalisers, validators).
+package kie
+
+import (
+	"context"
+	"image"
+	"image/draw"
+	"math"
+	"sort"
+
+	"github.com/aisd/aisd/internal/services/ocr/kie/geom"
+	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+)
+
+// Reader is the part of the OCR pipeline the engine needs.
+type Reader interface {
+	Run(ctx context.Context, img image.Image, opts pipeline.RunOptions) (pipeline.Result, error)
+}
+
+// Line is a recognised line in the page frame.
+type Line struct {
+	pipeline.Line
+	// X0..Y1 bound the line in the upright page frame.
+	X0, Y0, X1, Y1 float64
+	idx            int
+}
+
+func (l *Line) H() float64  { return l.Y1 - l.Y0 }
+func (l *Line) CY() float64 { return (l.Y0 + l.Y1) / 2 }
+
+// Page is a read document page: its lines in reading order, the turn
+// that made it upright and the quadrilateral the text occupies.
+type Page struct {
+	Lines []*Line
+	// Quarter is how many quarter turns clockwise the input was turned
+	// before reading (0..3), decided from the first pass's reading
+	// directions; Skew the remaining in-plane angle in degrees.
+	Quarter int
+	Skew    float64
+	// Quad is the text block's corners in input-image coordinates.
+	Quad geom.Quad
+	// Img is the input image (not turned) for pixel evidence.
+	Img image.Image
+}
+
+// Read runs the pipeline on img, decides its orientation from the lines'
+// reading directions and, when the page is turned by a quarter or more,
+// reads it again upright so short values are not read sideways.
+func Read(ctx context.Context, r Reader, img image.Image) (*Page, error) {
+	opts := pipeline.RunOptions{CharBoxes: true}
+	res, err := r.Run(ctx, img, opts)
+	if err != nil {
+		return nil, err
+	}
+	ang := readingAngle(res.Lines)
+	q := int(math.Round(ang/90)) & 3
+	p := &Page{Img: img}
+	if q != 0 {
+		turned := turn(img, (4-q)&3)
+		res2, err := r.Run(ctx, turned, opts)
+		if err != nil {
+			return nil, err
+		}
+		b := img.Bounds()
+		for i := range res2.Lines {
+			l := &res2.Lines[i]
+			for k := range l.Box {
+				l.Box[k] = unturn(l.Box[k], (4-q)&3, b.Dx(), b.Dy())
+			}
+			for c := range l.Chars {
+				for k := range l.Chars[c].Box {
+					l.Chars[c].Box[k] = unturn(l.Chars[c].Box[k], (4-q)&3, b.Dx(), b.Dy())
+				}
+			}
+		}
+		res = res2
+		p.Quarter = (4 - q) & 3
+		ang = readingAngle(res.Lines)
+	}
+	p.Skew = ang
+	p.layout(res.Lines, ang)
+	return p, nil
+}
+
+// readingAngle is the length-weighted circular mean of the lines' reading
+// directions (first to last character), in degrees clockwise from +x.
+func readingAngle(lines []pipeline.Line) float64 {
+	var sx, sy float64
+	for _, l := range lines {
+		if len(l.Chars) < 2 {
+			continue
+		}
+		a, b := centre(l.Chars[0].Box), centre(l.Chars[len(l.Chars)-1].Box)
+		dx, dy := b.X-a.X, b.Y-a.Y
+		n := math.Hypot(dx, dy)
+		if n == 0 {
+			continue
+		}
+		w := float64(len(l.Chars))
+		sx += dx / n * w
+		sy += dy / n * w
+	}
+	if sx == 0 && sy == 0 {
+		return 0
+	}
+	return math.Atan2(sy, sx) * 180 / math.Pi
+}
+
+func centre(b [4]pipeline.Point) geom.Pt {
+	return geom.Pt{X: float64(b[0][0]+b[1][0]+b[2][0]+b[3][0]) / 4, Y: float64(b[0][1]+b[1][1]+b[2][1]+b[3][1]) / 4}
+}
+
+// layout puts the lines into the frame turned back by ang degrees, in
+// reading order (top to bottom, then left to right within a row).
+func (p *Page) layout(lines []pipeline.Line, ang float64) {
+	a := -ang * math.Pi / 180
+	b := p.Img.Bounds()
+	c := geom.Pt{X: float64(b.Dx()) / 2, Y: float64(b.Dy()) / 2}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for i := range lines {
+		l := &Line{Line: lines[i], X0: math.Inf(1), Y0: math.Inf(1), X1: math.Inf(-1), Y1: math.Inf(-1), idx: i}
+		for _, pt := range l.Box {
+			q := geom.Rotate(geom.Pt{X: float64(pt[0]), Y: float64(pt[1])}, c, a)
+			l.X0, l.Y0 = math.Min(l.X0, q.X), math.Min(l.Y0, q.Y)
+			l.X1, l.Y1 = math.Max(l.X1, q.X), math.Max(l.Y1, q.Y)
+		}
+		minX, minY = math.Min(minX, l.X0), math.Min(minY, l.Y0)
+		maxX, maxY = math.Max(maxX, l.X1), math.Max(maxY, l.Y1)
+		p.Lines = append(p.Lines, l)
+	}
+	sort.SliceStable(p.Lines, func(i, j int) bool {
+		a, b := p.Lines[i], p.Lines[j]
+		if math.Abs(a.CY()-b.CY()) < math.Min(a.H(), b.H())/2 {
+			return a.X0 < b.X0
+		}
+		return a.CY() < b.CY()
+	})
+	if len(lines) > 0 {
+		for i, corner := range [4]geom.Pt{{X: minX, Y: minY}, {X: maxX, Y: minY}, {X: maxX, Y: maxY}, {X: minX, Y: maxY}} {
+			p.Quad[i] = geom.Rotate(corner, c, -a)
+		}
+	}
+}
+
+// turn rotates img by q quarter turns clockwise.
+func turn(img image.Image, q int) image.Image {
+	if q == 0 {
+		return img
+	}
+	b := img.Bounds()
+	src, ok := img.(*image.RGBA)
+	if !ok {
+		src = image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
+	}
+	w, h := b.Dx(), b.Dy()
+	var out *image.RGBA
+	if q == 2 {
+		out = image.NewRGBA(image.Rect(0, 0, w, h))
+	} else {
+		out = image.NewRGBA(image.Rect(0, 0, h, w))
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var nx, ny int
+			switch q {
+			case 1:
+				nx, ny = h-1-y, x
+			case 2:
+				nx, ny = w-1-x, h-1-y
+			case 3:
+				nx, ny = y, w-1-x
+			}
+			copy(out.Pix[out.PixOffset(nx, ny):][:4], src.Pix[src.PixOffset(x, y):][:4])
+		}
+	}
+	return out
+}
+
+// unturn maps a point of the image turned q quarters clockwise back to
+// the w×h original.
+func unturn(p pipeline.Point, q, w, h int) pipeline.Point {
+	x, y := p[0], p[1]
+	switch q {
+	case 1:
+		return pipeline.Point{y, h - x}
+	case 2:
+		return pipeline.Point{w - x, h - y}
+	case 3:
+		return pipeline.Point{w - y, x}
+	}
+	return p
+}

@@ -1,0 +1,457 @@
+package specimen
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/aisd/aisd/internal/services/ocr/kie/validate"
+)
+
+// Specimen is a rendered page and the fields a reader must find on it,
+// keyed by the API's field names.
+type Specimen struct {
+	Kind   string
+	Layout Layout
+	Fields map[string]string
+	// Valid is false when a check character was deliberately broken.
+	Valid bool
+}
+
+// Kinds lists the document kinds Make renders.
+var Kinds = []string{"id_card_front", "id_card_back", "bankcard", "passport", "vin", "license_plate",
+	"business_license", "driver_license", "vehicle_license"}
+
+// Make renders specimen n of a kind; every fifth specimen (n%5 == 4)
+// carries a broken check character where the kind has one.
+func Make(kind string, n int) (Specimen, error) {
+	r := rand.New(rand.NewPCG(uint64(n)+1, uint64(len(kind))*977))
+	valid := n%5 != 4
+	g := gen{r: r}
+	var s Specimen
+	switch kind {
+	case "id_card_front":
+		s = g.idFront(valid)
+	case "id_card_back":
+		s = g.idBack()
+	case "bankcard":
+		s = g.bankcard(valid)
+	case "passport":
+		s = g.passport(valid)
+	case "vin":
+		s = g.vin(valid)
+	case "license_plate":
+		s = g.plate()
+	case "business_license":
+		s = g.businessLicense(valid)
+	case "driver_license":
+		s = g.driverLicense()
+	case "vehicle_license":
+		s = g.vehicleLicense()
+	default:
+		return Specimen{}, fmt.Errorf("specimen: unknown kind %q", kind)
+	}
+	s.Kind = kind
+	if s.Fields == nil {
+		s.Fields = map[string]string{}
+	}
+	if !strings.Contains("id_card_front bankcard passport vin business_license", kind) {
+		valid = true
+	}
+	s.Valid = valid
+	return s, nil
+}
+
+type gen struct{ r *rand.Rand }
+
+func (g gen) pick(s []string) string { return s[g.r.IntN(len(s))] }
+
+var (
+	surnames = []string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗"}
+	givens   = []string{"明", "华", "建国", "晓燕", "志强", "丽", "秀英", "伟", "芳", "军", "敏", "静", "海涛", "文博", "雨辰", "子轩", "欣怡", "浩然", "思远", "佳琪"}
+	pinyinS  = map[string]string{"王": "WANG", "李": "LI", "张": "ZHANG", "刘": "LIU", "陈": "CHEN", "杨": "YANG", "赵": "ZHAO", "黄": "HUANG", "周": "ZHOU", "吴": "WU", "徐": "XU", "孙": "SUN", "胡": "HU", "朱": "ZHU", "高": "GAO", "林": "LIN", "何": "HE", "郭": "GUO", "马": "MA", "罗": "LUO"}
+	pinyinG  = map[string]string{"明": "MING", "华": "HUA", "建国": "JIANGUO", "晓燕": "XIAOYAN", "志强": "ZHIQIANG", "丽": "LI", "秀英": "XIUYING", "伟": "WEI", "芳": "FANG", "军": "JUN", "敏": "MIN", "静": "JING", "海涛": "HAITAO", "文博": "WENBO", "雨辰": "YUCHEN", "子轩": "ZIXUAN", "欣怡": "XINYI", "浩然": "HAORAN", "思远": "SIYUAN", "佳琪": "JIAQI"}
+	// Fictional cities and streets: no real address is printed.
+	provs   = map[string]string{"11": "北京市", "31": "上海市", "32": "江苏省", "33": "浙江省", "44": "广东省", "51": "四川省", "42": "湖北省", "37": "山东省"}
+	cities  = []string{"青山市", "明湖市", "白云市", "长河市", "东岭市", "南屿市"}
+	streets = []string{"和平路", "建设大街", "光明巷", "人民路", "新华街", "文化路", "滨江大道"}
+	nations = []string{"汉", "回", "满", "苗", "壮", "藏", "蒙古"}
+)
+
+func (g gen) person() (zh, sur, given string) {
+	s, gv := g.pick(surnames), g.pick(givens)
+	return s + gv, pinyinS[s], pinyinG[gv]
+}
+
+func (g gen) province() string {
+	keys := []string{"11", "31", "32", "33", "44", "51", "42", "37"}
+	return g.pick(keys)
+}
+
+func (g gen) address(prov string) string {
+	return fmt.Sprintf("%s%s%s区%s%d号", provs[prov], g.pick(cities), g.pick([]string{"东城", "西湖", "高新", "新城", "临江"}), g.pick(streets), 1+g.r.IntN(300))
+}
+
+func (g gen) date(from, to int) time.Time {
+	return time.Date(from+g.r.IntN(to-from), time.Month(1+g.r.IntN(12)), 1+g.r.IntN(28), 0, 0, 0, 0, time.UTC)
+}
+
+func (g gen) idNumber(prov string, birth time.Time, male, valid bool) string {
+	seq := g.r.IntN(50)*2 + 1
+	if !male {
+		seq--
+	}
+	body := fmt.Sprintf("%s%02d%02d%s%02d%d", prov, 1+g.r.IntN(20), 1+g.r.IntN(20), birth.Format("20060102"), g.r.IntN(100), seq%10)
+	c := validate.IDCheckChar(body)
+	if !valid {
+		c = "0123456789X"[(strings.IndexByte("0123456789X", c)+1+g.r.IntN(9))%11]
+	}
+	return body + string(c)
+}
+
+// splitAddress breaks an address into printed lines of at most n runes.
+func splitAddress(s string, n int) []string {
+	rs := []rune(s)
+	var out []string
+	for len(rs) > n {
+		out = append(out, string(rs[:n]))
+		rs = rs[n:]
+	}
+	return append(out, string(rs))
+}
+
+var (
+	grey  = color.RGBA{90, 90, 90, 255}
+	blue  = color.RGBA{20, 40, 120, 255}
+	white = color.RGBA{250, 250, 250, 255}
+)
+
+func (g gen) idFront(valid bool) Specimen {
+	name, _, _ := g.person()
+	male := g.r.IntN(2) == 0
+	sex := map[bool]string{true: "男", false: "女"}[male]
+	birth := g.date(1950, 2005)
+	prov := g.province()
+	addr := g.address(prov)
+	num := g.idNumber(prov, birth, male, valid)
+	nat := g.pick(nations)
+	l := Layout{W: 856, H: 540, BG: color.RGBA{236, 240, 244, 255}, BG2: color.RGBA{222, 232, 238, 255}}
+	t := func(s string, x, y, size float64, c color.RGBA, f Face) {
+		l.Texts = append(l.Texts, Text{S: s, X: x, Y: y, Size: size, Color: c, Face: f})
+	}
+	t("姓 名", 60, 95, 26, blue, Sans)
+	t(name, 160, 95, 32, black, Bold)
+	t("性 别", 60, 160, 26, blue, Sans)
+	t(sex, 160, 160, 30, black, Sans)
+	t("民 族", 280, 160, 26, blue, Sans)
+	t(nat, 380, 160, 30, black, Sans)
+	t("出 生", 60, 225, 26, blue, Sans)
+	t(fmt.Sprintf("%d 年 %d 月 %d 日", birth.Year(), birth.Month(), birth.Day()), 160, 225, 30, black, Sans)
+	t("住 址", 60, 290, 26, blue, Sans)
+	for i, line := range splitAddress(addr, 11) {
+		t(line, 160, 290+float64(i)*44, 30, black, Sans)
+	}
+	t("公民身份号码", 60, 470, 26, blue, Sans)
+	t(num, 260, 470, 36, black, Mono)
+	// The portrait area: a light silhouette panel.
+	l.Boxes = append(l.Boxes, Box{R: image.Rect(560, 60, 800, 360), Color: color.RGBA{205, 214, 222, 255}})
+	return Specimen{Layout: l, Fields: map[string]string{
+		"name": name, "sex": sex, "ethnicity": nat, "birth": birth.Format("2006-01-02"), "address": addr, "number": num,
+	}}
+}
+
+func (g gen) idBack() Specimen {
+	from := g.date(2005, 2024)
+	years := []int{10, 20}[g.r.IntN(2)]
+	to := from.AddDate(years, 0, 0)
+	issue := g.pick(cities) + "公安局" + g.pick([]string{"东城", "西湖", "高新", "新城"}) + "分局"
+	l := Layout{W: 856, H: 540, BG: color.RGBA{238, 240, 236, 255}, BG2: color.RGBA{228, 236, 230, 255}}
+	l.Texts = []Text{
+		{S: "中华人民共和国", X: 300, Y: 120, Size: 44, Face: Bold, Color: black},
+		{S: "居民身份证", X: 250, Y: 220, Size: 70, Face: Bold, Color: black},
+		{S: "签发机关", X: 150, Y: 380, Size: 26, Color: black},
+		{S: issue, X: 300, Y: 380, Size: 28, Color: black},
+		{S: "有效期限", X: 150, Y: 450, Size: 26, Color: black},
+		{S: from.Format("2006.01.02") + "-" + to.Format("2006.01.02"), X: 300, Y: 450, Size: 28, Color: black},
+	}
+	return Specimen{Layout: l, Fields: map[string]string{
+		"issue": issue, "valid_from": from.Format("2006-01-02"), "valid_to": to.Format("2006-01-02"),
+	}}
+}
+
+// luhnComplete appends the Luhn check digit to body.
+func luhnComplete(body string) string {
+	for d := byte('0'); d <= '9'; d++ {
+		if validate.Luhn(body + string(d)) {
+			return body + string(d)
+		}
+	}
+	return body
+}
+
+var cardBins = []struct{ bin, bank, typ string }{
+	{"622202", "中国工商银行", "储蓄卡"}, {"622848", "中国农业银行", "储蓄卡"}, {"621700", "中国建设银行", "储蓄卡"},
+	{"601382", "中国银行", "储蓄卡"}, {"622588", "招商银行", "储蓄卡"}, {"622575", "招商银行", "信用卡"},
+	{"622260", "交通银行", "储蓄卡"}, {"622155", "平安银行", "信用卡"},
+}
+
+func (g gen) bankcard(valid bool) Specimen {
+	b := cardBins[g.r.IntN(len(cardBins))]
+	is := validate.LookupIssuer(b.bin + "0000000000000")
+	n := is.Length
+	body := b.bin
+	for len(body) < n-1 {
+		body += string(byte('0' + g.r.IntN(10)))
+	}
+	num := luhnComplete(body)
+	if !valid {
+		num = num[:n-1] + string(byte('0'+(num[n-1]-'0'+1+byte(g.r.IntN(8)))%10))
+	}
+	var grouped []string
+	for i := 0; i < len(num); i += 4 {
+		grouped = append(grouped, num[i:min(i+4, len(num))])
+	}
+	exp := fmt.Sprintf("%02d/%02d", 1+g.r.IntN(12), 26+g.r.IntN(10))
+	bgs := []color.RGBA{{30, 70, 140, 255}, {150, 30, 40, 255}, {20, 110, 80, 255}, {60, 60, 70, 255}}
+	bg := bgs[g.r.IntN(len(bgs))]
+	l := Layout{W: 856, H: 540, BG: bg, BG2: color.RGBA{bg.R / 2, bg.G / 2, bg.B / 2, 255}}
+	_, sur, giv := g.person()
+	l.Texts = []Text{
+		{S: b.bank, X: 60, Y: 90, Size: 44, Face: Bold, Color: white},
+		{S: "银联 UnionPay", X: 600, Y: 480, Size: 28, Face: Bold, Color: white},
+		{S: strings.Join(grouped, " "), X: 60, Y: 330, Size: 50, Face: Mono, Color: white},
+		{S: "VALID THRU " + exp, X: 300, Y: 400, Size: 26, Face: Mono, Color: white},
+		{S: sur + " " + giv, X: 60, Y: 470, Size: 28, Face: Mono, Color: white},
+	}
+	l.Boxes = []Box{{R: image.Rect(70, 160, 170, 235), Color: color.RGBA{200, 170, 90, 255}}}
+	return Specimen{Layout: l, Fields: map[string]string{"card_number": num, "bank_name": b.bank, "type": b.typ, "expiry_date": exp}}
+}
+
+func mrzName(s string) string { return strings.ReplaceAll(s, " ", "<") }
+
+func pad(s string, n int) string {
+	if len(s) >= n {
+		return s[:n]
+	}
+	return s + strings.Repeat("<", n-len(s))
+}
+
+func ck(s string) string { return string(byte('0' + validate.MRZCheck(s))) }
+
+func (g gen) passport(valid bool) Specimen {
+	zh, sur, giv := g.person()
+	_ = zh
+	male := g.r.IntN(2) == 0
+	sex := map[bool]string{true: "M", false: "F"}[male]
+	birth := g.date(1950, 2005)
+	issue := g.date(2016, 2025)
+	expiry := issue.AddDate(10, 0, 0)
+	num := fmt.Sprintf("E%08d", g.r.IntN(1e8))
+	l1 := pad("P<CHN"+sur+"<<"+mrzName(giv), 44)
+	numCk := ck(num)
+	if !valid {
+		numCk = string(byte('0' + (int(numCk[0]-'0')+1+g.r.IntN(8))%10))
+	}
+	opt := pad("", 14)
+	body := pad(num, 9) + numCk + "CHN" + birth.Format("060102") + ck(birth.Format("060102")) + sex + expiry.Format("060102") + ck(expiry.Format("060102")) + opt + "<"
+	comp := body[0:10] + body[13:20] + body[21:43]
+	l2 := body + ck(comp)
+	mon := func(t time.Time) string { return strings.ToUpper(t.Format("02 Jan 2006")) }
+	l := Layout{W: 1250, H: 880, BG: color.RGBA{240, 236, 226, 255}, BG2: color.RGBA{232, 226, 214, 255}}
+	lab := func(zh, en string, x, y float64) Text {
+		return Text{S: zh + "/" + en, X: x, Y: y, Size: 20, Color: grey}
+	}
+	v := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 30, Color: black, Face: Sans} }
+	l.Texts = []Text{
+		{S: "中华人民共和国 PEOPLE'S REPUBLIC OF CHINA", X: 360, Y: 70, Size: 30, Face: Bold, Color: black},
+		lab("类型", "Type", 400, 130), v("P", 400, 170),
+		lab("国家码", "Country Code", 560, 130), v("CHN", 560, 170),
+		lab("护照号", "Passport No.", 800, 130), v(num, 800, 170),
+		lab("姓", "Surname", 400, 220), v(sur, 400, 260),
+		lab("名", "Given names", 400, 310), v(giv, 400, 350),
+		lab("性别", "Sex", 400, 400), v(sex, 400, 440),
+		lab("出生日期", "Date of birth", 600, 400), v(mon(birth), 600, 440),
+		lab("签发日期", "Date of issue", 400, 490), v(mon(issue), 400, 530),
+		lab("有效期至", "Date of expiry", 800, 490), v(mon(expiry), 800, 530),
+		{S: l1, X: 60, Y: 730, Size: 40, Face: Mono, Color: black},
+		{S: l2, X: 60, Y: 800, Size: 40, Face: Mono, Color: black},
+	}
+	l.Boxes = []Box{{R: image.Rect(60, 120, 340, 520), Color: color.RGBA{210, 205, 196, 255}}}
+	return Specimen{Layout: l, Fields: map[string]string{
+		"passport_type": "P", "country_code": "CHN", "passport_number": num, "surname": sur, "given_name": giv,
+		"sex": sex, "date_of_birth": birth.Format("2006-01-02"), "date_of_expiry": expiry.Format("2006-01-02"), "nationality": "CHN",
+	}}
+}
+
+const vinChars = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+
+func (g gen) vinNumber(valid bool) string {
+	b := []byte("LSV" + strings.Repeat("0", 14))
+	for i := 3; i < 17; i++ {
+		b[i] = vinChars[g.r.IntN(len(vinChars))]
+	}
+	b[9] = "NPRS"[g.r.IntN(4)] // a model-year letter
+	b[8] = '0'
+	c := validate.VINCheckChar(string(b))
+	if !valid {
+		c = "0123456789X"[(strings.IndexByte("0123456789X", c)+1+g.r.IntN(9))%11]
+	}
+	b[8] = c
+	return string(b)
+}
+
+func (g gen) vin(valid bool) Specimen {
+	v := g.vinNumber(valid)
+	l := Layout{W: 900, H: 200, BG: color.RGBA{200, 204, 206, 255}, BG2: color.RGBA{180, 186, 190, 255}}
+	l.Texts = []Text{{S: v, X: 60, Y: 125, Size: 56, Face: Mono, Color: black}}
+	return Specimen{Layout: l, Fields: map[string]string{"vin": v}}
+}
+
+func (g gen) plateNumber() (string, string) {
+	prov := []rune("京沪粤苏浙川鄂鲁")[g.r.IntN(8)]
+	letter := "ABCDEFGHJK"[g.r.IntN(10)]
+	serial := func(n int) string {
+		const al = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+		var b []byte
+		for i := 0; i < n; i++ {
+			if g.r.IntN(3) == 0 {
+				b = append(b, al[10+g.r.IntN(len(al)-10)])
+			} else {
+				b = append(b, al[g.r.IntN(10)])
+			}
+		}
+		return string(b)
+	}
+	switch g.r.IntN(3) {
+	case 0:
+		return string(prov) + string(letter) + string("DF"[g.r.IntN(2)]) + serial(5), "green"
+	case 1:
+		return string(prov) + string(letter) + serial(5), "yellow"
+	}
+	return string(prov) + string(letter) + serial(5), "blue"
+}
+
+func (g gen) plate() Specimen {
+	num, col := g.plateNumber()
+	colours := map[string][2]color.RGBA{
+		"blue":   {{20, 60, 170, 255}, white},
+		"yellow": {{240, 190, 20, 255}, black},
+		"green":  {{120, 200, 120, 255}, black},
+	}
+	c := colours[col]
+	l := Layout{W: 900, H: 420, BG: color.RGBA{70, 72, 78, 255}, BG2: color.RGBA{40, 42, 46, 255}}
+	l.Boxes = []Box{{R: image.Rect(200, 150, 700, 290), Color: c[0]}}
+	rs := []rune(num)
+	shown := string(rs[:2]) + "·" + string(rs[2:])
+	size := 84.0
+	if len(rs) == 8 {
+		size = 72
+	}
+	l.Texts = []Text{{S: shown, X: 222, Y: 252, Size: size, Face: Bold, Color: c[1]}}
+	return Specimen{Layout: l, Fields: map[string]string{"plate_number": num, "plate_color": col}}
+}
+
+func (g gen) uscc(valid bool) string {
+	const al = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+	b := []byte("91" + g.province() + "0100")
+	for len(b) < 17 {
+		b = append(b, al[g.r.IntN(len(al))])
+	}
+	c := validate.USCCCheckChar(string(b))
+	if !valid {
+		c = al[(strings.IndexByte(al, c)+1+g.r.IntN(29))%31]
+	}
+	return string(b) + string(c)
+}
+
+func (g gen) businessLicense(valid bool) Specimen {
+	code := g.uscc(valid)
+	name := g.pick(cities)[:6] + g.pick([]string{"星河", "远航", "嘉禾", "恒信", "天成"}) + g.pick([]string{"科技", "贸易", "餐饮", "物流"}) + "有限公司"
+	rep, _, _ := g.person()
+	found := g.date(2000, 2024)
+	prov := g.province()
+	addr := g.address(prov)
+	capital := g.pick([]string{"壹佰万元整", "伍拾万元整", "叁佰万元整", "壹仟万元整"})
+	l := Layout{W: 1400, H: 1000, BG: color.RGBA{246, 242, 236, 255}}
+	lab := func(s string, y float64) Text { return Text{S: s, X: 120, Y: y, Size: 28, Color: black} }
+	v := func(s string, y float64) Text { return Text{S: s, X: 340, Y: y, Size: 28, Color: black} }
+	l.Texts = []Text{
+		{S: "营业执照", X: 540, Y: 130, Size: 80, Face: Bold, Color: color.RGBA{160, 20, 20, 255}},
+		{S: "统一社会信用代码", X: 120, Y: 230, Size: 26, Color: black}, {S: code, X: 360, Y: 230, Size: 30, Face: Mono, Color: black},
+		lab("名    称", 320), v(name, 320),
+		lab("类    型", 380), v("有限责任公司", 380),
+		lab("法定代表人", 440), v(rep, 440),
+		lab("注册资本", 500), v(capital, 500),
+		lab("成立日期", 560), v(fmt.Sprintf("%d年%02d月%02d日", found.Year(), found.Month(), found.Day()), 560),
+		lab("营业期限", 620), v(fmt.Sprintf("%d年%02d月%02d日至长期", found.Year(), found.Month(), found.Day()), 620),
+		lab("住    所", 680), v(addr, 680),
+	}
+	return Specimen{Layout: l, Fields: map[string]string{
+		"registration_number": code, "name": name, "type": "有限责任公司", "legal_representative": rep,
+		"registered_capital": capital, "found_date": found.Format("2006-01-02"), "address": addr,
+	}}
+}
+
+func (g gen) driverLicense() Specimen {
+	name, _, _ := g.person()
+	male := g.r.IntN(2) == 0
+	sex := map[bool]string{true: "男", false: "女"}[male]
+	birth := g.date(1960, 2002)
+	prov := g.province()
+	num := g.idNumber(prov, birth, male, true)
+	first := g.date(2005, 2020)
+	from := first.AddDate(6, 0, 0)
+	to := from.AddDate(10, 0, 0)
+	addr := g.address(prov)
+	class := g.pick([]string{"C1", "C2", "B2", "A2"})
+	l := Layout{W: 1000, H: 660, BG: color.RGBA{236, 240, 246, 255}}
+	lab := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 22, Color: grey} }
+	v := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 28, Color: black} }
+	l.Texts = []Text{
+		{S: "中华人民共和国机动车驾驶证", X: 220, Y: 70, Size: 40, Face: Bold, Color: black},
+		lab("证号", 60, 140), v(num, 170, 140),
+		lab("姓名", 60, 200), v(name, 170, 200), lab("性别", 420, 200), v(sex, 500, 200), lab("国籍", 600, 200), v("中国", 680, 200),
+		lab("住址", 60, 260), v(addr, 170, 260),
+		lab("出生日期", 60, 380), v(birth.Format("2006-01-02"), 200, 380),
+		lab("初次领证日期", 60, 440), v(first.Format("2006-01-02"), 240, 440),
+		lab("准驾车型", 60, 500), v(class, 200, 500),
+		lab("有效期限", 60, 560), v(from.Format("2006-01-02")+"至"+to.Format("2006-01-02"), 200, 560),
+	}
+	return Specimen{Layout: l, Fields: map[string]string{
+		"number": num, "name": name, "sex": sex, "nationality": "中国", "address": addr, "birth": birth.Format("2006-01-02"),
+		"issue_date": first.Format("2006-01-02"), "class": class, "valid_from": from.Format("2006-01-02"), "valid_to": to.Format("2006-01-02"),
+	}}
+}
+
+func (g gen) vehicleLicense() Specimen {
+	num, _ := g.plateNumber()
+	name, _, _ := g.person()
+	prov := g.province()
+	addr := g.address(prov)
+	vin := g.vinNumber(true)
+	engine := fmt.Sprintf("%c%c%06d", 'A'+g.r.IntN(20), 'A'+g.r.IntN(20), g.r.IntN(1e6))
+	reg := g.date(2010, 2024)
+	iss := reg.AddDate(0, 0, g.r.IntN(30))
+	model := g.pick([]string{"大众牌SVW7141", "丰田牌TV7250", "比亚迪牌BYD7152", "吉利牌MR7153"})
+	vtype := g.pick([]string{"小型轿车", "小型普通客车", "小型越野客车"})
+	l := Layout{W: 1000, H: 660, BG: color.RGBA{238, 242, 240, 255}}
+	lab := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 22, Color: grey} }
+	v := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 28, Color: black} }
+	l.Texts = []Text{
+		{S: "中华人民共和国机动车行驶证", X: 220, Y: 70, Size: 40, Face: Bold, Color: black},
+		lab("号牌号码", 60, 140), v(num, 180, 140), lab("车辆类型", 480, 140), v(vtype, 600, 140),
+		lab("所有人", 60, 200), v(name, 180, 200),
+		lab("住址", 60, 260), v(addr, 180, 260),
+		lab("使用性质", 60, 320), v("非营运", 180, 320), lab("品牌型号", 480, 320), v(model, 600, 320),
+		lab("车辆识别代号", 60, 380), v(vin, 240, 380),
+		lab("发动机号码", 60, 440), v(engine, 220, 440),
+		lab("注册日期", 60, 500), v(reg.Format("2006-01-02"), 180, 500), lab("发证日期", 480, 500), v(iss.Format("2006-01-02"), 600, 500),
+	}
+	return Specimen{Layout: l, Fields: map[string]string{
+		"number": num, "vehicle_type": vtype, "name": name, "address": addr, "use_character": "非营运", "model": model,
+		"vin": vin, "engine_no": engine, "register_date": reg.Format("2006-01-02"), "issue_date": iss.Format("2006-01-02"),
+	}}
+}
