@@ -32,11 +32,15 @@ func New(p *pipeline.Pipeline, in *input.Resolver) *Service { return &Service{p:
 
 // Handlers maps SDK operation names to handlers.
 func (s *Service) Handlers() map[string]api.Handler {
-	return map[string]api.Handler{
+	h := map[string]api.Handler{
 		"RecognizeGeneralText": s.generalText,
 		"RecognizeWebImage":    s.webImage,
 		"RecognizeHandwriting": s.handwriting,
 	}
+	for op, d := range s.docHandlers() {
+		h[op] = d
+	}
+	return h
 }
 
 // Languages the PP-OCRv4 Chinese/English model reads; "auto" picks it too.

@@ -28,9 +28,11 @@ func FuzzParseTD3(f *testing.F) {
 }
 
 func FuzzParsePlate(f *testing.F) {
+	f.Add("川ID·6Y2L7")
 	f.Add("京A12345")
 	f.Add("粤B·D12345")
 	f.Fuzz(func(t *testing.T, s string) {
+		_ = CleanPlate(s)
 		p := ParsePlate(s)
 		if p.Valid && !PlateProvince([]rune(p.Number)[0]) {
 			t.Fatalf("valid plate without province: %q", s)

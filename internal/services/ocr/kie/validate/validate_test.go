@@ -205,3 +205,11 @@ func TestTD3CutShort(t *testing.T) {
 		t.Errorf("cut-short line: ok=%v %+v", ok, m)
 	}
 }
+
+func TestCleanPlate(t *testing.T) {
+	for in, want := range map[string]string{"川ID·6Y2L7": "川D6Y2L7", "粤B・D1234O": "粤BD12340", "京a 1234I": "京A12341"} {
+		if got := CleanPlate(in); got != want {
+			t.Errorf("CleanPlate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

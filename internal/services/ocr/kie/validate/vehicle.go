@@ -133,3 +133,29 @@ func ParsePlate(s string) Plate {
 
 // PlateProvince reports whether r opens a plate number.
 func PlateProvince(r rune) bool { return strings.ContainsRune(plateProvinces, r) }
+
+// CleanPlate normalises recognised plate text: separators and spaces
+// dropped, letters upper-cased, and the letters GA 36 never prints in the
+// serial (I, O) read as the digits they resemble. An I between the
+// province character and the authority letter is a stroke artefact of the
+// plate's rivet or frame and is dropped.
+func CleanPlate(s string) string {
+	var rs []rune
+	for _, r := range strings.ToUpper(HalfWidth(s)) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r >= 0x4E00 {
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) >= 3 && PlateProvince(rs[0]) && rs[1] == 'I' && plateLetter(rs[2]) {
+		rs = append(rs[:1], rs[2:]...)
+	}
+	for i := 2; i < len(rs); i++ {
+		switch rs[i] {
+		case 'I':
+			rs[i] = '1'
+		case 'O':
+			rs[i] = '0'
+		}
+	}
+	return string(rs)
+}
