@@ -6,7 +6,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps models vet lint fmt fuzz bench bench-ocr bench-gateway generate clean
+.PHONY: all build run test deps models vet lint fmt fuzz bench bench-ocr bench-gateway bench-docs generate clean
 
 all: build
 
@@ -22,7 +22,18 @@ models:
 # install them; darknet ships the sample photos (dog, horses, person,
 # giraffe) of the detector tests.
 DEB_TOOLS := ffmpeg:ffmpeg pdftoppm:poppler-utils darknet:darknet
+# Fonts the document specimens are drawn with (tools/specimens, the
+# document OCR tests): path:package, installed the same way.
+DEB_FILES := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
 deps:
+	@for pair in $(DEB_FILES); do f=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if [ ! -e $$f ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "deps: installing $$pkg"; \
+	      (apt-get install -y -qq $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq $$pkg >/dev/null)) \
+	        || echo "deps: could not install $$pkg; tests that need $$f will say so"; \
+	    else echo "deps: $$f missing (install Debian package $$pkg)"; fi; \
+	  fi; done
 	@for pair in $(DEB_TOOLS); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
 	  if ! command -v $$cmd >/dev/null 2>&1; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -61,6 +72,12 @@ bench-ocr: models
 # aisd's gateway beside nginx in one run (wrk); writes docs/benchmarks-gateway.md.
 bench-gateway: models
 	bash bench/gateway/run.sh
+
+# Document OCR field accuracy and time on generated specimens; writes
+# docs/benchmarks-docs.md (N specimens per type and variant).
+N ?= 10
+bench-docs: deps models
+	$(GO) run ./bench/docs -n $(N)
 
 generate:
 	$(GO) generate ./...

@@ -496,4 +496,4 @@ func agree(r peerResult, imgs []benchImage, set string) string {
 }
 
 // otherBenchmarks points to the reports the other benchmark scripts write.
-const otherBenchmarks = "Other benchmarks: the gateway beside nginx in [benchmarks-gateway.md](benchmarks-gateway.md) (`make bench-gateway`), and memory with the largest images in [benchmarks-bigimages.md](benchmarks-bigimages.md) (`bash bench/bigimages/run.sh`)."
+const otherBenchmarks = "Other benchmarks: the gateway beside nginx in [benchmarks-gateway.md](benchmarks-gateway.md) (`make bench-gateway`), memory with the largest images in [benchmarks-bigimages.md](benchmarks-bigimages.md) (`bash bench/bigimages/run.sh`), and document OCR field accuracy and time in [benchmarks-docs.md](benchmarks-docs.md) (`make bench-docs`)."
