@@ -38,6 +38,9 @@ func (s *Service) docHandlers() map[string]api.Handler {
 		"RecognizeDriverLicense":   s.driverLicense,
 		"RecognizeVehicleLicense":  s.vehicleLicense,
 	}
+	for op, d := range s.moreDocHandlers() {
+		h[op] = d
+	}
 	for op, script := range unreadableScripts {
 		h[op] = refuseScript(script)
 	}
@@ -519,7 +522,7 @@ func (s *Service) licensePlate(ctx context.Context, c *api.Call) (any, error) {
 			}
 			out = append(out, model.LicensePlateResult{
 				PlateNumber:   pl.Number,
-				PlateColor:    kie.PlateColour(p.Img, l.Box, pl.NewEnergy, len([]rune(pl.Number)) == 8),
+				PlateColor:    kie.PlateColour(p.Img, l.Box, pl.NewEnergy, largeNewEnergy(pl.Number)),
 				PlateLocation: location(l.Box),
 				Confidence:    conf(l.Score),
 			})
@@ -533,6 +536,13 @@ func (s *Service) licensePlate(ctx context.Context, c *api.Call) (any, error) {
 }
 
 // ------------------------------------------------------------ licences
+
+// largeNewEnergy: GA 36 puts D/F last on large new-energy plates (first
+// on small ones).
+func largeNewEnergy(n string) bool {
+	rs := []rune(n)
+	return len(rs) == 8 && strings.ContainsRune("DF", rs[7]) && !strings.ContainsRune("DF", rs[2])
+}
 
 func (s *Service) businessLicense(ctx context.Context, c *api.Call) (any, error) {
 	var b model.BusinessLicenseRequestBody
@@ -607,4 +617,43 @@ func frontOnly(side string) error {
 		return catalog.E(catalog.KindServiceNotFound).Wrap(errors.New("side " + side + ": the back page is not read yet"))
 	}
 	return catalog.E(catalog.KindBadParam).Wrap(errors.New("side " + side))
+}
+
+// ------------------------------------------------ label-read documents
+
+// simpleDoc serves a document read by one spec: B is the SDK's request
+// body, R its result model; required names a field without which the
+// document is not considered found.
+func simpleDoc[B any, R any](s *Service, name, what, required string, in func(*B) (*string, *string), o func(*B) fillOpts) api.Handler {
+	sp := spec(name)
+	return func(ctx context.Context, c *api.Call) (any, error) {
+		var b B
+		if err := c.DecodeJSON(&b); err != nil {
+			return nil, err
+		}
+		img, url := in(&b)
+		p, err := s.readDoc(ctx, c, img, url)
+		if err != nil {
+			return nil, err
+		}
+		r := kie.Extract(p, sp)
+		if r.Score < 2 || r.Fields[required] == nil {
+			return nil, noDocument(what)
+		}
+		var out R
+		fill(&out, r, o(&b))
+		return withChecks(out, checks(r)), nil
+	}
+}
+
+func (s *Service) moreDocHandlers() map[string]api.Handler {
+	conf := func(any) fillOpts { return fillOpts{confidence: true} }
+	return map[string]api.Handler{
+		"RecognizeHkIdCard": simpleDoc[model.HkIdCardRequestBody, model.HkIdCardResult](s, "hk_id_card", "Hong Kong identity card", "number",
+			func(b *model.HkIdCardRequestBody) (*string, *string) { return b.Image, b.Url },
+			func(b *model.HkIdCardRequestBody) fillOpts { return conf(b) }),
+		"RecognizeExitEntryPermit": simpleDoc[model.ExitEntryPermitRequestBody, model.ExitEntryPermitResult](s, "exit_entry_permit", "exit-entry permit", "number",
+			func(b *model.ExitEntryPermitRequestBody) (*string, *string) { return b.Image, b.Url },
+			func(b *model.ExitEntryPermitRequestBody) fillOpts { return conf(b) }),
+	}
 }

@@ -267,3 +267,25 @@ func TestDocUnreadableScripts(t *testing.T) {
 }
 
 func strp(s string) *string { return &s }
+
+func TestDocHKIDAndPermit(t *testing.T) {
+	cli := client(t)
+	img, f := specimenB64(t, "hk_id_card", 0, "clean")
+	hr, err := cli.RecognizeHkIdCard(&model.RecognizeHkIdCardRequest{Body: &model.HkIdCardRequestBody{Image: img}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, got := range map[string]*string{"name": hr.Result.Name, "name_en": hr.Result.NameEn, "sex": hr.Result.Sex,
+		"birth_date": hr.Result.BirthDate, "number": hr.Result.Number, "issue_date": hr.Result.IssueDate} {
+		want(t, "hk "+k, got, f[k])
+	}
+	img, f = specimenB64(t, "exit_entry_permit", 1, "photo")
+	er, err := cli.RecognizeExitEntryPermit(&model.RecognizeExitEntryPermitRequest{Body: &model.ExitEntryPermitRequestBody{Image: img}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, got := range map[string]*string{"name": er.Result.Name, "name_en": er.Result.NameEn, "sex": er.Result.Sex,
+		"birth_date": er.Result.BirthDate, "number": er.Result.Number, "valid_period": er.Result.ValidPeriod, "issue_place": er.Result.IssuePlace} {
+		want(t, "permit "+k, got, f[k])
+	}
+}

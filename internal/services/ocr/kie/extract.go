@@ -64,7 +64,8 @@ func extractLines(p *Page, lines []*Line, s *Spec) Result {
 		}
 		if got == nil && f.Anywhere {
 			for _, l := range lines {
-				if used[l] {
+				// Printed labels are never values.
+				if used[l] || (hasLabel(l, hits) && len(f.Labels) == 0) {
 					continue
 				}
 				if got = match(f, l, 0, len(l.Text)); got != nil {
@@ -300,7 +301,7 @@ func match(f *FieldSpec, l *Line, from, to int) map[string]*Field {
 // suffix: dates become YYYY-MM-DD.
 func post(name, v string) string {
 	v = strings.TrimSpace(v)
-	if strings.Contains(name, "date") || strings.HasPrefix(name, "valid_") || name == "birth" || strings.HasPrefix(name, "date_of") {
+	if strings.Contains(name, "date") || name == "valid_from" || name == "valid_to" || name == "birth" {
 		if t, ok := validate.ParseDate(v); ok {
 			return t.Format("2006-01-02")
 		}
@@ -379,6 +380,24 @@ var normalizers = map[string]func(string) string{
 		return strings.NewReplacer("I", "1", "O", "0", "Q", "0").Replace(strings.ToUpper(s))
 	},
 	"mrz": validate.CleanMRZ,
+	// capsname: the surname before the comma is printed in capitals, so
+	// a lower-case l there is a misread I.
+	"capsname": func(s string) string {
+		sur, rest, ok := strings.Cut(s, ",")
+		if !ok {
+			return s
+		}
+		return strings.ToUpper(strings.ReplaceAll(sur, "l", "I")) + "," + rest
+	},
+	// nationality: the printed nationality of a PRC document as its
+	// ICAO 9303 code.
+	"nationality": func(s string) string {
+		t := strings.ToUpper(strings.Join(strings.Fields(s), ""))
+		if strings.Contains(t, "中国") || strings.Contains(t, "CHINESE") || strings.Contains(t, "CHINA") {
+			return "CHN"
+		}
+		return s
+	},
 }
 
 var now = time.Now
@@ -387,6 +406,7 @@ var validators = map[string]func(string) bool{
 	"gb11643": func(s string) bool { n, ok := validate.ParseIDNumber(s); return ok && n.Valid(now()) },
 	"luhn":    validate.Luhn,
 	"vin":     validate.ValidVIN,
+	"hkid":    validate.ValidHKID,
 	"uscc":    validate.ValidUSCC,
 	"plate":   func(s string) bool { return validate.ParsePlate(s).Valid },
 	"date":    func(s string) bool { _, ok := validate.ParseDate(s); return ok },

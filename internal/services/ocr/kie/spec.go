@@ -144,7 +144,15 @@ func labelRe(l string) *regexp.Regexp {
 		if r == ' ' {
 			continue
 		}
-		parts = append(parts, regexp.QuoteMeta(string(r)))
+		switch r {
+		case 'I', 'l':
+			// Sans-serif I and l are one glyph to a recogniser.
+			parts = append(parts, `[Il1|]`)
+		case 'O', 'o':
+			parts = append(parts, `[Oo0]`)
+		default:
+			parts = append(parts, regexp.QuoteMeta(string(r)))
+		}
 	}
 	return regexp.MustCompile(`(?i)` + strings.Join(parts, `\s*`))
 }

@@ -23,7 +23,7 @@ type Specimen struct {
 
 // Kinds lists the document kinds Make renders.
 var Kinds = []string{"id_card_front", "id_card_back", "bankcard", "passport", "vin", "license_plate",
-	"business_license", "driver_license", "vehicle_license"}
+	"business_license", "driver_license", "vehicle_license", "hk_id_card", "exit_entry_permit"}
 
 // Make renders specimen n of a kind; every fifth specimen (n%5 == 4)
 // carries a broken check character where the kind has one.
@@ -51,6 +51,10 @@ func Make(kind string, n int) (Specimen, error) {
 		s = g.driverLicense()
 	case "vehicle_license":
 		s = g.vehicleLicense()
+	case "hk_id_card":
+		s = g.hkIDCard(valid)
+	case "exit_entry_permit":
+		s = g.exitEntryPermit()
 	default:
 		return Specimen{}, fmt.Errorf("specimen: unknown kind %q", kind)
 	}
@@ -58,7 +62,7 @@ func Make(kind string, n int) (Specimen, error) {
 	if s.Fields == nil {
 		s.Fields = map[string]string{}
 	}
-	if !strings.Contains("id_card_front bankcard passport vin business_license", kind) {
+	if !strings.Contains("id_card_front bankcard passport vin business_license hk_id_card", kind) {
 		valid = true
 	}
 	s.Valid = valid
@@ -273,6 +277,7 @@ func (g gen) passport(valid bool) Specimen {
 		lab("姓", "Surname", 400, 220), v(sur, 400, 260),
 		lab("名", "Given names", 400, 310), v(giv, 400, 350),
 		lab("性别", "Sex", 400, 400), v(sex, 400, 440),
+		lab("国籍", "Nationality", 800, 400), v("中国/CHINESE", 800, 440),
 		lab("出生日期", "Date of birth", 600, 400), v(mon(birth), 600, 440),
 		lab("签发日期", "Date of issue", 400, 490), v(mon(issue), 400, 530),
 		lab("有效期至", "Date of expiry", 800, 490), v(mon(expiry), 800, 530),
@@ -453,5 +458,84 @@ func (g gen) vehicleLicense() Specimen {
 	return Specimen{Layout: l, Fields: map[string]string{
 		"number": num, "vehicle_type": vtype, "name": name, "address": addr, "use_character": "非营运", "model": model,
 		"vin": vin, "engine_no": engine, "register_date": reg.Format("2006-01-02"), "issue_date": iss.Format("2006-01-02"),
+	}}
+}
+
+// Traditional forms of the specimen names, for the Hong Kong card.
+var trad = map[string]string{"刘": "劉", "陈": "陳", "杨": "楊", "赵": "趙", "黄": "黃", "周": "周", "吴": "吳", "孙": "孫", "马": "馬", "罗": "羅",
+	"华": "華", "建国": "建國", "晓燕": "曉燕", "志强": "志強", "丽": "麗", "伟": "偉", "军": "軍", "海涛": "海濤", "佳琪": "佳琪", "静": "靜"}
+
+func tradOf(s string) string {
+	for k, v := range trad {
+		s = strings.ReplaceAll(s, k, v)
+	}
+	return s
+}
+
+func (g gen) hkIDCard(valid bool) Specimen {
+	s, gv := g.pick(surnames), g.pick(givens)
+	name := tradOf(s + gv)
+	en := pinyinS[s] + ", " + strings.ToUpper(pinyinG[gv][:1]) + strings.ToLower(pinyinG[gv][1:])
+	male := g.r.IntN(2) == 0
+	sex := map[bool]string{true: "男", false: "女"}[male]
+	birth := g.date(1950, 2005)
+	issue := g.date(2018, 2025)
+	body := fmt.Sprintf("%c%06d", 'A'+g.r.IntN(26), g.r.IntN(1e6))
+	c := validate.HKIDCheckChar(body)
+	if !valid {
+		c = "0123456789A"[(strings.IndexByte("0123456789A", c)+1+g.r.IntN(9))%11]
+	}
+	num := body + "(" + string(c) + ")"
+	l := Layout{W: 856, H: 540, BG: color.RGBA{236, 238, 232, 255}, BG2: color.RGBA{226, 232, 236, 255}}
+	l.Texts = []Text{
+		{S: "香港永久性居民身份證", X: 40, Y: 60, Size: 30, Face: Bold, Color: black},
+		{S: "HONG KONG PERMANENT IDENTITY CARD", X: 40, Y: 95, Size: 20, Color: black},
+		{S: name, X: 40, Y: 160, Size: 34, Color: black},
+		{S: en, X: 40, Y: 205, Size: 26, Color: black},
+		{S: "出生日期 Date of Birth", X: 40, Y: 260, Size: 18, Color: grey},
+		{S: birth.Format("02-01-2006"), X: 40, Y: 295, Size: 26, Color: black},
+		{S: "性別 Sex", X: 300, Y: 260, Size: 18, Color: grey},
+		{S: sex + " " + map[bool]string{true: "M", false: "F"}[male], X: 300, Y: 295, Size: 26, Color: black},
+		{S: "***AZ", X: 40, Y: 350, Size: 26, Face: Mono, Color: black},
+		{S: "簽發日期 Date of Issue", X: 40, Y: 400, Size: 18, Color: grey},
+		{S: issue.Format("02-01-06"), X: 40, Y: 435, Size: 26, Color: black},
+		{S: num, X: 560, Y: 480, Size: 34, Face: Mono, Color: black},
+	}
+	l.Boxes = []Box{{R: image.Rect(560, 130, 800, 420), Color: color.RGBA{206, 212, 214, 255}}}
+	return Specimen{Layout: l, Fields: map[string]string{
+		"name": name, "name_en": en, "sex": sex, "birth_date": birth.Format("02-01-2006"), "number": num,
+		"symbols": "***AZ", "issue_date": issue.Format("02-01-06"),
+	}}
+}
+
+func (g gen) exitEntryPermit() Specimen {
+	s, gv := g.pick(surnames), g.pick(givens)
+	name := s + gv
+	en := pinyinS[s] + "," + pinyinG[gv]
+	male := g.r.IntN(2) == 0
+	sex := map[bool]string{true: "男", false: "女"}[male]
+	birth := g.date(1950, 2005)
+	from := g.date(2016, 2025)
+	to := from.AddDate(10, 0, -1)
+	num := fmt.Sprintf("C%08d", g.r.IntN(1e8))
+	place := provs[g.province()][:6]
+	l := Layout{W: 856, H: 540, BG: color.RGBA{232, 240, 236, 255}}
+	lab := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 18, Color: grey} }
+	v := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 28, Color: black} }
+	l.Texts = []Text{
+		{S: "中华人民共和国往来港澳通行证", X: 200, Y: 50, Size: 30, Face: Bold, Color: black},
+		{S: num, X: 600, Y: 110, Size: 28, Face: Mono, Color: color.RGBA{170, 30, 30, 255}},
+		lab("姓名", 280, 140), v(name, 360, 140),
+		v(en, 360, 185),
+		lab("出生日期", 280, 235), v(birth.Format("2006.01.02"), 400, 235),
+		lab("性别", 640, 235), v(sex, 700, 235),
+		lab("有效期限", 280, 290), v(from.Format("2006.01.02")+"-"+to.Format("2006.01.02"), 400, 290),
+		lab("签发地点", 280, 345), v(place, 400, 345),
+		lab("签发机关", 280, 400), v("中华人民共和国出入境管理局", 400, 400),
+	}
+	l.Boxes = []Box{{R: image.Rect(40, 110, 240, 380), Color: color.RGBA{206, 214, 210, 255}}}
+	return Specimen{Layout: l, Fields: map[string]string{
+		"name": name, "name_en": en, "sex": sex, "birth_date": birth.Format("2006-01-02"), "number": num,
+		"valid_period": from.Format("2006.01.02") + "-" + to.Format("2006.01.02"), "issue_place": place,
 	}}
 }

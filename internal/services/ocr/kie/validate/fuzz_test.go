@@ -46,6 +46,7 @@ func FuzzChecks(f *testing.F) {
 	f.Add("6222021234567890123")
 	f.Fuzz(func(t *testing.T, s string) {
 		_ = ValidVIN(s)
+		_ = ValidHKID(s)
 		_ = ValidUSCC(s)
 		_ = Luhn(s)
 		_ = LookupIssuer(s)

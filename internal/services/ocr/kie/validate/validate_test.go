@@ -213,3 +213,15 @@ func TestCleanPlate(t *testing.T) {
 		}
 	}
 }
+
+func TestHKID(t *testing.T) {
+	// G123456(A) is the sample the Immigration Department prints.
+	for in, ok := range map[string]bool{"G123456(A)": true, "G123456(1)": false, "123456(7)": false, "G12345(A)": false} {
+		if ValidHKID(in) != ok {
+			t.Errorf("ValidHKID(%s) = %v", in, !ok)
+		}
+	}
+	if c := HKIDCheckChar("C668668"); c == 0 || !ValidHKID("C668668("+string(c)+")") {
+		t.Errorf("check char %q", c)
+	}
+}

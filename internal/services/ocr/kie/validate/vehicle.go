@@ -159,3 +159,47 @@ func CleanPlate(s string) string {
 	}
 	return string(rs)
 }
+
+// ValidHKID checks a Hong Kong identity card number, A123456(3) or
+// AB123456(A): letters count 10–35 (a missing second letter 36), weights
+// 9 down to 2 over the eight characters, and the check character makes
+// the sum a multiple of 11 (10 written A).
+func ValidHKID(s string) bool {
+	s = strings.NewReplacer("(", "", ")", "", " ", "").Replace(strings.ToUpper(s))
+	if len(s) == 8 {
+		s = " " + s
+	}
+	if len(s) != 9 {
+		return false
+	}
+	sum := 0
+	for i := 0; i < 8; i++ {
+		c := s[i]
+		var v int
+		switch {
+		case c == ' ' && i == 0:
+			v = 36
+		case c >= 'A' && c <= 'Z' && i < 2:
+			v = int(c-'A') + 10
+		case c >= '0' && c <= '9' && i >= 2:
+			v = int(c - '0')
+		default:
+			return false
+		}
+		sum += v * (9 - i)
+	}
+	want := (11 - sum%11) % 11
+	c := s[8]
+	return (want == 10 && c == 'A') || (want < 10 && c == byte('0'+want))
+}
+
+// HKIDCheckChar completes the first seven or eight characters of a Hong
+// Kong identity number with its check character.
+func HKIDCheckChar(body string) byte {
+	for _, c := range []byte("0123456789A") {
+		if ValidHKID(body + string(c)) {
+			return c
+		}
+	}
+	return 0
+}
