@@ -37,6 +37,8 @@ func (s *Service) docHandlers() map[string]api.Handler {
 		"RecognizeBusinessLicense": s.businessLicense,
 		"RecognizeDriverLicense":   s.driverLicense,
 		"RecognizeVehicleLicense":  s.vehicleLicense,
+
+		"RecognizeAutoIdDocClassification": s.autoIDDoc,
 	}
 	for op, d := range s.moreDocHandlers() {
 		h[op] = d
@@ -655,5 +657,57 @@ func (s *Service) moreDocHandlers() map[string]api.Handler {
 		"RecognizeExitEntryPermit": simpleDoc[model.ExitEntryPermitRequestBody, model.ExitEntryPermitResult](s, "exit_entry_permit", "exit-entry permit", "number",
 			func(b *model.ExitEntryPermitRequestBody) (*string, *string) { return b.Image, b.Url },
 			func(b *model.ExitEntryPermitRequestBody) fillOpts { return conf(b) }),
+		"RecognizeMainlandTravelPermit": simpleDoc[model.MainlandTravelPermitRequestBody, model.MainlandTravelPermitResult](s, "mainland_travel_permit", "mainland travel permit", "number",
+			func(b *model.MainlandTravelPermitRequestBody) (*string, *string) { return b.Image, b.Url },
+			func(b *model.MainlandTravelPermitRequestBody) fillOpts { return conf(b) }),
 	}
 }
+
+// autoIDClasses are the built-in specs auto-id-doc-classification
+// chooses among, with the type names the API answers.
+var autoIDClasses = []struct{ spec, typ string }{
+	{"id_card_front", "id_card"}, {"id_card_back", "id_card"},
+	{"hk_id_card", "hongkong_id_card"}, {"passport_chn", "passport"}, {"passport", "passport"},
+}
+
+// autoIDDoc classifies an identity document by the share of each
+// built-in spec's anchors found on the page.
+func (s *Service) autoIDDoc(ctx context.Context, c *api.Call) (any, error) {
+	var b model.AutoIdDocClassificationRequestBody
+	if err := c.DecodeJSON(&b); err != nil {
+		return nil, err
+	}
+	if api.Deref(b.Alarm) {
+		return nil, errNoCheck("alarm")
+	}
+	p, err := s.readDoc(ctx, c, b.Data, b.Url)
+	if err != nil {
+		return nil, err
+	}
+	best, bestShare := "", 0.0
+	var conf float64
+	for _, cl := range autoIDClasses {
+		sp := spec(cl.spec)
+		r := kie.Extract(p, sp)
+		share := float64(r.Score) / float64(len(sp.Anchors))
+		if r.Score >= 2 && share > bestShare {
+			best, bestShare = cl.typ, share
+			conf = 0
+			for _, f := range r.Fields {
+				conf += f.Confidence / float64(len(r.Fields))
+			}
+		}
+	}
+	if best == "" {
+		return nil, noDocument("identity document")
+	}
+	var q [4]pipeline.Point
+	for i, v := range p.Quad {
+		q[i] = pipeline.Point{int(math.Round(v.X)), int(math.Round(v.Y))}
+	}
+	loc := location(q)
+	cf := conf32(conf * bestShare)
+	return resultEnvelope{Result: model.AutoIdDocClassificationResult{Type: &best, Location: &loc, Confidence: &cf}}, nil
+}
+
+func conf32(f float64) float32 { return conf(f) }

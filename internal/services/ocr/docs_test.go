@@ -289,3 +289,33 @@ func TestDocHKIDAndPermit(t *testing.T) {
 		want(t, "permit "+k, got, f[k])
 	}
 }
+
+func TestDocAutoIDClassification(t *testing.T) {
+	cli := client(t)
+	for kind, typ := range map[string]string{"id_card_back": "id_card", "hk_id_card": "hongkong_id_card", "passport": "passport"} {
+		img, _ := specimenB64(t, kind, 0, "photo")
+		r, err := cli.RecognizeAutoIdDocClassification(&model.RecognizeAutoIdDocClassificationRequest{Body: &model.AutoIdDocClassificationRequestBody{Data: img}})
+		if err != nil {
+			t.Fatal(kind, err)
+		}
+		if r.Result.Type == nil || *r.Result.Type != typ || r.Result.Location == nil {
+			t.Errorf("%s classified as %s", kind, toJSON(r.Result))
+		}
+	}
+	img, _ := specimenB64(t, "vin", 0, "clean")
+	_, err := cli.RecognizeAutoIdDocClassification(&model.RecognizeAutoIdDocClassificationRequest{Body: &model.AutoIdDocClassificationRequestBody{Data: img}})
+	sdktest.WantCode(t, err, 400, "AIS.0104")
+}
+
+func TestDocMainlandTravelPermit(t *testing.T) {
+	cli := client(t)
+	img, f := specimenB64(t, "mainland_travel_permit", 0, "photo")
+	r, err := cli.RecognizeMainlandTravelPermit(&model.RecognizeMainlandTravelPermitRequest{Body: &model.MainlandTravelPermitRequestBody{Image: img}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, got := range map[string]*string{"name": r.Result.Name, "name_en": r.Result.NameEn, "number": r.Result.Number,
+		"birth_date": r.Result.BirthDate, "valid_period": r.Result.ValidPeriod, "issue_times": r.Result.IssueTimes} {
+		want(t, "permit "+k, got, f[k])
+	}
+}

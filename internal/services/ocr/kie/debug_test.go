@@ -1,10 +1,10 @@
 package kie
 
 import (
+	"context"
 	"image"
 	"image/color"
 	"image/draw"
-	"context"
 	"os"
 	"strconv"
 	"testing"

@@ -11,6 +11,8 @@ import (
 	"math"
 	"sort"
 
+	xdraw "golang.org/x/image/draw"
+
 	"github.com/aisd/aisd/internal/services/ocr/kie/geom"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 )
@@ -49,8 +51,9 @@ type Page struct {
 // Read runs the pipeline on img, decides its orientation from the lines'
 // reading directions and, when the page is turned by a quarter or more,
 // reads it again upright so short values are not read sideways.
-func Read(ctx context.Context, r Reader, img image.Image) (*Page, error) {
+func Read(ctx context.Context, r Reader, orig image.Image) (*Page, error) {
 	opts := pipeline.RunOptions{CharBoxes: true}
+	img, scale := shrink(orig)
 	res, err := r.Run(ctx, img, opts)
 	if err != nil {
 		return nil, err
@@ -80,9 +83,45 @@ func Read(ctx context.Context, r Reader, img image.Image) (*Page, error) {
 		p.Quarter = (4 - q) & 3
 		ang = readingAngle(res.Lines)
 	}
+	if scale != 1 {
+		for i := range res.Lines {
+			l := &res.Lines[i]
+			l.Box = scaleBox(l.Box, scale)
+			for c := range l.Chars {
+				l.Chars[c].Box = scaleBox(l.Chars[c].Box, scale)
+			}
+		}
+	}
+	p.Img = orig
 	p.Skew = ang
 	p.layout(res.Lines, ang)
 	return p, nil
+}
+
+// MaxSide is the longest side a page is read at: document text is large
+// enough at this size, and detection work and memory grow with the pixels.
+const MaxSide = 1600
+
+// shrink scales a page whose long side exceeds MaxSide down to it and
+// returns the factor mapping its coordinates back.
+func shrink(img image.Image) (image.Image, float64) {
+	b := img.Bounds()
+	long := max(b.Dx(), b.Dy())
+	if long <= MaxSide {
+		return img, 1
+	}
+	f := float64(MaxSide) / float64(long)
+	w, h := max(1, int(float64(b.Dx())*f)), max(1, int(float64(b.Dy())*f))
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	xdraw.ApproxBiLinear.Scale(out, out.Bounds(), img, b, xdraw.Src, nil)
+	return out, float64(long) / float64(MaxSide)
+}
+
+func scaleBox(b [4]pipeline.Point, f float64) [4]pipeline.Point {
+	for i := range b {
+		b[i] = pipeline.Point{int(math.Round(float64(b[i][0]) * f)), int(math.Round(float64(b[i][1]) * f))}
+	}
+	return b
 }
 
 // readingAngle is the length-weighted circular mean of the lines' reading

@@ -23,7 +23,7 @@ type Specimen struct {
 
 // Kinds lists the document kinds Make renders.
 var Kinds = []string{"id_card_front", "id_card_back", "bankcard", "passport", "vin", "license_plate",
-	"business_license", "driver_license", "vehicle_license", "hk_id_card", "exit_entry_permit"}
+	"business_license", "driver_license", "vehicle_license", "hk_id_card", "exit_entry_permit", "mainland_travel_permit"}
 
 // Make renders specimen n of a kind; every fifth specimen (n%5 == 4)
 // carries a broken check character where the kind has one.
@@ -55,6 +55,8 @@ func Make(kind string, n int) (Specimen, error) {
 		s = g.hkIDCard(valid)
 	case "exit_entry_permit":
 		s = g.exitEntryPermit()
+	case "mainland_travel_permit":
+		s = g.mainlandTravelPermit()
 	default:
 		return Specimen{}, fmt.Errorf("specimen: unknown kind %q", kind)
 	}
@@ -537,5 +539,39 @@ func (g gen) exitEntryPermit() Specimen {
 	return Specimen{Layout: l, Fields: map[string]string{
 		"name": name, "name_en": en, "sex": sex, "birth_date": birth.Format("2006-01-02"), "number": num,
 		"valid_period": from.Format("2006.01.02") + "-" + to.Format("2006.01.02"), "issue_place": place,
+	}}
+}
+
+// mainlandTravelPermit is the card of Hong Kong and Macao residents for
+// visiting the mainland (港澳居民来往内地通行证).
+func (g gen) mainlandTravelPermit() Specimen {
+	s, gv := g.pick(surnames), g.pick(givens)
+	name := s + gv
+	en := pinyinS[s] + "," + pinyinG[gv]
+	male := g.r.IntN(2) == 0
+	sex := map[bool]string{true: "男", false: "女"}[male]
+	birth := g.date(1950, 2005)
+	from := g.date(2016, 2025)
+	to := from.AddDate(10, 0, -1)
+	num := fmt.Sprintf("%c%08d", "HM"[g.r.IntN(2)], g.r.IntN(1e8))
+	times := fmt.Sprintf("%02d", 1+g.r.IntN(5))
+	l := Layout{W: 856, H: 540, BG: color.RGBA{236, 236, 244, 255}}
+	lab := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 18, Color: grey} }
+	v := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 28, Color: black} }
+	l.Texts = []Text{
+		{S: "港澳居民来往内地通行证", X: 240, Y: 50, Size: 30, Face: Bold, Color: black},
+		lab("姓名", 280, 120), v(name, 360, 120),
+		v(en, 360, 165),
+		lab("出生日期", 280, 215), v(birth.Format("2006.01.02"), 400, 215),
+		lab("性别", 640, 215), v(sex, 700, 215),
+		lab("有效期限", 280, 270), v(from.Format("2006.01.02")+"-"+to.Format("2006.01.02"), 400, 270),
+		lab("签发机关", 280, 325), v("公安部出入境管理局", 400, 325),
+		lab("换证次数", 280, 380), v(times, 400, 380),
+		{S: num, X: 520, Y: 470, Size: 34, Face: Mono, Color: black},
+	}
+	l.Boxes = []Box{{R: image.Rect(40, 100, 240, 370), Color: color.RGBA{206, 210, 218, 255}}}
+	return Specimen{Layout: l, Fields: map[string]string{
+		"name": name, "name_en": en, "sex": sex, "birth_date": birth.Format("2006-01-02"), "number": num,
+		"valid_period": from.Format("2006.01.02") + "-" + to.Format("2006.01.02"), "issuing_authority": "公安部出入境管理局", "issue_times": times,
 	}}
 }
