@@ -93,6 +93,26 @@ var apis = map[string]call{
 		r, err := c.RecognizeMainlandTravelPermit(&model.RecognizeMainlandTravelPermitRequest{Body: &model.MainlandTravelPermitRequestBody{Image: &img}})
 		return res(r, err, func() any { return r.Result })
 	},
+	"transportation_license": func(c *ocr.OcrClient, img string) (any, error) {
+		r, err := c.RecognizeTransportationLicense(&model.RecognizeTransportationLicenseRequest{Body: &model.TransportationLicenseRequestBody{Image: &img}})
+		return res(r, err, func() any { return r.Result })
+	},
+	"business_card": func(c *ocr.OcrClient, img string) (any, error) {
+		r, err := c.RecognizeBusinessCard(&model.RecognizeBusinessCardRequest{Body: &model.BusinessCardRequestBody{Image: &img}})
+		return res(r, err, func() any {
+			// The card's fields are lists; the benchmark compares their first value.
+			m := map[string]any{}
+			j, _ := json.Marshal(r.Result)
+			var raw map[string][]any
+			_ = json.Unmarshal(j, &raw)
+			for k, v := range raw {
+				if len(v) > 0 {
+					m[k] = v[0]
+				}
+			}
+			return m
+		})
+	},
 	"vehicle_license": func(c *ocr.OcrClient, img string) (any, error) {
 		r, err := c.RecognizeVehicleLicense(&model.RecognizeVehicleLicenseRequest{Body: &model.VehicleLicenseRequestBody{Image: &img}})
 		return res(r, err, func() any { return r.Result })

@@ -102,16 +102,23 @@ func spec(name string) *kie.Spec {
 	return sp
 }
 
-// jsonNames lists the JSON field names of a model struct type.
-func jsonNames(t reflect.Type) map[string]bool {
-	out := map[string]bool{}
+// jsonNames lists the JSON field names of a model struct type, true for
+// the fields that hold a list of strings (business-card fields).
+func jsonNames(t reflect.Type) (map[string]bool, map[string]bool) {
+	out, lists := map[string]bool{}, map[string]bool{}
 	for i := 0; i < t.NumField(); i++ {
-		tag := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("json"), ",")[0]
 		if tag != "" && tag != "-" {
 			out[tag] = true
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			lists[tag] = ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.String
 		}
 	}
-	return out
+	return out, lists
 }
 
 // fillOpts say which optional parts of a result are wanted.
@@ -124,7 +131,7 @@ type fillOpts struct {
 // model): values by JSON name, confidence and text_location maps when
 // the model has them and they are wanted.
 func fill(dst any, res kie.Result, o fillOpts) {
-	names := jsonNames(reflect.TypeOf(dst).Elem())
+	names, lists := jsonNames(reflect.TypeOf(dst).Elem())
 	m := map[string]any{}
 	conf := map[string]any{}
 	loc := map[string]any{}
@@ -133,6 +140,9 @@ func fill(dst any, res kie.Result, o fillOpts) {
 			continue
 		}
 		m[k] = f.Value
+		if lists[k] {
+			m[k] = []string{f.Value}
+		}
 		conf[k] = confOf(f.Confidence)
 		loc[k] = location(f.Box)
 	}
@@ -657,6 +667,8 @@ func (s *Service) moreDocHandlers() map[string]api.Handler {
 		"RecognizeExitEntryPermit": simpleDoc[model.ExitEntryPermitRequestBody, model.ExitEntryPermitResult](s, "exit_entry_permit", "exit-entry permit", "number",
 			func(b *model.ExitEntryPermitRequestBody) (*string, *string) { return b.Image, b.Url },
 			func(b *model.ExitEntryPermitRequestBody) fillOpts { return conf(b) }),
+		"RecognizeTransportationLicense": s.transportationLicense,
+		"RecognizeBusinessCard":          s.businessCard,
 		"RecognizeMainlandTravelPermit": simpleDoc[model.MainlandTravelPermitRequestBody, model.MainlandTravelPermitResult](s, "mainland_travel_permit", "mainland travel permit", "number",
 			func(b *model.MainlandTravelPermitRequestBody) (*string, *string) { return b.Image, b.Url },
 			func(b *model.MainlandTravelPermitRequestBody) fillOpts { return conf(b) }),
@@ -701,13 +713,64 @@ func (s *Service) autoIDDoc(ctx context.Context, c *api.Call) (any, error) {
 	if best == "" {
 		return nil, noDocument("identity document")
 	}
-	var q [4]pipeline.Point
-	for i, v := range p.Quad {
-		q[i] = pipeline.Point{int(math.Round(v.X)), int(math.Round(v.Y))}
-	}
-	loc := location(q)
+	loc := location(pageQuad(p))
 	cf := conf32(conf * bestShare)
 	return resultEnvelope{Result: model.AutoIdDocClassificationResult{Type: &best, Location: &loc, Confidence: &cf}}, nil
 }
 
 func conf32(f float64) float32 { return conf(f) }
+
+func (s *Service) transportationLicense(ctx context.Context, c *api.Call) (any, error) {
+	var b model.TransportationLicenseRequestBody
+	if err := c.DecodeJSON(&b); err != nil {
+		return nil, err
+	}
+	if api.Deref(b.ReturnAdjustedImage) {
+		return nil, errNoCheck("return_adjusted_image")
+	}
+	p, err := s.readDoc(ctx, c, b.Image, b.Url)
+	if err != nil {
+		return nil, err
+	}
+	r := kie.Extract(p, spec("transportation_license"))
+	if r.Score < 2 || (r.Fields["license_number"] == nil && r.Fields["vehicle_number"] == nil) {
+		return nil, noDocument("road transport certificate")
+	}
+	o := fillOpts{confidence: true}
+	if api.Deref(b.ReturnImageLocation) {
+		o.extra = map[string]any{"image_location": location(pageQuad(p))}
+	}
+	var out model.TransportationLicenseResult
+	fill(&out, r, o)
+	return withChecks(out, checks(r)), nil
+}
+
+// pageQuad is the text block's corners as integer points.
+func pageQuad(p *kie.Page) [4]pipeline.Point {
+	var q [4]pipeline.Point
+	for i, v := range p.Quad {
+		q[i] = pipeline.Point{int(math.Round(v.X)), int(math.Round(v.Y))}
+	}
+	return q
+}
+
+func (s *Service) businessCard(ctx context.Context, c *api.Call) (any, error) {
+	var b model.BusinessCardRequestBody
+	if err := c.DecodeJSON(&b); err != nil {
+		return nil, err
+	}
+	if api.Deref(b.ReturnAdjustedImage) {
+		return nil, errNoCheck("return_adjusted_image")
+	}
+	p, err := s.readDoc(ctx, c, b.Image, b.Url)
+	if err != nil {
+		return nil, err
+	}
+	r := kie.Extract(p, spec("business_card"))
+	if r.Fields["name"] == nil && r.Fields["phone"] == nil && r.Fields["email"] == nil {
+		return nil, noDocument("business card")
+	}
+	var out model.BusinessCardResult
+	fill(&out, r, fillOpts{})
+	return resultEnvelope{Result: out}, nil
+}

@@ -319,3 +319,35 @@ func TestDocMainlandTravelPermit(t *testing.T) {
 		want(t, "permit "+k, got, f[k])
 	}
 }
+
+func TestDocTransportationLicenseAndBusinessCard(t *testing.T) {
+	cli := client(t)
+	img, f := specimenB64(t, "transportation_license", 0, "clean")
+	tr, err := cli.RecognizeTransportationLicense(&model.RecognizeTransportationLicenseRequest{Body: &model.TransportationLicenseRequestBody{Image: img, ReturnImageLocation: yes()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := tr.Result
+	for k, got := range map[string]*string{"owner_name": r.OwnerName, "license_number": r.LicenseNumber, "vehicle_number": r.VehicleNumber,
+		"maximum_capacity": r.MaximumCapacity, "issue_date": r.IssueDate, "business_scope": r.BusinessScope} {
+		want(t, k, got, f[k])
+	}
+	if r.ImageLocation == nil {
+		t.Error("no image_location")
+	}
+	img, f = specimenB64(t, "business_card", 1, "photo")
+	br, err := cli.RecognizeBusinessCard(&model.RecognizeBusinessCardRequest{Body: &model.BusinessCardRequestBody{Image: img}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := func(v *[]string) *string {
+		if v == nil || len(*v) == 0 {
+			return nil
+		}
+		return &(*v)[0]
+	}
+	b := br.Result
+	for k, got := range map[string]*[]string{"name": b.Name, "company": b.Company, "title": b.Title, "phone": b.Phone, "email": b.Email, "address": b.Address} {
+		want(t, "card "+k, first(got), f[k])
+	}
+}

@@ -23,7 +23,7 @@ type Specimen struct {
 
 // Kinds lists the document kinds Make renders.
 var Kinds = []string{"id_card_front", "id_card_back", "bankcard", "passport", "vin", "license_plate",
-	"business_license", "driver_license", "vehicle_license", "hk_id_card", "exit_entry_permit", "mainland_travel_permit"}
+	"business_license", "driver_license", "vehicle_license", "hk_id_card", "exit_entry_permit", "mainland_travel_permit", "transportation_license", "business_card"}
 
 // Make renders specimen n of a kind; every fifth specimen (n%5 == 4)
 // carries a broken check character where the kind has one.
@@ -57,6 +57,10 @@ func Make(kind string, n int) (Specimen, error) {
 		s = g.exitEntryPermit()
 	case "mainland_travel_permit":
 		s = g.mainlandTravelPermit()
+	case "transportation_license":
+		s = g.transportationLicense()
+	case "business_card":
+		s = g.businessCard()
 	default:
 		return Specimen{}, fmt.Errorf("specimen: unknown kind %q", kind)
 	}
@@ -573,5 +577,56 @@ func (g gen) mainlandTravelPermit() Specimen {
 	return Specimen{Layout: l, Fields: map[string]string{
 		"name": name, "name_en": en, "sex": sex, "birth_date": birth.Format("2006-01-02"), "number": num,
 		"valid_period": from.Format("2006.01.02") + "-" + to.Format("2006.01.02"), "issuing_authority": "公安部出入境管理局", "issue_times": times,
+	}}
+}
+
+// transportationLicense is the road transport certificate (道路运输证).
+func (g gen) transportationLicense() Specimen {
+	owner := g.pick(cities)[:6] + g.pick([]string{"顺达", "通途", "远通", "安达"}) + "运输有限公司"
+	num := fmt.Sprintf("%s%09d", []string{"京", "沪", "粤", "苏", "浙"}[g.r.IntN(5)], g.r.IntN(1e9))
+	plate, _ := g.plateNumber()
+	addr := g.address(g.province())
+	cap := fmt.Sprintf("%d吨", 2+g.r.IntN(30))
+	size := fmt.Sprintf("%d×%d×%d毫米", 5000+g.r.IntN(7000), 2000+g.r.IntN(500), 2500+g.r.IntN(1500))
+	issue := g.date(2015, 2025)
+	l := Layout{W: 1000, H: 700, BG: color.RGBA{240, 240, 232, 255}}
+	lab := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 22, Color: grey} }
+	v := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 28, Color: black} }
+	l.Texts = []Text{
+		{S: "中华人民共和国道路运输证", X: 260, Y: 70, Size: 40, Face: Bold, Color: black},
+		lab("业户名称", 60, 140), v(owner, 200, 140),
+		lab("地址", 60, 200), v(addr, 200, 200),
+		lab("车辆号牌", 60, 260), v(plate, 200, 260), lab("经济类型", 520, 260), v("有限责任公司", 640, 260),
+		lab("车辆类型", 60, 320), v("重型厢式货车", 200, 320), lab("吨(座)位", 520, 320), v(cap, 640, 320),
+		lab("车辆尺寸", 60, 380), v(size, 200, 380),
+		lab("经营范围", 60, 440), v("普通货运", 200, 440),
+		lab("道路运输证号", 60, 500), v(num, 240, 500),
+		lab("核发日期", 60, 560), v(issue.Format("2006-01-02"), 200, 560),
+	}
+	return Specimen{Layout: l, Fields: map[string]string{
+		"owner_name": owner, "owner_address": addr, "vehicle_number": plate, "economic_type": "有限责任公司", "vehicle_type": "重型厢式货车",
+		"maximum_capacity": cap, "vehicle_size": size, "business_scope": "普通货运", "license_number": num, "issue_date": issue.Format("2006-01-02"),
+	}}
+}
+
+// businessCard is a name card.
+func (g gen) businessCard() Specimen {
+	name, sur, _ := g.person()
+	company := g.pick(cities)[:6] + g.pick([]string{"星河", "远航", "嘉禾", "恒信", "天成"}) + g.pick([]string{"科技", "贸易", "咨询"}) + "有限公司"
+	title := g.pick([]string{"销售经理", "技术总监", "高级工程师", "市场主管"})
+	phone := fmt.Sprintf("1%d%09d", 3+g.r.IntN(7), g.r.IntN(1e9))
+	email := strings.ToLower(sur) + fmt.Sprintf("%d@example.com", g.r.IntN(100))
+	addr := g.address(g.province())
+	l := Layout{W: 900, H: 540, BG: color.RGBA{250, 250, 248, 255}}
+	l.Texts = []Text{
+		{S: company, X: 60, Y: 90, Size: 30, Face: Bold, Color: blue},
+		{S: name, X: 60, Y: 210, Size: 52, Face: Bold, Color: black},
+		{S: title, X: 60, Y: 270, Size: 26, Color: grey},
+		{S: "手机：" + phone, X: 60, Y: 370, Size: 24, Color: black},
+		{S: "邮箱：" + email, X: 60, Y: 415, Size: 24, Color: black},
+		{S: "地址：" + addr, X: 60, Y: 460, Size: 24, Color: black},
+	}
+	return Specimen{Layout: l, Fields: map[string]string{
+		"name": name, "company": company, "title": title, "phone": phone, "email": email, "address": addr,
 	}}
 }
