@@ -113,6 +113,18 @@ var apis = map[string]call{
 			return m
 		})
 	},
+	"chile_id_card": func(c *ocr.OcrClient, img string) (any, error) {
+		r, err := c.RecognizeChileIdCard(&model.RecognizeChileIdCardRequest{Body: &model.ChileIdCardRequestBody{Image: &img}})
+		return res(r, err, func() any {
+			m := map[string]any{}
+			j, _ := json.Marshal(r.Result)
+			_ = json.Unmarshal(j, &m)
+			if l, ok := m["surname"].([]any); ok && len(l) > 0 {
+				m["surname"] = l[0]
+			}
+			return m
+		})
+	},
 	"vehicle_license": func(c *ocr.OcrClient, img string) (any, error) {
 		r, err := c.RecognizeVehicleLicense(&model.RecognizeVehicleLicenseRequest{Body: &model.VehicleLicenseRequestBody{Image: &img}})
 		return res(r, err, func() any { return r.Result })

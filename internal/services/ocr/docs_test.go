@@ -351,3 +351,21 @@ func TestDocTransportationLicenseAndBusinessCard(t *testing.T) {
 		want(t, "card "+k, first(got), f[k])
 	}
 }
+
+func TestDocChileIDCard(t *testing.T) {
+	cli := client(t)
+	img, f := specimenB64(t, "chile_id_card", 0, "clean")
+	r, err := cli.RecognizeChileIdCard(&model.RecognizeChileIdCardRequest{Body: &model.ChileIdCardRequestBody{Image: img}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Result
+	var sur *string
+	if c.Surname != nil && len(*c.Surname) > 0 {
+		sur = &(*c.Surname)[0]
+	}
+	for k, got := range map[string]*string{"surname": sur, "given_name": c.GivenName, "sex": c.Sex, "birth": c.Birth,
+		"expiry_date": c.ExpiryDate, "document_number": c.DocumentNumber, "number": c.Number} {
+		want(t, k, got, f[k])
+	}
+}

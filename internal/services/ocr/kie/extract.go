@@ -407,6 +407,7 @@ var validators = map[string]func(string) bool{
 	"luhn":    validate.Luhn,
 	"vin":     validate.ValidVIN,
 	"hkid":    validate.ValidHKID,
+	"run":     validate.ValidRUN,
 	"uscc":    validate.ValidUSCC,
 	"plate":   func(s string) bool { return validate.ParsePlate(s).Valid },
 	"date":    func(s string) bool { _, ok := validate.ParseDate(s); return ok },

@@ -10,6 +10,7 @@ import (
 	"image/draw"
 	"math"
 	"sort"
+	"strings"
 
 	xdraw "golang.org/x/image/draw"
 
@@ -82,6 +83,9 @@ func Read(ctx context.Context, r Reader, orig image.Image) (*Page, error) {
 		res = res2
 		p.Quarter = (4 - q) & 3
 		ang = readingAngle(res.Lines)
+	}
+	for i := range res.Lines {
+		wordGaps(img, &res.Lines[i])
 	}
 	if scale != 1 {
 		for i := range res.Lines {
@@ -232,4 +236,106 @@ func unturn(p pipeline.Point, q, w, h int) pipeline.Point {
 		return pipeline.Point{w - y, x}
 	}
 	return p
+}
+
+// wordGaps puts back the spaces between Latin words that the recogniser
+// dropped ("MARIAJOSE"; its CTC columns are evenly spaced, so the gap is
+// looked for in the pixels): between two letters, a blank stretch across
+// the line wider than half the line's height is a printed space.
+func wordGaps(img image.Image, l *pipeline.Line) {
+	n := len(l.Chars)
+	if n < 3 {
+		return
+	}
+	latin := func(c string) bool { return len(c) == 1 && (c[0] >= 'A' && c[0] <= 'Z' || c[0] >= 'a' && c[0] <= 'z') }
+	b := l.Box
+	h := math.Hypot(float64(b[3][0]-b[0][0]), float64(b[3][1]-b[0][1]))
+	h = math.Min(h, math.Hypot(float64(b[2][0]-b[1][0]), float64(b[2][1]-b[1][1])))
+	if h < 6 {
+		return
+	}
+	lum := func(x, y float64) float64 {
+		r, g, bl, _ := img.At(int(x), int(y)).RGBA()
+		return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+	}
+	first, last := centre(l.Chars[0].Box), centre(l.Chars[n-1].Box)
+	ux, uy := last.X-first.X, last.Y-first.Y
+	un := math.Hypot(ux, uy)
+	if un == 0 {
+		return
+	}
+	ux, uy = ux/un, uy/un
+	vx, vy := -uy, ux
+	// Ink is darker (or lighter, on dark cards) than the line's median.
+	var all []float64
+	for t := 0.0; t <= un; t += 2 {
+		for k := -0.3; k <= 0.3; k += 0.15 {
+			all = append(all, lum(first.X+ux*t+vx*k*h, first.Y+uy*t+vy*k*h))
+		}
+	}
+	sort.Float64s(all)
+	lo, mid, hi := all[len(all)/20], all[len(all)/2], all[len(all)*19/20]
+	inkDark := mid-lo > hi-mid
+	ink := func(v float64) bool {
+		if inkDark {
+			return v < (lo+mid)/2
+		}
+		return v > (hi+mid)/2
+	}
+	// Walk the line: count glyphs (runs of ink columns) and note after
+	// which glyph a word gap falls. The gaps are trusted only when the
+	// glyph count equals the character count, so a space is never put
+	// in the wrong place.
+	blankAt := func(t float64) bool {
+		px, py := first.X+ux*t, first.Y+uy*t
+		for k := -0.4; k <= 0.4; k += 0.08 {
+			if ink(lum(px+vx*k*h, py+vy*k*h)) {
+				return false
+			}
+		}
+		return true
+	}
+	half := h / 2
+	glyphs, run := 0, 0.0
+	inGlyph := false
+	gaps := map[int]bool{}
+	for t := -half; t <= un+half; t++ {
+		if blankAt(t) {
+			if inGlyph {
+				inGlyph = false
+				run = 0
+			}
+			run++
+			if run >= 0.25*h && glyphs > 0 {
+				gaps[glyphs] = true
+			}
+			continue
+		}
+		if !inGlyph {
+			inGlyph = true
+			glyphs++
+		}
+	}
+	if glyphs != n || len(gaps) == 0 {
+		return
+	}
+	var out []pipeline.Char
+	changed := false
+	for i, c := range l.Chars {
+		out = append(out, c)
+		if i+1 < n && gaps[i+1] && latin(c.Char) && latin(l.Chars[i+1].Char) {
+			out = append(out, pipeline.Char{Char: " ", Score: 1, Box: c.Box})
+			changed = true
+		}
+	}
+	if !changed || strings.Contains(l.Text, " ") {
+		return
+	}
+	var sb strings.Builder
+	for _, c := range out {
+		sb.WriteString(c.Char)
+	}
+	if strings.ReplaceAll(sb.String(), " ", "") == l.Text {
+		l.Text, l.Chars = sb.String(), out
+	}
 }

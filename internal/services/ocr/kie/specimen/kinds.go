@@ -23,7 +23,7 @@ type Specimen struct {
 
 // Kinds lists the document kinds Make renders.
 var Kinds = []string{"id_card_front", "id_card_back", "bankcard", "passport", "vin", "license_plate",
-	"business_license", "driver_license", "vehicle_license", "hk_id_card", "exit_entry_permit", "mainland_travel_permit", "transportation_license", "business_card"}
+	"business_license", "driver_license", "vehicle_license", "hk_id_card", "exit_entry_permit", "mainland_travel_permit", "transportation_license", "business_card", "chile_id_card"}
 
 // Make renders specimen n of a kind; every fifth specimen (n%5 == 4)
 // carries a broken check character where the kind has one.
@@ -61,6 +61,8 @@ func Make(kind string, n int) (Specimen, error) {
 		s = g.transportationLicense()
 	case "business_card":
 		s = g.businessCard()
+	case "chile_id_card":
+		s = g.chileIDCard(valid)
 	default:
 		return Specimen{}, fmt.Errorf("specimen: unknown kind %q", kind)
 	}
@@ -68,7 +70,7 @@ func Make(kind string, n int) (Specimen, error) {
 	if s.Fields == nil {
 		s.Fields = map[string]string{}
 	}
-	if !strings.Contains("id_card_front bankcard passport vin business_license hk_id_card", kind) {
+	if !strings.Contains("id_card_front bankcard passport vin business_license hk_id_card chile_id_card", kind) {
 		valid = true
 	}
 	s.Valid = valid
@@ -628,5 +630,49 @@ func (g gen) businessCard() Specimen {
 	}
 	return Specimen{Layout: l, Fields: map[string]string{
 		"name": name, "company": company, "title": title, "phone": phone, "email": email, "address": addr,
+	}}
+}
+
+var (
+	esSurnames = []string{"GONZALEZ", "MUNOZ", "ROJAS", "DIAZ", "SOTO", "CONTRERAS", "SILVA", "TORRES", "REYES", "FUENTES"}
+	esNames    = []string{"MARIA JOSE", "JUAN PABLO", "CAMILA", "DIEGO", "VALENTINA", "FELIPE", "CATALINA", "MATIAS"}
+	esMonths   = []string{"ENE", "FEB", "MAR", "ABR", "MAY", "JUN", "JUL", "AGO", "SEP", "OCT", "NOV", "DIC"}
+)
+
+func esDate(t time.Time) string { return fmt.Sprintf("%02d %s %d", t.Day(), esMonths[t.Month()-1], t.Year()) }
+
+// chileIDCard is the Chilean identity card (cédula de identidad).
+func (g gen) chileIDCard(valid bool) Specimen {
+	sur := g.pick(esSurnames) + " " + g.pick(esSurnames)
+	given := g.pick(esNames)
+	male := g.r.IntN(2) == 0
+	sex := map[bool]string{true: "M", false: "F"}[male]
+	birth := g.date(1950, 2005)
+	issue := g.date(2016, 2025)
+	expiry := issue.AddDate(10, 0, 0)
+	body := fmt.Sprintf("%d", 5000000+g.r.IntN(25000000))
+	c := validate.RUNCheckChar(body)
+	if !valid {
+		c = "0123456789K"[(strings.IndexByte("0123456789K", c)+1+g.r.IntN(9))%11]
+	}
+	run := fmt.Sprintf("%s.%s.%s-%c", body[:len(body)-6], body[len(body)-6:len(body)-3], body[len(body)-3:], c)
+	doc := fmt.Sprintf("%03d.%03d.%03d", g.r.IntN(1000), g.r.IntN(1000), g.r.IntN(1000))
+	l := Layout{W: 856, H: 540, BG: color.RGBA{230, 236, 244, 255}}
+	lab := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 16, Color: grey} }
+	v := func(s string, x, y float64) Text { return Text{S: s, X: x, Y: y, Size: 24, Color: black} }
+	l.Texts = []Text{
+		{S: "REPUBLICA DE CHILE", X: 280, Y: 45, Size: 26, Face: Bold, Color: blue},
+		{S: "CEDULA DE IDENTIDAD", X: 280, Y: 75, Size: 20, Color: blue},
+		lab("APELLIDOS", 280, 115), v(sur, 280, 145),
+		lab("NOMBRES", 280, 185), v(given, 280, 215),
+		lab("NACIONALIDAD", 280, 255), v("CHILENA", 280, 285), lab("SEXO", 520, 255), v(sex, 520, 285),
+		lab("FECHA DE NACIMIENTO", 280, 325), v(esDate(birth), 280, 355), lab("NUMERO DOCUMENTO", 560, 325), v(doc, 560, 355),
+		lab("FECHA DE EMISION", 280, 395), v(esDate(issue), 280, 425), lab("FECHA DE VENCIMIENTO", 560, 395), v(esDate(expiry), 560, 425),
+		{S: "RUN " + run, X: 40, Y: 480, Size: 28, Face: Bold, Color: black},
+	}
+	l.Boxes = []Box{{R: image.Rect(40, 100, 250, 400), Color: color.RGBA{206, 212, 222, 255}}}
+	return Specimen{Layout: l, Fields: map[string]string{
+		"surname": sur, "given_name": given, "nationality": "CHILENA", "sex": sex, "birth": birth.Format("2006-01-02"),
+		"issue_date": issue.Format("2006-01-02"), "expiry_date": expiry.Format("2006-01-02"), "document_number": doc, "number": run,
 	}}
 }

@@ -47,6 +47,7 @@ func FuzzChecks(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		_ = ValidVIN(s)
 		_ = ValidHKID(s)
+		_ = ValidRUN(s)
 		_ = ValidUSCC(s)
 		_ = Luhn(s)
 		_ = LookupIssuer(s)

@@ -22,8 +22,11 @@ func HalfWidth(s string) string {
 
 var dateRe = regexp.MustCompile(`(\d{4})\s*[年.\-/]?\s*(\d{1,2})\s*[月.\-/]?\s*(\d{1,2})\s*日?`)
 
-// monthRe reads the passport style, 08 AUG 1960.
-var monthRe = regexp.MustCompile(`(\d{1,2})\s*(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\s*(\d{4})`)
+// monthRe reads the passport style, 08 AUG 1960, with English or
+// Spanish month abbreviations (Latin-American identity cards).
+var monthRe = regexp.MustCompile(`(\d{1,2})\s*(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|ENE|ABR|AGO|DIC)\s*(\d{4})`)
+
+var spanishMonths = map[string]string{"ENE": "JAN", "ABR": "APR", "AGO": "AUG", "DIC": "DEC"}
 
 // ParseDate reads a printed date (1990年1月2日, 1990.01.02, 1990-1-2,
 // 19900102, 02 JAN 1990) and returns it as a time; ok is false for no date or an
@@ -35,7 +38,11 @@ func ParseDate(s string) (time.Time, bool) {
 		if len(d) == 1 {
 			d = "0" + d
 		}
-		t, err := time.Parse("02 Jan 2006", d+" "+m[2][:1]+strings.ToLower(m[2][1:])+" "+m[3])
+		mon := m[2]
+		if en, ok := spanishMonths[mon]; ok {
+			mon = en
+		}
+		t, err := time.Parse("02 Jan 2006", d+" "+mon[:1]+strings.ToLower(mon[1:])+" "+m[3])
 		return t, err == nil
 	}
 	m := dateRe.FindStringSubmatch(s)

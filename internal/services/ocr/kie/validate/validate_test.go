@@ -187,7 +187,7 @@ func TestNormalize(t *testing.T) {
 		t.Error(HalfWidth("ＡＢ１２　（） "))
 	}
 	for in, want := range map[string]string{
-		"1990年1月2日": "1990-01-02", "08 AUG 1960": "1960-08-08", "出生 2001.12.31": "2001-12-31", "19900102": "1990-01-02", "1990-1-2": "1990-01-02",
+		"1990年1月2日": "1990-01-02", "08 AUG 1960": "1960-08-08", "3 ENE 1990": "1990-01-03", "出生 2001.12.31": "2001-12-31", "19900102": "1990-01-02", "1990-1-2": "1990-01-02",
 	} {
 		d, ok := ParseDate(in)
 		if !ok || d.Format("2006-01-02") != want {
@@ -223,5 +223,14 @@ func TestHKID(t *testing.T) {
 	}
 	if c := HKIDCheckChar("C668668"); c == 0 || !ValidHKID("C668668("+string(c)+")") {
 		t.Errorf("check char %q", c)
+	}
+}
+
+func TestRUN(t *testing.T) {
+	// Check characters worked by hand from the rule.
+	for in, ok := range map[string]bool{"30.686.957-4": true, "30.686.957-5": false, "12.345.678-5": true, "12.345.678-K": false, "1234-5": false, "12345678": false} {
+		if ValidRUN(in) != ok {
+			t.Errorf("ValidRUN(%s) = %v", in, !ok)
+		}
 	}
 }

@@ -203,3 +203,37 @@ func HKIDCheckChar(body string) byte {
 	}
 	return 0
 }
+
+// ValidRUN checks a Chilean RUN/RUT (12.345.678-5): the check character
+// is 11 - (Σ digit × 2,3,4,5,6,7 repeating from the right) mod 11, with
+// 11 written 0 and 10 written K.
+func ValidRUN(s string) bool {
+	s = strings.ToUpper(strings.NewReplacer(".", "", " ", "").Replace(s))
+	body, check, ok := strings.Cut(s, "-")
+	if !ok || len(check) != 1 || len(body) < 6 || len(body) > 8 || !allDigits(body) {
+		return false
+	}
+	return RUNCheckChar(body) == check[0]
+}
+
+// RUNCheckChar is the check character of a RUN's digits (0 if not digits).
+func RUNCheckChar(body string) byte {
+	if !allDigits(body) {
+		return 0
+	}
+	sum, w := 0, 2
+	for i := len(body) - 1; i >= 0; i-- {
+		sum += int(body[i]-'0') * w
+		if w++; w > 7 {
+			w = 2
+		}
+	}
+	switch c := 11 - sum%11; c {
+	case 11:
+		return '0'
+	case 10:
+		return 'K'
+	default:
+		return byte('0' + c)
+	}
+}
