@@ -639,7 +639,9 @@ var (
 	esMonths   = []string{"ENE", "FEB", "MAR", "ABR", "MAY", "JUN", "JUL", "AGO", "SEP", "OCT", "NOV", "DIC"}
 )
 
-func esDate(t time.Time) string { return fmt.Sprintf("%02d %s %d", t.Day(), esMonths[t.Month()-1], t.Year()) }
+func esDate(t time.Time) string {
+	return fmt.Sprintf("%02d %s %d", t.Day(), esMonths[t.Month()-1], t.Year())
+}
 
 // chileIDCard is the Chilean identity card (cédula de identidad).
 func (g gen) chileIDCard(valid bool) Specimen {
