@@ -369,3 +369,32 @@ func TestDocChileIDCard(t *testing.T) {
 		want(t, k, got, f[k])
 	}
 }
+
+// TestDocIDCardTurned: a card photographed a quarter or half turn round
+// is turned upright before it is read.
+func TestDocIDCardTurned(t *testing.T) {
+	cli := client(t)
+	specimenB64(t, "id_card_front", 0, "clean") // skips without fonts
+	s, _ := specimen.Make("id_card_front", 5)
+	page, err := s.Layout.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []int{1, 2, 3} {
+		ph := specimen.PhotoLike(99)
+		ph.Quarter = q
+		img, _ := specimen.Shoot(page, ph)
+		b, err := specimen.Encode(img, 85)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := base64.StdEncoding.EncodeToString(b)
+		resp, err := cli.RecognizeIdCard(&model.RecognizeIdCardRequest{Body: &model.IdCardRequestBody{Image: &e, Side: strp("front")}})
+		if err != nil {
+			t.Fatalf("quarter %d: %v", q, err)
+		}
+		want(t, "name", resp.Result.Name, s.Fields["name"])
+		want(t, "number", resp.Result.Number, s.Fields["number"])
+		want(t, "sex", resp.Result.Sex, s.Fields["sex"])
+	}
+}
