@@ -84,7 +84,7 @@ func TestDocIDCardFront(t *testing.T) {
 	}{{0, "clean"}, {1, "photo"}, {4, "clean"}} {
 		img, f := specimenB64(t, "id_card_front", tc.n, tc.variant)
 		resp, err := cli.RecognizeIdCard(&model.RecognizeIdCardRequest{Body: &model.IdCardRequestBody{
-			Image: img, Side: strp("front"), ReturnVerification: yes(), ReturnTextLocation: yes()}})
+			Image: img, Side: strp("front"), ReturnVerification: yes(), ReturnTextLocation: yes(), ReturnPortraitLocation: yes()}})
 		if err != nil {
 			t.Fatalf("%d/%s: %v", tc.n, tc.variant, err)
 		}
@@ -101,6 +101,15 @@ func TestDocIDCardFront(t *testing.T) {
 		}
 		if r.TextLocation == nil {
 			t.Errorf("%d/%s: no text_location", tc.n, tc.variant)
+		}
+		// The portrait is right of the text block and above the number.
+		if pl := r.PortraitLocation; pl == nil || len(*pl) != 4 {
+			t.Errorf("%d/%s: portrait_location %v", tc.n, tc.variant, toJSON(pl))
+		} else if loc, ok := (*r.TextLocation).(map[string]any)["name"].([]any); ok && len(loc) == 4 {
+			nameX := loc[1].([]any)[0].(float64)
+			if float64((*pl)[0][0]) < nameX || (*pl)[2][1] <= (*pl)[0][1] {
+				t.Errorf("%d/%s: portrait %v not right of the name ending at x=%v", tc.n, tc.variant, *pl, nameX)
+			}
 		}
 	}
 }
