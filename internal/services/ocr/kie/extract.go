@@ -35,6 +35,9 @@ type labelHit struct {
 
 // Extract reads spec's fields from the page.
 func Extract(p *Page, s *Spec) Result {
+	if s.JoinRows {
+		return extractLines(p, Rows(p), s)
+	}
 	return extractLines(p, p.Lines, s)
 }
 
@@ -124,22 +127,33 @@ func readLabelled(f *FieldSpec, h labelHit, hits []labelHit, lines []*Line, used
 		case "right", "below":
 			var best *Line
 			bestD := math.Inf(1)
+			// The label's own extent: a line may hold several labels, and
+			// a label's column starts where the previous label ends
+			// (bilingual labels: 国籍/Nationality).
+			_, lx1 := h.line.spanX(h.start, h.end)
+			lx0, prev := h.line.X0, -1
+			for _, o := range hits {
+				if o.line == h.line && o.field != h.field && o.end <= h.start && o.end > prev {
+					prev = o.end
+					_, lx0 = h.line.spanX(o.start, o.end)
+				}
+			}
 			for _, l := range lines {
 				if l == h.line {
 					continue
 				}
 				var d float64
 				if w == "right" {
-					if math.Abs(l.CY()-h.line.CY()) > 0.5*math.Max(l.H(), h.line.H()) || l.X0 < h.line.X1-0.5*h.line.H() {
+					if math.Abs(l.CY()-h.line.CY()) > 0.5*math.Max(l.H(), h.line.H()) || l.X0 < lx1-0.5*h.line.H() {
 						continue
 					}
-					d = l.X0 - h.line.X1
+					d = l.X0 - lx1
 				} else {
 					gap := l.Y0 - h.line.Y1
-					if gap < -0.3*h.line.H() || gap > 2.5*math.Max(l.H(), h.line.H()) || l.X1 < h.line.X0 || l.X0 > h.line.X1+2*h.line.H() {
+					if gap < -0.3*h.line.H() || gap > 2.5*math.Max(l.H(), h.line.H()) || l.X1 < lx0 || l.X0 > lx1+2*h.line.H() {
 						continue
 					}
-					d = gap + math.Abs(l.X0-h.line.X0)*0.2
+					d = gap + math.Abs(l.X0-lx0)*0.2
 				}
 				if d < bestD {
 					best, bestD = l, d
@@ -151,14 +165,32 @@ func readLabelled(f *FieldSpec, h labelHit, hits []labelHit, lines []*Line, used
 				best = nil
 			}
 			if best != nil {
-				end := len(best.Text)
+				from, end := 0, len(best.Text)
+				column := w == "below" && (hasLater(h, hits) || hasEarlier(h, hits))
+				if column {
+					// The label shares its line with other labels: its
+					// value is what lies under its own column.
+					x1 := math.Inf(1)
+					if hasLater(h, hits) {
+						// To the end of this field's labels on the line.
+						for _, o := range hits {
+							if o.line == h.line && o.field == h.field {
+								_, e := h.line.spanX(o.start, o.end)
+								x1 = math.Max(lx1, e)
+							}
+						}
+					}
+					from, end = best.byteRange(lx0-0.5*h.line.H(), x1)
+				}
 				for _, o := range hits {
-					if o.line == best && o.start > 0 && o.start < end {
+					if o.line == best && o.start > from && o.start < end {
 						end = o.start
 					}
 				}
-				if got := match(f, best, 0, end); got != nil {
-					used[best] = true
+				if got := match(f, best, from, end); got != nil {
+					// A column read leaves the rest of the line to the
+					// other labels.
+					used[best] = !column
 					extend(f, got, best, lines, hits, used)
 					return got
 				}
@@ -166,6 +198,26 @@ func readLabelled(f *FieldSpec, h labelHit, hits []labelHit, lines []*Line, used
 		}
 	}
 	return nil
+}
+
+// hasEarlier reports whether another field's label precedes h on its line.
+func hasEarlier(h labelHit, hits []labelHit) bool {
+	for _, o := range hits {
+		if o.line == h.line && o.field != h.field && o.end <= h.start {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLater reports whether another field's label follows h on its line.
+func hasLater(h labelHit, hits []labelHit) bool {
+	for _, o := range hits {
+		if o.line == h.line && o.field != h.field && o.start >= h.end {
+			return true
+		}
+	}
+	return false
 }
 
 // labelOnly reports whether a line holds nothing but labels.

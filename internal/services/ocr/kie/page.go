@@ -29,6 +29,51 @@ type Line struct {
 	// X0..Y1 bound the line in the upright page frame.
 	X0, Y0, X1, Y1 float64
 	idx            int
+	// charX holds each character's left and right edge in the page frame.
+	charX [][2]float64
+}
+
+// byteRange is the span of text whose characters' centres lie in
+// [x0, x1) of the page frame (the whole text without character boxes).
+func (l *Line) byteRange(x0, x1 float64) (int, int) {
+	if len(l.charX) != len(l.Chars) || len(l.Chars) == 0 {
+		return 0, len(l.Text)
+	}
+	from, to, off := -1, 0, 0
+	for i, c := range l.Chars {
+		cx := (l.charX[i][0] + l.charX[i][1]) / 2
+		if cx >= x0 && cx < x1 {
+			if from < 0 {
+				from = off
+			}
+			to = off + len(c.Char)
+		}
+		off += len(c.Char)
+	}
+	if from < 0 || off != len(l.Text) {
+		return 0, len(l.Text)
+	}
+	return from, to
+}
+
+// spanX is the page-frame extent of the text between byte offsets from
+// and to (the whole line without character boxes).
+func (l *Line) spanX(from, to int) (float64, float64) {
+	if len(l.charX) != len(l.Chars) || len(l.Chars) == 0 {
+		return l.X0, l.X1
+	}
+	x0, x1 := math.Inf(1), math.Inf(-1)
+	off := 0
+	for i, c := range l.Chars {
+		if off >= from && off < to {
+			x0, x1 = math.Min(x0, l.charX[i][0]), math.Max(x1, l.charX[i][1])
+		}
+		off += len(c.Char)
+	}
+	if math.IsInf(x0, 0) {
+		return l.X0, l.X1
+	}
+	return x0, x1
 }
 
 func (l *Line) H() float64  { return l.Y1 - l.Y0 }
@@ -170,6 +215,14 @@ func (p *Page) layout(lines []pipeline.Line, ang float64) {
 			l.X0, l.Y0 = math.Min(l.X0, q.X), math.Min(l.Y0, q.Y)
 			l.X1, l.Y1 = math.Max(l.X1, q.X), math.Max(l.Y1, q.Y)
 		}
+		for _, ch := range l.Chars {
+			e := [2]float64{math.Inf(1), math.Inf(-1)}
+			for _, pt := range ch.Box {
+				q := geom.Rotate(geom.Pt{X: float64(pt[0]), Y: float64(pt[1])}, c, a)
+				e[0], e[1] = math.Min(e[0], q.X), math.Max(e[1], q.X)
+			}
+			l.charX = append(l.charX, e)
+		}
 		minX, minY = math.Min(minX, l.X0), math.Min(minY, l.Y0)
 		maxX, maxY = math.Max(maxX, l.X1), math.Max(maxY, l.Y1)
 		p.Lines = append(p.Lines, l)
@@ -248,6 +301,9 @@ func wordGaps(img image.Image, l *pipeline.Line) {
 		return
 	}
 	latin := func(c string) bool { return len(c) == 1 && (c[0] >= 'A' && c[0] <= 'Z' || c[0] >= 'a' && c[0] <= 'z') }
+	if !strings.ContainsFunc(l.Text, func(r rune) bool { return r < 128 && (r|0x20) >= 'a' && (r|0x20) <= 'z' }) {
+		return
+	}
 	b := l.Box
 	h := math.Hypot(float64(b[3][0]-b[0][0]), float64(b[3][1]-b[0][1]))
 	h = math.Min(h, math.Hypot(float64(b[2][0]-b[1][0]), float64(b[2][1]-b[1][1])))
@@ -288,7 +344,7 @@ func wordGaps(img image.Image, l *pipeline.Line) {
 	// in the wrong place.
 	blankAt := func(t float64) bool {
 		px, py := first.X+ux*t, first.Y+uy*t
-		for k := -0.4; k <= 0.4; k += 0.08 {
+		for k := -0.48; k <= 0.48; k += 0.06 {
 			if ink(lum(px+vx*k*h, py+vy*k*h)) {
 				return false
 			}
@@ -323,7 +379,7 @@ func wordGaps(img image.Image, l *pipeline.Line) {
 	changed := false
 	for i, c := range l.Chars {
 		out = append(out, c)
-		if i+1 < n && gaps[i+1] && latin(c.Char) && latin(l.Chars[i+1].Char) {
+		if i+1 < n && gaps[i+1] && (latin(c.Char) || c.Char == ",") && latin(l.Chars[i+1].Char) {
 			out = append(out, pipeline.Char{Char: " ", Score: 1, Box: c.Box})
 			changed = true
 		}

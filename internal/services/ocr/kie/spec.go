@@ -19,6 +19,9 @@ type Spec struct {
 	Fields  []FieldSpec `yaml:"fields"`
 	// Decoders are named Go decoders run over the whole page (the MRZ).
 	Decoders []string `yaml:"decoders"`
+	// JoinRows reads lines the detector split within a row as one (card
+	// numbers printed in groups).
+	JoinRows bool `yaml:"join_rows"`
 }
 
 // FieldSpec is one field of a document type.
@@ -150,6 +153,10 @@ func labelRe(l string) *regexp.Regexp {
 			parts = append(parts, `[Il1|]`)
 		case 'O', 'o':
 			parts = append(parts, `[Oo0]`)
+		case '(', '（':
+			parts = append(parts, `[(（]`)
+		case ')', '）':
+			parts = append(parts, `[)）]`)
 		default:
 			parts = append(parts, regexp.QuoteMeta(string(r)))
 		}
