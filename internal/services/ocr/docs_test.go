@@ -2,6 +2,8 @@ package ocr_test
 
 import (
 	"bytes"
+	"fmt"
+	"strconv"
 	"encoding/base64"
 	"image"
 	"image/color"
@@ -106,7 +108,7 @@ func TestDocIDCardFront(t *testing.T) {
 		if pl := r.PortraitLocation; pl == nil || len(*pl) != 4 {
 			t.Errorf("%d/%s: portrait_location %v", tc.n, tc.variant, toJSON(pl))
 		} else if loc, ok := (*r.TextLocation).(map[string]any)["name"].([]any); ok && len(loc) == 4 {
-			nameX := loc[1].([]any)[0].(float64)
+			nameX, _ := strconv.ParseFloat(fmt.Sprint(loc[1].([]any)[0]), 64)
 			if float64((*pl)[0][0]) < nameX || (*pl)[2][1] <= (*pl)[0][1] {
 				t.Errorf("%d/%s: portrait %v not right of the name ending at x=%v", tc.n, tc.variant, *pl, nameX)
 			}
