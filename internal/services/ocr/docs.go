@@ -402,6 +402,9 @@ func portrait(p *kie.Page, r kie.Result) ([][]int32, bool) {
 // imageFlags answers the ID-card checks that image evidence decides.
 func imageFlags(p *kie.Page, b model.IdCardRequestBody) map[string]any {
 	out := map[string]any{}
+	if !api.Deref(b.DetectCopy) && !api.Deref(b.DetectBlur) && !api.Deref(b.DetectGlare) && !api.Deref(b.DetectBorderIntegrity) {
+		return out
+	}
 	ev := kie.Evidence(p)
 	score := map[string]any{}
 	if api.Deref(b.DetectCopy) {
