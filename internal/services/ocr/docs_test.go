@@ -2,14 +2,14 @@ package ocr_test
 
 import (
 	"bytes"
-	"fmt"
-	"strconv"
 	"encoding/base64"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/png"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
