@@ -6,7 +6,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash generate clean
+.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash bench-docs generate clean
 
 all: build
 
@@ -108,6 +108,12 @@ bench-table: deps models
 # aisd's gateway beside nginx in one run (wrk); writes docs/benchmarks-gateway.md.
 bench-gateway: models
 	bash bench/gateway/run.sh
+
+# Document OCR field accuracy and time on generated specimens; writes
+# docs/benchmarks-docs.md (N specimens per type and variant).
+N ?= 10
+bench-docs: deps models
+	$(GO) run ./bench/docs -n $(N)
 
 generate:
 	$(GO) generate ./...

@@ -45,6 +45,9 @@ func (s *Service) Handlers() map[string]api.Handler {
 	if s.templates != nil {
 		h["RecognizeCustomTemplate"] = s.customTemplate
 	}
+	for op, d := range s.docHandlers() {
+		h[op] = d
+	}
 	return h
 }
 
