@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf16"
@@ -134,17 +133,6 @@ type Finding struct {
 	Segments   []Segment
 }
 
-// contactRe finds solicitations to add an instant-messaging contact: a
-// WeChat/QQ keyword (and its usual disguises) followed by an id.
-var contactRe = regexp.MustCompile(`(?:微信|威信|薇信|徽信|v\s?信|v\s?x|w\s?x|wechat|weixin|q\s?q|扣扣|企鹅)\s*(?:号码|号|id)?\s*[:=]?\s*[a-z0-9][a-z0-9_-]{4,19}`)
-
-// urlRe finds links and bare domain names.
-var urlRe = regexp.MustCompile(`(?:https?://|www\.)[^\s，。！？、）)"'<>]+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|top|xyz|vip|cc|info|io|me|shop|club|site|online)\b`)
-
-// phoneRe finds mainland mobile numbers, also with single spaces or dashes
-// inserted between digits.
-var phoneRe = regexp.MustCompile(`(?:\+?86[\s-]?)?1[3-9](?:[\s-]?\d){9}`)
-
 // Detect checks the first MaxTextRunes runes of text for the categories
 // given and returns one finding per category that hit, most severe first.
 func (d *TextDetector) Detect(text string, categories []string) []Finding {
@@ -152,12 +140,12 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 	if len(runes) > MaxTextRunes {
 		runes = runes[:MaxTextRunes]
 	}
-	f := fold(runes)
 	want := map[string]bool{}
 	for _, c := range categories {
 		want[c] = true
 	}
 	byLabel := map[string]*Finding{}
+	seen := map[[3]any]bool{}
 	add := func(label, sev string, conf float64, start, end int) {
 		fd := byLabel[label]
 		if fd == nil {
@@ -168,14 +156,14 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 			fd.Suggestion = sev
 		}
 		fd.Confidence = math.Max(fd.Confidence, conf)
-		for _, s := range fd.Segments {
-			if s.Start == start && s.End == end {
-				return
-			}
+		k := [3]any{label, start, end}
+		if seen[k] {
+			return
 		}
+		seen[k] = true
 		fd.Segments = append(fd.Segments, Segment{Text: string(runes[start:end]), Start: start, End: end})
 	}
-	for _, h := range d.m.find(f) {
+	for _, h := range d.m.find(normalize(runes), runes) {
 		if !want[h.term.label] {
 			continue
 		}
@@ -186,20 +174,14 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 		add(h.term.label, h.term.severity, conf, h.start, h.end)
 	}
 	if want["ad"] {
-		s := string(f)
-		idx := runeIndex(s)
-		for _, p := range []struct {
-			re   *regexp.Regexp
-			sev  string
-			conf float64
-		}{{contactRe, sugBlock, confContact}, {urlRe, sugReview, confURLOrNumber}, {phoneRe, sugReview, confURLOrNumber}} {
-			for _, m := range p.re.FindAllStringIndex(s, -1) {
-				start, end := idx[m[0]], idx[m[1]]
-				if p.re == phoneRe && (digitAt(f, start-1) || digitAt(f, end)) {
-					continue // part of a longer number: an order id, not a phone
-				}
-				add("ad", p.sev, p.conf, start, end)
+		ct := contactForm(runes)
+		for _, h := range scanContacts(ct.s) {
+			sev, conf := sugReview, confURLOrNumber
+			if h.kind == kindIM {
+				sev, conf = sugBlock, confContact
 			}
+			start, end := ct.span(h.a, h.b)
+			add("ad", sev, conf, start, end)
 		}
 	}
 	out := make([]Finding, 0, len(byLabel))
@@ -222,21 +204,6 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 	})
 	return out
 }
-
-// runeIndex maps every byte offset of s (and len(s)) that starts a rune to
-// that rune's index.
-func runeIndex(s string) []int {
-	idx := make([]int, len(s)+1)
-	n := 0
-	for i := range s {
-		idx[i] = n
-		n++
-	}
-	idx[len(s)] = n
-	return idx
-}
-
-func digitAt(f folded, i int) bool { return i >= 0 && i < len(f) && f[i] >= '0' && f[i] <= '9' }
 
 // --- API -------------------------------------------------------------------
 

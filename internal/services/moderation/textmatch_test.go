@@ -134,7 +134,7 @@ func TestMatcherOverlaps(t *testing.T) {
 		{text: "his", runes: []rune("his")}, {text: "hers", runes: []rune("hers")},
 	})
 	got := map[string]int{}
-	for _, h := range m.find(fold([]rune("ushers"))) {
+	for _, h := range m.find(normalize([]rune("ushers")), []rune("ushers")) {
 		got[h.term.text] = h.start
 	}
 	want := map[string]int{"she": 1, "he": 2, "hers": 2}
