@@ -6,7 +6,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps models vet lint fmt fuzz bench bench-ocr bench-gateway generate clean
+.PHONY: all build run test deps models vet lint fmt fuzz bench bench-ocr bench-gateway generate clean lexicon bench-moderation
 
 all: build
 
@@ -64,6 +64,11 @@ bench-gateway: models
 
 generate:
 	$(GO) generate ./...
+
+# Rebuild the text moderation lexicon (compiled.tsv, embedded and committed)
+# from internal/services/moderation/lexicon/sources.yaml and its sources.
+lexicon:
+	$(GO) run ./internal/services/moderation/lexicon/build
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

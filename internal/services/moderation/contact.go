@@ -14,10 +14,10 @@ import (
 type contactKind int
 
 const (
-	kindIM     contactKind = iota // an instant-messaging id after its cue word
-	kindPhone                     // a mainland mobile, landline or 400/800 number
-	kindURL                       // a link or bare domain name
-	kindEmail                     // an e-mail address
+	kindIM    contactKind = iota // an instant-messaging id after its cue word
+	kindPhone                    // a mainland mobile, landline or 400/800 number
+	kindURL                      // a link or bare domain name
+	kindEmail                    // an e-mail address
 )
 
 type contactHit struct {
@@ -117,7 +117,9 @@ func allDigits(s string) bool {
 }
 
 // phoneSep may stand between the digits of a phone number.
-func phoneSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '_' || c == '/' }
+func phoneSep(c byte) bool {
+	return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '_' || c == '/'
+}
 
 // scanPhones finds digit runs (digits with at most two separators between
 // them) that are a whole mainland number: mobile 1[3-9]+9 digits, landline
@@ -177,6 +179,9 @@ func isPhone(d string) bool {
 		d = d[2:]
 	} else if strings.HasPrefix(d, "0086") && len(d) == 15 {
 		d = d[4:]
+	}
+	if len(d) < 10 {
+		return false
 	}
 	switch {
 	case len(d) == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9':

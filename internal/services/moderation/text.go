@@ -1,9 +1,8 @@
 package moderation
 
 import (
-	"bufio"
 	"context"
-	"embed"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,8 +16,8 @@ import (
 	"github.com/aisd/aisd/internal/catalog"
 )
 
-//go:embed lexicon/*.txt
-var lexiconFS embed.FS
+//go:embed lexicon/compiled.tsv
+var compiledLexicon string
 
 // MaxTextRunes is how much of a text is checked; the rest is ignored, as
 // the API documents.
@@ -52,16 +51,16 @@ const (
 	confURLOrNumber = 0.7
 )
 
-// textCategories are the categories the request may name. Those mapped to
-// false are documented but have no detector here; naming them is refused
-// rather than answered with a pass nobody checked.
+// textCategories are the categories the request may name. A category
+// mapped to false would be documented but have no detector here; naming it
+// is refused rather than answered with a pass nobody checked.
 var textCategories = map[string]bool{
 	"terrorism": true, "porn": true, "ban": true, "abuse": true, "ad": true,
-	"politics": false,
+	"politics": true,
 }
 
 // defaultTextCategories are checked when the request names none.
-var defaultTextCategories = []string{"terrorism", "porn", "ban", "abuse", "ad"}
+var defaultTextCategories = []string{"politics", "terrorism", "porn", "ban", "abuse", "ad"}
 
 var textEventTypes = map[string]bool{
 	"nickname": true, "title": true, "article": true, "comment": true,
@@ -73,50 +72,42 @@ type TextDetector struct {
 	m *matcher
 }
 
-// NewTextDetector builds the detector over the embedded lists.
+// NewTextDetector builds the detector over the embedded compiled lexicon
+// (lexicon/compiled.tsv, `make lexicon`) and the pinyin forms of its
+// reviewed terms.
 func NewTextDetector() (*TextDetector, error) {
-	ents, err := lexiconFS.ReadDir("lexicon")
+	ts, err := parseCompiled(compiledLexicon)
 	if err != nil {
 		return nil, err
 	}
+	ts = append(ts, pinyinTerms(ts)...)
+	return &TextDetector{m: newMatcher(ts)}, nil
+}
+
+// parseCompiled reads compiled.tsv.
+func parseCompiled(s string) ([]term, error) {
 	var ts []term
-	for _, e := range ents {
-		label, ok := strings.CutSuffix(e.Name(), ".txt")
-		if !ok {
+	for n, line := range strings.Split(s, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if _, known := textCategories[label]; !known {
-			return nil, fmt.Errorf("lexicon: %s is not a text category", e.Name())
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("compiled lexicon:%d: %d fields", n+1, len(f))
 		}
-		b, err := lexiconFS.ReadFile("lexicon/" + e.Name())
-		if err != nil {
-			return nil, err
+		if _, ok := textCategories[f[1]]; !ok {
+			return nil, fmt.Errorf("compiled lexicon:%d: category %q", n+1, f[1])
 		}
-		sc := bufio.NewScanner(strings.NewReader(string(b)))
-		for n := 1; sc.Scan(); n++ {
-			line := sc.Text()
-			if i := strings.IndexByte(line, '#'); i >= 0 {
-				line = line[:i]
-			}
-			text, sev, _ := strings.Cut(strings.TrimRight(line, " \r"), "\t")
-			text = strings.TrimSpace(text)
-			if text == "" {
-				continue
-			}
-			if sev == "" {
-				sev = sugBlock
-			}
-			if sev != sugBlock && sev != sugReview {
-				return nil, fmt.Errorf("lexicon %s:%d: severity %q", e.Name(), n, sev)
-			}
-			rs := normTerm(text)
-			if len(rs) < 2 {
-				return nil, fmt.Errorf("lexicon %s:%d: term %q too short to match safely", e.Name(), n, text)
-			}
-			ts = append(ts, term{text: text, runes: rs, label: label, severity: sev, word: isWordTerm(rs)})
+		if f[2] != sugBlock && f[2] != sugReview {
+			return nil, fmt.Errorf("compiled lexicon:%d: severity %q", n+1, f[2])
 		}
+		rs := normTerm(f[0])
+		if len(rs) < 2 {
+			return nil, fmt.Errorf("compiled lexicon:%d: term %q too short", n+1, f[0])
+		}
+		ts = append(ts, term{text: f[0], runes: rs, label: f[1], severity: f[2], source: f[3], word: isWordTerm(rs)})
 	}
-	return &TextDetector{m: newMatcher(ts)}, nil
+	return ts, nil
 }
 
 // Segment is a hit located in the checked text: runes [Start, End).
@@ -186,10 +177,22 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 	}
 	out := make([]Finding, 0, len(byLabel))
 	for _, fd := range byLabel {
+		// Longest first at each start, then drop a segment inside another
+		// ("冰毒" inside "出售冰毒"): it adds nothing a reviewer needs.
 		sort.Slice(fd.Segments, func(i, j int) bool {
 			a, b := fd.Segments[i], fd.Segments[j]
-			return a.Start < b.Start || a.Start == b.Start && a.End < b.End
+			return a.Start < b.Start || a.Start == b.Start && a.End > b.End
 		})
+		kept := fd.Segments[:0]
+		maxEnd := -1
+		for _, sg := range fd.Segments {
+			if sg.End <= maxEnd {
+				continue
+			}
+			kept = append(kept, sg)
+			maxEnd = sg.End
+		}
+		fd.Segments = kept
 		out = append(out, *fd)
 	}
 	sort.Slice(out, func(i, j int) bool {
