@@ -154,6 +154,19 @@ type Fault struct {
 	CreatedAt time.Time
 }
 
+// Resource is a configuration object owned by a project (or a domain, for
+// domain-wide objects). Its ID is unique across kinds; its Name within
+// (Kind, Owner).
+type Resource struct {
+	Kind      string
+	Owner     string
+	ID        string
+	Name      string
+	Body      []byte // JSON, defined by the owning package
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 // Store is aisd's persistence. Methods return ErrNotFound / ErrConflict for
 // the conditions those name; other errors are backend failures.
 type Store interface {
@@ -240,6 +253,22 @@ type Store interface {
 	// TakeFault returns the fault that applies to a call, decrementing a
 	// count fault atomically; ErrNotFound when none applies.
 	TakeFault(ctx context.Context, projectID, api string) (Fault, error)
+
+	// Resources: project-owned configuration objects of any kind
+	// (glossaries, OCR templates, galleries, policies…) whose JSON body
+	// the owning package defines.
+	// CreateResource: ErrConflict when the ID, or the name within
+	// (Kind, Owner), is taken.
+	CreateResource(ctx context.Context, r Resource) error
+	GetResource(ctx context.Context, kind, owner, id string) (Resource, error)
+	GetResourceByName(ctx context.Context, kind, owner, name string) (Resource, error)
+	// ListResources lists an owner's resources of a kind, by name.
+	ListResources(ctx context.Context, kind, owner string) ([]Resource, error)
+	// UpdateResource replaces the name, body and UpdatedAt of the resource
+	// (Kind, Owner, ID): ErrNotFound when absent, ErrConflict when the new
+	// name is taken.
+	UpdateResource(ctx context.Context, r Resource) error
+	DeleteResource(ctx context.Context, kind, owner, id string) error
 
 	// Server-wide key/value (server key, bootstrap markers).
 	GetMeta(ctx context.Context, key string) (string, error)

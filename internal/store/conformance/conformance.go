@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TakeFaultCount", testTakeFaultCount},
 		{"TakeFaultConcurrent", testTakeFaultConcurrent},
 		{"TakeFaultWildcard", testTakeFaultWildcard},
+		{"Resources", testResources},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -822,5 +823,58 @@ func testTakeFaultWildcard(t *testing.T, s store.Store) {
 	must(t, err)
 	if f.ID != "all" || f.Remaining != 3 {
 		t.Fatalf("* fault for another API: %+v", f)
+	}
+}
+
+func normResource(r store.Resource) store.Resource {
+	r.CreatedAt, r.UpdatedAt = norm(r.CreatedAt), norm(r.UpdatedAt)
+	return r
+}
+
+func testResources(t *testing.T, s store.Store) {
+	g := store.Resource{Kind: "glossary", Owner: "p1", ID: "r1", Name: "zeta", Body: []byte(`{"terms":["a"]}`), CreatedAt: at(0), UpdatedAt: at(0)}
+	h := store.Resource{Kind: "glossary", Owner: "p1", ID: "r2", Name: "alpha", Body: []byte(`{}`), CreatedAt: at(time.Second), UpdatedAt: at(time.Second)}
+	must(t, s.CreateResource(ctx, g))
+	must(t, s.CreateResource(ctx, h))
+	// The same name under another kind or owner is another resource.
+	must(t, s.CreateResource(ctx, store.Resource{Kind: "ocr-template", Owner: "p1", ID: "r3", Name: "zeta", Body: []byte(`{}`), CreatedAt: at(0)}))
+	must(t, s.CreateResource(ctx, store.Resource{Kind: "glossary", Owner: "p2", ID: "r4", Name: "zeta", Body: []byte(`{}`), CreatedAt: at(0)}))
+	wantErr(t, s.CreateResource(ctx, g), store.ErrConflict, "CreateResource same id")
+	wantErr(t, s.CreateResource(ctx, store.Resource{Kind: "glossary", Owner: "p1", ID: "r9", Name: "zeta", CreatedAt: at(0)}), store.ErrConflict, "CreateResource same name")
+
+	rs, err := s.ListResources(ctx, "glossary", "p1")
+	must(t, err)
+	equal(t, rs, []store.Resource{normResource(h), normResource(g)}, "ListResources by name")
+	got, err := s.GetResource(ctx, "glossary", "p1", "r1")
+	must(t, err)
+	equal(t, got, normResource(g), "GetResource")
+	got, err = s.GetResourceByName(ctx, "glossary", "p1", "alpha")
+	must(t, err)
+	equal(t, got, normResource(h), "GetResourceByName")
+	// Another owner's id is not found: owners never see each other's.
+	_, err = s.GetResource(ctx, "glossary", "p2", "r1")
+	wantErr(t, err, store.ErrNotFound, "GetResource of another owner")
+	_, err = s.GetResourceByName(ctx, "glossary", "p1", "nope")
+	wantErr(t, err, store.ErrNotFound, "GetResourceByName unknown")
+	// A body the caller changes afterwards is not the stored one.
+	got.Body[0] = 'X'
+	again, _ := s.GetResourceByName(ctx, "glossary", "p1", "alpha")
+	equal(t, string(again.Body), "{}", "stored body after the caller's change")
+
+	g.Name, g.Body, g.UpdatedAt = "beta", []byte(`{"terms":["b"]}`), at(2*time.Second)
+	must(t, s.UpdateResource(ctx, g))
+	got, _ = s.GetResource(ctx, "glossary", "p1", "r1")
+	equal(t, got, normResource(g), "GetResource after update")
+	wantErr(t, s.UpdateResource(ctx, store.Resource{Kind: "glossary", Owner: "p1", ID: "r1", Name: "alpha", Body: []byte(`{}`)}), store.ErrConflict, "UpdateResource to a taken name")
+	wantErr(t, s.UpdateResource(ctx, store.Resource{Kind: "glossary", Owner: "p2", ID: "r1", Name: "x"}), store.ErrNotFound, "UpdateResource of another owner")
+
+	wantErr(t, s.DeleteResource(ctx, "glossary", "p2", "r1"), store.ErrNotFound, "DeleteResource of another owner")
+	must(t, s.DeleteResource(ctx, "glossary", "p1", "r1"))
+	wantErr(t, s.DeleteResource(ctx, "glossary", "p1", "r1"), store.ErrNotFound, "DeleteResource twice")
+	rs, _ = s.ListResources(ctx, "glossary", "p1")
+	equal(t, rs, []store.Resource{normResource(h)}, "ListResources after delete")
+	rs, _ = s.ListResources(ctx, "nothing", "p1")
+	if rs == nil || len(rs) != 0 {
+		t.Fatalf("ListResources of an empty kind = %#v, want an empty list", rs)
 	}
 }

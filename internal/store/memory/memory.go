@@ -80,6 +80,7 @@ type Store struct {
 	meta          map[string]string
 	jobs          map[string]store.Job
 	faults        map[string]store.Fault
+	resources     map[string]store.Resource // by ID
 }
 
 var _ store.Store = (*Store)(nil)
@@ -101,6 +102,7 @@ func New() *Store {
 		meta:          map[string]string{},
 		jobs:          map[string]store.Job{},
 		faults:        map[string]store.Fault{},
+		resources:     map[string]store.Resource{},
 	}
 }
 
@@ -115,7 +117,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.domains, s.domainByName, s.projects, s.projectByName = nil, nil, nil, nil
 	s.users, s.userByName, s.creds, s.subs, s.agencies = nil, nil, nil, nil, nil
-	s.usage, s.settings, s.meta, s.jobs, s.faults = nil, nil, nil, nil, nil
+	s.usage, s.settings, s.meta, s.jobs, s.faults, s.resources = nil, nil, nil, nil, nil, nil
 	return nil
 }
 
@@ -975,4 +977,104 @@ func (s *Store) TakeFault(ctx context.Context, projectID, api string) (store.Fau
 		s.faults[best.ID] = best
 	}
 	return best, nil
+}
+
+// ---- resources ----
+
+// cloneResource keeps callers from sharing the stored body.
+func cloneResource(r store.Resource) store.Resource {
+	r.Body = append([]byte{}, r.Body...)
+	return r
+}
+
+// nameTaken reports whether another resource of (kind, owner) has name.
+func (s *Store) nameTaken(r store.Resource) bool {
+	for _, o := range s.resources {
+		if o.ID != r.ID && o.Kind == r.Kind && o.Owner == r.Owner && o.Name == r.Name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Store) CreateResource(ctx context.Context, r store.Resource) error {
+	if err := needID("resource", r.ID); err != nil {
+		return err
+	}
+	r.CreatedAt, r.UpdatedAt = norm(r.CreatedAt), norm(r.UpdatedAt)
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if _, dup := s.resources[r.ID]; dup {
+		return conflict("resource %q", r.ID)
+	}
+	if s.nameTaken(r) {
+		return conflict("resource %s %q of %s", r.Kind, r.Name, r.Owner)
+	}
+	s.resources[r.ID] = cloneResource(r)
+	return nil
+}
+
+func (s *Store) getResource(ctx context.Context, keep func(store.Resource) bool) (store.Resource, error) {
+	if err := s.rlock(ctx); err != nil {
+		return store.Resource{}, err
+	}
+	defer s.mu.RUnlock()
+	for _, r := range s.resources {
+		if keep(r) {
+			return cloneResource(r), nil
+		}
+	}
+	return store.Resource{}, store.ErrNotFound
+}
+
+func (s *Store) GetResource(ctx context.Context, kind, owner, id string) (store.Resource, error) {
+	return s.getResource(ctx, func(r store.Resource) bool { return r.ID == id && r.Kind == kind && r.Owner == owner })
+}
+
+func (s *Store) GetResourceByName(ctx context.Context, kind, owner, name string) (store.Resource, error) {
+	return s.getResource(ctx, func(r store.Resource) bool { return r.Name == name && r.Kind == kind && r.Owner == owner })
+}
+
+func (s *Store) ListResources(ctx context.Context, kind, owner string) ([]store.Resource, error) {
+	if err := s.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	out := sorted(s.resources, func(r store.Resource) bool { return r.Kind == kind && r.Owner == owner },
+		func(a, b store.Resource) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	for i := range out {
+		out[i] = cloneResource(out[i])
+	}
+	return out, nil
+}
+
+func (s *Store) UpdateResource(ctx context.Context, r store.Resource) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	old, ok := s.resources[r.ID]
+	if !ok || old.Kind != r.Kind || old.Owner != r.Owner {
+		return store.ErrNotFound
+	}
+	if s.nameTaken(r) {
+		return conflict("resource %s %q of %s", r.Kind, r.Name, r.Owner)
+	}
+	old.Name, old.Body, old.UpdatedAt = r.Name, append([]byte{}, r.Body...), norm(r.UpdatedAt)
+	s.resources[r.ID] = old
+	return nil
+}
+
+func (s *Store) DeleteResource(ctx context.Context, kind, owner, id string) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if r, ok := s.resources[id]; !ok || r.Kind != kind || r.Owner != owner {
+		return store.ErrNotFound
+	}
+	delete(s.resources, id)
+	return nil
 }

@@ -561,3 +561,52 @@ func list[T any](ctx context.Context, db Querier, scan func(interface{ Scan(...a
 	}
 	return out, rows.Err()
 }
+
+// ---- resources ----
+
+const resourceCols = `id, kind, owner, name, body, created_at, updated_at`
+
+func scanResource(r interface{ Scan(...any) error }) (store.Resource, error) {
+	var x store.Resource
+	var c, u int64
+	err := r.Scan(&x.ID, &x.Kind, &x.Owner, &x.Name, &x.Body, &c, &u)
+	x.CreatedAt, x.UpdatedAt = fromMS(c), fromMS(u)
+	return x, err
+}
+
+func (s *Store) CreateResource(ctx context.Context, r store.Resource) error {
+	if err := needID("resource", r.ID); err != nil {
+		return err
+	}
+	if r.Body == nil {
+		r.Body = []byte{}
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO resources (`+resourceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Kind, r.Owner, r.Name, r.Body, ms(r.CreatedAt), ms(r.UpdatedAt))
+	return s.write(err)
+}
+
+func (s *Store) GetResource(ctx context.Context, kind, owner, id string) (store.Resource, error) {
+	return scanResource(s.db.QueryRow(ctx, `SELECT `+resourceCols+` FROM resources WHERE kind = ? AND owner = ? AND id = ?`, kind, owner, id))
+}
+
+func (s *Store) GetResourceByName(ctx context.Context, kind, owner, name string) (store.Resource, error) {
+	return scanResource(s.db.QueryRow(ctx, `SELECT `+resourceCols+` FROM resources WHERE kind = ? AND owner = ? AND name = ?`, kind, owner, name))
+}
+
+func (s *Store) ListResources(ctx context.Context, kind, owner string) ([]store.Resource, error) {
+	return list(ctx, s.db, scanResource, `SELECT `+resourceCols+` FROM resources WHERE kind = ? AND owner = ? ORDER BY name, id`, kind, owner)
+}
+
+func (s *Store) UpdateResource(ctx context.Context, r store.Resource) error {
+	if r.Body == nil {
+		r.Body = []byte{}
+	}
+	n, err := s.db.Exec(ctx, `UPDATE resources SET name = ?, body = ?, updated_at = ? WHERE kind = ? AND owner = ? AND id = ?`,
+		r.Name, r.Body, ms(r.UpdatedAt), r.Kind, r.Owner, r.ID)
+	return exactlyOne(n, s.write(err))
+}
+
+func (s *Store) DeleteResource(ctx context.Context, kind, owner, id string) error {
+	return exactlyOne(s.db.Exec(ctx, `DELETE FROM resources WHERE kind = ? AND owner = ? AND id = ?`, kind, owner, id))
+}

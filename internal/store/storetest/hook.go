@@ -291,3 +291,30 @@ func (h *Hooked) SetMeta(ctx context.Context, key, value string) error {
 func (h *Hooked) Close() error {
 	return h.call("Close", nil, func() error { return h.st.Close() })
 }
+
+func (h *Hooked) CreateResource(ctx context.Context, r store.Resource) error {
+	return h.call("CreateResource", []any{r}, func() error { return h.st.CreateResource(ctx, r) })
+}
+
+func (h *Hooked) GetResource(ctx context.Context, kind, owner, id string) (r store.Resource, err error) {
+	err = h.call("GetResource", []any{kind, owner, id}, func() error { r, err = h.st.GetResource(ctx, kind, owner, id); return err })
+	return r, err
+}
+
+func (h *Hooked) GetResourceByName(ctx context.Context, kind, owner, name string) (r store.Resource, err error) {
+	err = h.call("GetResourceByName", []any{kind, owner, name}, func() error { r, err = h.st.GetResourceByName(ctx, kind, owner, name); return err })
+	return r, err
+}
+
+func (h *Hooked) ListResources(ctx context.Context, kind, owner string) (rs []store.Resource, err error) {
+	err = h.call("ListResources", []any{kind, owner}, func() error { rs, err = h.st.ListResources(ctx, kind, owner); return err })
+	return rs, err
+}
+
+func (h *Hooked) UpdateResource(ctx context.Context, r store.Resource) error {
+	return h.call("UpdateResource", []any{r}, func() error { return h.st.UpdateResource(ctx, r) })
+}
+
+func (h *Hooked) DeleteResource(ctx context.Context, kind, owner, id string) error {
+	return h.call("DeleteResource", []any{kind, owner, id}, func() error { return h.st.DeleteResource(ctx, kind, owner, id) })
+}
