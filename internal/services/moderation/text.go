@@ -114,6 +114,8 @@ func parseCompiled(s string) ([]term, error) {
 type Segment struct {
 	Text       string
 	Start, End int
+	// Glossary names the custom glossary the hit comes from.
+	Glossary string `json:",omitempty"`
 }
 
 // Finding is what one category found.
@@ -127,6 +129,21 @@ type Finding struct {
 // Detect checks the first MaxTextRunes runes of text for the categories
 // given and returns one finding per category that hit, most severe first.
 func (d *TextDetector) Detect(text string, categories []string) []Finding {
+	return d.DetectWith(text, categories, nil, nil)
+}
+
+// candidate is one hit before grouping.
+type candidate struct {
+	label, sev string
+	conf       float64
+	start, end int
+	glossary   string
+}
+
+// DetectWith is Detect that also matches the black glossaries (label
+// "customized", the glossary's suggestion) and drops every hit lying
+// inside a term of a white glossary.
+func (d *TextDetector) DetectWith(text string, categories []string, black, white []*compiledGlossary) []Finding {
 	runes := []rune(text)
 	if len(runes) > MaxTextRunes {
 		runes = runes[:MaxTextRunes]
@@ -135,26 +152,9 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 	for _, c := range categories {
 		want[c] = true
 	}
-	byLabel := map[string]*Finding{}
-	seen := map[[3]any]bool{}
-	add := func(label, sev string, conf float64, start, end int) {
-		fd := byLabel[label]
-		if fd == nil {
-			fd = &Finding{Label: label, Suggestion: sev}
-			byLabel[label] = fd
-		}
-		if severity(sev) > severity(fd.Suggestion) {
-			fd.Suggestion = sev
-		}
-		fd.Confidence = math.Max(fd.Confidence, conf)
-		k := [3]any{label, start, end}
-		if seen[k] {
-			return
-		}
-		seen[k] = true
-		fd.Segments = append(fd.Segments, Segment{Text: string(runes[start:end]), Start: start, End: end})
-	}
-	for _, h := range d.m.find(normalize(runes), runes) {
+	norm := normalize(runes)
+	var cands []candidate
+	for _, h := range d.m.find(norm, runes) {
 		if !want[h.term.label] {
 			continue
 		}
@@ -162,7 +162,7 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 		if h.term.severity == sugReview {
 			conf = confReviewTerm
 		}
-		add(h.term.label, h.term.severity, conf, h.start, h.end)
+		cands = append(cands, candidate{label: h.term.label, sev: h.term.severity, conf: conf, start: h.start, end: h.end})
 	}
 	if want["ad"] {
 		ct := contactForm(runes)
@@ -172,20 +172,79 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 				sev, conf = sugBlock, confContact
 			}
 			start, end := ct.span(h.a, h.b)
-			add("ad", sev, conf, start, end)
+			cands = append(cands, candidate{label: "ad", sev: sev, conf: conf, start: start, end: end})
 		}
+	}
+	cands = applyContext(runes, cands)
+	for _, g := range black {
+		for _, h := range g.m.find(norm, runes) {
+			cands = append(cands, candidate{label: labelCustomized, sev: g.suggestion, conf: confGlossaryHit, start: h.start, end: h.end, glossary: g.name})
+		}
+	}
+	if len(white) > 0 && len(cands) > 0 {
+		var spans [][2]int
+		for _, g := range white {
+			for _, h := range g.m.find(norm, runes) {
+				spans = append(spans, [2]int{h.start, h.end})
+			}
+		}
+		kept := cands[:0]
+		for _, c := range cands {
+			covered := false
+			for _, sp := range spans {
+				if sp[0] <= c.start && c.end <= sp[1] {
+					covered = true
+					break
+				}
+			}
+			if !covered {
+				kept = append(kept, c)
+			}
+		}
+		cands = kept
+	}
+	return group(runes, cands)
+}
+
+// group turns candidates into one finding per label, most severe first.
+func group(runes []rune, cands []candidate) []Finding {
+	byLabel := map[string]*Finding{}
+	seen := map[candidate]bool{}
+	for _, c := range cands {
+		fd := byLabel[c.label]
+		if fd == nil {
+			fd = &Finding{Label: c.label, Suggestion: c.sev}
+			byLabel[c.label] = fd
+		}
+		if severity(c.sev) > severity(fd.Suggestion) {
+			fd.Suggestion = c.sev
+		}
+		fd.Confidence = math.Max(fd.Confidence, c.conf)
+		k := candidate{label: c.label, start: c.start, end: c.end, glossary: c.glossary}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		fd.Segments = append(fd.Segments, Segment{Text: string(runes[c.start:c.end]), Start: c.start, End: c.end, Glossary: c.glossary})
 	}
 	out := make([]Finding, 0, len(byLabel))
 	for _, fd := range byLabel {
 		// Longest first at each start, then drop a segment inside another
-		// ("冰毒" inside "出售冰毒"): it adds nothing a reviewer needs.
+		// of the same glossary ("冰毒" inside "出售冰毒"): it adds nothing a
+		// reviewer needs.
 		sort.Slice(fd.Segments, func(i, j int) bool {
 			a, b := fd.Segments[i], fd.Segments[j]
+			if a.Glossary != b.Glossary {
+				return a.Glossary < b.Glossary
+			}
 			return a.Start < b.Start || a.Start == b.Start && a.End > b.End
 		})
 		kept := fd.Segments[:0]
-		maxEnd := -1
+		maxEnd, gl := -1, ""
 		for _, sg := range fd.Segments {
+			if sg.Glossary != gl {
+				maxEnd, gl = -1, sg.Glossary
+			}
 			if sg.End <= maxEnd {
 				continue
 			}
@@ -193,6 +252,7 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 			maxEnd = sg.End
 		}
 		fd.Segments = kept
+		sort.SliceStable(fd.Segments, func(i, j int) bool { return fd.Segments[i].Start < fd.Segments[j].Start })
 		out = append(out, *fd)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -298,8 +358,9 @@ type textBody struct {
 }
 
 type textSegment struct {
-	Segment  string  `json:"segment"`
-	Position []int32 `json:"position"`
+	Segment      string  `json:"segment"`
+	GlossaryName string  `json:"glossary_name,omitempty"`
+	Position     []int32 `json:"position"`
 }
 
 type textDetail struct {
@@ -331,9 +392,6 @@ func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
 	if err := checkPolicy(b.BizType, b.EventType, textEventTypes); err != nil {
 		return nil, err
 	}
-	if len(api.Deref(b.GlossaryNames)) > 0 || len(api.Deref(b.WhiteGlossaryNames)) > 0 {
-		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("custom glossaries are not supported"))
-	}
 	if b.Data == nil || b.Data.Text == nil || strings.TrimSpace(b.Data.Text.s) == "" {
 		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("data.text is empty"))
 	}
@@ -348,19 +406,33 @@ func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	found := s.textDet.Detect(text, cats)
+	black, err := s.opt.Glossaries.resolve(ctx, c.ProjectID, api.Deref(b.GlossaryNames), glossaryTypeBlack)
+	if err != nil {
+		return nil, err
+	}
+	white, err := s.opt.Glossaries.resolve(ctx, c.ProjectID, api.Deref(b.WhiteGlossaryNames), glossaryTypeWhite)
+	if err != nil {
+		return nil, err
+	}
+	return textResponse{RequestID: c.RequestID, Result: textAnswer(s.textDet.DetectWith(text, cats, black, white))}, nil
+}
+
+// textAnswer is the result body of findings: the most severe decides the
+// suggestion and label; a glossary hit whose suggestion is pass is
+// reported in details but leaves the text normal.
+func textAnswer(found []Finding) textResult {
 	res := textResult{Suggestion: sugPass, Label: labelNormal, Details: []textDetail{}}
 	for i, fd := range found {
-		if i == 0 {
+		if i == 0 && fd.Suggestion != sugPass {
 			res.Suggestion, res.Label = fd.Suggestion, fd.Label
 		}
 		d := textDetail{Suggestion: fd.Suggestion, Label: fd.Label, Confidence: conf(fd.Confidence), Segments: []textSegment{}}
 		for _, sg := range fd.Segments {
-			d.Segments = append(d.Segments, textSegment{Segment: sg.Text, Position: []int32{int32(sg.Start), int32(sg.End)}})
+			d.Segments = append(d.Segments, textSegment{Segment: sg.Text, GlossaryName: sg.Glossary, Position: []int32{int32(sg.Start), int32(sg.End)}})
 		}
 		res.Details = append(res.Details, d)
 	}
-	return textResponse{RequestID: c.RequestID, Result: res}, nil
+	return res
 }
 
 // checkPolicy validates biz_type and event_type. aisd has no console, so no
