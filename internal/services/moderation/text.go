@@ -70,7 +70,13 @@ var textEventTypes = map[string]bool{
 // TextDetector finds lexicon terms and spam patterns in text.
 type TextDetector struct {
 	m *matcher
+	// ctx are the context rules; nil checks the lexicon alone.
+	ctx *contextRules
 }
+
+// WithoutContext is the detector without its context rules, to measure
+// what they buy.
+func (d *TextDetector) WithoutContext() *TextDetector { return &TextDetector{m: d.m} }
 
 // NewTextDetector builds the detector over the embedded compiled lexicon
 // (lexicon/compiled.tsv, `make lexicon`) and the pinyin forms of its
@@ -81,7 +87,11 @@ func NewTextDetector() (*TextDetector, error) {
 		return nil, err
 	}
 	ts = append(ts, pinyinTerms(ts)...)
-	return &TextDetector{m: newMatcher(ts)}, nil
+	cr, err := loadContextRules()
+	if err != nil {
+		return nil, err
+	}
+	return &TextDetector{m: newMatcher(ts), ctx: cr}, nil
 }
 
 // parseCompiled reads compiled.tsv.
@@ -158,6 +168,9 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 		if !want[h.term.label] {
 			continue
 		}
+		if d.ctx != nil && !d.ctx.keep(runes, h.term, h.start, h.end) {
+			continue
+		}
 		conf := confBlockTerm
 		if h.term.severity == sugReview {
 			conf = confReviewTerm
@@ -175,7 +188,6 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 			cands = append(cands, candidate{label: "ad", sev: sev, conf: conf, start: start, end: end})
 		}
 	}
-	cands = applyContext(runes, cands)
 	for _, g := range black {
 		for _, h := range g.m.find(norm, runes) {
 			cands = append(cands, candidate{label: labelCustomized, sev: g.suggestion, conf: confGlossaryHit, start: h.start, end: h.end, glossary: g.name})
