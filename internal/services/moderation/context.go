@@ -33,8 +33,20 @@ type contextRules struct {
 	TradeWindow     int                 `yaml:"trade_window"`
 	Trade           []string            `yaml:"trade"`
 	Terms           map[string]termRule `yaml:"terms"`
+	Combos          []combo             `yaml:"combos"`
 	// terms by normalised form
 	byNorm map[string]termRule
+	// comboM finds every combo's verbs and nouns in one pass.
+	comboM *matcher
+}
+
+// combo is a trade verb and a contraband noun near each other.
+type combo struct {
+	Category string   `yaml:"category"`
+	Severity string   `yaml:"severity"`
+	Window   int      `yaml:"window"`
+	Verbs    []string `yaml:"verbs"`
+	Nouns    []string `yaml:"nouns"`
 }
 
 func loadContextRules() (*contextRules, error) {
@@ -46,6 +58,20 @@ func loadContextRules() (*contextRules, error) {
 	for t, rule := range r.Terms {
 		r.byNorm[string(normTerm(t))] = rule
 	}
+	var ts []term
+	for i, c := range r.Combos {
+		if _, ok := textCategories[c.Category]; !ok || c.Severity != sugBlock && c.Severity != sugReview || c.Window <= 0 {
+			return nil, fmt.Errorf("context.yaml: combo %d: category %q, severity %q, window %d", i, c.Category, c.Severity, c.Window)
+		}
+		// label carries the combo index, source the part
+		for _, v := range c.Verbs {
+			ts = append(ts, term{text: v, runes: normTerm(v), label: c.Category, severity: c.Severity, source: "verb", glossary: fmt.Sprint(i)})
+		}
+		for _, n := range c.Nouns {
+			ts = append(ts, term{text: n, runes: normTerm(n), label: c.Category, severity: c.Severity, source: "noun", glossary: fmt.Sprint(i), word: isWordTerm(normTerm(n))})
+		}
+	}
+	r.comboM = newMatcher(ts)
 	return &r, nil
 }
 
@@ -155,4 +181,57 @@ func (cr *contextRules) keep(runes []rune, t *term, s, e int) bool {
 	}
 	ca, _ := bounds(runes, s, e, clauseEnd)
 	return !containsAny(folded(runes, ca, s), cr.Negation)
+}
+
+// combos finds the combos in a text: candidates spanning verb and noun.
+func (cr *contextRules) combos(norm normText, runes []rune, want map[string]bool) []candidate {
+	if len(cr.Combos) == 0 {
+		return nil
+	}
+	hs := cr.comboM.find(norm, runes)
+	var out []candidate
+	for i, v := range hs {
+		if v.term.source != "verb" || !want[v.term.label] {
+			continue
+		}
+		c := cr.Combos[atoiSmall(v.term.glossary)]
+		for j, n := range hs {
+			if j == i || n.term.source != "noun" || n.term.glossary != v.term.glossary {
+				continue
+			}
+			a, b := min(v.start, n.start), max(v.end, n.end)
+			gap := max(n.start-v.end, v.start-n.end)
+			if gap < 0 || gap > c.Window || n.start < v.end && v.start < n.end {
+				continue
+			}
+			sep := false
+			for _, r := range runes[a:b] {
+				if clauseEnd(r) {
+					sep = true
+					break
+				}
+			}
+			if sep {
+				continue
+			}
+			t := &term{label: c.Category, severity: c.Severity}
+			if !cr.keep(runes, t, a, b) {
+				continue
+			}
+			conf := confBlockTerm
+			if c.Severity == sugReview {
+				conf = confReviewTerm
+			}
+			out = append(out, candidate{label: c.Category, sev: c.Severity, conf: conf, start: a, end: b})
+		}
+	}
+	return out
+}
+
+func atoiSmall(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
 }

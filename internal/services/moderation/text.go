@@ -177,6 +177,9 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 		}
 		cands = append(cands, candidate{label: h.term.label, sev: h.term.severity, conf: conf, start: h.start, end: h.end})
 	}
+	if d.ctx != nil {
+		cands = append(cands, d.ctx.combos(norm, runes, want)...)
+	}
 	if want["ad"] {
 		ct := contactForm(runes)
 		for _, h := range scanContacts(ct.s) {
@@ -241,9 +244,8 @@ func group(runes []rune, cands []candidate) []Finding {
 	}
 	out := make([]Finding, 0, len(byLabel))
 	for _, fd := range byLabel {
-		// Longest first at each start, then drop a segment inside another
-		// of the same glossary ("冰毒" inside "出售冰毒"): it adds nothing a
-		// reviewer needs.
+		// A segment inside another of the same glossary ("冰毒" inside
+		// "出售冰毒") adds nothing a reviewer needs.
 		sort.Slice(fd.Segments, func(i, j int) bool {
 			a, b := fd.Segments[i], fd.Segments[j]
 			if a.Glossary != b.Glossary {
@@ -251,17 +253,17 @@ func group(runes []rune, cands []candidate) []Finding {
 			}
 			return a.Start < b.Start || a.Start == b.Start && a.End > b.End
 		})
+		// Overlapping segments merge into one span.
 		kept := fd.Segments[:0]
-		maxEnd, gl := -1, ""
 		for _, sg := range fd.Segments {
-			if sg.Glossary != gl {
-				maxEnd, gl = -1, sg.Glossary
-			}
-			if sg.End <= maxEnd {
+			if k := len(kept) - 1; k >= 0 && kept[k].Glossary == sg.Glossary && sg.Start < kept[k].End {
+				if sg.End > kept[k].End {
+					kept[k].End = sg.End
+					kept[k].Text = string(runes[kept[k].Start:kept[k].End])
+				}
 				continue
 			}
 			kept = append(kept, sg)
-			maxEnd = sg.End
 		}
 		fd.Segments = kept
 		sort.SliceStable(fd.Segments, func(i, j int) bool { return fd.Segments[i].Start < fd.Segments[j].Start })

@@ -21,13 +21,19 @@ type term struct {
 
 // matcher is an Aho–Corasick automaton over the normalised alphabet: one
 // pass over a text finds every occurrence of every term, whatever their
-// overlap. Edges live in one hash map keyed by (state, rune) plus a dense
-// table for the root, so memory grows with the terms, not with the
-// alphabet (tens of thousands of CJK terms), and the common case — a rune
-// that starts no term — costs one array load.
+// overlap. Runes are first mapped to dense classes (only runes that occur
+// in some term have one; every other rune sends the automaton straight
+// back to the root). The root's transitions are an array by class; every
+// other state keeps its few children as a sorted slice of (class, state),
+// searched linearly or by halving: most states have one or two children,
+// and this beats hashing (state, rune) pairs by several times (see
+// BenchmarkDetectEvalText).
 type matcher struct {
-	root  []int32 // root transitions for runes < rootSpan; 0 = none
-	edges map[uint64]int32
+	class map[rune]int32 // rune → class (1-based) for runes ≥ classDense
+	dense []int32        // class of runes < classDense; 0 = none
+	root  []int32        // root transitions by class; 0 = none
+	// kids[s] are state s's children, sorted by class.
+	kids  [][]edge
 	fail  []int32
 	// out[s] lists the terms ending at s itself; dict[s] is the nearest
 	// state on s's failure chain with terms of its own (0 = none).
@@ -36,24 +42,68 @@ type matcher struct {
 	terms []term
 }
 
-const rootSpan = 0x10000
+type edge struct{ class, next int32 }
 
-func edgeKey(s int32, r rune) uint64 { return uint64(s)<<32 | uint64(uint32(r)) }
+const classDense = 0xA000 // ASCII, Latin, CJK up to the end of the URO block
 
-func (m *matcher) next(s int32, r rune) (int32, bool) {
+func (m *matcher) classOf(r rune) int32 {
+	if r >= 0 && r < classDense {
+		return m.dense[r]
+	}
+	return m.class[r]
+}
+
+func (m *matcher) next(s, c int32) (int32, bool) {
 	if s == 0 {
-		if r < rootSpan {
-			n := m.root[r]
-			return n, n != 0
+		n := m.root[c]
+		return n, n != 0
+	}
+	ks := m.kids[s]
+	if len(ks) <= 8 {
+		for _, e := range ks {
+			if e.class == c {
+				return e.next, true
+			}
+		}
+		return 0, false
+	}
+	lo, hi := 0, len(ks)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if ks[mid].class < c {
+			lo = mid + 1
+		} else {
+			hi = mid
 		}
 	}
-	n, ok := m.edges[edgeKey(s, r)]
-	return n, ok
+	if lo < len(ks) && ks[lo].class == c {
+		return ks[lo].next, true
+	}
+	return 0, false
 }
 
 func newMatcher(ts []term) *matcher {
-	m := &matcher{root: make([]int32, rootSpan), edges: map[uint64]int32{}, fail: []int32{0}, out: [][]int32{nil}, dict: []int32{0}}
-	children := [][]rune{nil} // per state, in insertion order, for the BFS
+	m := &matcher{class: map[rune]int32{}, dense: make([]int32, classDense)}
+	nclass := int32(0)
+	classify := func(r rune) int32 {
+		if c := m.classOf(r); c != 0 {
+			return c
+		}
+		nclass++
+		if r >= 0 && r < classDense {
+			m.dense[r] = nclass
+		} else {
+			m.class[r] = nclass
+		}
+		return nclass
+	}
+	for _, t := range ts {
+		for _, r := range t.runes {
+			classify(r)
+		}
+	}
+	m.root = make([]int32, nclass+1)
+	m.kids, m.fail, m.out, m.dict = [][]edge{nil}, []int32{0}, [][]int32{nil}, []int32{0}
 	for _, t := range ts {
 		if len(t.runes) == 0 {
 			continue
@@ -62,53 +112,54 @@ func newMatcher(ts []term) *matcher {
 		idx := int32(len(m.terms) - 1)
 		s := int32(0)
 		for _, r := range t.runes {
-			n, ok := m.next(s, r)
+			c := m.classOf(r)
+			n, ok := m.next(s, c)
 			if !ok {
 				n = int32(len(m.fail))
 				m.fail = append(m.fail, 0)
 				m.out = append(m.out, nil)
 				m.dict = append(m.dict, 0)
-				children = append(children, nil)
-				if s == 0 && r < rootSpan {
-					m.root[r] = n
+				m.kids = append(m.kids, nil)
+				if s == 0 {
+					m.root[c] = n
 				} else {
-					m.edges[edgeKey(s, r)] = n
+					ks := append(m.kids[s], edge{c, n})
+					sort.Slice(ks, func(i, j int) bool { return ks[i].class < ks[j].class })
+					m.kids[s] = ks
 				}
-				children[s] = append(children[s], r)
 			}
 			s = n
 		}
 		m.out[s] = append(m.out[s], idx)
 	}
-	// Breadth-first failure and dictionary links; children in rune order
-	// so the build is deterministic.
-	queue := []int32{0}
+	// Breadth-first failure and dictionary links.
+	var queue []int32
+	for c := int32(1); c <= nclass; c++ {
+		if n := m.root[c]; n != 0 {
+			queue = append(queue, n)
+		}
+	}
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		cs := children[s]
-		sort.Slice(cs, func(i, j int) bool { return cs[i] < cs[j] })
-		for _, r := range cs {
-			c, _ := m.next(s, r)
-			if s != 0 {
-				f := m.fail[s]
-				for {
-					if n, ok := m.next(f, r); ok {
-						m.fail[c] = n
-						break
-					}
-					if f == 0 {
-						break
-					}
-					f = m.fail[f]
+		for _, e := range m.kids[s] {
+			f := m.fail[s]
+			for {
+				if n, ok := m.next(f, e.class); ok {
+					m.fail[e.next] = n
+					break
 				}
+				if f == 0 {
+					break
+				}
+				f = m.fail[f]
 			}
-			if f := m.fail[c]; len(m.out[f]) > 0 {
-				m.dict[c] = f
+			if f := m.fail[e.next]; len(m.out[f]) > 0 {
+				m.dict[e.next] = f
 			} else {
-				m.dict[c] = m.dict[f]
+				m.dict[e.next] = m.dict[f]
 			}
-			queue = append(queue, c)
+			queue = append(queue, e.next)
 		}
 	}
 	return m
@@ -131,8 +182,13 @@ func (m *matcher) find(n normText, orig []rune) []hit {
 	var hits []hit
 	s := int32(0)
 	for i, r := range n.r {
+		c := m.classOf(r)
+		if c == 0 {
+			s = 0 // in no term: nothing continues through it
+			continue
+		}
 		for {
-			if nx, ok := m.next(s, r); ok {
+			if nx, ok := m.next(s, c); ok {
 				s = nx
 				break
 			}
