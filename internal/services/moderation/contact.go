@@ -1,6 +1,7 @@
 package moderation
 
 import (
+	"sort"
 	"strings"
 )
 
@@ -51,58 +52,74 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func isLatinByte(c byte) bool { return 'a' <= c && c <= 'z' }
 
-// scanIM finds ids after their cue words.
+// scanIM finds ids after their cue words: one search per cue over the
+// contact text, which is short (contactForm writes every character no
+// pattern uses as one byte) and mostly free of the cues' first bytes.
 func scanIM(s string, out []contactHit) []contactHit {
+	start := len(out)
 	for _, c := range imCues {
 		for off := 0; ; {
-			i := strings.Index(s[off:], c.cue)
-			if i < 0 {
+			k := strings.Index(s[off:], c.cue)
+			if k < 0 {
 				break
 			}
-			i += off
-			off = i + len(c.cue)
-			if c.ascii && i > 0 && isLatinByte(s[i-1]) {
+			at := off + k
+			off = at + 1
+			if c.ascii && at > 0 && isLatinByte(s[at-1]) {
 				continue
 			}
-			j := off
-			// The cue's own letters may be spaced ("q q"): skip a space
-			// inside an ascii cue is handled by the caller's variants; here
-			// skip the fill.
-			for steps := 0; steps < 6; steps++ {
-				moved := false
-				for _, f := range imFill {
-					if strings.HasPrefix(s[j:], f) {
-						j += len(f)
-						moved = true
-						break
-					}
-				}
-				if !moved {
-					break
-				}
+			if end, ok := imID(s, at, c.cue, c.ascii, c.digits); ok {
+				out = append(out, contactHit{kindIM, at, end})
 			}
-			k := j
-			for k < len(s) && isIDByte(s[k]) {
-				k++
-			}
-			id := s[j:k]
-			if len(id) < 5 || len(id) > 32 || !isLatinOrDigit(id[0]) {
-				continue
-			}
-			if c.digits && !allDigits(id) {
-				continue
-			}
-			if c.ascii && j == off && k > j {
-				// "vxabcde": cue glued to letters is a word, not a cue,
-				// unless the id is a number.
-				if !isDigit(id[0]) {
-					continue
-				}
-			}
-			out = append(out, contactHit{kindIM, i, k})
 		}
 	}
-	return out
+	// A cue inside another's hit ("微信号" after "加微信") is one contact.
+	hs := out[start:]
+	sort.Slice(hs, func(i, j int) bool { return hs[i].a < hs[j].a || hs[i].a == hs[j].a && hs[i].b > hs[j].b })
+	kept := hs[:0]
+	for _, h := range hs {
+		if n := len(kept); n > 0 && h.a < kept[n-1].b {
+			continue
+		}
+		kept = append(kept, h)
+	}
+	return out[:start+len(kept)]
+}
+
+// imID reads the fill and id after a cue at i; it returns the id's end.
+func imID(s string, i int, cue string, ascii, digits bool) (int, bool) {
+	off := i + len(cue)
+	j := off
+	for steps := 0; steps < 6; steps++ {
+		moved := false
+		for _, f := range imFill {
+			if strings.HasPrefix(s[j:], f) {
+				j += len(f)
+				moved = true
+				break
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	k := j
+	for k < len(s) && isIDByte(s[k]) {
+		k++
+	}
+	id := s[j:k]
+	if len(id) < 5 || len(id) > 32 || !isLatinOrDigit(id[0]) {
+		return 0, false
+	}
+	if digits && !allDigits(id) {
+		return 0, false
+	}
+	// "vxabcde": an ascii cue glued to letters is a word, not a cue,
+	// unless the id is a number.
+	if ascii && j == off && !isDigit(id[0]) {
+		return 0, false
+	}
+	return k, true
 }
 
 func isLatinOrDigit(c byte) bool { return isLatinByte(c) || isDigit(c) }
@@ -234,8 +251,12 @@ func scanLinks(s string, out []contactHit) []contactHit {
 		if i < covered {
 			continue
 		}
+		c := s[i]
+		if c >= 0x80 {
+			continue
+		}
 		switch {
-		case strings.HasPrefix(s[i:], "http://") || strings.HasPrefix(s[i:], "https://") || strings.HasPrefix(s[i:], "www.") && (i == 0 || !isLabelByte(s[i-1])):
+		case c == 'h' && (strings.HasPrefix(s[i:], "http://") || strings.HasPrefix(s[i:], "https://")) || c == 'w' && strings.HasPrefix(s[i:], "www.") && (i == 0 || !isLabelByte(s[i-1])):
 			e := urlEnd(s, i)
 			if e > i+len("www.") {
 				out = append(out, contactHit{kindURL, i, e})

@@ -36,8 +36,10 @@ type contextRules struct {
 	Combos          []combo             `yaml:"combos"`
 	// terms by normalised form
 	byNorm map[string]termRule
-	// comboM finds every combo's verbs and nouns in one pass.
-	comboM *matcher
+	// comboTerms are the combos' verbs and nouns (source "verb"/"noun",
+	// glossary = the combo's index), matched by the detector's automaton
+	// in the same pass as the lexicon.
+	comboTerms []term
 }
 
 // combo is a trade verb and a contraband noun near each other.
@@ -65,15 +67,38 @@ func loadContextRules() (*contextRules, error) {
 		}
 		// label carries the combo index, source the part
 		for _, v := range c.Verbs {
-			ts = append(ts, term{text: v, runes: normTerm(v), label: c.Category, severity: c.Severity, source: "verb", glossary: fmt.Sprint(i)})
+			ts = append(ts, term{text: v, runes: normTerm(v), label: c.Category, severity: c.Severity, source: partVerb, glossary: fmt.Sprint(i)})
 		}
 		for _, n := range c.Nouns {
-			ts = append(ts, term{text: n, runes: normTerm(n), label: c.Category, severity: c.Severity, source: "noun", glossary: fmt.Sprint(i), word: isWordTerm(normTerm(n))})
+			ts = append(ts, term{text: n, runes: normTerm(n), label: c.Category, severity: c.Severity, source: partNoun, glossary: fmt.Sprint(i), word: isWordTerm(normTerm(n))})
 		}
 	}
-	r.comboM = newMatcher(ts)
+	for cue, w := range r.Report {
+		ts = append(ts, term{text: cue, runes: normTerm(cue), source: cueReport, weight: w, word: isWordTerm(normTerm(cue))})
+	}
+	for _, cue := range r.Negation {
+		ts = append(ts, term{text: cue, runes: normTerm(cue), source: cueNegation})
+	}
+	for _, cue := range r.Trade {
+		ts = append(ts, term{text: cue, runes: normTerm(cue), source: cueTrade})
+	}
+	r.comboTerms = ts
 	return &r, nil
 }
+
+// Sources of the context rules' own terms, matched in the detector's
+// single pass with the lexicon.
+const (
+	cueReport   = "cue:report"
+	cueNegation = "cue:negation"
+	cueTrade    = "cue:trade"
+	partVerb    = "verb"
+	partNoun    = "noun"
+)
+
+// isContextPart reports whether a hit is one of the context rules' terms
+// rather than a lexicon term.
+func isContextPart(t *term) bool { return t.source == partVerb || t.source == partNoun || strings.HasPrefix(t.source, "cue:") }
 
 // reportable are the categories the report and negation rules may clear.
 var reportable = map[string]bool{"ban": true, "porn": true, "terrorism": true}
@@ -123,15 +148,38 @@ func hasSuffixAny(s string, cues []string) bool {
 	return false
 }
 
-// folded is the lower-cased, simplified form of runes[a:b] for cue tests.
-func folded(runes []rune, a, b int) string {
-	a, b = max(a, 0), min(b, len(runes))
+// ctxText is a call's text with the context cues the detector's pass
+// found in it, and the sentence scores computed so far.
+type ctxText struct {
+	runes                 []rune
+	report, negate, trade []hit
+	scores                map[int]int
+}
+
+func newCtxText(runes []rune) *ctxText { return &ctxText{runes: runes} }
+
+// addCue files a cue hit.
+func (t *ctxText) addCue(h hit) {
+	switch h.term.source {
+	case cueReport:
+		t.report = append(t.report, h)
+	case cueNegation:
+		t.negate = append(t.negate, h)
+	case cueTrade:
+		t.trade = append(t.trade, h)
+	}
+}
+
+// folded is the folded form (lower case, simplified) of runes[a:b], for
+// the per-term neighbour tests.
+func (t *ctxText) folded(a, b int) string {
+	a, b = max(a, 0), min(b, len(t.runes))
 	if a >= b {
 		return ""
 	}
 	var sb strings.Builder
 	var buf [8]rune
-	for _, r := range runes[a:b] {
+	for _, r := range t.runes[a:b] {
 		for _, c := range foldRune(buf[:0], r) {
 			sb.WriteRune(c)
 		}
@@ -139,64 +187,80 @@ func folded(runes []rune, a, b int) string {
 	return sb.String()
 }
 
+// reportScore is the weight of the report cues inside the sentence [a, b).
+func (cr *contextRules) reportScore(t *ctxText, a, b int) int {
+	if s, ok := t.scores[a]; ok {
+		return s
+	}
+	score := 0
+	for _, h := range t.report {
+		if h.start >= a && h.end <= b {
+			score += h.term.weight
+		}
+	}
+	if t.scores == nil {
+		t.scores = map[int]int{}
+	}
+	t.scores[a] = score
+	return score
+}
+
+// within reports whether a cue of hs lies inside [a, b).
+func within(hs []hit, a, b int) bool {
+	for _, h := range hs {
+		if h.start >= a && h.end <= b {
+			return true
+		}
+	}
+	return false
+}
+
 // keep reports whether a lexicon hit of term t at [s, e) survives the
 // rules.
-func (cr *contextRules) keep(runes []rune, t *term, s, e int) bool {
+func (cr *contextRules) keep(ct *ctxText, t *term, s, e int) bool {
+	runes := ct.runes
 	if rule, ok := cr.byNorm[string(t.runes)]; ok {
-		if len(rule.NotAfter) > 0 && hasPrefixAny(folded(runes, e, e+4), rule.NotAfter) {
+		if len(rule.NotAfter) > 0 && hasPrefixAny(ct.folded(e, e+4), rule.NotAfter) {
 			return false
 		}
-		if len(rule.NotBefore) > 0 && hasSuffixAny(folded(runes, s-4, s), rule.NotBefore) {
+		if len(rule.NotBefore) > 0 && hasSuffixAny(ct.folded(s-4, s), rule.NotBefore) {
 			return false
 		}
-		if len(rule.Before) > 0 && !containsAny(folded(runes, s-2, s), rule.Before) {
+		if len(rule.Before) > 0 && !containsAny(ct.folded(s-2, s), rule.Before) {
 			return false
 		}
 		if len(rule.UnlessSentence) > 0 {
 			a, b := bounds(runes, s, e, sentenceEnd)
-			if containsAny(folded(runes, a, b), rule.UnlessSentence) {
+			if containsAny(ct.folded(a, b), rule.UnlessSentence) {
 				return false
 			}
 		}
-		if rule.NeedsTrade {
-			near := folded(runes, s-cr.TradeWindow, s) + "|" + folded(runes, e, e+cr.TradeWindow)
-			if !containsAny(near, cr.Trade) {
-				return false
-			}
+		if rule.NeedsTrade && !within(ct.trade, s-cr.TradeWindow, e+cr.TradeWindow) {
+			return false
 		}
 	}
 	if !reportable[t.label] {
 		return true
 	}
 	a, b := bounds(runes, s, e, sentenceEnd)
-	sent := folded(runes, a, b)
-	score := 0
-	for cue, w := range cr.Report {
-		if strings.Contains(sent, cue) {
-			score += w
-		}
-	}
-	if score >= cr.ReportThreshold {
+	if cr.reportScore(ct, a, b) >= cr.ReportThreshold {
 		return false
 	}
 	ca, _ := bounds(runes, s, e, clauseEnd)
-	return !containsAny(folded(runes, ca, s), cr.Negation)
+	return !within(ct.negate, ca, s)
 }
 
-// combos finds the combos in a text: candidates spanning verb and noun.
-func (cr *contextRules) combos(norm normText, runes []rune, want map[string]bool) []candidate {
-	if len(cr.Combos) == 0 {
-		return nil
-	}
-	hs := cr.comboM.find(norm, runes)
+// combos pairs the verbs and nouns among hs: candidates spanning both.
+func (cr *contextRules) combos(hs []hit, ct *ctxText, want map[string]bool) []candidate {
+	runes := ct.runes
 	var out []candidate
 	for i, v := range hs {
-		if v.term.source != "verb" || !want[v.term.label] {
+		if v.term.source != partVerb || !want[v.term.label] {
 			continue
 		}
 		c := cr.Combos[atoiSmall(v.term.glossary)]
 		for j, n := range hs {
-			if j == i || n.term.source != "noun" || n.term.glossary != v.term.glossary {
+			if j == i || n.term.source != partNoun || n.term.glossary != v.term.glossary {
 				continue
 			}
 			a, b := min(v.start, n.start), max(v.end, n.end)
@@ -215,7 +279,7 @@ func (cr *contextRules) combos(norm normText, runes []rune, want map[string]bool
 				continue
 			}
 			t := &term{label: c.Category, severity: c.Severity}
-			if !cr.keep(runes, t, a, b) {
+			if !cr.keep(ct, t, a, b) {
 				continue
 			}
 			conf := confBlockTerm

@@ -227,6 +227,11 @@ func contactForm(runes []rune) contactText {
 	idx := make([]int32, 0, len(runes)*3+1)
 	var buf [8]rune
 	put := func(c rune, i int) {
+		if c < utf8.RuneSelf {
+			b = append(b, byte(c))
+			idx = append(idx, int32(i))
+			return
+		}
 		n := len(b)
 		b = utf8.AppendRune(b, c)
 		for k := n; k < len(b); k++ {
@@ -247,7 +252,14 @@ func contactForm(runes []rune) contactText {
 			continue
 		}
 		if r >= hanLo && r <= hanHi {
-			put(t2s(r), i)
+			if r = t2s(r); contactRunes[r-hanLo] {
+				put(r, i)
+			} else {
+				// A character no pattern looks at: one byte that is no
+				// letter, digit or separator keeps the text short.
+				b = append(b, 0x01)
+				idx = append(idx, int32(i))
+			}
 			continue
 		}
 		for _, c := range foldRune(buf[:0], r) {
@@ -273,6 +285,26 @@ var digitTable = func() []byte {
 		t[r-0x3007] = d
 	}
 	return t
+}()
+
+// contactRunes are the Han characters the contact scanners' cues, fills
+// and dots are written with.
+var contactRunes = func() []bool {
+	m := make([]bool, hanHi-hanLo+1)
+	var words []string
+	for _, c := range imCues {
+		words = append(words, c.cue)
+	}
+	words = append(words, imFill...)
+	words = append(words, dots...)
+	for _, w := range words {
+		for _, r := range w {
+			if r >= hanLo && r <= hanHi {
+				m[r-hanLo] = true
+			}
+		}
+	}
+	return m
 }()
 
 func chineseDigit(r rune) byte {

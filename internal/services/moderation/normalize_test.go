@@ -89,6 +89,7 @@ func TestContactScanners(t *testing.T) {
 		{"qq spaced cue", "q q 二三四五六七八九", "q q 二三四五六七八九", sugBlock},
 		{"telegram", "telegram: @cheap_vpn_bot", "telegram: @cheap_vpn_bot", sugBlock},
 		{"tg", "联系tg @seller_01", "tg @seller_01", sugBlock},
+		{"qq glued", "QQ123456789", "QQ123456789", sugBlock},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -76,12 +77,31 @@ type TextDetector struct {
 
 // WithoutContext is the detector without its context rules, to measure
 // what they buy.
-func (d *TextDetector) WithoutContext() *TextDetector { return &TextDetector{m: d.m} }
+func (d *TextDetector) WithoutContext() *TextDetector {
+	ts, err := parseCompiled(compiledLexicon)
+	if err != nil {
+		panic(err) // NewTextDetector has parsed it already
+	}
+	return &TextDetector{m: newMatcher(append(ts, pinyinTerms(ts)...))}
+}
 
 // NewTextDetector builds the detector over the embedded compiled lexicon
 // (lexicon/compiled.tsv, `make lexicon`) and the pinyin forms of its
 // reviewed terms.
 func NewTextDetector() (*TextDetector, error) {
+	defaultOnce.Do(func() { defaultDet, defaultErr = buildTextDetector() })
+	return defaultDet, defaultErr
+}
+
+// The detector is immutable once built, so every caller shares one: the
+// lexicon's automaton takes a second or two to build.
+var (
+	defaultOnce sync.Once
+	defaultDet  *TextDetector
+	defaultErr  error
+)
+
+func buildTextDetector() (*TextDetector, error) {
 	ts, err := parseCompiled(compiledLexicon)
 	if err != nil {
 		return nil, err
@@ -91,6 +111,7 @@ func NewTextDetector() (*TextDetector, error) {
 	if err != nil {
 		return nil, err
 	}
+	ts = append(ts, cr.comboTerms...)
 	return &TextDetector{m: newMatcher(ts), ctx: cr}, nil
 }
 
@@ -163,12 +184,25 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 		want[c] = true
 	}
 	norm := normalize(runes)
+	ct := newCtxText(runes)
 	var cands []candidate
+	var parts, lex []hit // combo verbs and nouns; lexicon hits
 	for _, h := range d.m.find(norm, runes) {
+		if isContextPart(h.term) {
+			if h.term.source == partVerb || h.term.source == partNoun {
+				parts = append(parts, h)
+			} else {
+				ct.addCue(h)
+			}
+			continue
+		}
 		if !want[h.term.label] {
 			continue
 		}
-		if d.ctx != nil && !d.ctx.keep(runes, h.term, h.start, h.end) {
+		lex = append(lex, h)
+	}
+	for _, h := range lex {
+		if d.ctx != nil && !d.ctx.keep(ct, h.term, h.start, h.end) {
 			continue
 		}
 		conf := confBlockTerm
@@ -177,8 +211,8 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 		}
 		cands = append(cands, candidate{label: h.term.label, sev: h.term.severity, conf: conf, start: h.start, end: h.end})
 	}
-	if d.ctx != nil {
-		cands = append(cands, d.ctx.combos(norm, runes, want)...)
+	if d.ctx != nil && len(parts) > 1 {
+		cands = append(cands, d.ctx.combos(parts, ct, want)...)
 	}
 	if want["ad"] {
 		ct := contactForm(runes)

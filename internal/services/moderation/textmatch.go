@@ -17,6 +17,8 @@ type term struct {
 	// word terms are pure ASCII letters/digits; they match only as whole
 	// words of the original text, so "ass" does not hit "class".
 	word bool
+	// weight of a report cue (context rules)
+	weight int
 }
 
 // matcher is an Aho–Corasick automaton over the normalised alphabet: one
@@ -33,8 +35,8 @@ type matcher struct {
 	dense []int32        // class of runes < classDense; 0 = none
 	root  []int32        // root transitions by class; 0 = none
 	// kids[s] are state s's children, sorted by class.
-	kids  [][]edge
-	fail  []int32
+	kids [][]edge
+	fail []int32
 	// out[s] lists the terms ending at s itself; dict[s] is the nearest
 	// state on s's failure chain with terms of its own (0 = none).
 	out   [][]int32
