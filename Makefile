@@ -70,6 +70,11 @@ generate:
 lexicon:
 	$(GO) run ./internal/services/moderation/lexicon/build
 
+# Text moderation on the labelled sets (recall, false positives) and its
+# throughput; writes docs/benchmarks-moderation.md.
+bench-moderation:
+	$(GO) run ./bench/moderation
+
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 

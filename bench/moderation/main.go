@@ -91,6 +91,10 @@ func threadCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// heldOutFirstRun records heldout.tsv's first score (2026-12-02), before
+// anything was changed because of it.
+const heldOutFirstRun = `First run of heldout.tsv (2026-12-02, before anything was changed because of it): abuse, ad, politics, terrorism 100%; ban 80.0% (16/20); porn 90.0% (18/20); false positives 0.0% (0/60). Its misses (出售各类枪支, 代开各种发票, 收购闲置银行卡, 出售公民信息, 黄网入口, 莞式全套) led to the trade-verb/contraband-noun combos and three porn terms; the rows above are after that, so heldout.tsv is no longer unseen.`
+
 func main() {
 	dir := flag.String("dir", "internal/services/moderation/testdata/eval", "evaluation sets")
 	out := flag.String("out", "docs/benchmarks-moderation.md", "report")
@@ -137,6 +141,9 @@ func main() {
 		}
 		fmt.Fprintf(&b, " %.1f%% (%d/%d) |\n", 100*r.r.FPRate(), r.r.FalsePositives, r.r.Negatives)
 	}
+	// The held-out set's first run is history, not a figure this run can
+	// compute: it is what the detector did before its misses were seen.
+	fmt.Fprintf(&b, "\n%s\n", heldOutFirstRun)
 	for _, r := range rows[1:] {
 		if len(r.r.Missed)+len(r.r.FalseAlarms) == 0 {
 			continue

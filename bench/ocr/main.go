@@ -496,4 +496,4 @@ func agree(r peerResult, imgs []benchImage, set string) string {
 }
 
 // otherBenchmarks points to the reports the other benchmark scripts write.
-const otherBenchmarks = "Other benchmarks: the gateway beside nginx in [benchmarks-gateway.md](benchmarks-gateway.md) (`make bench-gateway`), and memory with the largest images in [benchmarks-bigimages.md](benchmarks-bigimages.md) (`bash bench/bigimages/run.sh`)."
+const otherBenchmarks = "Other benchmarks: the gateway beside nginx in [benchmarks-gateway.md](benchmarks-gateway.md) (`make bench-gateway`), memory with the largest images in [benchmarks-bigimages.md](benchmarks-bigimages.md) (`bash bench/bigimages/run.sh`), and text moderation (recall, false positives, throughput) in [benchmarks-moderation.md](benchmarks-moderation.md) (`make bench-moderation`)."

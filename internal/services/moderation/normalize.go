@@ -104,6 +104,20 @@ var homoglyphs = map[rune]rune{
 // leet is what a digit or symbol stands for between two Latin letters.
 var leet = map[rune]rune{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', '$': 's'}
 
+var leetTable = func() (t [128]rune) {
+	for k, v := range leet {
+		t[k] = v
+	}
+	return
+}()
+
+func leetOf(c rune) rune {
+	if c < 0 || c >= 128 {
+		return 0
+	}
+	return leetTable[c]
+}
+
 // foldRune appends the normalised form of r (zero or more runes) to out.
 func foldRune(out []rune, r rune) []rune {
 	switch {
@@ -189,7 +203,7 @@ func normalize(runes []rune) normText {
 	// imitates; a symbol anywhere else is a separator after all.
 	w := 0
 	for i, c := range n.r {
-		if l, ok := leet[c]; ok && i > 0 && i+1 < len(n.r) && isLatin(n.r[i-1]) && (isLatin(n.r[i+1]) || leet[n.r[i+1]] != 0) &&
+		if l := leetOf(c); l != 0 && i > 0 && i+1 < len(n.r) && isLatin(n.r[i-1]) && (isLatin(n.r[i+1]) || leetOf(n.r[i+1]) != 0) &&
 			n.src[i]-n.src[i-1] <= 1 {
 			c = l
 		} else if c == '@' || c == '$' {
