@@ -184,7 +184,12 @@ func isLatin(r rune) bool { return 'a' <= r && r <= 'z' }
 
 // normalize is the matching form of runes.
 func normalize(runes []rune) normText {
-	n := normText{r: make([]rune, 0, len(runes)), src: make([]int32, 0, len(runes))}
+	return normalizeInto(runes, normText{r: make([]rune, 0, len(runes)), src: make([]int32, 0, len(runes))})
+}
+
+// normalizeInto is normalize reusing buf's storage.
+func normalizeInto(runes []rune, into normText) normText {
+	n := normText{r: into.r[:0], src: into.src[:0]}
 	var buf [8]rune
 	for i, r := range runes {
 		if r >= hanLo && r <= hanHi { // the common case of Chinese text
@@ -237,8 +242,14 @@ type contactText struct {
 }
 
 func contactForm(runes []rune) contactText {
-	b := make([]byte, 0, len(runes)*3)
-	idx := make([]int32, 0, len(runes)*3+1)
+	ct, _, _ := contactFormInto(runes, nil, nil)
+	return ct
+}
+
+// contactFormInto is contactForm building in b and idx; it returns them
+// for reuse.
+func contactFormInto(runes []rune, b []byte, idx []int32) (contactText, []byte, []int32) {
+	b, idx = b[:0], idx[:0]
 	var buf [8]rune
 	put := func(c rune, i int) {
 		if c < utf8.RuneSelf {
@@ -284,7 +295,7 @@ func contactForm(runes []rune) contactText {
 		}
 	}
 	idx = append(idx, int32(len(runes)))
-	return contactText{s: string(b), idx: idx}
+	return contactText{s: string(b), idx: idx}, b, idx
 }
 
 // digitTable is chineseDigits densely, from '〇' (U+3007) to the last

@@ -163,6 +163,17 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 	return d.DetectWith(text, categories, nil, nil)
 }
 
+// scratch holds a call's large buffers between calls.
+type scratch struct {
+	runes []rune
+	norm  normText
+	hits  []hit
+	cb    []byte
+	cidx  []int32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
 // candidate is one hit before grouping.
 type candidate struct {
 	label, sev string
@@ -175,19 +186,27 @@ type candidate struct {
 // "customized", the glossary's suggestion) and drops every hit lying
 // inside a term of a white glossary.
 func (d *TextDetector) DetectWith(text string, categories []string, black, white []*compiledGlossary) []Finding {
-	runes := []rune(text)
-	if len(runes) > MaxTextRunes {
-		runes = runes[:MaxTextRunes]
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	runes := sc.runes[:0]
+	for _, r := range text {
+		if len(runes) == MaxTextRunes {
+			break
+		}
+		runes = append(runes, r)
 	}
+	sc.runes = runes
 	want := map[string]bool{}
 	for _, c := range categories {
 		want[c] = true
 	}
-	norm := normalize(runes)
+	norm := normalizeInto(runes, sc.norm)
+	sc.norm = norm
 	ct := newCtxText(runes)
 	var cands []candidate
 	var parts, lex []hit // combo verbs and nouns; lexicon hits
-	for _, h := range d.m.find(norm, runes) {
+	sc.hits = d.m.findInto(norm, runes, sc.hits[:0])
+	for _, h := range sc.hits {
 		if isContextPart(h.term) {
 			if h.term.source == partVerb || h.term.source == partNoun {
 				parts = append(parts, h)
@@ -215,7 +234,8 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 		cands = append(cands, d.ctx.combos(parts, ct, want)...)
 	}
 	if want["ad"] {
-		ct := contactForm(runes)
+		var ct contactText
+		ct, sc.cb, sc.cidx = contactFormInto(runes, sc.cb, sc.cidx)
 		for _, h := range scanContacts(ct.s) {
 			sev, conf := sugReview, confURLOrNumber
 			if h.kind == kindIM {

@@ -180,8 +180,10 @@ const maxGap = 3
 
 // find returns the terms occurring in n, located in the caller's runes.
 // orig is the caller's text (for whole-word checks of ASCII terms).
-func (m *matcher) find(n normText, orig []rune) []hit {
-	var hits []hit
+func (m *matcher) find(n normText, orig []rune) []hit { return m.findInto(n, orig, nil) }
+
+// findInto is find appending to hits.
+func (m *matcher) findInto(n normText, orig []rune, hits []hit) []hit {
 	s := int32(0)
 	for i, r := range n.r {
 		c := m.classOf(r)
