@@ -98,7 +98,9 @@ const (
 
 // isContextPart reports whether a hit is one of the context rules' terms
 // rather than a lexicon term.
-func isContextPart(t *term) bool { return t.source == partVerb || t.source == partNoun || strings.HasPrefix(t.source, "cue:") }
+func isContextPart(t *term) bool {
+	return t.source == partVerb || t.source == partNoun || strings.HasPrefix(t.source, "cue:")
+}
 
 // reportable are the categories the report and negation rules may clear.
 var reportable = map[string]bool{"ban": true, "porn": true, "terrorism": true}
