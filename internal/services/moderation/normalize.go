@@ -277,7 +277,8 @@ func contactFormInto(runes []rune, b []byte, idx []int32) (contactText, []byte, 
 			continue
 		}
 		if r >= hanLo && r <= hanHi {
-			if r = t2s(r); contactRunes[r-hanLo] {
+			// t2s may leave the range (㑮 → 𫝈): such a character is in no cue.
+			if r = t2s(r); r >= hanLo && r <= hanHi && contactRunes[r-hanLo] {
 				put(r, i)
 			} else {
 				// A character no pattern looks at: one byte that is no

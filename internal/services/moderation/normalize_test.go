@@ -160,3 +160,41 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDetect: any text through the whole detector, a glossary included,
+// yields segments that are the caller's runes at their positions.
+func FuzzDetect(f *testing.F) {
+	for _, s := range []string{"出售冰毒 加vx：abc12345", "ＦＵＣＫ　ＹＯＵ", "警方破获贩毒案", "一三八一二三四五六七八", "竞品A 废物利用", "qq123456789"} {
+		f.Add(s)
+	}
+	d, err := NewTextDetector()
+	if err != nil {
+		f.Fatal(err)
+	}
+	mk := func(typ, sug string, words ...string) *compiledGlossary {
+		var ts []term
+		for _, w := range words {
+			rs := normTerm(w)
+			ts = append(ts, term{text: w, runes: rs, label: labelCustomized, severity: sug, glossary: "g", word: isWordTerm(rs)})
+		}
+		return &compiledGlossary{name: "g", typ: typ, suggestion: sug, m: newMatcher(ts)}
+	}
+	black := []*compiledGlossary{mk(glossaryTypeBlack, sugReview, "竞品a", "x")}
+	white := []*compiledGlossary{mk(glossaryTypeWhite, "", "废物利用")}
+	f.Fuzz(func(t *testing.T, s string) {
+		rs := []rune(s)
+		if len(rs) > MaxTextRunes {
+			rs = rs[:MaxTextRunes]
+		}
+		for _, fd := range d.DetectWith(s, defaultTextCategories, black, white) {
+			if fd.Suggestion != sugBlock && fd.Suggestion != sugReview && fd.Suggestion != sugPass {
+				t.Fatalf("suggestion %q", fd.Suggestion)
+			}
+			for _, sg := range fd.Segments {
+				if sg.Start < 0 || sg.End > len(rs) || sg.Start >= sg.End || string(rs[sg.Start:sg.End]) != sg.Text {
+					t.Fatalf("segment %+v of %d runes", sg, len(rs))
+				}
+			}
+		}
+	})
+}
