@@ -48,7 +48,7 @@ func TestGlossariesEndToEnd(t *testing.T) {
 	if err := adm.Do(ctx, "POST", base, nil, map[string]any{"name": "brand_x", "suggestion": "review", "words": []string{"竞品A", "cheapcorp", "竞品A"}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := adm.Do(ctx, "POST", base, nil, map[string]any{"name": "reuse", "type": "white", "words": []string{"废物利用"}}, nil); err != nil {
+	if err := adm.Do(ctx, "POST", base, nil, map[string]any{"name": "reuse", "type": "white", "words": []string{"麻古茶饮"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	cli := sdktest.Moderation(t, e.srv.URL, rootAK, rootSK, pid)
@@ -75,12 +75,12 @@ func TestGlossariesEndToEnd(t *testing.T) {
 		}
 	}
 
-	// The white glossary clears the lexicon's "废物" inside "废物利用".
-	resp, err = cli.RunTextModeration(modText("废物利用小妙招", nil, nil))
+	// The white glossary clears the lexicon's "麻古" inside the brand "麻古茶饮".
+	resp, err = cli.RunTextModeration(modText("麻古茶饮新品上市", nil, nil))
 	if err != nil || *resp.Result.Suggestion == "pass" {
 		t.Fatalf("without the white glossary: %+v %v", resp, err)
 	}
-	resp, err = cli.RunTextModeration(modText("废物利用小妙招", nil, []string{"reuse"}))
+	resp, err = cli.RunTextModeration(modText("麻古茶饮新品上市", nil, []string{"reuse"}))
 	if err != nil || *resp.Result.Suggestion != "pass" || *resp.Result.Label != "normal" {
 		t.Fatalf("with the white glossary: %+v %v", resp, err)
 	}
