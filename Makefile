@@ -6,7 +6,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps models vet lint fmt fuzz bench bench-ocr bench-gateway generate clean lexicon bench-moderation
+.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash generate clean lexicon bench-moderation
 
 all: build
 
@@ -22,7 +22,17 @@ models:
 # install them; darknet ships the sample photos (dog, horses, person,
 # giraffe) of the detector tests.
 DEB_TOOLS := ffmpeg:ffmpeg pdftoppm:poppler-utils darknet:darknet
+# Files tests need, path:package: Noto Sans CJK draws the form fixtures.
+DEB_FILES := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
 deps:
+	@for pair in $(DEB_FILES); do f=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if [ ! -e $$f ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "deps: installing $$pkg"; \
+	      (apt-get install -y -qq $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq $$pkg >/dev/null)) \
+	        || echo "deps: could not install $$pkg; tests that need $$f will say so"; \
+	    else echo "deps: $$f missing (install Debian package $$pkg)"; fi; \
+	  fi; done
 	@for pair in $(DEB_TOOLS); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
 	  if ! command -v $$cmd >/dev/null 2>&1; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -30,6 +40,21 @@ deps:
 	      (apt-get install -y -qq $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq $$pkg >/dev/null)) \
 	        || echo "deps: could not install $$pkg; tests that need $$cmd will say so"; \
 	    else echo "deps: $$cmd missing (install Debian package $$pkg)"; fi; \
+	  fi; done
+
+# Sample photos other Debian packages ship, for the Image Recognition tests
+# (scikit-image's and OpenCV's sample photos: faces, animals, fruit, vehicles).
+DEB_FILES := /usr/lib/python3/dist-packages/skimage/data/astronaut.png:python3-skimage \
+             /usr/share/doc/opencv-doc/examples/data/messi5.jpg:opencv-doc
+deps: deb-files
+deb-files:
+	@for pair in $(DEB_FILES); do f=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if [ ! -e $$f ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "deps: installing $$pkg"; \
+	      (apt-get install -y -qq --no-install-recommends $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $$pkg >/dev/null)) \
+	        || echo "deps: could not install $$pkg; tests that need $$f will say so"; \
+	    else echo "deps: $$f missing (install Debian package $$pkg)"; fi; \
 	  fi; done
 
 run: build deps models
@@ -57,6 +82,11 @@ bench: bench-ocr
 
 bench-ocr: models
 	bash bench/ocr/run.sh
+
+# kill -9 under mixed load, restart, check nothing answered was lost;
+# writes docs/benchmarks-crash.md.
+bench-crash: models
+	$(GO) run ./bench/crash
 
 # aisd's gateway beside nginx in one run (wrk); writes docs/benchmarks-gateway.md.
 bench-gateway: models

@@ -405,7 +405,7 @@ func render(rs []peerResult, imgs []benchImage, command string, intra, pool int)
 	var b strings.Builder
 	host, _ := os.Hostname()
 	_ = host
-	fmt.Fprintf(&b, "# OCR benchmarks\n\n%s\n\n", otherBenchmarks)
+	fmt.Fprintf(&b, "# OCR benchmarks\n\n%s\n\n", otherBenchmarks("docs"))
 	fmt.Fprintf(&b, "Produced by `%s` (bench/ocr/run.sh) on %s, %d CPUs, %s.\n", command, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH)
 	fmt.Fprintf(&b, "aisd: PP-OCRv4 pipeline in-process, ONNX Runtime intra-op threads %d, sessions per model: %d.\n", intra, pool)
 	fmt.Fprintf(&b, "Images: %d (%d repository fixtures", len(imgs), countSet(imgs, "repo"))
@@ -495,5 +495,23 @@ func agree(r peerResult, imgs []benchImage, set string) string {
 	return fmt.Sprintf("%.3f", sum/float64(n))
 }
 
-// otherBenchmarks points to the reports the other benchmark scripts write.
-const otherBenchmarks = "Other benchmarks: the gateway beside nginx in [benchmarks-gateway.md](benchmarks-gateway.md) (`make bench-gateway`), memory with the largest images in [benchmarks-bigimages.md](benchmarks-bigimages.md) (`bash bench/bigimages/run.sh`), and text moderation (recall, false positives, throughput) in [benchmarks-moderation.md](benchmarks-moderation.md) (`make bench-moderation`)."
+// otherBenchmarks links the reports the other benchmark scripts write
+// (docs/benchmarks-*.md), each by its title, so a new report is listed
+// without editing this program.
+func otherBenchmarks(dir string) string {
+	paths, _ := filepath.Glob(filepath.Join(dir, "benchmarks-*.md"))
+	var links []string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		title, _, _ := strings.Cut(string(b), "\n")
+		title = strings.TrimSpace(strings.TrimPrefix(title, "#"))
+		links = append(links, fmt.Sprintf("[%s](%s)", title, filepath.Base(p)))
+	}
+	if len(links) == 0 {
+		return ""
+	}
+	return "Other benchmarks: " + strings.Join(links, ", ") + "."
+}

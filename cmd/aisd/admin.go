@@ -131,7 +131,7 @@ func adminCmd() *cobra.Command {
 		}),
 	)
 	cmd.AddCommand(domain, project, user, cred)
-	for _, c := range extraAdminCommands(call) {
+	for _, c := range append(extraAdminCommands(call), permissionCommands(call)...) {
 		cmd.AddCommand(c)
 	}
 	return cmd

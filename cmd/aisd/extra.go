@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"io"
 	"net/url"
 	"os"
@@ -92,7 +93,7 @@ func extraAdminCommands(call adminCall) []*cobra.Command {
 			return call(cmd, "DELETE", "/v1/admin/faults/"+a[0], nil, nil)
 		}),
 	)
-	return []*cobra.Command{subs, usage, fault, glossaryCommand(call)}
+	return append([]*cobra.Command{subs, usage, fault, galleryCommand(call, sub), glossaryCommand(call)}, templateCommands(call)...)
 }
 
 // glossaryCommand manages a project's text moderation glossaries
@@ -160,6 +161,44 @@ func glossaryCommand(call adminCall) *cobra.Command {
 			RunE: func(cmd *cobra.Command, a []string) error { return call(cmd, "GET", path(a[0])+"/"+a[1], nil, nil) }},
 		&cobra.Command{Use: "rm PROJECT_ID NAME", Short: "Delete a glossary", Args: cobra.ExactArgs(2),
 			RunE: func(cmd *cobra.Command, a []string) error { return call(cmd, "DELETE", path(a[0])+"/"+a[1], nil, nil) }},
+	)
+	return g
+}
+
+// galleryCommand manages the celebrity galleries of a project.
+func galleryCommand(call adminCall, sub func(string, string, cobra.PositionalArgs, func(*cobra.Command, []string) error) *cobra.Command) *cobra.Command {
+	// The client escapes the path: names and labels go in as they are.
+	base := func(project string) string { return "/v1/admin/projects/" + project + "/celebrity-galleries" }
+	g := &cobra.Command{Use: "gallery", Short: "Celebrity galleries: the people celebrity recognition identifies"}
+	var desc string
+	create := sub("create PROJECT_ID NAME", "Create an empty gallery", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		return call(cmd, "POST", base(a[0]), nil, map[string]string{"name": a[1], "description": desc})
+	})
+	create.Flags().StringVar(&desc, "description", "", "what the gallery holds")
+	g.AddCommand(create,
+		sub("list PROJECT_ID", "List a project's galleries", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+			return call(cmd, "GET", base(a[0]), nil, nil)
+		}),
+		sub("show PROJECT_ID GALLERY", "Show a gallery's people (GALLERY: name or id)", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+			return call(cmd, "GET", base(a[0])+"/"+a[1], nil, nil)
+		}),
+		sub("rm PROJECT_ID GALLERY", "Delete a gallery and everyone in it", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+			return call(cmd, "DELETE", base(a[0])+"/"+a[1], nil, nil)
+		}),
+		sub("add PROJECT_ID GALLERY LABEL PHOTO...", "Enrol a person from face photos (JPEG, PNG or BMP with one face; the photos are not kept)", cobra.MinimumNArgs(4), func(cmd *cobra.Command, a []string) error {
+			var images []string
+			for _, f := range a[3:] {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				images = append(images, base64.StdEncoding.EncodeToString(b))
+			}
+			return call(cmd, "POST", base(a[0])+"/"+a[1]+"/people", nil, map[string]any{"label": a[2], "images": images})
+		}),
+		sub("remove PROJECT_ID GALLERY LABEL", "Remove a person", cobra.ExactArgs(3), func(cmd *cobra.Command, a []string) error {
+			return call(cmd, "DELETE", base(a[0])+"/"+a[1]+"/people/"+a[2], nil, nil)
+		}),
 	)
 	return g
 }

@@ -1,5 +1,6 @@
 // Package admin is the operator's API (domains, projects, users,
-// credentials, account states, agencies, settings) and the signed client the
+// credentials, account states, agencies, settings, permission policies,
+// temporary credentials) and the signed client the
 // `aisd admin` commands use. Every endpoint requires an administrator's AK/SK
 // signature or token; errors use the AIP dialect. The root account's
 // administrators reach every domain, any other administrator only its own
@@ -98,6 +99,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	// account reads its own but may not change them.
 	h("PUT /v1/admin/projects/{project_id}/settings/{key}", rootOnly, a.setSetting)
 	h("GET /v1/admin/projects/{project_id}/settings/{key}", ofProject, a.getSetting)
+	a.registerPermissions(h)
 }
 
 // RequireAdmin authenticates the request and requires an administrator,

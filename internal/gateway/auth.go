@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aisd/aisd/internal/catalog"
+	"github.com/aisd/aisd/internal/gateway/routes"
 	"github.com/aisd/aisd/internal/gateway/signer"
 	"github.com/aisd/aisd/internal/platform/iam"
 	"github.com/aisd/aisd/internal/store"
@@ -158,7 +159,7 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request, body []byte
 	id, err := g.iam.IdentityForClaims(ctx, claims)
 	if errors.Is(err, store.ErrNotFound) {
 		// Well-formed and sealed by us, but its subject is gone.
-		return id, catalog.New(catalog.ModelArts0203).Wrap(err)
+		return id, catalog.E(catalog.KindTokenExpired).Wrap(err)
 	}
 	return id, err
 }
@@ -181,6 +182,9 @@ func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, bo
 	}
 	if g.lock.locked(a.AK, now) {
 		return iam.Identity{}, apig0301(msgAKLocked)
+	}
+	if st := r.Header.Get(headerSecurityToken); st != "" {
+		return g.authTemporary(ctx, r, body, bodyType, a, st, now)
 	}
 	sk, err := g.iam.SecretKey(ctx, a.AK)
 	if errors.Is(err, store.ErrNotFound) {
@@ -212,6 +216,44 @@ func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, bo
 	return id, nil
 }
 
+// headerSecurityToken carries the security token of temporary credentials;
+// the SDK sends it (and signs it) when built WithSecurityToken.
+const headerSecurityToken = "X-Security-Token"
+
+// authTemporary authenticates a request signed with temporary credentials.
+// The security token names the pair and carries its SK, so the signature
+// is checked first, as for a permanent AK (a failure counts towards the
+// AK's lock); a token that cannot be read, belongs to another AK, has
+// expired or was revoked is the family's temporary-credential code
+// (ModelArts.4107 "Get user temp ak sk error."), the reason in the log.
+func (g *Gateway) authTemporary(ctx context.Context, r *http.Request, body []byte, bodyType string, a *signer.Auth, st string, now time.Time) (iam.Identity, error) {
+	c, err := g.iam.OpenSecurityToken(st)
+	if err != nil {
+		return iam.Identity{}, catalog.E(catalog.KindTempCredentials).Wrap(err)
+	}
+	if c.AK != a.AK {
+		return iam.Identity{}, catalog.E(catalog.KindTempCredentials).Wrap(fmt.Errorf("%w: the security token belongs to %s, the request is signed by %s", iam.ErrTemp, c.AK, a.AK))
+	}
+	if a.BodyUnsigned(r) && !unsignedBodyOK(r, bodyType) {
+		g.lock.fail(a.AK, now)
+		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(fmt.Errorf(
+			"%w: UNSIGNED-PAYLOAD is not accepted for a %q body on an API that takes %q", signer.ErrSignature, r.Header.Get("Content-Type"), bodyType))
+	}
+	if err := signer.Verify(r, body, a, c.SK, now); err != nil {
+		g.lock.fail(a.AK, now)
+		if errors.Is(err, signer.ErrExpired) {
+			return iam.Identity{}, apig0301(msgRequestExpire).Wrap(err)
+		}
+		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(err)
+	}
+	g.lock.succeed(a.AK)
+	id, err := g.iam.VerifyTemporary(ctx, c)
+	if errors.Is(err, iam.ErrTemp) {
+		return id, catalog.E(catalog.KindTempCredentials).Wrap(err)
+	}
+	return id, err
+}
+
 // authorizeProject checks that the caller may act in the project named in
 // the URL, and that the account may call at all.
 func (g *Gateway) authorizeProject(ctx context.Context, id iam.Identity, r *http.Request, projectID string) error {
@@ -241,4 +283,26 @@ func (g *Gateway) authorizeProject(ctx context.Context, id iam.Identity, r *http
 		return catalog.E(catalog.KindProjectMismatch)
 	}
 	return err
+}
+
+// authorizeAction checks the caller's permission policies for the API
+// (iam.Service.Authorize; a user without policies is unrestricted). A user
+// granted nothing of the service is refused by the gateway itself,
+// APIG.0302 "The IAM user is not authorized to access the API."; one
+// granted part of the service but not this operation (or denied it
+// explicitly) is refused with the family's permission code, as the
+// service would: AIS.0004 for Image Recognition and Moderation,
+// ModelArts.4203 for OCR.
+func (g *Gateway) authorizeAction(ctx context.Context, id iam.Identity, rt *routes.Route, projectID string) error {
+	action := rt.Action()
+	d, err := g.iam.Authorize(ctx, id, projectID, action)
+	switch {
+	case err != nil:
+		return err
+	case d == iam.DenyService:
+		return catalog.New(catalog.APIG0302).Wrap(fmt.Errorf("no policy of user %s grants %s", id.User.ID, action))
+	case d == iam.DenyAction:
+		return catalog.E(catalog.KindForbidden).Wrap(fmt.Errorf("the policies of user %s do not allow %s", id.User.ID, action))
+	}
+	return nil
 }

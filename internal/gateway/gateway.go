@@ -11,9 +11,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -232,6 +235,12 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 	if err == nil {
 		err = g.authorizeProject(ctx, id, r, params["project_id"])
 	}
+	if err == nil {
+		err = g.authorizeAction(ctx, id, rt, params["project_id"])
+	}
+	if err == nil {
+		err = checkContentType(r, rt)
+	}
 	if err != nil {
 		api.WriteError(w, r, err)
 		return rt.Operation
@@ -249,7 +258,7 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 		}
 	}
 	if g.o.Meter != nil && call.ProjectID != "" {
-		rec := store.UsageRecord{ProjectID: call.ProjectID, UserID: call.UserID, Service: call.Service, API: call.API, Time: g.now(), Status: http.StatusOK}
+		rec := store.UsageRecord{ProjectID: call.ProjectID, UserID: call.UserID, Service: call.Service, API: call.API, Time: g.now(), Status: http.StatusOK, RequestID: call.RequestID}
 		if err != nil {
 			e := catalog.Render(err, fam)
 			rec.Status, rec.Code = e.Status, e.Code
@@ -290,4 +299,28 @@ func (g *Gateway) chain(operation string) api.Handler {
 		return h
 	}
 	return g.notServed
+}
+
+// checkContentType refuses a service call with a body whose Content-Type
+// header is missing, empty or not the JSON the API takes (every API
+// documents Content-Type as mandatory, application/json): Image
+// Recognition and Moderation answer AIS.0010 "The header is missing or
+// left empty.", OCR its parameter code. Calls without a body (the GETs of
+// job results) need none.
+func checkContentType(r *http.Request, rt *routes.Route) error {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
+		return nil
+	}
+	want, _, err := mime.ParseMediaType(rt.ContentType)
+	if err != nil || want != "application/json" {
+		return nil // an upload API: its handler checks its own body
+	}
+	ct := r.Header.Get("Content-Type")
+	if strings.TrimSpace(ct) == "" {
+		return catalog.E(catalog.KindMissingHeader, "Content-Type").Wrap(errors.New("no Content-Type header"))
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != want {
+		return catalog.E(catalog.KindMissingHeader, "Content-Type").Wrap(fmt.Errorf("Content-Type %.60q, the API takes %s", ct, want))
+	}
+	return nil
 }

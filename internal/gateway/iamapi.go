@@ -3,8 +3,11 @@ package gateway
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
@@ -204,4 +207,97 @@ func contains(xs []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// securityTokenRequest is the body of POST /v3.0/OS-CREDENTIAL/securitytokens
+// as the IAM API documents it (the SDK's iam/v3
+// CreateTemporaryAccessKeyByTokenRequestBody): methods ["token"], the token
+// optional in the body (the header is preferred), duration_seconds, and an
+// optional session policy kept raw so that it is parsed strictly.
+type securityTokenRequest struct {
+	Auth struct {
+		Identity struct {
+			Methods []string `json:"methods"`
+			Token   *struct {
+				ID              string `json:"id"`
+				DurationSeconds *int64 `json:"duration_seconds"`
+			} `json:"token"`
+			Policy json.RawMessage `json:"policy"`
+		} `json:"identity"`
+	} `json:"auth"`
+}
+
+type securityTokenBody struct {
+	Credential struct {
+		ExpiresAt     string `json:"expires_at"`
+		Access        string `json:"access"`
+		Secret        string `json:"secret"`
+		Securitytoken string `json:"securitytoken"`
+	} `json:"credential"`
+}
+
+// SecurityTokens serves POST /v3.0/OS-CREDENTIAL/securitytokens: temporary
+// credentials for the caller, authenticated by a token (X-Auth-Token, or
+// auth.identity.token.id when no header is sent) or an AK/SK signature —
+// temporary credentials included, whose children never outlive them.
+func (g *Gateway) SecurityTokens() http.Handler {
+	return api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		body, err := readBody(r, 1<<20)
+		if err != nil {
+			return err
+		}
+		// The caller is authenticated before the body is judged (a
+		// stranger learns nothing from the validation); the body is
+		// decoded first only for a token sent in it.
+		var req securityTokenRequest
+		jerr := json.Unmarshal(body, &req)
+		ident := req.Auth.Identity
+		_, hasTok := r.Header["X-Auth-Token"]
+		if jerr == nil && !hasTok && r.Header.Get("Authorization") == "" && ident.Token != nil && ident.Token.ID != "" {
+			r.Header.Set("X-Auth-Token", ident.Token.ID)
+		}
+		id, err := g.authenticate(r.Context(), r, body, jsonBody)
+		if err == nil {
+			err = g.authorizeProject(r.Context(), id, r, "")
+		}
+		if err != nil {
+			return err
+		}
+		// Content-Type is mandatory (application/json;charset=utf8).
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != jsonBody {
+			return catalog.E(catalog.KindMissingHeader, "Content-Type").Wrap(fmt.Errorf("Content-Type %.60q", r.Header.Get("Content-Type")))
+		}
+		if jerr != nil {
+			return catalog.E(catalog.KindBadJSON).Wrap(jerr)
+		}
+		if len(ident.Methods) != 1 || ident.Methods[0] != "token" {
+			return catalog.New(catalog.AIP0007, "auth.identity.methods")
+		}
+		d := iam.DefaultTempDuration
+		if ident.Token != nil && ident.Token.DurationSeconds != nil {
+			n := *ident.Token.DurationSeconds
+			lo, hi := int64(iam.MinTempDuration/time.Second), int64(iam.MaxTempDuration/time.Second)
+			if n < lo || n > hi {
+				return catalog.New(catalog.AIP0010, "duration_seconds", strconv.FormatInt(n, 10), strconv.FormatInt(lo, 10), strconv.FormatInt(hi, 10))
+			}
+			d = time.Duration(n) * time.Second
+		}
+		var session *iam.Policy
+		if len(ident.Policy) > 0 && string(ident.Policy) != "null" {
+			p, err := iam.ParsePolicy(ident.Policy)
+			if err != nil {
+				return catalog.New(catalog.AIP0016, err.Error()).Wrap(err)
+			}
+			session = &p
+		}
+		c, err := g.iam.IssueTemporary(r.Context(), id, d, session)
+		if err != nil {
+			return err
+		}
+		var out securityTokenBody
+		out.Credential.ExpiresAt = c.ExpiresAt.UTC().Format(iamTime)
+		out.Credential.Access, out.Credential.Secret, out.Credential.Securitytoken = c.AK, c.SK, c.SecurityToken
+		api.WriteJSON(w, http.StatusCreated, out)
+		return nil
+	})
 }

@@ -51,7 +51,8 @@ func TestCommandList(t *testing.T) {
 		`(?m)^onnxruntime .* default\s+ocr,image,moderation\s+missing$`,
 		`(?m)^nsfw-mobilenet-v2 .* default\s+moderation\s+missing$`,
 		`(?m)^centernet .* default\s+image\s+missing$`,
-		`(?m)^faceres .* optional\s+-\s+missing$`,
+		`(?m)^faceres .* default\s+image\s+missing$`,
+		`(?m)^antispoof .* optional\s+-\s+missing$`,
 		`(?m)^nsfw-inception-v3 .* optional\s+-\s+missing$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(out) {

@@ -79,3 +79,55 @@ func BenchmarkGatewayAccepted(b *testing.B) {
 	req := sdktest.Signed(b, "POST", base+"/v2/"+s.Root.Project.ID+"/image/tagging", body, rootAK, rootSK, time.Now())
 	replay(b, h, req, body, 200)
 }
+
+// benchUser is a plain user of the root account holding an AK/SK and, when
+// policies are given, those policies in the root project.
+func benchUser(b *testing.B, s *server.Server, policies ...string) (string, string) {
+	b.Helper()
+	ctx := context.Background()
+	u, err := s.IAM.CreateUser(ctx, s.Root.Domain.ID, "bench", "password123", false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(policies) > 0 {
+		if _, err := s.IAM.SetGrants(ctx, u, s.Root.Project.ID, policies); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ak, sk, err := s.IAM.CreateCredential(ctx, u.ID, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ak, sk
+}
+
+// BenchmarkGatewayAcceptedRestricted: BenchmarkGatewayAccepted for a user
+// whose permission policies are evaluated on every call.
+func BenchmarkGatewayAcceptedRestricted(b *testing.B) {
+	s, h, base := benchServer(b)
+	ak, sk := benchUser(b, s, "Image FullAccess", "OCR ReadOnlyAccess")
+	body := []byte(`{"url":"https://example.com/a.png"}`)
+	req := sdktest.Signed(b, "POST", base+"/v2/"+s.Root.Project.ID+"/image/tagging", body, ak, sk, time.Now())
+	replay(b, h, req, body, 200)
+}
+
+// BenchmarkGatewayAcceptedTemporary: BenchmarkGatewayAccepted signed with
+// temporary credentials (security token opened, record and parent AK
+// checked on every call).
+func BenchmarkGatewayAcceptedTemporary(b *testing.B) {
+	s, h, base := benchServer(b)
+	ak, _ := benchUser(b, s)
+	id, err := s.IAM.IdentityForAK(context.Background(), ak)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id.AK = ak
+	c, err := s.IAM.IssueTemporary(context.Background(), id, time.Hour, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(`{"url":"https://example.com/a.png"}`)
+	req := sdktest.SignedAs(b, "POST", base+"/v2/"+s.Root.Project.ID+"/image/tagging", "application/json", body, c.AK, c.SK, time.Now(),
+		map[string]string{"X-Security-Token": c.SecurityToken})
+	replay(b, h, req, body, 200)
+}

@@ -34,7 +34,7 @@ func TestDefaultModelsAreWhatEnginesLoad(t *testing.T) {
 	}
 	mgr := models.Open(t.TempDir())
 	defaults := mgr.Defaults()
-	loaded := []string{strings.Split(engine.LibRel, "/")[0], pipeline.ModelDir, moderation.NSFWModel, imagerec.Model}
+	loaded := append([]string{strings.Split(engine.LibRel, "/")[0], pipeline.ModelDir, moderation.NSFWModel}, imagerec.Models...)
 	slices.Sort(defaults)
 	slices.Sort(loaded)
 	if !slices.Equal(defaults, loaded) {

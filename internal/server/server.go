@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/aisd/aisd/internal/admin"
@@ -30,8 +31,11 @@ import (
 	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/platform/quota"
 	"github.com/aisd/aisd/internal/platform/subscription"
+	"github.com/aisd/aisd/internal/services/imagerec"
+	"github.com/aisd/aisd/internal/services/imagerec/gallery"
 	"github.com/aisd/aisd/internal/services/moderation"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+	"github.com/aisd/aisd/internal/services/ocr/template"
 	"github.com/aisd/aisd/internal/store"
 	_ "github.com/aisd/aisd/internal/store/all" // sqlite and postgres backends
 	"github.com/aisd/aisd/internal/store/cache"
@@ -51,7 +55,14 @@ type Server struct {
 	Jobs    *jobs.Runner
 	engines []string // started engines
 	log     *slog.Logger
-	closers []func() error
+	// galleries are the projects' celebrity galleries; faces enrols
+	// photos into them (nil when the image engine did not start).
+	galleries *gallery.Store
+	faces     *imagerec.Service
+	closers   []func() error
+
+	// Templates are the projects' custom OCR templates and classifiers.
+	Templates *template.Manager
 }
 
 // Option adjusts how New assembles the server.
@@ -103,6 +114,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	s.IAM = iam.New(st, seal, cfg.Region, cfg.TokenTTL)
+	s.IAM.SetClock(o.now) // tokens and temporary credentials expire on the gateway's clock
 	if s.Root, err = s.IAM.EnsureRoot(ctx, cfg.RootAK, cfg.RootSK); err != nil {
 		return nil, fmt.Errorf("root account: %w", err)
 	}
@@ -131,11 +143,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// Callbacks go through the SSRF-safe client: a callback URL is user input.
 	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention,
 		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody, Logger: log, Now: o.now})
+	s.galleries = gallery.New(st)
+	s.Templates = s.templates(in)
 	s.loadEngines(in, handlers)
 	// Parsing and rewriting the model graphs leaves tens of MB of garbage
 	// that the runtime would hand back to the OS only over minutes.
 	debug.FreeOSMemory()
-	meter := quota.New(st, quota.Options{Default: cfg.FreePerMonth, Logger: log, Now: o.now})
+	// The journal keeps the metering queue across a crash (kill -9 loses
+	// no call's record); it lives beside the data it feeds. A memory store
+	// keeps nothing across a restart, so neither does its meter.
+	journal := filepath.Join(cfg.DataDir, "usage-journal")
+	if strings.HasPrefix(cfg.ResolvedDSN(), "memory:") {
+		journal = ""
+	}
+	meter := quota.New(st, quota.Options{Default: cfg.FreePerMonth, Logger: log, Now: o.now, Journal: journal})
 	s.closers = append(s.closers, meter.Close)
 	throttle := limits.NewThrottle(st, limits.ThrottleOptions{Limit: cfg.RateLimit, Logger: log, Now: o.now})
 	guard := limits.NewGuard(limits.GuardOptions{MaxInFlight: cfg.MaxInflight, Deadline: cfg.BackendTimeout})
@@ -160,6 +181,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mgmt := func(pattern string, h http.Handler) { mux.Handle(pattern, api.InFamily(catalog.FamilyAIP, h)) }
 	mgmt("POST /v3/auth/tokens", gw.Tokens())
 	mgmt("GET /v3/projects", gw.Projects())
+	mgmt("POST /v3.0/OS-CREDENTIAL/securitytokens", gw.SecurityTokens())
 	mgmt("/v1/error-codes", api.HandlerFunc(catalog.ServeListing))
 	mux.Handle("GET /metrics", gw.MetricsHandler())
 	mgmt("GET /healthz", api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
@@ -176,6 +198,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	glossaries := moderation.NewGlossaries(st)
 	mux.Handle("/v1/admin/projects/{project_id}/glossaries", adm.RequireAdmin(glossaries.Handler(admin.AllowProject)))
 	mux.Handle("/v1/admin/projects/{project_id}/glossaries/{name}", adm.RequireAdmin(glossaries.Handler(admin.AllowProject)))
+	// Celebrity galleries: enrolment needs the image engine's face models.
+	var enrol gallery.Enroller
+	if s.faces != nil {
+		enrol = s.faces
+	}
+	galleries := adm.RequireAdmin(s.galleries.Handler(admin.AllowProject, enrol))
+	for _, p := range []string{"", "/{gallery}", "/{gallery}/people", "/{gallery}/people/{label}"} {
+		mux.Handle("/v1/admin/projects/{project_id}/celebrity-galleries"+p, galleries)
+	}
+	for _, p := range []string{"ocr-templates", "ocr-templates/{id}", "ocr-classifiers", "ocr-classifiers/{id}"} {
+		mux.Handle("/v1/admin/projects/{project_id}/"+p, adm.RequireAdmin(s.Templates.Handler(admin.AllowProject)))
+	}
 	subsAPI := api.InFamily(catalog.FamilyAIP, gw.Authenticated(s.Subs.Handler(func(r *http.Request) (string, bool) {
 		id, ok := gateway.IdentityFrom(r.Context())
 		if !ok {

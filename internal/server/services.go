@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"image"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/aisd/aisd/internal/services/moderation"
 	"github.com/aisd/aisd/internal/services/ocr"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+	"github.com/aisd/aisd/internal/services/ocr/template"
 )
 
 // inputs builds the shared input resolver: SSRF-safe fetcher with the
@@ -123,7 +125,12 @@ func loadModeration(s *Server, mgr *models.Manager, in *input.Resolver) (engineM
 }
 
 func loadImage(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, error) {
-	return imagerec.Load(mgr, in, imagerec.Options{Engine: s.engineOptions(2)})
+	svc, err := imagerec.Load(mgr, in, imagerec.Options{Engine: s.engineOptions(2), Galleries: s.galleries})
+	if err != nil {
+		return nil, err
+	}
+	s.faces = svc
+	return svc, nil
 }
 
 // ocrModule is the OCR service with the pipeline it owns.
@@ -149,5 +156,27 @@ func loadOCR(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, 
 		return nil, err
 	}
 	s.OCR = p
-	return ocrModule{ocr.New(p, in), p}, nil
+	return ocrModule{ocr.New(p, in).WithTemplates(s.Templates), p}, nil
+}
+
+// templates keeps the projects' custom OCR templates in the store; the
+// OCR engine, once started, finds anchors given without a box.
+func (s *Server) templates(in *input.Resolver) *template.Manager {
+	return template.New(s.Store, template.Options{
+		Projects: func(ctx context.Context, id string) error {
+			_, err := s.Store.GetProject(ctx, id)
+			return err
+		},
+		Input: in,
+		OCR: func() template.Reader {
+			p := s.OCR
+			if p == nil {
+				return nil
+			}
+			return func(ctx context.Context, img image.Image) ([]pipeline.Line, error) {
+				res, err := p.Run(ctx, img, pipeline.RunOptions{CharBoxes: true})
+				return res.Lines, err
+			}
+		},
+	})
 }

@@ -75,6 +75,9 @@ type UsageRecord struct {
 	Time      time.Time
 	Status    int
 	Code      string // error_code, empty on success
+	// RequestID identifies the metered call: a record whose RequestID is
+	// already stored is not stored again. Empty: no such check.
+	RequestID string
 }
 
 // UsageFilter selects usage records.
@@ -205,7 +208,8 @@ type Store interface {
 
 	// Metering
 	RecordUsage(ctx context.Context, r UsageRecord) error
-	// RecordUsageBatch records several calls at once, all or none.
+	// RecordUsageBatch records several calls at once, all or none. Both
+	// skip a record whose non-empty RequestID is already stored.
 	RecordUsageBatch(ctx context.Context, rs []UsageRecord) error
 	// CountSuccess counts successful calls of a service in a project since t.
 	CountSuccess(ctx context.Context, projectID, service string, since time.Time) (int64, error)

@@ -213,3 +213,41 @@ func Allowed(path string) []string {
 	}
 	return ms
 }
+
+// Action is the permission an API call needs, in the IAM policy grammar
+// service:resource:operation: the family, the service key's resource in
+// lower camel case, and the operation by method — POST create, GET of one
+// object (a path parameter after the project) get, other GETs list, PUT
+// update, DELETE delete. POST /v3/{project_id}/moderation/text →
+// moderation:text:create; GET …/moderation/video/jobs/{job_id} →
+// moderation:video:get; POST /v2/{project_id}/ocr/general-text →
+// ocr:generalText:create.
+func (r Route) Action() string {
+	fam, res, _ := strings.Cut(r.Service, ".")
+	var b strings.Builder
+	upper := false
+	for _, c := range res {
+		if c == '-' || c == '_' {
+			upper = true
+			continue
+		}
+		if upper && c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		upper = false
+		b.WriteRune(c)
+	}
+	op := "create"
+	switch r.Method {
+	case http.MethodGet:
+		op = "list"
+		if _, after, ok := strings.Cut(r.Path, "{project_id}"); ok && strings.Contains(after, "{") {
+			op = "get"
+		}
+	case http.MethodPut:
+		op = "update"
+	case http.MethodDelete:
+		op = "delete"
+	}
+	return fam + ":" + b.String() + ":" + op
+}

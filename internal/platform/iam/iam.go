@@ -32,11 +32,14 @@ type Service struct {
 
 	skMu   sync.RWMutex
 	opened map[string]openedSK // by AK
+
+	purgeMu sync.Mutex
+	purged  map[string]time.Time // last purge of expired temporary credentials, by domain
 }
 
 // New returns the IAM service.
 func New(st store.Store, seal *Sealer, region string, ttl time.Duration) *Service {
-	return &Service{st: st, seal: seal, ttl: ttl, now: time.Now, region: region, opened: map[string]openedSK{}}
+	return &Service{st: st, seal: seal, ttl: ttl, now: time.Now, region: region, opened: map[string]openedSK{}, purged: map[string]time.Time{}}
 }
 
 // SetClock replaces the clock (tests).
@@ -204,6 +207,14 @@ type Identity struct {
 	AK        string // set for AK/SK callers
 	Scoped    bool   // token carries a project scope
 	ByToken   bool
+
+	// Temporary credentials (AK is then the temporary AK): what they
+	// descend from, the session policies narrowing them, their expiry.
+	Temporary   bool
+	ParentAK    string
+	Via         []string
+	Session     []Policy
+	TempExpires time.Time
 }
 
 // IdentityForAK loads the domain and user behind a credential.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -67,6 +68,17 @@ func (h Header) Cost() int64 {
 	return c
 }
 
+// reducedCost is Cost for the image decoded at 1/f of its size as NRGBA,
+// plus the rows the streaming decoder keeps.
+func (h Header) reducedCost(f int) int64 {
+	w, ht := int64((h.stored.Dx()+f-1)/f), int64((h.stored.Dy()+f-1)/f)
+	c := w*ht*(4+3) + int64(h.stored.Dx())*int64(2*h.bytesPerPixel+16) + 1<<20
+	if h.Orientation > 1 {
+		c += w * ht * 4
+	}
+	return c
+}
+
 // bytesPerPixel is what Go's decoders allocate per pixel for a model.
 func bytesPerPixel(m color.Model) int {
 	if _, ok := m.(color.Palette); ok {
@@ -87,9 +99,9 @@ func bytesPerPixel(m color.Model) int {
 	return 4
 }
 
-// reserve takes h's share of the budget for the request of ctx.
-func (h Header) reserve(ctx context.Context) error {
-	cost := h.Cost()
+// reserve takes cost (h's share: Cost, or less when decoded reduced) of
+// the budget for the request of ctx.
+func (h Header) reserve(ctx context.Context, cost int64) error {
 	budgetMu.RLock()
 	sem, size := budget, budgetSize
 	budgetMu.RUnlock()
@@ -113,3 +125,25 @@ func (h Header) reserve(ctx context.Context) error {
 	})
 	return nil
 }
+
+// reduceSlots bounds the streaming decodes running at once.
+var reduceSlots = semaphore.NewWeighted(int64(runtime.NumCPU()))
+
+// reduceSlot waits (at most maxBudgetWait) for a streaming-decode slot; a
+// nil ctx (no request) waits without a bound.
+func reduceSlot(ctx context.Context) error {
+	if ctx == nil {
+		return reduceSlots.Acquire(context.Background(), 1)
+	}
+	wctx, cancel := context.WithTimeout(ctx, maxBudgetWait)
+	defer cancel()
+	if err := reduceSlots.Acquire(wctx, 1); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return catalog.E(catalog.KindTooManyRequests).Wrap(errors.New("every streaming-decode slot is taken"))
+	}
+	return nil
+}
+
+func releaseReduceSlot() { reduceSlots.Release(1) }

@@ -114,6 +114,58 @@ func Sniff(data []byte) string {
 	return ""
 }
 
+// notImages are files that are no image at all, by magic bytes (offset,
+// magic, name): an image API answers them with the family's file-type
+// code (AIS.0021 "The requested file type is not supported.") rather than
+// its image-format code, which is for images in a format the API does not
+// take. PDF is one too, except where an API renders its pages itself.
+var notImages = []struct {
+	off         int
+	magic, name string
+}{
+	{0, "%PDF-", "pdf"},
+	{0, "PK\x03\x04", "zip"}, // also docx, xlsx, odt, jar, apk
+	{0, "\x1f\x8b", "gzip"},
+	{0, "Rar!\x1a\x07", "rar"},
+	{0, "7z\xbc\xaf\x27\x1c", "7z"},
+	{0, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"}, // doc, xls, ppt
+	{0, "{\\rtf", "rtf"},
+	{4, "ftyp", "video"}, // ISO media (mp4, mov, 3gp) once the image brands are ruled out
+	{0, "\x1a\x45\xdf\xa3", "matroska"},
+	{0, "FLV\x01", "flv"},
+	{0, "OggS", "ogg"},
+	{0, "ID3", "mp3"},
+	{0, "fLaC", "flac"},
+	{0, "\x7fELF", "elf"},
+	{0, "MZ", "exe"},
+}
+
+// FileType names a file that is no image at all ("pdf", "zip", "video",
+// …), or "" when data may be an image (a format of Sniff's, or unknown
+// bytes).
+func FileType(data []byte) string {
+	switch Sniff(data) {
+	case "pdf":
+		return "pdf"
+	case "":
+	default:
+		return ""
+	}
+	for _, n := range notImages {
+		if len(data) >= n.off+len(n.magic) && string(data[n.off:n.off+len(n.magic)]) == n.magic {
+			return n.name
+		}
+	}
+	// RIFF holds audio and video as well as WebP (which Sniff knows).
+	if len(data) >= 12 && string(data[:4]) == "RIFF" {
+		switch string(data[8:12]) {
+		case "WAVE", "AVI ":
+			return strings.ToLower(strings.TrimSpace(string(data[8:12])))
+		}
+	}
+	return ""
+}
+
 func canonical(format string) string {
 	switch f := strings.ToLower(format); f {
 	case "jpg":
@@ -149,8 +201,10 @@ type Decoder func(data []byte) (image.Image, error)
 type Option func(*options)
 
 type options struct {
-	decoders map[string]Decoder
-	ctx      context.Context // InRequest
+	decoders   map[string]Decoder
+	ctx        context.Context // InRequest
+	reduceOver int64           // ReduceOver
+	reduceSide int
 }
 
 // WithDecoder decodes format (Sniff's name) with dec instead of Go's
@@ -186,6 +240,9 @@ func Check(data []byte, spec Spec, opts ...Option) (*Checked, error) {
 func Inspect(data []byte, spec Spec) (Header, error) {
 	if len(data) == 0 {
 		return Header{}, catalog.E(catalog.KindImageEmpty).Wrap(errors.New("no image bytes"))
+	}
+	if ft := FileType(data); ft != "" {
+		return Header{}, catalog.E(catalog.KindFileType).Wrap(fmt.Errorf("a %s file is not an image", ft))
 	}
 	format := Sniff(data)
 	cd, decodable := codecs[format]
@@ -228,8 +285,32 @@ func (h Header) Decode(data []byte, opts ...Option) (image.Image, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if f := h.reduction(o); f > 1 {
+		if o.ctx != nil {
+			if err := h.reserve(o.ctx, h.reducedCost(f)); err != nil {
+				return nil, err
+			}
+		}
+		// Streaming decodes are CPU-bound for seconds each: as many at
+		// once as there are CPUs, so each finishes in time and the rest
+		// wait (or are answered busy) instead of all timing out together.
+		if err := reduceSlot(o.ctx); err != nil {
+			return nil, err
+		}
+		red, err := reducePNG(data, f)
+		releaseReduceSlot()
+		if err == nil {
+			red.Image = orient(red.Image, h.Orientation)
+			return red, nil
+		}
+		if !errors.Is(err, errNotStreamable) {
+			return nil, catalog.E(catalog.KindImageQuality).Wrap(fmt.Errorf("%s data: %w", h.Format, err))
+		}
+		// Not streamable after all: decode it whole, for its whole share
+		// (taken on top of the reduced one, which the request holds too).
+	}
 	if o.ctx != nil {
-		if err := h.reserve(o.ctx); err != nil {
+		if err := h.reserve(o.ctx, h.Cost()); err != nil {
 			return nil, err
 		}
 	}
@@ -259,6 +340,15 @@ func (h Header) Decode(data []byte, opts ...Option) (image.Image, error) {
 			fmt.Errorf("%s decodes to %v, header says %dx%d", h.Format, b, screen.Dx(), screen.Dy()))
 	}
 	return orient(img, h.Orientation), nil
+}
+
+// reduction is the factor ReduceOver decodes h at, or 1: whole.
+func (h Header) reduction(o options) int {
+	if o.reduceOver <= 0 || o.reduceSide <= 0 || h.Format != "png" || h.Cost() <= o.reduceOver {
+		return 1
+	}
+	long := max(h.stored.Dx(), h.stored.Dy())
+	return (long + o.reduceSide - 1) / o.reduceSide
 }
 
 func (s Spec) checkSize(w, h int) error {

@@ -158,7 +158,11 @@ func TestCheckFailures(t *testing.T) {
 	}{
 		{"empty", nil, OCRGeneralText, catalog.KindImageEmpty},
 		{"random bytes", []byte("definitely not an image, just text"), OCRGeneralText, catalog.KindImageFormat},
-		{"pdf", []byte("%PDF-1.7\n%..."), OCRGeneralText, catalog.KindImageFormat},
+		{"pdf", []byte("%PDF-1.7\n%..."), OCRGeneralText, catalog.KindFileType},
+		{"zip", []byte("PK\x03\x04\x14\x00\x00\x00"), ImageTagging, catalog.KindFileType},
+		{"mp4", []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00"), Moderation, catalog.KindFileType},
+		{"wav", []byte("RIFF\x24\x00\x00\x00WAVEfmt "), Moderation, catalog.KindFileType},
+		{"heic is an image, not taken", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00"), Moderation, catalog.KindImageFormat},
 		{"psd", []byte("8BPS\x00\x01rest"), OCRGeneralText, catalog.KindImageFormat},
 		{"gif for tagging", encode(t, "gif", quadrants(40, 40)), ImageTagging, catalog.KindImageFormat},
 		{"jpg alias accepted, png not", png40, Spec{Formats: []string{"jpg"}}, catalog.KindImageFormat},

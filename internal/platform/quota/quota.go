@@ -28,6 +28,10 @@ type Options struct {
 	// MaxCounters bounds the in-memory monthly counters (default 100000).
 	MaxCounters int
 	Logger      *slog.Logger
+	// Journal is a directory where queued records are kept until the store
+	// holds them, so that a killed process loses none (see journal); empty:
+	// no journal.
+	Journal string
 }
 
 // hardCapFactor × Buffer records may wait while the store is failing; past
@@ -68,6 +72,8 @@ type Meter struct {
 	queue    []pending
 	counters map[counterKey]*counter
 	closed   bool
+
+	j *journal // nil without Options.Journal; used with mu held
 
 	wake chan struct{}
 	stop chan struct{}
@@ -116,9 +122,28 @@ func New(st store.Store, o Options) *Meter {
 	if m.log == nil {
 		m.log = slog.Default()
 	}
+	if o.Journal != "" {
+		j, recs, err := openJournal(o.Journal)
+		if err != nil {
+			m.log.Error("usage journal unusable: records queued when the process dies are lost", "dir", o.Journal, "err", err)
+		} else {
+			m.j = j
+			for _, r := range recs {
+				m.queue = append(m.queue, pending{r: r})
+			}
+			if len(recs) > 0 {
+				m.log.Info("usage records of an earlier run read back from the journal", "records", len(recs))
+				if err := m.flush(context.Background()); err != nil {
+					m.log.Warn("usage flush failed; will retry", "err", err)
+				}
+			}
+		}
+	}
 	go m.run()
 	return m
 }
+
+func msTime(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
 // Allowance returns the monthly free allowance of a service (0: unlimited).
 func (m *Meter) Allowance(service string) int64 {
@@ -257,6 +282,11 @@ func (m *Meter) Record(ctx context.Context, r store.UsageRecord) error {
 		return fmt.Errorf("quota: %d usage records waiting for the store; record for %s/%s dropped", hardCapFactor*m.bufMax, r.ProjectID, r.API)
 	}
 	m.queue = append(m.queue, pending{r: r})
+	if m.j != nil {
+		if err := m.j.append(r); err != nil {
+			m.log.Warn("usage journal write failed; the record is queued but would not outlive the process", "err", err)
+		}
+	}
 	full := len(m.queue) >= m.bufMax
 	m.mu.Unlock()
 	if full {
@@ -282,6 +312,20 @@ func (m *Meter) flush(ctx context.Context) error {
 	m.mu.Lock()
 	batch := m.queue
 	m.queue = nil
+	if len(batch) == 0 {
+		m.mu.Unlock()
+		return nil
+	}
+	// The queue's records are in the segments up to sealed; later
+	// records go to the next one.
+	sealed := -1
+	if m.j != nil {
+		var err error
+		if sealed, err = m.j.seal(); err != nil {
+			m.log.Warn("usage journal rotation failed", "err", err)
+			sealed = -1
+		}
+	}
 	m.mu.Unlock()
 	// One transaction for the whole batch; only when the store refuses it
 	// are the records written one by one, to find the one it refuses.
@@ -290,6 +334,7 @@ func (m *Meter) flush(ctx context.Context) error {
 		recs[i] = batch[i].r
 	}
 	if len(batch) > 1 && m.st.RecordUsageBatch(ctx, recs) == nil {
+		m.stored(sealed)
 		return nil
 	}
 	var keep []pending
@@ -328,7 +373,23 @@ func (m *Meter) flush(ctx context.Context) error {
 	if first != nil {
 		return fmt.Errorf("quota: writing usage: %w", first)
 	}
+	m.stored(sealed)
 	return nil
+}
+
+// stored removes the journal segments up to sealed once a flush has put
+// every record they hold in the store. After a partial flush they stay: the
+// records kept for retry are in them, and a later complete flush (which
+// writes those first) removes them with its own.
+func (m *Meter) stored(sealed int) {
+	if sealed < 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.j.removeUpTo(sealed); err != nil {
+		m.log.Warn("usage journal cleanup failed", "err", err)
+	}
 }
 
 func (m *Meter) run() {
@@ -372,12 +433,19 @@ func (m *Meter) Close() error {
 	var err error
 	for i := 0; i < 2*maxAttempts; i++ {
 		if err = m.flush(context.Background()); err == nil {
+			if m.j != nil {
+				return m.j.close(true)
+			}
 			return nil
 		}
 	}
 	m.mu.Lock()
 	lost := len(m.queue)
 	m.mu.Unlock()
+	if m.j != nil {
+		// The records not written stay in the journal for the next start.
+		m.j.close(false)
+	}
 	return errors.Join(fmt.Errorf("quota: %d usage records not written", lost), err)
 }
 

@@ -9,10 +9,12 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"image/jpeg"
 	"image/png"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -338,6 +340,57 @@ func gifB64(t *testing.T, w, h int) string {
 	return base64.StdEncoding.EncodeToString(buf.Bytes())
 }
 
+// fakeConfidence is the calibrated tag confidence of one of the fake
+// detector's classes, computed here from the calibration's definition:
+// best score, its box's share of the frame, instances scoring ≥ the floor.
+func fakeConfidence(t *testing.T, class int) string {
+	t.Helper()
+	c, err := labels.DefaultCalibration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f labels.Features
+	for _, d := range fakeDetections().dets {
+		if d.Class != class {
+			continue
+		}
+		if float64(d.Score) > f.Score {
+			f.Score, f.AreaShare = float64(d.Score), float64((d.X2-d.X1)*(d.Y2-d.Y1))
+		}
+		if float64(d.Score) >= c.CountFloor {
+			f.Count++
+		}
+	}
+	return strconv.FormatFloat(100*c.Confidence(f), 'f', 1, 64)
+}
+
+// truncatedPNG is a PNG whose header is intact and whose pixel data
+// stops short: a damaged image.
+func truncatedPNG(t *testing.T) string {
+	t.Helper()
+	raw, _ := base64.StdEncoding.DecodeString(pngB64(t, 64, 64))
+	return base64.StdEncoding.EncodeToString(raw[:len(raw)*2/3])
+}
+
+// jpeg12 is a JPEG whose frame header declares 12-bit samples, a colour
+// depth the APIs do not take.
+func jpeg12(t *testing.T) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 64, 64)), nil); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	for i := 0; i+4 < len(b); i++ {
+		if b[i] == 0xFF && b[i+1] == 0xC0 {
+			b[i+1], b[i+4] = 0xC1, 12 // extended sequential, 12-bit precision
+			return base64.StdEncoding.EncodeToString(b)
+		}
+	}
+	t.Fatal("no SOF0 marker")
+	return ""
+}
+
 func TestTaggingParameters(t *testing.T) {
 	cli := serve(t, fakeService(t))
 	img := pngB64(t, 200, 100)
@@ -345,18 +398,25 @@ func TestTaggingParameters(t *testing.T) {
 		tags  []string // tag, in order
 		confs []string
 	}
+	dogC, bikeC, carC, personC := fakeConfidence(t, clsDog), fakeConfidence(t, clsBicycle), fakeConfidence(t, clsCar), fakeConfidence(t, clsPerson)
+	// The two confident dogs, one big, outweigh the bicycle; the car is
+	// small and alone, the person faint and tiny.
+	num := func(s string) float64 { v, _ := strconv.ParseFloat(s, 64); return v }
+	if !(num(dogC) > num(bikeC) && num(bikeC) > 60 && num(carC) < 60 && num(carC) > 20 && num(personC) < 10) {
+		t.Fatalf("calibrated dog %s bicycle %s car %s person %s", dogC, bikeC, carC, personC)
+	}
 	cases := []struct {
 		name string
 		req  model.ImageTaggingReq
 		want want
 	}{
-		// Default threshold 60: the car (55) and the person (25) drop.
-		{"defaults", model.ImageTaggingReq{Image: &img}, want{[]string{"狗", "自行车"}, []string{"91.0", "65.0"}}},
-		{"threshold 50", model.ImageTaggingReq{Image: &img, Threshold: ptr(float32(50))}, want{[]string{"狗", "自行车", "汽车"}, []string{"91.0", "65.0", "55.0"}}},
-		{"threshold 0", model.ImageTaggingReq{Image: &img, Threshold: ptr(float32(0))}, want{[]string{"狗", "自行车", "汽车", "人"}, []string{"91.0", "65.0", "55.0", "25.0"}}},
+		// Default threshold 60: the car and the person drop.
+		{"defaults", model.ImageTaggingReq{Image: &img}, want{[]string{"狗", "自行车"}, []string{dogC, bikeC}}},
+		{"threshold 50", model.ImageTaggingReq{Image: &img, Threshold: ptr(float32(50))}, want{[]string{"狗", "自行车", "汽车"}, []string{dogC, bikeC, carC}}},
+		{"threshold 0", model.ImageTaggingReq{Image: &img, Threshold: ptr(float32(0))}, want{[]string{"狗", "自行车", "汽车", "人"}, []string{dogC, bikeC, carC, personC}}},
 		{"threshold 100", model.ImageTaggingReq{Image: &img, Threshold: ptr(float32(100))}, want{nil, nil}},
-		{"limit 1", model.ImageTaggingReq{Image: &img, Limit: ptr(int32(1))}, want{[]string{"狗"}, []string{"91.0"}}},
-		{"english", model.ImageTaggingReq{Image: &img, Language: ptr("en")}, want{[]string{"Dog", "Bicycle"}, []string{"91.0", "65.0"}}},
+		{"limit 1", model.ImageTaggingReq{Image: &img, Limit: ptr(int32(1))}, want{[]string{"狗"}, []string{dogC}}},
+		{"english", model.ImageTaggingReq{Image: &img, Language: ptr("en")}, want{[]string{"Dog", "Bicycle"}, []string{dogC, bikeC}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -401,14 +461,14 @@ func TestMediaShapes(t *testing.T) {
 	if tags := *m.Result.Tags; len(tags) != 2 || *tags[0].Tag != "Dog" || *tags[0].Type != "Animal" || len(*tags[0].Instances) != 0 {
 		t.Fatalf("media tagging %s", toJSON(m.Result))
 	}
-	// Media tagging det: default threshold 20 keeps the person too; boxes
-	// are integers.
+	// Media tagging det: default threshold 20 keeps the car too, not the
+	// faint person; boxes are integers.
 	d, err := cli.RunImageMediaTaggingDet(&model.RunImageMediaTaggingDetRequest{Body: &model.ImageMediaTaggingDetReq{Image: &img}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tags := *d.Result.Tags
-	if len(tags) != 4 || *tags[3].Tag != "人" || *tags[3].Confidence != "25.0" {
+	if len(tags) != 3 || *tags[2].Tag != "汽车" || *tags[2].Confidence != fakeConfidence(t, clsCar) {
 		t.Fatalf("media tagging det %s", toJSON(tags))
 	}
 	bb := (*tags[1].Instances)[0].BoundingBox // bicycle
@@ -455,6 +515,12 @@ func TestErrors(t *testing.T) {
 	tagging := func(r model.ImageTaggingReq) call {
 		return func() error { _, err := cli.RunImageTagging(&model.RunImageTaggingRequest{Body: &r}); return err }
 	}
+	media := func(r model.ImageMediaTaggingReq) call {
+		return func() error {
+			_, err := cli.RunImageMediaTagging(&model.RunImageMediaTaggingRequest{Body: &r})
+			return err
+		}
+	}
 	cases := []struct {
 		name string
 		do   call
@@ -471,14 +537,25 @@ func TestErrors(t *testing.T) {
 		{"limit 0", tagging(model.ImageTaggingReq{Image: &ok, Limit: ptr(int32(0))}), "AIS.0501"},
 		{"limit 151", tagging(model.ImageTaggingReq{Image: &ok, Limit: ptr(int32(151))}), "AIS.0501"},
 		{"language fr", tagging(model.ImageTaggingReq{Image: &ok, Language: ptr("fr")}), "AIS.0501"},
-		{"media limit 151", func() error {
-			_, err := cli.RunImageMediaTagging(&model.RunImageMediaTaggingRequest{Body: &model.ImageMediaTaggingReq{Image: &ok, Limit: ptr(int32(151))}})
-			return err
-		}, "AIS.0501"},
+		{"damaged", tagging(model.ImageTaggingReq{Image: ptr(truncatedPNG(t))}), "AIS.0503"},
+		// Media tagging answers its own codes (AIS.02xx).
+		{"media limit 151", media(model.ImageMediaTaggingReq{Image: &ok, Limit: ptr(int32(151))}), "AIS.0203"},
+		{"media language fr", media(model.ImageMediaTaggingReq{Image: &ok, Language: ptr("fr")}), "AIS.0203"},
+		{"media no image", media(model.ImageMediaTaggingReq{Language: ptr("zh")}), "AIS.0203"},
+		{"media too small", media(model.ImageMediaTaggingReq{Image: &tiny}), "AIS.0203"},
+		{"media too large", media(model.ImageMediaTaggingReq{Image: ptr(pngB64(t, 4097, 15))}), "AIS.0205"},
+		{"media gif", media(model.ImageMediaTaggingReq{Image: &gifImg}), "AIS.0202"},
+		{"media bad base64", media(model.ImageMediaTaggingReq{Image: ptr("%%%not-base64%%%")}), "AIS.0201"},
+		{"media damaged", media(model.ImageMediaTaggingReq{Image: ptr(truncatedPNG(t))}), "AIS.0201"},
+		{"media 12-bit jpeg", media(model.ImageMediaTaggingReq{Image: ptr(jpeg12(t))}), "AIS.0204"},
 		{"media det limit 51", func() error {
 			_, err := cli.RunImageMediaTaggingDet(&model.RunImageMediaTaggingDetRequest{Body: &model.ImageMediaTaggingDetReq{Image: &ok, Limit: ptr(int32(51))}})
 			return err
-		}, "AIS.0501"},
+		}, "AIS.0203"},
+		{"media det too large", func() error {
+			_, err := cli.RunImageMediaTaggingDet(&model.RunImageMediaTaggingDetRequest{Body: &model.ImageMediaTaggingDetReq{Image: ptr(pngB64(t, 10001, 2))}})
+			return err
+		}, "AIS.0205"},
 		{"main object threshold 101", func() error {
 			_, err := cli.RunImageMainObjectDetection(&model.RunImageMainObjectDetectionRequest{Body: &model.ImageMainObjectDetectionReq{Image: &ok, Threshold: ptr(float32(101))}})
 			return err
@@ -487,8 +564,8 @@ func TestErrors(t *testing.T) {
 			_, err := cli.RunImageMainObjectDetection(&model.RunImageMainObjectDetectionRequest{Body: &model.ImageMainObjectDetectionReq{Image: &gifImg}})
 			return err
 		}, "AIS.0502"},
-		// No open model or database backs these two: the family's
-		// "service does not exist".
+		// A service built without the face models (New) does not
+		// register these two: the family's "service does not exist".
 		{"celebrity", func() error {
 			_, err := cli.RunCelebrityRecognition(&model.RunCelebrityRecognitionRequest{Body: &model.CelebrityRecognitionReq{Image: &ok}})
 			return err
@@ -517,7 +594,7 @@ func TestSmallImagesPerAPI(t *testing.T) {
 		t.Errorf("media tagging det 8x8: %v", err)
 	}
 	_, err := cli.RunImageMediaTagging(&model.RunImageMediaTaggingRequest{Body: &model.ImageMediaTaggingReq{Image: &small}})
-	if se := sdktest.ErrOf(t, err); se.ErrorCode != "AIS.0504" {
+	if se := sdktest.ErrOf(t, err); se.ErrorCode != "AIS.0203" {
 		t.Errorf("media tagging 8x8: %+v", se)
 	}
 }

@@ -1,18 +1,16 @@
-// Package imagerec serves the Image Recognition APIs (SDK image/v2) that an
-// open COCO-80 detector can answer honestly: image tagging, media tagging,
-// media tagging with boxes, and main-object detection. Tags are the
-// detector's classes, named from a reviewed zh/en table (package labels).
+// Package imagerec serves the Image Recognition APIs (SDK image/v2) that
+// open models can answer honestly: image tagging, media tagging, media
+// tagging with boxes and main-object detection on a COCO-80 detector;
+// celebrity recognition over the galleries a project enrols (package
+// gallery) with a face detector and descriptor; recapture detection with
+// a face liveness classifier.
 //
-// A tag's confidence is its best detection's raw score ×100. This compact
-// detector scores clear objects at about 40–75, so the cloud's default
-// thresholds (60 for tagging) keep only the strongest; callers wanting more
-// lower the threshold. No whole-scene tag is derived: which objects are
-// present does not say what the scene is.
-//
-// Celebrity recognition and recapture detection need a face database or a
-// recapture classifier that no open model here provides; they are not
-// registered, so the gateway answers the family's "service does not exist"
-// code (AIP.0004) for them.
+// A tag's confidence is calibrated (labels.Calibration): the probability
+// that a person tags the photo with the class, from the detector's
+// evidence, so the cloud's default thresholds keep a photo's subjects.
+// Tags are named from a reviewed zh/en table (package labels). No
+// whole-scene tag is derived: which objects are present does not say what
+// the scene is.
 package imagerec
 
 import (
@@ -32,6 +30,7 @@ import (
 	"github.com/aisd/aisd/internal/models"
 	"github.com/aisd/aisd/internal/platform/imagecheck"
 	"github.com/aisd/aisd/internal/platform/input"
+	"github.com/aisd/aisd/internal/services/imagerec/gallery"
 	"github.com/aisd/aisd/internal/services/imagerec/labels"
 	"github.com/aisd/aisd/internal/vision"
 )
@@ -54,6 +53,9 @@ const minScoreFloor = 0.01
 type Options struct {
 	// Engine sizes the detector's session pool and threads.
 	Engine engine.Options
+	// Galleries holds the projects' celebrity galleries; nil answers
+	// celebrity recognition as for a project without one.
+	Galleries *gallery.Store
 }
 
 // Service holds the Image Recognition handlers.
@@ -62,6 +64,12 @@ type Service struct {
 	labels []labels.Label
 	in     *input.Resolver
 	close  func() error
+
+	// Face models; nil when the service was built without them (New).
+	faces     *FaceDetector
+	embed     *FaceEmbedder
+	spoof     *Liveness
+	galleries *gallery.Store
 }
 
 // New returns the service over any detector whose class indexes address
@@ -93,6 +101,23 @@ func Load(mgr *models.Manager, in *input.Resolver, opts Options) (*Service, erro
 	if err != nil {
 		return nil, err
 	}
+	// Every model file is verified before any session opens.
+	paths := map[string]string{}
+	for _, name := range []string{FaceDetectorModel, FaceEmbedderModel, LivenessModel} {
+		if paths[name], err = mgr.Path(name, ModelFile); err != nil {
+			return nil, err
+		}
+	}
+	var closers []func() error
+	closeAll := func() error {
+		var first error
+		for _, c := range closers {
+			if err := c(); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
+	}
 	m, err := engine.Open(path, opts.Engine)
 	if err != nil {
 		return nil, err
@@ -102,8 +127,43 @@ func Load(mgr *models.Manager, in *input.Resolver, opts Options) (*Service, erro
 		m.Close()
 		return nil, err
 	}
+	closers = append(closers, det.Close)
 	s := New(det, ls, in)
-	s.close = det.Close
+	s.galleries = opts.Galleries
+	open := func(name string) (*engine.Model, error) {
+		m, err := engine.Open(paths[name], opts.Engine)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		closers = append(closers, m.Close)
+		return m, nil
+	}
+	fm, err := open(FaceDetectorModel)
+	if err != nil {
+		return nil, err
+	}
+	if s.faces, err = NewFaceDetector(fm); err != nil {
+		closeAll()
+		return nil, err
+	}
+	em, err := open(FaceEmbedderModel)
+	if err != nil {
+		return nil, err
+	}
+	if s.embed, err = NewFaceEmbedder(em); err != nil {
+		closeAll()
+		return nil, err
+	}
+	am, err := open(LivenessModel)
+	if err != nil {
+		return nil, err
+	}
+	if s.spoof, err = NewLiveness(am); err != nil {
+		closeAll()
+		return nil, err
+	}
+	s.close = closeAll
 	return s, nil
 }
 
@@ -111,13 +171,20 @@ func Load(mgr *models.Manager, in *input.Resolver, opts Options) (*Service, erro
 func (s *Service) Close() error { return s.close() }
 
 // Handlers maps SDK operation names to handlers.
+// Celebrity recognition and recapture detection need the face models
+// (Load opens them; New does not).
 func (s *Service) Handlers() map[string]api.Handler {
-	return map[string]api.Handler{
+	h := map[string]api.Handler{
 		"RunImageTagging":             s.tagging,
 		"RunImageMediaTagging":        s.mediaTagging,
 		"RunImageMediaTaggingDet":     s.mediaTaggingDet,
 		"RunImageMainObjectDetection": s.mainObject,
 	}
+	if s.faces != nil {
+		h["RunCelebrityRecognition"] = s.celebrity
+		h["RunRecaptureDetect"] = s.recapture
+	}
+	return h
 }
 
 // params are the shared tagging parameters after validation.
@@ -188,7 +255,7 @@ func (s *Service) detect(ctx context.Context, c *api.Call, img, url *string, spe
 	}
 	ck, err := imagecheck.Check(data, spec, imagecheck.InRequest(ctx))
 	if err != nil {
-		return nil, image.Rectangle{}, err
+		return nil, image.Rectangle{}, sizeErr(err, data, spec)
 	}
 	dets, err := s.det.Detect(ctx, ck.Image, float32(max(threshold/100, minScoreFloor)))
 	if err != nil {
@@ -208,33 +275,80 @@ func (s *Service) detect(ctx context.Context, c *api.Call, img, url *string, spe
 // tag is one detector class present in the image.
 type tag struct {
 	label labels.Label
-	score float32            // best detection of the class
-	dets  []vision.Detection // by descending score
+	conf  float64            // calibrated tag confidence, 0..1
+	dets  []vision.Detection // its instances, by descending score
 }
 
-// group collects detections into one tag per class, strongest first, and
-// keeps the first limit.
-func (s *Service) group(dets []vision.Detection, limit int) []tag {
-	byClass := map[int]*tag{}
-	var order []*tag
-	for _, d := range dets {
-		t, ok := byClass[d.Class]
-		if !ok {
-			t = &tag{label: s.labels[d.Class]}
-			byClass[d.Class] = t
-			order = append(order, t)
-		}
-		t.dets = append(t.dets, d)
-		t.score = max(t.score, d.Score)
+// calibration is the shipped tag confidence calibration.
+var calibration = func() labels.Calibration {
+	c, err := labels.DefaultCalibration()
+	if err != nil {
+		panic(err) // an embedded file: caught by the package's tests
 	}
-	out := make([]tag, 0, len(order))
-	for _, t := range order {
-		sort.SliceStable(t.dets, func(i, j int) bool { return t.dets[i].Score > t.dets[j].Score })
-		out = append(out, *t)
+	return c
+}()
+
+// rawFloor is the detector score under which a detection is not
+// evidence for a tag at all.
+const rawFloor = 0.1
+
+// TagEvidence is one class's evidence in an image, as the calibration
+// reads it.
+func TagEvidence(dets []vision.Detection, frame image.Rectangle, floor float64) labels.Features {
+	var f labels.Features
+	area := float64(max(1, frame.Dx()*frame.Dy()))
+	for _, d := range dets {
+		if float64(d.Score) > f.Score {
+			f.Score, f.AreaShare = float64(d.Score), float64(d.Area())/area
+		}
+		if float64(d.Score) >= floor {
+			f.Count++
+		}
+	}
+	return f
+}
+
+// ByClass groups detections by class, keeping each class's detections in
+// descending score order, classes in order of first appearance.
+func ByClass(dets []vision.Detection) (classes []int, byClass map[int][]vision.Detection) {
+	byClass = map[int][]vision.Detection{}
+	for _, d := range dets {
+		if _, ok := byClass[d.Class]; !ok {
+			classes = append(classes, d.Class)
+		}
+		byClass[d.Class] = append(byClass[d.Class], d)
+	}
+	for _, c := range classes {
+		ds := byClass[c]
+		sort.SliceStable(ds, func(i, j int) bool { return ds[i].Score > ds[j].Score })
+	}
+	return classes, byClass
+}
+
+// group turns detections into tags: one per class, its confidence
+// calibrated from the class's evidence, those at or over threshold
+// (0..100), strongest first, the first limit. A tag lists the instances
+// scoring at least the calibration's count floor, and always its best.
+func (s *Service) group(dets []vision.Detection, frame image.Rectangle, threshold float64, limit int) []tag {
+	classes, byClass := ByClass(dets)
+	var out []tag
+	for _, c := range classes {
+		ds := byClass[c]
+		conf := calibration.Confidence(TagEvidence(ds, frame, calibration.CountFloor))
+		if conf*100 < threshold-1e-9 {
+			continue
+		}
+		kept := ds[:1]
+		for _, d := range ds[1:] {
+			if float64(d.Score) >= calibration.CountFloor {
+				kept = append(kept, d)
+			}
+		}
+		out = append(out, tag{label: s.labels[c], conf: conf, dets: kept})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].score != out[j].score {
-			return out[i].score > out[j].score
+		if out[i].conf != out[j].conf {
+			return out[i].conf > out[j].conf
 		}
 		return out[i].label.Class < out[j].label.Class
 	})
@@ -249,6 +363,9 @@ func (s *Service) group(dets []vision.Detection, limit int) []tag {
 func confidence(score float32) string {
 	return strconv.FormatFloat(float64(score)*100, 'f', 1, 64)
 }
+
+// tagConfidence renders a calibrated 0..1 confidence the same way.
+func tagConfidence(c float64) string { return strconv.FormatFloat(c*100, 'f', 1, 64) }
 
 // round2 keeps two decimals of a float box coordinate.
 func round2(v float32) float64 { return math.Round(float64(v)*100) / 100 }
@@ -304,14 +421,14 @@ func (s *Service) tagging(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	dets, _, err := s.detect(ctx, c, b.Image, b.Url, imagecheck.ImageTagging, p.threshold)
+	dets, frame, err := s.detect(ctx, c, b.Image, b.Url, imagecheck.ImageTagging, rawFloor*100)
 	if err != nil {
 		return nil, err
 	}
 	out := tagsResult[taggingItem]{Tags: []taggingItem{}}
-	for _, t := range s.group(dets, p.limit) {
+	for _, t := range s.group(dets, frame, p.threshold, p.limit) {
 		it := taggingItem{
-			Confidence: confidence(t.score),
+			Confidence: tagConfidence(t.conf),
 			Type:       t.label.Type.In(p.lang),
 			Tag:        t.label.Tag.In(p.lang),
 			I18nTag:    i18nOf(t.label.Tag),
@@ -361,6 +478,11 @@ func intBoxOf(d vision.Detection) intBox {
 // mediaTagging answers the media-tagging shape. Its reference keeps
 // instances only for compatibility with tagging v2 and leaves it empty.
 func (s *Service) mediaTagging(ctx context.Context, c *api.Call) (any, error) {
+	out, err := s.mediaTaggingAnswer(ctx, c)
+	return out, mediaErr(err)
+}
+
+func (s *Service) mediaTaggingAnswer(ctx context.Context, c *api.Call) (any, error) {
 	var b taggingBody
 	if err := c.DecodeJSON(&b); err != nil {
 		return nil, err
@@ -369,14 +491,14 @@ func (s *Service) mediaTagging(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	dets, _, err := s.detect(ctx, c, b.Image, b.Url, imagecheck.ImageTagging, p.threshold)
+	dets, frame, err := s.detect(ctx, c, b.Image, b.Url, imagecheck.ImageTagging, rawFloor*100)
 	if err != nil {
 		return nil, err
 	}
 	out := tagsResult[mediaItem]{Tags: []mediaItem{}}
-	for _, t := range s.group(dets, p.limit) {
+	for _, t := range s.group(dets, frame, p.threshold, p.limit) {
 		out.Tags = append(out.Tags, mediaItem{
-			Confidence: confidence(t.score),
+			Confidence: tagConfidence(t.conf),
 			Type:       t.label.Type.In(p.lang),
 			Tag:        t.label.Tag.In(p.lang),
 			I18nTag:    i18nOf(t.label.Tag),
@@ -398,6 +520,11 @@ type mediaDetItem struct {
 }
 
 func (s *Service) mediaTaggingDet(ctx context.Context, c *api.Call) (any, error) {
+	out, err := s.mediaTaggingDetAnswer(ctx, c)
+	return out, mediaErr(err)
+}
+
+func (s *Service) mediaTaggingDetAnswer(ctx context.Context, c *api.Call) (any, error) {
 	var b taggingBody
 	if err := c.DecodeJSON(&b); err != nil {
 		return nil, err
@@ -406,14 +533,14 @@ func (s *Service) mediaTaggingDet(ctx context.Context, c *api.Call) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	dets, _, err := s.detect(ctx, c, b.Image, b.Url, largeImages, p.threshold)
+	dets, frame, err := s.detect(ctx, c, b.Image, b.Url, largeImages, rawFloor*100)
 	if err != nil {
 		return nil, err
 	}
 	out := tagsResult[mediaDetItem]{Tags: []mediaDetItem{}}
-	for _, t := range s.group(dets, p.limit) {
+	for _, t := range s.group(dets, frame, p.threshold, p.limit) {
 		it := mediaDetItem{
-			Confidence: confidence(t.score),
+			Confidence: tagConfidence(t.conf),
 			Type:       t.label.Type.In(p.lang),
 			Tag:        t.label.Tag.In(p.lang),
 			I18nTag:    i18nOf(t.label.Tag),

@@ -19,12 +19,14 @@ import (
 	"github.com/aisd/aisd/internal/platform/imagecheck"
 	"github.com/aisd/aisd/internal/platform/input"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+	"github.com/aisd/aisd/internal/services/ocr/template"
 )
 
 // Service holds the OCR handlers.
 type Service struct {
-	p  *pipeline.Pipeline
-	in *input.Resolver
+	p         *pipeline.Pipeline
+	in        *input.Resolver
+	templates *template.Manager // nil: custom-template is not served
 }
 
 // New returns the OCR service over a loaded pipeline.
@@ -32,11 +34,15 @@ func New(p *pipeline.Pipeline, in *input.Resolver) *Service { return &Service{p:
 
 // Handlers maps SDK operation names to handlers.
 func (s *Service) Handlers() map[string]api.Handler {
-	return map[string]api.Handler{
+	h := map[string]api.Handler{
 		"RecognizeGeneralText": s.generalText,
 		"RecognizeWebImage":    s.webImage,
 		"RecognizeHandwriting": s.handwriting,
 	}
+	if s.templates != nil {
+		h["RecognizeCustomTemplate"] = s.customTemplate
+	}
+	return h
 }
 
 // Languages the PP-OCRv4 Chinese/English model reads; "auto" picks it too.
@@ -59,8 +65,15 @@ func (s *Service) load(ctx context.Context, c *api.Call, img, url *string, pdfPa
 			return nil, err
 		}
 	}
-	return imagecheck.Check(data, imagecheck.OCRGeneralText, append(pipeline.Decoders(), imagecheck.InRequest(ctx))...)
+	return imagecheck.Check(data, imagecheck.OCRGeneralText, append(pipeline.Decoders(), imagecheck.InRequest(ctx), reduceHuge)...)
 }
+
+// reduceHuge decodes the largest PNGs the limits allow (up to 160 Mpx)
+// straight to a quarter-size-or-smaller image instead of whole: the
+// pipeline scales every image down to MaxSideLen (2000 px) before reading
+// it, so it loses nothing, while the whole bitmap would cost gigabytes.
+// Images under 256 MB decoded keep the reference decode.
+var reduceHuge = imagecheck.ReduceOver(256<<20, 2*pipeline.DefaultConfig().MaxSideLen)
 
 // location renders a box as the four integer points the SDK expects.
 func location(b [4]pipeline.Point) [][]int32 {
@@ -302,7 +315,14 @@ func (s *Service) handwriting(ctx context.Context, c *api.Call) (any, error) {
 
 // run reads img and gives the pipeline's failures their kinds.
 func (s *Service) run(ctx context.Context, img image.Image, opts pipeline.RunOptions) (pipeline.Result, error) {
+	factor := 1
+	if r, ok := img.(*imagecheck.Reduced); ok {
+		img, factor = r.Image, r.Factor
+	}
 	res, err := s.p.Run(ctx, img, opts)
+	if factor > 1 {
+		scaleResult(&res, factor)
+	}
 	var ee *pipeline.EngineError
 	switch {
 	case err == nil:
@@ -314,4 +334,20 @@ func (s *Service) run(ctx context.Context, img image.Image, opts pipeline.RunOpt
 		err = catalog.E(catalog.KindRecognition).Wrap(err)
 	}
 	return res, err
+}
+
+// scaleResult puts the boxes found on a reduced image back into the
+// caller's image coordinates.
+func scaleResult(res *pipeline.Result, f int) {
+	up := func(b *[4]pipeline.Point) {
+		for i := range b {
+			b[i][0], b[i][1] = b[i][0]*f, b[i][1]*f
+		}
+	}
+	for i := range res.Lines {
+		up(&res.Lines[i].Box)
+		for j := range res.Lines[i].Chars {
+			up(&res.Lines[i].Chars[j].Box)
+		}
+	}
 }

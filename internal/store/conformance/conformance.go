@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Subscriptions", testSubscriptions},
 		{"Agencies", testAgencies},
 		{"Usage", testUsage},
+		{"UsageOncePerRequest", testUsageOncePerRequest},
 		{"Settings", testSettings},
 		{"Meta", testMeta},
 		{"Jobs", testJobs},
@@ -876,5 +877,25 @@ func testResources(t *testing.T, s store.Store) {
 	rs, _ = s.ListResources(ctx, "nothing", "p1")
 	if rs == nil || len(rs) != 0 {
 		t.Fatalf("ListResources of an empty kind = %#v, want an empty list", rs)
+	}
+}
+
+// testUsageOncePerRequest: a record of a request already metered is not
+// stored again, alone or in a batch, and records without a request id are
+// all kept.
+func testUsageOncePerRequest(t *testing.T, s store.Store) {
+	r := func(id string) store.UsageRecord {
+		return store.UsageRecord{ProjectID: "p1", UserID: "u1", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: at(0), Status: 200, RequestID: id}
+	}
+	must(t, s.RecordUsage(ctx, r("req-1")))
+	must(t, s.RecordUsage(ctx, r("req-1")))
+	must(t, s.RecordUsageBatch(ctx, []store.UsageRecord{r("req-1"), r("req-2"), r("req-3")}))
+	must(t, s.RecordUsageBatch(ctx, []store.UsageRecord{r("req-2"), r("req-3")}))
+	must(t, s.RecordUsage(ctx, r("")))
+	must(t, s.RecordUsage(ctx, r("")))
+	n, err := s.CountSuccess(ctx, "p1", "ocr.general-text", time.Time{})
+	must(t, err)
+	if n != 5 {
+		t.Fatalf("CountSuccess = %d, want 5 (3 requests once each, 2 without an id)", n)
 	}
 }

@@ -76,6 +76,7 @@ type Store struct {
 	subs          map[pair]store.Subscription // (project, service)
 	agencies      map[pair]bool               // (project, service)
 	usage         []store.UsageRecord
+	metered       map[string]bool // request ids of the usage records
 	settings      map[pair]string // (project, key)
 	meta          map[string]string
 	jobs          map[string]store.Job
@@ -117,7 +118,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.domains, s.domainByName, s.projects, s.projectByName = nil, nil, nil, nil
 	s.users, s.userByName, s.creds, s.subs, s.agencies = nil, nil, nil, nil, nil
-	s.usage, s.settings, s.meta, s.jobs, s.faults, s.resources = nil, nil, nil, nil, nil, nil
+	s.usage, s.metered, s.settings, s.meta, s.jobs, s.faults, s.resources = nil, nil, nil, nil, nil, nil, nil
 	return nil
 }
 
@@ -544,8 +545,23 @@ func (s *Store) RecordUsage(ctx context.Context, r store.UsageRecord) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	s.usage = append(s.usage, r)
+	s.addUsage(r)
 	return nil
+}
+
+// addUsage keeps a record unless its request was metered already. Called
+// with the write lock held.
+func (s *Store) addUsage(r store.UsageRecord) {
+	if r.RequestID != "" {
+		if s.metered == nil {
+			s.metered = map[string]bool{}
+		}
+		if s.metered[r.RequestID] {
+			return
+		}
+		s.metered[r.RequestID] = true
+	}
+	s.usage = append(s.usage, r)
 }
 
 func (s *Store) RecordUsageBatch(ctx context.Context, rs []store.UsageRecord) error {
@@ -555,7 +571,7 @@ func (s *Store) RecordUsageBatch(ctx context.Context, rs []store.UsageRecord) er
 	defer s.mu.Unlock()
 	for _, r := range rs {
 		r.Time = norm(r.Time)
-		s.usage = append(s.usage, r)
+		s.addUsage(r)
 	}
 	return nil
 }

@@ -269,9 +269,13 @@ func (s *Store) exists(ctx context.Context, q string, args ...any) (bool, error)
 // A call counts as successful when it was answered with a 2xx status.
 const successCond = `status >= 200 AND status < 300`
 
+// insertUsage skips a record of a request already metered (the unique
+// index on request_id), so a replayed journal counts each call once.
+const insertUsage = `INSERT INTO usage_records (project_id, user_id, service, api, at, status, code, request_id)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
 func (s *Store) RecordUsage(ctx context.Context, r store.UsageRecord) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO usage_records (project_id, user_id, service, api, at, status, code)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ProjectID, r.UserID, r.Service, r.API, ms(r.Time), r.Status, r.Code)
+	_, err := s.db.Exec(ctx, insertUsage, r.ProjectID, r.UserID, r.Service, r.API, ms(r.Time), r.Status, r.Code, r.RequestID)
 	return err
 }
 
@@ -281,8 +285,7 @@ func (s *Store) RecordUsageBatch(ctx context.Context, rs []store.UsageRecord) er
 	}
 	return s.db.Tx(ctx, func(q Querier) error {
 		for _, r := range rs {
-			if _, err := q.Exec(ctx, `INSERT INTO usage_records (project_id, user_id, service, api, at, status, code)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ProjectID, r.UserID, r.Service, r.API, ms(r.Time), r.Status, r.Code); err != nil {
+			if _, err := q.Exec(ctx, insertUsage, r.ProjectID, r.UserID, r.Service, r.API, ms(r.Time), r.Status, r.Code, r.RequestID); err != nil {
 				return err
 			}
 		}
