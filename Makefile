@@ -6,7 +6,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash bench-docs generate clean
+.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash bench-docs generate clean lexicon bench-moderation
 
 all: build
 
@@ -117,6 +117,16 @@ bench-docs: deps models
 
 generate:
 	$(GO) generate ./...
+
+# Rebuild the text moderation lexicon (compiled.tsv, embedded and committed)
+# from internal/services/moderation/lexicon/sources.yaml and its sources.
+lexicon:
+	$(GO) run ./internal/services/moderation/lexicon/build
+
+# Text moderation on the labelled sets (recall, false positives) and its
+# throughput; writes docs/benchmarks-moderation.md.
+bench-moderation:
+	$(GO) run ./bench/moderation
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

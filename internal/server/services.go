@@ -112,7 +112,8 @@ func loadModeration(s *Server, mgr *models.Manager, in *input.Resolver) (engineM
 	// agencies and fetch policy.
 	opts := moderation.Options{
 		Engine: s.engineOptions(2), Logger: s.log,
-		TempDir: filepath.Join(s.Config.DataDir, "tmp", "moderation"),
+		TempDir:    filepath.Join(s.Config.DataDir, "tmp", "moderation"),
+		Glossaries: moderation.NewGlossaries(s.Store),
 	}
 	svc, err := moderation.Load(mgr, in, s.Jobs, opts)
 	if err != nil {
