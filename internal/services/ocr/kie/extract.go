@@ -441,6 +441,15 @@ var normalizers = map[string]func(string) string{
 		}
 		return strings.ToUpper(strings.ReplaceAll(sur, "l", "I")) + "," + rest
 	},
+	// comma_space: names printed "SURNAME, Given" (Hong Kong cards) keep
+	// their space after the comma, which recognisers drop.
+	"comma_space": func(s string) string {
+		sur, rest, ok := strings.Cut(s, ",")
+		if !ok {
+			return s
+		}
+		return sur + ", " + strings.TrimSpace(rest)
+	},
 	// nationality: the printed nationality of a PRC document as its
 	// ICAO 9303 code.
 	"nationality": func(s string) string {

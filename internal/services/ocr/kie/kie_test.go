@@ -81,7 +81,7 @@ func TestSpecimenFields(t *testing.T) {
 		for _, variant := range []string{"clean", "photo"} {
 			t.Run(kind+"/"+variant, func(t *testing.T) {
 				right, total := 0, 0
-				for n := 0; n < 1; n++ {
+				for n := 0; n < 2; n++ {
 					b, s, err := specimen.Image(kind, n, variant)
 					if err != nil {
 						t.Fatal(err)
