@@ -40,7 +40,7 @@ type Seal struct {
 	Cx, Cy     float64 // centre and semi-axes of a round seal
 	A, B       float64
 	Words      []Words
-	mask       *raster.Mask // the seal's colour pixels (page-sized)
+	mask       area // the seal's colour pixels
 }
 
 // inks are the colours seals come in, as HSV ranges.
@@ -79,9 +79,13 @@ func Detect(img *image.RGBA) []Seal {
 			if b.Dx() < 40 || b.Dy() < 40 || max(b.Dx(), b.Dy()) > 3*min(b.Dx(), b.Dy()) {
 				continue
 			}
-			own := raster.NewMask(w, h)
+			// The seal's own mask covers its box only (a page of red
+			// shapes must not cost a page-sized mask each).
+			own := newArea(c.Box)
 			for _, p := range c.Pixels {
-				own.Pix[p] = m.Pix[p]
+				if m.Pix[p] {
+					own.set(int(p)%w, int(p)/w)
+				}
 			}
 			// The extent less the dilation is the seal's outline box.
 			b = raster.Rect{X0: b.X0 + 4, Y0: b.Y0 + 4, X1: b.X1 - 4, Y1: b.Y1 - 4}
@@ -109,7 +113,7 @@ func Detect(img *image.RGBA) []Seal {
 					}
 					dx, dy := (float64(x)+0.5-sl.Cx)/sl.A, (float64(y)+0.5-sl.Cy)/sl.B
 					if sl.Type == "rectangle" || dx*dx+dy*dy <= 1.05 {
-						own.Pix[y*w+x] = true
+						own.set(x, y)
 					}
 				}
 			}
@@ -138,7 +142,7 @@ func (s *Seal) ellipseCoverage(r0, r1 float64) float64 {
 }
 
 // rectCoverage is the inked fraction of b's outline (within 6 % inwards).
-func rectCoverage(m *raster.Mask, b raster.Rect) float64 {
+func rectCoverage(m area, b raster.Rect) float64 {
 	dx, dy := max(2, b.Dx()*6/100), max(2, b.Dy()*6/100)
 	hit, n := 0, 0
 	probe := func(x, y, sx, sy, steps int) {
@@ -303,7 +307,7 @@ func Erase(img *image.RGBA, seals []Seal) *image.RGBA {
 	for i := range seals {
 		s := &seals[i]
 		paper := paperOf(img, s)
-		grown := s.mask.Dilate(1)
+		grown := area{s.mask.Mask.Dilate(1), s.mask.ox, s.mask.oy}
 		for y := max(0, s.Box.Y0-6); y < min(img.Rect.Dy(), s.Box.Y1+6); y++ {
 			for x := max(0, s.Box.X0-6); x < min(img.Rect.Dx(), s.Box.X1+6); x++ {
 				if !grown.At(x, y) {
@@ -381,4 +385,24 @@ func distinct(lines []pipeline.Line) []pipeline.Line {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return box(out[i]).X0 < box(out[j]).X0 })
 	return out
+}
+
+// area is a mask over part of the page, addressed in page coordinates.
+type area struct {
+	*raster.Mask
+	ox, oy int
+}
+
+// newArea is an empty mask over r and a margin (for erasure's dilation).
+func newArea(r raster.Rect) area {
+	const m = 2
+	return area{raster.NewMask(r.Dx()+2*m, r.Dy()+2*m), r.X0 - m, r.Y0 - m}
+}
+
+func (a area) At(x, y int) bool { return a.Mask.At(x-a.ox, y-a.oy) }
+
+func (a area) set(x, y int) {
+	if x, y = x-a.ox, y-a.oy; x >= 0 && y >= 0 && x < a.W && y < a.H {
+		a.Pix[y*a.W+x] = true
+	}
 }
