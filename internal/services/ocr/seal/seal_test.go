@@ -1,9 +1,12 @@
 package seal
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"image/color"
+	"image/draw"
+	"image/jpeg"
 	"image/png"
 	"math"
 	"os"
@@ -171,5 +174,33 @@ func TestTurnedSeal(t *testing.T) {
 		if len(s.Words) != 2 || s.Words[0].Text != p.Stamp.Arc || s.Words[1].Text != p.Stamp.Centre {
 			t.Errorf("turn %v: words %+v", turn, s.Words)
 		}
+	}
+}
+
+// TestSealJPEG: the page as a quality-60 JPEG (chroma subsampled, ringing
+// round the glyphs) is read the same.
+func TestSealJPEG(t *testing.T) {
+	page, err := sealtest.Contract.Render()
+	need(t, err, "fixture font")
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, page, &jpeg.Options{Quality: 60}); err != nil {
+		t.Fatal(err)
+	}
+	dec, err := jpeg.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(dec.Bounds())
+	draw.Draw(img, img.Rect, dec, image.Point{}, draw.Src)
+	seals := Detect(img)
+	if len(seals) != 1 || seals[0].Type != "circle" {
+		t.Fatalf("seals %+v", seals)
+	}
+	if err := seals[0].Read(context.Background(), reader(t)); err != nil {
+		t.Fatal(err)
+	}
+	st := sealtest.Contract.Stamp
+	if w := seals[0].Words; len(w) != 2 || w[0].Text != st.Arc || w[1].Text != st.Centre {
+		t.Errorf("words %+v", w)
 	}
 }
