@@ -77,6 +77,11 @@ type Config struct {
 	// Engines lists the model engines to load (ocr, moderation, image);
 	// empty loads none.
 	Engines []string `yaml:"engines"`
+	// OCRMode names the OCR pipeline's settings: "accurate" (the default,
+	// chosen by character error rate on ground truth; see
+	// docs/benchmarks-ocr-accuracy.md) or "reference" (RapidOCR v3.5.0's
+	// settings exactly).
+	OCRMode string `yaml:"ocr_mode"`
 }
 
 // Default returns the embedded defaults: loopback, SQLite under ./data.
@@ -106,6 +111,7 @@ func Default() Config {
 		ORTThreads:     2,
 		Engines:        []string{"ocr", "moderation", "image"},
 		S3Addr:         "127.0.0.1:8081",
+		OCRMode:        "accurate",
 	}
 }
 
@@ -216,6 +222,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("lock_failures must be positive")
 	case (c.RootAK == "") != (c.RootSK == ""):
 		return fmt.Errorf("set both root_ak and root_sk, or neither")
+	case c.OCRMode != "" && c.OCRMode != "accurate" && c.OCRMode != "reference":
+		return fmt.Errorf("ocr_mode %q: want accurate or reference", c.OCRMode)
 	}
 	return c.ValidateOBS()
 }
