@@ -40,7 +40,7 @@ type Seal struct {
 	Cx, Cy     float64 // centre and semi-axes of a round seal
 	A, B       float64
 	Words      []Words
-	mask       *raster.Mask // the seal's colour pixels (page-sized)
+	mask       area // the seal's colour pixels
 }
 
 // inks are the colours seals come in, as HSV ranges.
@@ -79,9 +79,13 @@ func Detect(img *image.RGBA) []Seal {
 			if b.Dx() < 40 || b.Dy() < 40 || max(b.Dx(), b.Dy()) > 3*min(b.Dx(), b.Dy()) {
 				continue
 			}
-			own := raster.NewMask(w, h)
+			// The seal's own mask covers its box only (a page of red
+			// shapes must not cost a page-sized mask each).
+			own := newArea(c.Box)
 			for _, p := range c.Pixels {
-				own.Pix[p] = m.Pix[p]
+				if m.Pix[p] {
+					own.set(int(p)%w, int(p)/w)
+				}
 			}
 			// The extent less the dilation is the seal's outline box.
 			b = raster.Rect{X0: b.X0 + 4, Y0: b.Y0 + 4, X1: b.X1 - 4, Y1: b.Y1 - 4}
@@ -109,7 +113,7 @@ func Detect(img *image.RGBA) []Seal {
 					}
 					dx, dy := (float64(x)+0.5-sl.Cx)/sl.A, (float64(y)+0.5-sl.Cy)/sl.B
 					if sl.Type == "rectangle" || dx*dx+dy*dy <= 1.05 {
-						own.Pix[y*w+x] = true
+						own.set(x, y)
 					}
 				}
 			}
@@ -138,7 +142,7 @@ func (s *Seal) ellipseCoverage(r0, r1 float64) float64 {
 }
 
 // rectCoverage is the inked fraction of b's outline (within 6 % inwards).
-func rectCoverage(m *raster.Mask, b raster.Rect) float64 {
+func rectCoverage(m area, b raster.Rect) float64 {
 	dx, dy := max(2, b.Dx()*6/100), max(2, b.Dy()*6/100)
 	hit, n := 0, 0
 	probe := func(x, y, sx, sy, steps int) {
@@ -189,9 +193,10 @@ func (s *Seal) textBand() (outer, inner float64) {
 
 // Unwarp maps the ring of the seal between radii outer and inner into a
 // strip (outer edge at the top, so glyphs stand upright), clockwise from
-// the bottom left, leaving out a gap at the bottom, seal ink black on white.
-func (s *Seal) Unwarp(outer, inner float64) *image.Gray {
-	const from, to = 110.0 * math.Pi / 180, 430.0 * math.Pi / 180
+// the bottom left, leaving out 40° at the bottom, seal ink black on white;
+// turn (degrees, clockwise) is how far the seal is stamped turned.
+func (s *Seal) Unwarp(outer, inner, turn float64) *image.Gray {
+	from, to := (110+turn)*math.Pi/180, (430+turn)*math.Pi/180
 	rm := (s.A + s.B) / 2
 	mid := (outer + inner) / 2
 	w := int((to - from) * mid * rm)
@@ -215,23 +220,66 @@ func (s *Seal) Unwarp(outer, inner float64) *image.Gray {
 }
 
 // centreText is the seal's straight text below its centre (the seal's
-// purpose, as 合同专用章), black on white.
-func (s *Seal) centreText(inner float64) *image.Gray {
-	x0, x1 := int(s.Cx-0.62*s.A), int(s.Cx+0.62*s.A)
-	y0, y1 := int(s.Cy+0.18*s.B), int(s.Cy+math.Min(inner, 0.66)*s.B)
+// purpose, as 合同专用章), black on white, sampled upright in the seal's
+// frame turned by turn degrees.
+func (s *Seal) centreText(inner, turn float64) *image.Gray {
+	x0, x1 := -0.62*s.A, 0.62*s.A
+	y0, y1 := 0.18*s.B, math.Min(inner, 0.66)*s.B
+	sn, cs := math.Sincos(turn * math.Pi / 180)
 	const pad = 16
-	img := image.NewGray(image.Rect(0, 0, x1-x0+2*pad, y1-y0+2*pad))
+	w, h := int(x1-x0), int(y1-y0)
+	img := image.NewGray(image.Rect(0, 0, w+2*pad, h+2*pad))
 	for i := range img.Pix {
 		img.Pix[i] = 255
 	}
-	for y := y0; y < y1; y++ {
-		for x := x0; x < x1; x++ {
-			if s.mask.At(x, y) {
-				img.Pix[(y-y0+pad)*img.Stride+x-x0+pad] = 0
+	for v := 0; v < h; v++ {
+		for u := 0; u < w; u++ {
+			dx, dy := x0+float64(u), y0+float64(v)
+			x, y := s.Cx+dx*cs-dy*sn, s.Cy+dx*sn+dy*cs
+			if s.mask.At(int(math.Round(x)), int(math.Round(y))) {
+				img.Pix[(v+pad)*img.Stride+u+pad] = 0
 			}
 		}
 	}
 	return img
+}
+
+// turn is how far (degrees, clockwise) the seal was stamped turned: the
+// circular text leaves its widest gap at the bottom of an upright seal, so
+// the middle of the widest run of directions without ink in the text band,
+// less 90°. A ring of text without a gap is taken as upright.
+func (s *Seal) turn(outer, inner float64) float64 {
+	var ink [360]bool
+	for d := 0; d < 360; d++ {
+		phi := float64(d) * math.Pi / 180
+		for r := inner; r <= outer; r += 0.02 {
+			if s.mask.At(int(math.Round(s.Cx+r*s.A*math.Cos(phi))), int(math.Round(s.Cy+r*s.B*math.Sin(phi)))) {
+				ink[d] = true
+				break
+			}
+		}
+	}
+	best, bestStart := 0, 0
+	for start := 0; start < 360; start++ {
+		if ink[start] || !ink[(start+359)%360] {
+			continue // runs start after ink
+		}
+		n := 0
+		for n < 360 && !ink[(start+n)%360] {
+			n++
+		}
+		if n > best {
+			best, bestStart = n, start
+		}
+	}
+	if best < 15 {
+		return 0
+	}
+	t := math.Mod(float64(bestStart)+float64(best)/2-90+360, 360)
+	if t > 180 {
+		t -= 360
+	}
+	return t
 }
 
 // Read reads a seal's text: for a round seal the unwarped circular text,
@@ -242,7 +290,8 @@ func (s *Seal) Read(ctx context.Context, read Reader) error {
 		imgs = append(imgs, s.crop(false))
 	} else {
 		outer, inner := s.textBand()
-		imgs = append(imgs, s.Unwarp(outer, inner), s.centreText(inner))
+		t := s.turn(outer, inner)
+		imgs = append(imgs, s.Unwarp(outer, inner, t), s.centreText(inner, t))
 	}
 	for _, img := range imgs {
 		lines, err := read(ctx, img)
@@ -303,7 +352,7 @@ func Erase(img *image.RGBA, seals []Seal) *image.RGBA {
 	for i := range seals {
 		s := &seals[i]
 		paper := paperOf(img, s)
-		grown := s.mask.Dilate(1)
+		grown := area{s.mask.Mask.Dilate(1), s.mask.ox, s.mask.oy}
 		for y := max(0, s.Box.Y0-6); y < min(img.Rect.Dy(), s.Box.Y1+6); y++ {
 			for x := max(0, s.Box.X0-6); x < min(img.Rect.Dx(), s.Box.X1+6); x++ {
 				if !grown.At(x, y) {
@@ -381,4 +430,24 @@ func distinct(lines []pipeline.Line) []pipeline.Line {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return box(out[i]).X0 < box(out[j]).X0 })
 	return out
+}
+
+// area is a mask over part of the page, addressed in page coordinates.
+type area struct {
+	*raster.Mask
+	ox, oy int
+}
+
+// newArea is an empty mask over r and a margin (for erasure's dilation).
+func newArea(r raster.Rect) area {
+	const m = 2
+	return area{raster.NewMask(r.Dx()+2*m, r.Dy()+2*m), r.X0 - m, r.Y0 - m}
+}
+
+func (a area) At(x, y int) bool { return a.Mask.At(x-a.ox, y-a.oy) }
+
+func (a area) set(x, y int) {
+	if x, y = x-a.ox, y-a.oy; x >= 0 && y >= 0 && x < a.W && y < a.H {
+		a.Pix[y*a.W+x] = true
+	}
 }

@@ -1,9 +1,12 @@
 package seal
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"image/color"
+	"image/draw"
+	"image/jpeg"
 	"image/png"
 	"math"
 	"os"
@@ -80,8 +83,11 @@ func TestDetectAndRead(t *testing.T) {
 		t.Errorf("box %+v, want %+v", s.Box, want)
 	}
 	o, i := s.textBand()
-	save(t, "strip.png", s.Unwarp(o, i))
-	save(t, "centre.png", s.centreText(i))
+	if tu := s.turn(o, i); math.Abs(tu) > 3 {
+		t.Errorf("upright seal turned %.1f°", tu)
+	}
+	save(t, "strip.png", s.Unwarp(o, i, 0))
+	save(t, "centre.png", s.centreText(i, 0))
 	if err := s.Read(context.Background(), reader(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -141,5 +147,60 @@ func TestShapesAndColours(t *testing.T) {
 	}
 	if s := seals[0]; s.Type != "ellipse" || s.Colour != "blue" || math.Abs(s.B/s.A-0.68) > 0.03 {
 		t.Errorf("seal %s %s axes %.0f/%.0f", s.Type, s.Colour, s.A, s.B)
+	}
+}
+
+// TestTurnedSeal: a seal stamped turned is read from where its text
+// starts, its centre text upright.
+func TestTurnedSeal(t *testing.T) {
+	read := reader(t)
+	for _, turn := range []float64{-70, 55, 140} {
+		p := sealtest.Contract
+		p.Stamp.Turn = turn
+		page, err := p.Render()
+		need(t, err, "fixture font")
+		seals := Detect(page)
+		if len(seals) != 1 {
+			t.Fatalf("turn %v: %d seals", turn, len(seals))
+		}
+		s := &seals[0]
+		o, i := s.textBand()
+		if got := s.turn(o, i); math.Abs(got-turn) > 6 {
+			t.Errorf("turn %v: estimated %.1f", turn, got)
+		}
+		if err := s.Read(context.Background(), read); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Words) != 2 || s.Words[0].Text != p.Stamp.Arc || s.Words[1].Text != p.Stamp.Centre {
+			t.Errorf("turn %v: words %+v", turn, s.Words)
+		}
+	}
+}
+
+// TestSealJPEG: the page as a quality-60 JPEG (chroma subsampled, ringing
+// round the glyphs) is read the same.
+func TestSealJPEG(t *testing.T) {
+	page, err := sealtest.Contract.Render()
+	need(t, err, "fixture font")
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, page, &jpeg.Options{Quality: 60}); err != nil {
+		t.Fatal(err)
+	}
+	dec, err := jpeg.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(dec.Bounds())
+	draw.Draw(img, img.Rect, dec, image.Point{}, draw.Src)
+	seals := Detect(img)
+	if len(seals) != 1 || seals[0].Type != "circle" {
+		t.Fatalf("seals %+v", seals)
+	}
+	if err := seals[0].Read(context.Background(), reader(t)); err != nil {
+		t.Fatal(err)
+	}
+	st := sealtest.Contract.Stamp
+	if w := seals[0].Words; len(w) != 2 || w[0].Text != st.Arc || w[1].Text != st.Centre {
+		t.Errorf("words %+v", w)
 	}
 }

@@ -197,3 +197,37 @@ func BenchmarkPage(b *testing.B) {
 		analyse(b, p, img, Options{})
 	}
 }
+
+// TestLargePage: a page above the analysis size limit is analysed shrunk,
+// and the cells come back in input coordinates.
+func TestLargePage(t *testing.T) {
+	p := testPipeline(t)
+	s := tabletest.Invoice
+	s.ColW = append([]int(nil), s.ColW...) // the fixture's own stays as it is
+	for i := range s.ColW {
+		s.ColW[i] *= 3
+	}
+	s.RowH, s.X, s.Y, s.W, s.H, s.TextSize = 3*s.RowH, 3*s.X, 3*s.Y, 3*s.W, 3*s.H, 78
+	img := render(t, s)
+	if img.Rect.Dx()*img.Rect.Dy() <= maxPixels {
+		t.Fatal("fixture not large")
+	}
+	page := analyse(t, p, img, Options{BorderedOnly: true})
+	if len(page.Tables) != 1 {
+		t.Fatalf("%d tables", len(page.Tables))
+	}
+	if got, want := strings.Join(gotCells(page.Tables[0]), "\n"), strings.Join(wantCells(s), "\n"); got != want {
+		t.Errorf("cells:\n%s\nwant\n%s", got, want)
+	}
+	q := *page.rot.quad(page.Tables[0].Box)
+	if abs(int(q[0][0])-s.X) > 6 || abs(int(q[0][1])-s.Y) > 6 {
+		t.Errorf("table at %v, want (%d, %d)", q[0], s.X, s.Y)
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

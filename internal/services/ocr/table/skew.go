@@ -7,8 +7,16 @@ import (
 	"github.com/aisd/aisd/internal/services/ocr/raster"
 )
 
-// rotation turns points by phi radians about (cx, cy).
-type rotation struct{ cx, cy, phi float64 }
+// rotation scales points by k (k = 0 is 1) and turns them by phi radians
+// about (cx, cy) of the scaled frame.
+type rotation struct{ cx, cy, phi, k float64 }
+
+func (r rotation) scale() float64 {
+	if r.k == 0 {
+		return 1
+	}
+	return r.k
+}
 
 func (r rotation) apply(x, y, phi float64) (float64, float64) {
 	s, c := math.Sincos(phi)
@@ -16,9 +24,15 @@ func (r rotation) apply(x, y, phi float64) (float64, float64) {
 	return r.cx + dx*c - dy*s, r.cy + dx*s + dy*c
 }
 
-// fwd maps an input point into the deskewed frame, back the other way.
-func (r rotation) fwd(x, y float64) (float64, float64)  { return r.apply(x, y, r.phi) }
-func (r rotation) back(x, y float64) (float64, float64) { return r.apply(x, y, -r.phi) }
+// fwd maps an input point into the analysed frame, back the other way.
+func (r rotation) fwd(x, y float64) (float64, float64) {
+	return r.apply(x*r.scale(), y*r.scale(), r.phi)
+}
+
+func (r rotation) back(x, y float64) (float64, float64) {
+	u, v := r.apply(x, y, -r.phi)
+	return u / r.scale(), v / r.scale()
+}
 
 // skewAngle is the rotation that makes m's rows of ink most sharply
 // horizontal: the angle whose horizontal projection of the ink has the
@@ -70,12 +84,13 @@ func skewAngle(m *raster.Mask) float64 {
 	return best * math.Pi / 180
 }
 
-// rotateGray is g turned by r (bilinear; outside is paper white).
+// rotateGray is g (already scaled) turned by r (bilinear; outside is
+// paper white).
 func rotateGray(g *raster.Gray, r rotation) *raster.Gray {
 	out := &raster.Gray{W: g.W, H: g.H, Pix: make([]uint8, len(g.Pix))}
 	for y := 0; y < g.H; y++ {
 		for x := 0; x < g.W; x++ {
-			u, v := r.back(float64(x), float64(y))
+			u, v := r.apply(float64(x), float64(y), -r.phi)
 			x0, y0 := int(math.Floor(u)), int(math.Floor(v))
 			if x0 < 0 || y0 < 0 || x0+1 >= g.W || y0+1 >= g.H {
 				out.Pix[y*g.W+x] = 255
@@ -135,4 +150,31 @@ func (r rotation) points(b [4]pipeline.Point) *[][]int32 {
 		q[i] = []int32{int32(math.Round(x)), int32(math.Round(y))}
 	}
 	return &q
+}
+
+// maxPixels bounds the page the ruling is looked for on: a bigger page is
+// analysed shrunk (area averaging), which keeps the masks and the integral
+// image within tens of MB whatever the input; ruling survives the shrink
+// as long as the page is at least this size.
+const maxPixels = 4 << 20
+
+// shrink averages g down by the integer-free factor k < 1.
+func shrink(g *raster.Gray, k float64) *raster.Gray {
+	w, h := max(1, int(float64(g.W)*k)), max(1, int(float64(g.H)*k))
+	out := &raster.Gray{W: w, H: h, Pix: make([]uint8, w*h)}
+	for y := 0; y < h; y++ {
+		y0, y1 := int(float64(y)/k), max(int(float64(y)/k)+1, min(g.H, int(float64(y+1)/k)))
+		for x := 0; x < w; x++ {
+			x0, x1 := int(float64(x)/k), max(int(float64(x)/k)+1, min(g.W, int(float64(x+1)/k)))
+			sum, n := 0, 0
+			for yy := y0; yy < y1; yy++ {
+				for xx := x0; xx < x1; xx++ {
+					sum += int(g.Pix[yy*g.W+xx])
+					n++
+				}
+			}
+			out.Pix[y*w+x] = uint8(sum / n)
+		}
+	}
+	return out
 }

@@ -73,16 +73,23 @@ type Options struct {
 // character boxes).
 func Analyse(img image.Image, lines []pipeline.Line, o Options) Page {
 	rgba := raster.RGBA(img)
-	lh := lineHeight(lines)
 	gray := raster.ToGray(rgba)
+	var page Page
+	if n := gray.W * gray.H; n > maxPixels {
+		page.rot.k = math.Sqrt(float64(maxPixels) / float64(n))
+		gray = shrink(gray, page.rot.k)
+	}
+	page.rot.cx, page.rot.cy = float64(gray.W)/2, float64(gray.H)/2
 	// A page photographed or scanned a little turned is read in a
 	// deskewed frame: ruling must be axis-aligned for the openings.
-	page := Page{rot: rotation{cx: float64(gray.W) / 2, cy: float64(gray.H) / 2}}
 	if phi := skewAngle(raster.Adaptive(gray, 12, 18)); math.Abs(phi) >= 0.05*math.Pi/180 {
 		page.rot.phi = phi
 		gray = rotateGray(gray, page.rot)
+	}
+	if page.rot.phi != 0 || page.rot.k != 0 {
 		lines = page.rot.lines(lines)
 	}
+	lh := lineHeight(lines)
 	used := make([]bool, len(lines))
 	for _, g := range findGrids(gray, lh) {
 		t := g.table()

@@ -27,6 +27,7 @@ type Stamp struct {
 	Ink      color.RGBA
 	ArcSize  float64 // glyph size of the circular text
 	TextSize float64 // glyph size of the centre text
+	Turn     float64 // degrees clockwise the stamp is turned
 }
 
 // Page is a document page with a stamp.
@@ -132,7 +133,7 @@ func (s Stamp) Draw(img *image.RGBA) error {
 		}
 	}
 	// The star: a filled five-pointed star, 22 % of the radius.
-	star(img, s.Cx, s.Cy, 0.24*s.R, s.Ink)
+	star(img, s.Cx, s.Cy, 0.24*s.R, s.Turn, s.Ink)
 	arc, err := opentype.NewFace(f, &opentype.FaceOptions{Size: s.ArcSize, DPI: 72, Hinting: font.HintingNone})
 	if err != nil {
 		return err
@@ -142,7 +143,7 @@ func (s Stamp) Draw(img *image.RGBA) error {
 	const from, to = 150.0, 390.0
 	rText := s.R - t - s.ArcSize*0.72
 	for i, r := range rs {
-		phi := (from + (to-from)*(float64(i)+0.5)/float64(len(rs))) * math.Pi / 180
+		phi := (s.Turn + from + (to-from)*(float64(i)+0.5)/float64(len(rs))) * math.Pi / 180
 		ux, uy := math.Cos(phi), math.Sin(phi)
 		g, gcx, gcy := glyph(arc, string(r))
 		stamp(img, g, gcx, gcy, s.Cx+rText*ux*(a/s.R), s.Cy+rText*uy*(b/s.R), ux, uy, s.Ink)
@@ -154,19 +155,20 @@ func (s Stamp) Draw(img *image.RGBA) error {
 		}
 		defer ct.Close()
 		g, gcx, gcy := glyph(ct, s.Centre)
-		stamp(img, g, gcx, gcy, s.Cx, s.Cy+0.45*b, 0, -1, s.Ink)
+		sn, cs := math.Sincos(s.Turn * math.Pi / 180)
+		stamp(img, g, gcx, gcy, s.Cx-0.45*b*sn, s.Cy+0.45*b*cs, sn, -cs, s.Ink)
 	}
 	return nil
 }
 
-func star(img *image.RGBA, cx, cy, r float64, ink color.RGBA) {
+func star(img *image.RGBA, cx, cy, r, turn float64, ink color.RGBA) {
 	var pts [10][2]float64
 	for k := 0; k < 10; k++ {
 		rr := r
 		if k%2 == 1 {
 			rr = r * 0.38
 		}
-		phi := -math.Pi/2 + float64(k)*math.Pi/5
+		phi := -math.Pi/2 + float64(k)*math.Pi/5 + turn*math.Pi/180
 		pts[k] = [2]float64{cx + rr*math.Cos(phi), cy + rr*math.Sin(phi)}
 	}
 	for y := int(cy - r); y <= int(cy+r); y++ {
