@@ -53,11 +53,11 @@ type Config struct {
 // ground-truth set (package groundtruth; the table is in
 // docs/benchmarks-ocr-accuracy.md): the reference's, except that the
 // detector enlarges a small image towards a 736-px short side by at most
-// 2× (DetLimitType "capped"; the reference enlarges a 78-px line 9.4×,
+// 1.5× (DetLimitType "capped"; the reference enlarges a 78-px line 9.4×,
 // which splits its words) and that word gaps and page turns are read.
 func DefaultConfig() Config {
 	c := ReferenceConfig()
-	c.DetLimitType, c.DetMaxUpscale = "capped", 2
+	c.DetLimitType, c.DetMaxUpscale = "capped", 1.5
 	c.WordGaps = true
 	c.PageTurn = true
 	return c

@@ -129,14 +129,14 @@ func TestQuickDetInput(t *testing.T) {
 }
 
 // TestDefaultDetInput: the default enlarges small images towards a
-// 736-px short side by at most 2×, keeps the long side within 2400 px,
+// 736-px short side by at most 1.5×, keeps the long side within 2400 px,
 // and never shrinks.
 func TestDefaultDetInput(t *testing.T) {
 	cfg := DefaultConfig()
 	for _, c := range []struct{ w, h, dw, dh int }{
-		{323, 430, 640, 864},    // 2×
-		{362, 78, 736, 160},     // 2×, not the reference's 9.4×
-		{1167, 54, 2336, 576},   // letterboxed to 1167×290, then 2×
+		{323, 430, 480, 640},    // 1.5×
+		{362, 78, 544, 128},     // 1.5×, not the reference's 9.4×
+		{1167, 54, 1760, 448},   // letterboxed to 1167×290, then 1.5×
 		{1700, 500, 2400, 704},  // long side capped
 		{3000, 1000, 2176, 736}, // global cap to 1984×672, then up to 736
 		{800, 1000, 800, 992},   // large enough: own size
