@@ -46,7 +46,7 @@ type Options struct {
 	// of password logins; nil keeps them in memory. Replicas share Redis ones.
 	AKLockout    limits.Lockout
 	LoginLockout limits.Lockout
-	Timeout        time.Duration // APIG deadline for a whole call (504)
+	Timeout      time.Duration // APIG deadline for a whole call (504)
 
 	// Handlers by SDK operation name; routes without one answer the
 	// family's "service not started" code after authentication.
