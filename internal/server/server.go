@@ -95,9 +95,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s = &Server{Config: cfg, log: log}
 	imagecheck.SetDecodeBudget(int64(cfg.DecodeBudgetMB) << 20)
+	// The error returns set s to nil: close what was opened through a copy.
+	built := s
 	defer func() {
 		if err != nil {
-			s.Close()
+			built.Close()
 		}
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
