@@ -102,6 +102,22 @@ func TestReplicasShareAKLockout(t *testing.T) {
 	}
 }
 
+// Wrong passwords spread over two replicas lock the login on both.
+func TestReplicasSharePasswordLockout(t *testing.T) {
+	rs := replicas(t, 2, func(c *aisdcfg.Config) { c.LockFailures = 5 })
+	root := map[string]any{"name": "root"}
+	for i := 1; i <= 5; i++ {
+		if st, b := login(t, rs[i%2], root, "root", "wrong password"); st != 401 || b.Msg != msgBadPassword {
+			t.Fatalf("failure %d: %d %+v", i, st, b)
+		}
+	}
+	for i, e := range rs {
+		if st, b := login(t, e, root, "root", rootSK); st != 401 || b.Msg != msgLocked {
+			t.Fatalf("replica %d: right password after 5 failures spread over both: %d %+v", i, st, b)
+		}
+	}
+}
+
 // The in-flight cap counts the calls of every replica: while replica A
 // runs the only slot's call, replica B answers ModelArts.4401; once it
 // ends, B serves.
@@ -178,6 +194,11 @@ func TestReadyz(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	e := newEnv(t, func(c *aisdcfg.Config) { c.Redis = "redis://127.0.0.1:" + port + "/0" })
+	e.s.Handle("RunImageTagging", echoTagging)
+	cli := sdktest.Image(t, e.srv.URL, rootAK, rootSK, e.s.Root.Project.ID)
+	if _, err := cli.RunImageTagging(tagReq()); err != nil {
+		t.Fatalf("with redis up: %v", err)
+	}
 	ready := func() (int, map[string]any) {
 		t.Helper()
 		resp, err := http.Get(e.srv.URL + "/readyz")
@@ -199,6 +220,12 @@ func TestReadyz(t *testing.T) {
 	st, b := ready()
 	if st != 503 || b["status"] != "not ready" || toJSON(b["down"]) != `["redis"]` {
 		t.Fatalf("redis down: %d %v", st, b)
+	}
+	// Calls are refused with the family's internal error (Image
+	// Recognition: AIS.0003), not let through uncounted.
+	_, err = cli.RunImageTagging(tagReq())
+	if se := sdktest.ErrOf(t, err); se.ErrorCode != "AIS.0003" || !strings.Contains(se.ErrorMessage, "internal service error") {
+		t.Fatalf("call with redis down: %+v", se)
 	}
 	if resp, err := http.Get(e.srv.URL + "/healthz"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", resp, err)
