@@ -114,6 +114,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if cfg.Redis != "" {
 		// Checked before anything else is built: limits of its own would
 		// let N replicas allow N times every limit.
+		redislimits.SetLogger(log)
 		if s.redis, err = redislimits.Open(ctx, cfg.Redis); err != nil {
 			return nil, err
 		}

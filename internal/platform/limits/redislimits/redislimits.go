@@ -46,6 +46,16 @@ func Open(ctx context.Context, rawURL string) (*redis.Client, error) {
 	return c, nil
 }
 
+// SetLogger routes the Redis client's own messages (failed dials and the
+// like) to log, as warnings, instead of the standard logger's stderr.
+func SetLogger(log *slog.Logger) { redis.SetLogger(slogPrintf{log}) }
+
+type slogPrintf struct{ log *slog.Logger }
+
+func (l slogPrintf) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
+}
+
 // Redact hides the password of a Redis URL, for messages.
 func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
