@@ -6,7 +6,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash generate clean
+.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash bench-docs generate clean lexicon bench-moderation
 
 all: build
 
@@ -22,8 +22,11 @@ models:
 # install them; darknet ships the sample photos (dog, horses, person,
 # giraffe) of the detector tests.
 DEB_TOOLS := ffmpeg:ffmpeg pdftoppm:poppler-utils darknet:darknet
-# Files tests need, path:package: Noto Sans CJK draws the form fixtures.
-DEB_FILES := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
+# Fonts the OCR ground-truth set and its tests render text with
+# (internal/services/ocr/pipeline/groundtruth).
+DEB_FILES := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk \
+	/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core \
+	/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf:fonts-dejavu-extra
 deps:
 	@for pair in $(DEB_FILES); do f=$${pair%%:*}; pkg=$${pair##*:}; \
 	  if [ ! -e $$f ]; then \
@@ -40,6 +43,14 @@ deps:
 	      (apt-get install -y -qq $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq $$pkg >/dev/null)) \
 	        || echo "deps: could not install $$pkg; tests that need $$cmd will say so"; \
 	    else echo "deps: $$cmd missing (install Debian package $$pkg)"; fi; \
+	  fi; done
+	@for pair in $(DEB_FILES); do f=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if [ ! -e $$f ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "deps: installing $$pkg"; \
+	      (apt-get install -y -qq $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq $$pkg >/dev/null)) \
+	        || echo "deps: could not install $$pkg; tests that need $$f will say so"; \
+	    else echo "deps: $$f missing (install Debian package $$pkg)"; fi; \
 	  fi; done
 
 # Sample photos other Debian packages ship, for the Image Recognition tests
@@ -88,12 +99,34 @@ bench-ocr: models
 bench-crash: models
 	$(GO) run ./bench/crash
 
+# Table cell accuracy and time per page, and seal time; the figures are in
+# docs/benchmarks-table.md.
+.PHONY: bench-table
+bench-table: deps models
+	AISD_REQUIRE_MODELS=1 $(GO) test ./internal/services/ocr/table ./internal/services/ocr/seal -run '^$$' -bench 'BorderedAccuracy|BorderlessAccuracy|Analyse|SealPage' -benchtime 1x
+
 # aisd's gateway beside nginx in one run (wrk); writes docs/benchmarks-gateway.md.
 bench-gateway: models
 	bash bench/gateway/run.sh
 
+# Document OCR field accuracy and time on generated specimens; writes
+# docs/benchmarks-docs.md (N specimens per type and variant).
+N ?= 10
+bench-docs: deps models
+	$(GO) run ./bench/docs -n $(N)
+
 generate:
 	$(GO) generate ./...
+
+# Rebuild the text moderation lexicon (compiled.tsv, embedded and committed)
+# from internal/services/moderation/lexicon/sources.yaml and its sources.
+lexicon:
+	$(GO) run ./internal/services/moderation/lexicon/build
+
+# Text moderation on the labelled sets (recall, false positives) and its
+# throughput; writes docs/benchmarks-moderation.md.
+bench-moderation:
+	$(GO) run ./bench/moderation
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

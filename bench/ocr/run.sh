@@ -17,6 +17,13 @@ if command -v npm >/dev/null 2>&1 && [ ! -d "$node_dir/node_modules/@gutenye/ocr
 	(cd "$node_dir" && npm install --ignore-scripts --no-audit --no-fund @gutenye/ocr-node@1.4.8)
 fi
 
+# The tesseract peer, from Debian, when we may install it.
+if ! command -v tesseract >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim >/dev/null 2>&1 ||
+		(apt-get update -qq >/dev/null && apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim >/dev/null) ||
+		echo "bench-ocr: could not install tesseract; its peer is skipped"
+fi
+
 mkdir -p bin
 go build -o bin/bench-ocr ./bench/ocr
 exec bin/bench-ocr -node-dir "$node_dir" "$@"

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/base64"
+	"io"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -91,7 +93,76 @@ func extraAdminCommands(call adminCall) []*cobra.Command {
 			return call(cmd, "DELETE", "/v1/admin/faults/"+a[0], nil, nil)
 		}),
 	)
-	return append([]*cobra.Command{subs, usage, fault, galleryCommand(call, sub)}, templateCommands(call)...)
+	return append([]*cobra.Command{subs, usage, fault, galleryCommand(call, sub), glossaryCommand(call)}, templateCommands(call)...)
+}
+
+// glossaryCommand manages a project's text moderation glossaries
+// (glossary_names / white_glossary_names of moderation requests).
+func glossaryCommand(call adminCall) *cobra.Command {
+	g := &cobra.Command{Use: "glossary", Short: "Custom moderation glossaries of a project (black and white term lists)"}
+	var typ, suggestion, description, wordsFile, rename string
+	var words []string
+	body := func(name string) (map[string]any, error) {
+		ws := append([]string(nil), words...)
+		if wordsFile != "" {
+			var b []byte
+			var err error
+			if wordsFile == "-" {
+				b, err = io.ReadAll(os.Stdin)
+			} else {
+				b, err = os.ReadFile(wordsFile)
+			}
+			if err != nil {
+				return nil, err
+			}
+			for _, l := range strings.Split(string(b), "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					ws = append(ws, l)
+				}
+			}
+		}
+		return map[string]any{"name": name, "type": typ, "suggestion": suggestion, "description": description, "words": ws}, nil
+	}
+	flags := func(c *cobra.Command) *cobra.Command {
+		f := c.Flags()
+		f.StringVar(&typ, "type", "black", "black (terms to find) or white (terms whose hits are cleared)")
+		f.StringVar(&suggestion, "suggestion", "block", "black glossaries: block, review or pass")
+		f.StringVar(&description, "description", "", "free text")
+		f.StringArrayVar(&words, "word", nil, "a term (repeatable)")
+		f.StringVar(&wordsFile, "words-file", "", "file with one term per line (- for stdin)")
+		return c
+	}
+	path := func(project string) string { return "/v1/admin/projects/" + project + "/glossaries" }
+	create := flags(&cobra.Command{Use: "create PROJECT_ID NAME", Short: "Create a glossary (at most 20 per project, 10000 terms of at most 50 characters)",
+		Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, a []string) error {
+			b, err := body(a[1])
+			if err != nil {
+				return err
+			}
+			return call(cmd, "POST", path(a[0]), nil, b)
+		}})
+	update := flags(&cobra.Command{Use: "update PROJECT_ID NAME", Short: "Replace a glossary's terms and settings",
+		Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, a []string) error {
+			name := a[1]
+			if rename != "" {
+				name = rename
+			}
+			b, err := body(name)
+			if err != nil {
+				return err
+			}
+			return call(cmd, "PUT", path(a[0])+"/"+a[1], nil, b)
+		}})
+	update.Flags().StringVar(&rename, "rename", "", "new name")
+	g.AddCommand(create, update,
+		&cobra.Command{Use: "list PROJECT_ID", Short: "List a project's glossaries", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, a []string) error { return call(cmd, "GET", path(a[0]), nil, nil) }},
+		&cobra.Command{Use: "show PROJECT_ID NAME", Short: "Show a glossary with its terms", Args: cobra.ExactArgs(2),
+			RunE: func(cmd *cobra.Command, a []string) error { return call(cmd, "GET", path(a[0])+"/"+a[1], nil, nil) }},
+		&cobra.Command{Use: "rm PROJECT_ID NAME", Short: "Delete a glossary", Args: cobra.ExactArgs(2),
+			RunE: func(cmd *cobra.Command, a []string) error { return call(cmd, "DELETE", path(a[0])+"/"+a[1], nil, nil) }},
+	)
+	return g
 }
 
 // galleryCommand manages the celebrity galleries of a project.

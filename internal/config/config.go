@@ -82,6 +82,11 @@ type Config struct {
 	// counts shared by every replica; a replica that cannot reach it
 	// refuses to start.
 	Redis string `yaml:"redis"`
+	// OCRMode names the OCR pipeline's settings: "accurate" (the default,
+	// chosen by character error rate on ground truth; see
+	// docs/benchmarks-ocr-accuracy.md) or "reference" (RapidOCR v3.5.0's
+	// settings exactly).
+	OCRMode string `yaml:"ocr_mode"`
 }
 
 // Default returns the embedded defaults: loopback, SQLite under ./data.
@@ -111,6 +116,7 @@ func Default() Config {
 		ORTThreads:     2,
 		Engines:        []string{"ocr", "moderation", "image"},
 		S3Addr:         "127.0.0.1:8081",
+		OCRMode:        "accurate",
 	}
 }
 
@@ -223,6 +229,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("set both root_ak and root_sk, or neither")
 	case c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://"):
 		return fmt.Errorf("redis must be a redis:// or rediss:// URL")
+	case c.OCRMode != "" && c.OCRMode != "accurate" && c.OCRMode != "reference":
+		return fmt.Errorf("ocr_mode %q: want accurate or reference", c.OCRMode)
 	}
 	return c.ValidateOBS()
 }

@@ -226,6 +226,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mux.Handle("/v1/admin/projects/{project_id}/subscriptions/{service}", adm.RequireAdmin(adminSubscriptions(s.Subs, s)))
 	mux.Handle("/v1/admin/faults", adm.RequireAdmin(faults.Handler(admin.AllowProject)))
 	mux.Handle("/v1/admin/faults/{id}", adm.RequireAdmin(faults.Handler(admin.AllowProject)))
+	glossaries := moderation.NewGlossaries(st)
+	mux.Handle("/v1/admin/projects/{project_id}/glossaries", adm.RequireAdmin(glossaries.Handler(admin.AllowProject)))
+	mux.Handle("/v1/admin/projects/{project_id}/glossaries/{name}", adm.RequireAdmin(glossaries.Handler(admin.AllowProject)))
 	// Celebrity galleries: enrolment needs the image engine's face models.
 	var enrol gallery.Enroller
 	if s.faces != nil {

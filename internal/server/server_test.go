@@ -348,7 +348,8 @@ func TestSDKRecognizeGeneralTextOnFixture(t *testing.T) {
 	if err != nil {
 		t.Skip("../shared fixtures absent: the repo fixture test covers this path")
 	}
-	e := newEnv(t, func(c *aisdcfg.Config) { c.Engines = []string{"ocr"} })
+	// The line count is RapidOCR's on this photo: the reference mode's.
+	e := newEnv(t, func(c *aisdcfg.Config) { c.Engines = []string{"ocr"}; c.OCRMode = "reference" })
 	requireModels(t, e)
 	b64 := base64.StdEncoding.EncodeToString(raw)
 	dd, cm := true, true

@@ -112,7 +112,8 @@ func loadModeration(s *Server, mgr *models.Manager, in *input.Resolver) (engineM
 	// agencies and fetch policy.
 	opts := moderation.Options{
 		Engine: s.engineOptions(2), Logger: s.log,
-		TempDir: filepath.Join(s.Config.DataDir, "tmp", "moderation"),
+		TempDir:    filepath.Join(s.Config.DataDir, "tmp", "moderation"),
+		Glossaries: moderation.NewGlossaries(s.Store),
 	}
 	svc, err := moderation.Load(mgr, in, s.Jobs, opts)
 	if err != nil {
@@ -150,7 +151,15 @@ func loadOCR(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, 
 			return nil, fmt.Errorf("model check failed: %w", err)
 		}
 	}
-	p, err := pipeline.Load(mgr.Root(), pipeline.DefaultConfig(), pipeline.LoadOptions{Options: s.engineOptions(1)})
+	mode := s.Config.OCRMode
+	if mode == "" {
+		mode = "accurate"
+	}
+	cfg, ok := pipeline.Modes[mode]
+	if !ok {
+		return nil, fmt.Errorf("ocr_mode %q: want accurate or reference", mode)
+	}
+	p, err := pipeline.Load(mgr.Root(), cfg(), pipeline.LoadOptions{Options: s.engineOptions(1)})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -124,3 +125,25 @@ func (h Header) reserve(ctx context.Context, cost int64) error {
 	})
 	return nil
 }
+
+// reduceSlots bounds the streaming decodes running at once.
+var reduceSlots = semaphore.NewWeighted(int64(runtime.NumCPU()))
+
+// reduceSlot waits (at most maxBudgetWait) for a streaming-decode slot; a
+// nil ctx (no request) waits without a bound.
+func reduceSlot(ctx context.Context) error {
+	if ctx == nil {
+		return reduceSlots.Acquire(context.Background(), 1)
+	}
+	wctx, cancel := context.WithTimeout(ctx, maxBudgetWait)
+	defer cancel()
+	if err := reduceSlots.Acquire(wctx, 1); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return catalog.E(catalog.KindTooManyRequests).Wrap(errors.New("every streaming-decode slot is taken"))
+	}
+	return nil
+}
+
+func releaseReduceSlot() { reduceSlots.Release(1) }

@@ -291,7 +291,14 @@ func (h Header) Decode(data []byte, opts ...Option) (image.Image, error) {
 				return nil, err
 			}
 		}
+		// Streaming decodes are CPU-bound for seconds each: as many at
+		// once as there are CPUs, so each finishes in time and the rest
+		// wait (or are answered busy) instead of all timing out together.
+		if err := reduceSlot(o.ctx); err != nil {
+			return nil, err
+		}
 		red, err := reducePNG(data, f)
+		releaseReduceSlot()
 		if err == nil {
 			red.Image = orient(red.Image, h.Orientation)
 			return red, nil

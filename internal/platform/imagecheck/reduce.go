@@ -124,6 +124,10 @@ func reducePNG(data []byte, f int) (*Reduced, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.reduce(f)
+}
+
+func (p *pngStream) reduce(f int) (*Reduced, error) {
 	zr, err := zlib.NewReader(io.MultiReader(chunkReaders(p.idat)...))
 	if err != nil {
 		return nil, err
@@ -145,13 +149,38 @@ func reducePNG(data []byte, f int) (*Reduced, error) {
 			return nil, err
 		}
 		row := cur[1:]
-		for x := 0; x < p.w; x++ {
-			p.pixel(row[x*bpp:x*bpp+bpp], px)
-			a := acc[(x/f)*4:]
-			a[0] += uint32(px[0])
-			a[1] += uint32(px[1])
-			a[2] += uint32(px[2])
-			a[3] += uint32(px[3])
+		if (p.colorType == 6 || p.colorType == 2 && len(p.trns) == 0) && p.depth == 8 {
+			// The common cases (RGBA, opaque RGB), without a call per pixel.
+			for x, ox := 0, 0; x < p.w; ox++ {
+				a := acc[ox*4 : ox*4+4 : ox*4+4]
+				end := min(x+f, p.w)
+				if bpp == 4 {
+					for ; x < end; x++ {
+						q := row[x*4 : x*4+4 : x*4+4]
+						a[0] += uint32(q[0])
+						a[1] += uint32(q[1])
+						a[2] += uint32(q[2])
+						a[3] += uint32(q[3])
+					}
+				} else {
+					for ; x < end; x++ {
+						q := row[x*3 : x*3+3 : x*3+3]
+						a[0] += uint32(q[0])
+						a[1] += uint32(q[1])
+						a[2] += uint32(q[2])
+						a[3] += 255
+					}
+				}
+			}
+		} else {
+			for x := 0; x < p.w; x++ {
+				p.pixel(row[x*bpp:x*bpp+bpp], px)
+				a := acc[(x/f)*4:]
+				a[0] += uint32(px[0])
+				a[1] += uint32(px[1])
+				a[2] += uint32(px[2])
+				a[3] += uint32(px[3])
+			}
 		}
 		if (y+1)%f == 0 || y == p.h-1 {
 			rows := (y % f) + 1

@@ -181,3 +181,24 @@ func FuzzReducePNG(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkReducePNG(b *testing.B) {
+	im := image.NewNRGBA(image.Rect(0, 0, 3000, 2000))
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range im.Pix {
+		if i%4 == 3 {
+			im.Pix[i] = 255
+		} else if (i/4/3000)%50 < 25 {
+			im.Pix[i] = uint8(r.IntN(256))
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, im)
+	b.SetBytes(int64(len(im.Pix)))
+	b.ResetTimer()
+	for range b.N {
+		if _, err := reducePNG(buf.Bytes(), 4); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -164,6 +164,35 @@ func (f *Fetcher) CheckURL(u *url.URL) error {
 	return nil
 }
 
+// CheckResolved applies the whole policy to u without connecting: the URL
+// part, and for a name its resolved addresses, so a URL that every later
+// connection would be refused for (a name of a private address) is refused
+// now — job callbacks are checked this way at creation. One refused
+// address refuses the name, as dial does; a name that does not resolve is
+// refused too.
+func (f *Fetcher) CheckResolved(ctx context.Context, u *url.URL) error {
+	if err := f.CheckURL(u); err != nil {
+		return err
+	}
+	host := u.Hostname()
+	if f.hostAllowed(u.Host) {
+		return nil
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil // CheckURL judged the literal
+	}
+	ips, err := f.opts.Resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(ips) == 0 {
+		return fmt.Errorf("%w: %s does not resolve: %v", ErrURLForbidden, host, err)
+	}
+	for _, a := range ips {
+		if why := f.refused(a); why != "" {
+			return fmt.Errorf("%w: %s resolves to a refused address: %s", ErrURLForbidden, host, why)
+		}
+	}
+	return nil
+}
+
 // hostAllowed reports whether the operator allow-listed hostport's name, or
 // the exact name:port.
 func (f *Fetcher) hostAllowed(hostport string) bool {

@@ -64,7 +64,10 @@ type Options struct {
 	TempDir string
 	// MaxBatch caps the urls of one batch image call; default 10.
 	MaxBatch int
-	Logger   *slog.Logger
+	// Glossaries serves glossary_names / white_glossary_names; nil: naming
+	// a glossary is the request's parameter error.
+	Glossaries *Glossaries
+	Logger     *slog.Logger
 }
 
 func (o Options) withDefaults() Options {

@@ -1,16 +1,15 @@
 package moderation
 
 import (
-	"bufio"
 	"context"
-	"embed"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -18,8 +17,8 @@ import (
 	"github.com/aisd/aisd/internal/catalog"
 )
 
-//go:embed lexicon/*.txt
-var lexiconFS embed.FS
+//go:embed lexicon/compiled.tsv
+var compiledLexicon string
 
 // MaxTextRunes is how much of a text is checked; the rest is ignored, as
 // the API documents.
@@ -53,16 +52,16 @@ const (
 	confURLOrNumber = 0.7
 )
 
-// textCategories are the categories the request may name. Those mapped to
-// false are documented but have no detector here; naming them is refused
-// rather than answered with a pass nobody checked.
+// textCategories are the categories the request may name. A category
+// mapped to false would be documented but have no detector here; naming it
+// is refused rather than answered with a pass nobody checked.
 var textCategories = map[string]bool{
 	"terrorism": true, "porn": true, "ban": true, "abuse": true, "ad": true,
-	"politics": false,
+	"politics": true,
 }
 
 // defaultTextCategories are checked when the request names none.
-var defaultTextCategories = []string{"terrorism", "porn", "ban", "abuse", "ad"}
+var defaultTextCategories = []string{"politics", "terrorism", "porn", "ban", "abuse", "ad"}
 
 var textEventTypes = map[string]bool{
 	"nickname": true, "title": true, "article": true, "comment": true,
@@ -72,58 +71,82 @@ var textEventTypes = map[string]bool{
 // TextDetector finds lexicon terms and spam patterns in text.
 type TextDetector struct {
 	m *matcher
+	// ctx are the context rules; nil checks the lexicon alone.
+	ctx *contextRules
 }
 
-// NewTextDetector builds the detector over the embedded lists.
+// WithoutContext is the detector without its context rules, to measure
+// what they buy.
+func (d *TextDetector) WithoutContext() *TextDetector {
+	ts, err := parseCompiled(compiledLexicon)
+	if err != nil {
+		panic(err) // NewTextDetector has parsed it already
+	}
+	return &TextDetector{m: newMatcher(append(ts, pinyinTerms(ts)...))}
+}
+
+// NewTextDetector builds the detector over the embedded compiled lexicon
+// (lexicon/compiled.tsv, `make lexicon`) and the pinyin forms of its
+// reviewed terms.
 func NewTextDetector() (*TextDetector, error) {
-	ents, err := lexiconFS.ReadDir("lexicon")
+	defaultOnce.Do(func() { defaultDet, defaultErr = buildTextDetector() })
+	return defaultDet, defaultErr
+}
+
+// The detector is immutable once built, so every caller shares one: the
+// lexicon's automaton takes a second or two to build.
+var (
+	defaultOnce sync.Once
+	defaultDet  *TextDetector
+	defaultErr  error
+)
+
+func buildTextDetector() (*TextDetector, error) {
+	ts, err := parseCompiled(compiledLexicon)
 	if err != nil {
 		return nil, err
 	}
+	ts = append(ts, pinyinTerms(ts)...)
+	cr, err := loadContextRules()
+	if err != nil {
+		return nil, err
+	}
+	ts = append(ts, cr.comboTerms...)
+	return &TextDetector{m: newMatcher(ts), ctx: cr}, nil
+}
+
+// parseCompiled reads compiled.tsv.
+func parseCompiled(s string) ([]term, error) {
 	var ts []term
-	for _, e := range ents {
-		label, ok := strings.CutSuffix(e.Name(), ".txt")
-		if !ok {
+	for n, line := range strings.Split(s, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if _, known := textCategories[label]; !known {
-			return nil, fmt.Errorf("lexicon: %s is not a text category", e.Name())
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("compiled lexicon:%d: %d fields", n+1, len(f))
 		}
-		b, err := lexiconFS.ReadFile("lexicon/" + e.Name())
-		if err != nil {
-			return nil, err
+		if _, ok := textCategories[f[1]]; !ok {
+			return nil, fmt.Errorf("compiled lexicon:%d: category %q", n+1, f[1])
 		}
-		sc := bufio.NewScanner(strings.NewReader(string(b)))
-		for n := 1; sc.Scan(); n++ {
-			line := sc.Text()
-			if i := strings.IndexByte(line, '#'); i >= 0 {
-				line = line[:i]
-			}
-			text, sev, _ := strings.Cut(strings.TrimRight(line, " \r"), "\t")
-			text = strings.TrimSpace(text)
-			if text == "" {
-				continue
-			}
-			if sev == "" {
-				sev = sugBlock
-			}
-			if sev != sugBlock && sev != sugReview {
-				return nil, fmt.Errorf("lexicon %s:%d: severity %q", e.Name(), n, sev)
-			}
-			rs := normTerm(text)
-			if len(rs) < 2 {
-				return nil, fmt.Errorf("lexicon %s:%d: term %q too short to match safely", e.Name(), n, text)
-			}
-			ts = append(ts, term{text: text, runes: rs, label: label, severity: sev, word: isWordTerm(rs)})
+		if f[2] != sugBlock && f[2] != sugReview {
+			return nil, fmt.Errorf("compiled lexicon:%d: severity %q", n+1, f[2])
 		}
+		rs := normTerm(f[0])
+		if len(rs) < 2 {
+			return nil, fmt.Errorf("compiled lexicon:%d: term %q too short", n+1, f[0])
+		}
+		ts = append(ts, term{text: f[0], runes: rs, label: f[1], severity: f[2], source: f[3], word: isWordTerm(rs)})
 	}
-	return &TextDetector{m: newMatcher(ts)}, nil
+	return ts, nil
 }
 
 // Segment is a hit located in the checked text: runes [Start, End).
 type Segment struct {
 	Text       string
 	Start, End int
+	// Glossary names the custom glossary the hit comes from.
+	Glossary string `json:",omitempty"`
 }
 
 // Finding is what one category found.
@@ -134,80 +157,170 @@ type Finding struct {
 	Segments   []Segment
 }
 
-// contactRe finds solicitations to add an instant-messaging contact: a
-// WeChat/QQ keyword (and its usual disguises) followed by an id.
-var contactRe = regexp.MustCompile(`(?:微信|威信|薇信|徽信|v\s?信|v\s?x|w\s?x|wechat|weixin|q\s?q|扣扣|企鹅)\s*(?:号码|号|id)?\s*[:=]?\s*[a-z0-9][a-z0-9_-]{4,19}`)
-
-// urlRe finds links and bare domain names.
-var urlRe = regexp.MustCompile(`(?:https?://|www\.)[^\s，。！？、）)"'<>]+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|top|xyz|vip|cc|info|io|me|shop|club|site|online)\b`)
-
-// phoneRe finds mainland mobile numbers, also with single spaces or dashes
-// inserted between digits.
-var phoneRe = regexp.MustCompile(`(?:\+?86[\s-]?)?1[3-9](?:[\s-]?\d){9}`)
-
 // Detect checks the first MaxTextRunes runes of text for the categories
 // given and returns one finding per category that hit, most severe first.
 func (d *TextDetector) Detect(text string, categories []string) []Finding {
-	runes := []rune(text)
-	if len(runes) > MaxTextRunes {
-		runes = runes[:MaxTextRunes]
+	return d.DetectWith(text, categories, nil, nil)
+}
+
+// scratch holds a call's large buffers between calls.
+type scratch struct {
+	runes []rune
+	norm  normText
+	hits  []hit
+	cb    []byte
+	cidx  []int32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// candidate is one hit before grouping.
+type candidate struct {
+	label, sev string
+	conf       float64
+	start, end int
+	glossary   string
+}
+
+// DetectWith is Detect that also matches the black glossaries (label
+// "customized", the glossary's suggestion) and drops every hit lying
+// inside a term of a white glossary.
+func (d *TextDetector) DetectWith(text string, categories []string, black, white []*compiledGlossary) []Finding {
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	runes := sc.runes[:0]
+	for _, r := range text {
+		if len(runes) == MaxTextRunes {
+			break
+		}
+		runes = append(runes, r)
 	}
-	f := fold(runes)
+	sc.runes = runes
 	want := map[string]bool{}
 	for _, c := range categories {
 		want[c] = true
 	}
-	byLabel := map[string]*Finding{}
-	add := func(label, sev string, conf float64, start, end int) {
-		fd := byLabel[label]
-		if fd == nil {
-			fd = &Finding{Label: label, Suggestion: sev}
-			byLabel[label] = fd
-		}
-		if severity(sev) > severity(fd.Suggestion) {
-			fd.Suggestion = sev
-		}
-		fd.Confidence = math.Max(fd.Confidence, conf)
-		for _, s := range fd.Segments {
-			if s.Start == start && s.End == end {
-				return
+	norm := normalizeInto(runes, sc.norm)
+	sc.norm = norm
+	ct := newCtxText(runes)
+	var cands []candidate
+	var parts, lex []hit // combo verbs and nouns; lexicon hits
+	sc.hits = d.m.findInto(norm, runes, sc.hits[:0])
+	for _, h := range sc.hits {
+		if isContextPart(h.term) {
+			if h.term.source == partVerb || h.term.source == partNoun {
+				parts = append(parts, h)
+			} else {
+				ct.addCue(h)
 			}
+			continue
 		}
-		fd.Segments = append(fd.Segments, Segment{Text: string(runes[start:end]), Start: start, End: end})
-	}
-	for _, h := range d.m.find(f) {
 		if !want[h.term.label] {
+			continue
+		}
+		lex = append(lex, h)
+	}
+	for _, h := range lex {
+		if d.ctx != nil && !d.ctx.keep(ct, h.term, h.start, h.end) {
 			continue
 		}
 		conf := confBlockTerm
 		if h.term.severity == sugReview {
 			conf = confReviewTerm
 		}
-		add(h.term.label, h.term.severity, conf, h.start, h.end)
+		cands = append(cands, candidate{label: h.term.label, sev: h.term.severity, conf: conf, start: h.start, end: h.end})
+	}
+	if d.ctx != nil && len(parts) > 1 {
+		cands = append(cands, d.ctx.combos(parts, ct, want)...)
 	}
 	if want["ad"] {
-		s := string(f)
-		idx := runeIndex(s)
-		for _, p := range []struct {
-			re   *regexp.Regexp
-			sev  string
-			conf float64
-		}{{contactRe, sugBlock, confContact}, {urlRe, sugReview, confURLOrNumber}, {phoneRe, sugReview, confURLOrNumber}} {
-			for _, m := range p.re.FindAllStringIndex(s, -1) {
-				start, end := idx[m[0]], idx[m[1]]
-				if p.re == phoneRe && (digitAt(f, start-1) || digitAt(f, end)) {
-					continue // part of a longer number: an order id, not a phone
-				}
-				add("ad", p.sev, p.conf, start, end)
+		var ct contactText
+		ct, sc.cb, sc.cidx = contactFormInto(runes, sc.cb, sc.cidx)
+		for _, h := range scanContacts(ct.s) {
+			sev, conf := sugReview, confURLOrNumber
+			if h.kind == kindIM {
+				sev, conf = sugBlock, confContact
+			}
+			start, end := ct.span(h.a, h.b)
+			cands = append(cands, candidate{label: "ad", sev: sev, conf: conf, start: start, end: end})
+		}
+	}
+	for _, g := range black {
+		for _, h := range g.m.find(norm, runes) {
+			cands = append(cands, candidate{label: labelCustomized, sev: g.suggestion, conf: confGlossaryHit, start: h.start, end: h.end, glossary: g.name})
+		}
+	}
+	if len(white) > 0 && len(cands) > 0 {
+		var spans [][2]int
+		for _, g := range white {
+			for _, h := range g.m.find(norm, runes) {
+				spans = append(spans, [2]int{h.start, h.end})
 			}
 		}
+		kept := cands[:0]
+		for _, c := range cands {
+			covered := false
+			for _, sp := range spans {
+				if sp[0] <= c.start && c.end <= sp[1] {
+					covered = true
+					break
+				}
+			}
+			if !covered {
+				kept = append(kept, c)
+			}
+		}
+		cands = kept
+	}
+	return group(runes, cands)
+}
+
+// group turns candidates into one finding per label, most severe first.
+func group(runes []rune, cands []candidate) []Finding {
+	byLabel := map[string]*Finding{}
+	seen := map[candidate]bool{}
+	for _, c := range cands {
+		fd := byLabel[c.label]
+		if fd == nil {
+			fd = &Finding{Label: c.label, Suggestion: c.sev}
+			byLabel[c.label] = fd
+		}
+		if severity(c.sev) > severity(fd.Suggestion) {
+			fd.Suggestion = c.sev
+		}
+		fd.Confidence = math.Max(fd.Confidence, c.conf)
+		k := candidate{label: c.label, start: c.start, end: c.end, glossary: c.glossary}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		fd.Segments = append(fd.Segments, Segment{Text: string(runes[c.start:c.end]), Start: c.start, End: c.end, Glossary: c.glossary})
 	}
 	out := make([]Finding, 0, len(byLabel))
 	for _, fd := range byLabel {
+		// A segment inside another of the same glossary ("冰毒" inside
+		// "出售冰毒") adds nothing a reviewer needs.
 		sort.Slice(fd.Segments, func(i, j int) bool {
 			a, b := fd.Segments[i], fd.Segments[j]
-			return a.Start < b.Start || a.Start == b.Start && a.End < b.End
+			if a.Glossary != b.Glossary {
+				return a.Glossary < b.Glossary
+			}
+			return a.Start < b.Start || a.Start == b.Start && a.End > b.End
 		})
+		// Overlapping segments merge into one span.
+		kept := fd.Segments[:0]
+		for _, sg := range fd.Segments {
+			if k := len(kept) - 1; k >= 0 && kept[k].Glossary == sg.Glossary && sg.Start < kept[k].End {
+				if sg.End > kept[k].End {
+					kept[k].End = sg.End
+					kept[k].Text = string(runes[kept[k].Start:kept[k].End])
+				}
+				continue
+			}
+			kept = append(kept, sg)
+		}
+		fd.Segments = kept
+		sort.SliceStable(fd.Segments, func(i, j int) bool { return fd.Segments[i].Start < fd.Segments[j].Start })
 		out = append(out, *fd)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -222,21 +335,6 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 	})
 	return out
 }
-
-// runeIndex maps every byte offset of s (and len(s)) that starts a rune to
-// that rune's index.
-func runeIndex(s string) []int {
-	idx := make([]int, len(s)+1)
-	n := 0
-	for i := range s {
-		idx[i] = n
-		n++
-	}
-	idx[len(s)] = n
-	return idx
-}
-
-func digitAt(f folded, i int) bool { return i >= 0 && i < len(f) && f[i] >= '0' && f[i] <= '9' }
 
 // --- API -------------------------------------------------------------------
 
@@ -328,8 +426,9 @@ type textBody struct {
 }
 
 type textSegment struct {
-	Segment  string  `json:"segment"`
-	Position []int32 `json:"position"`
+	Segment      string  `json:"segment"`
+	GlossaryName string  `json:"glossary_name,omitempty"`
+	Position     []int32 `json:"position"`
 }
 
 type textDetail struct {
@@ -361,9 +460,6 @@ func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
 	if err := checkPolicy(b.BizType, b.EventType, textEventTypes); err != nil {
 		return nil, err
 	}
-	if len(api.Deref(b.GlossaryNames)) > 0 || len(api.Deref(b.WhiteGlossaryNames)) > 0 {
-		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("custom glossaries are not supported"))
-	}
 	if b.Data == nil || b.Data.Text == nil || strings.TrimSpace(b.Data.Text.s) == "" {
 		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("data.text is empty"))
 	}
@@ -378,19 +474,33 @@ func (s *Service) text(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	found := s.textDet.Detect(text, cats)
+	black, err := s.opt.Glossaries.resolve(ctx, c.ProjectID, api.Deref(b.GlossaryNames), glossaryTypeBlack)
+	if err != nil {
+		return nil, err
+	}
+	white, err := s.opt.Glossaries.resolve(ctx, c.ProjectID, api.Deref(b.WhiteGlossaryNames), glossaryTypeWhite)
+	if err != nil {
+		return nil, err
+	}
+	return textResponse{RequestID: c.RequestID, Result: textAnswer(s.textDet.DetectWith(text, cats, black, white))}, nil
+}
+
+// textAnswer is the result body of findings: the most severe decides the
+// suggestion and label; a glossary hit whose suggestion is pass is
+// reported in details but leaves the text normal.
+func textAnswer(found []Finding) textResult {
 	res := textResult{Suggestion: sugPass, Label: labelNormal, Details: []textDetail{}}
 	for i, fd := range found {
-		if i == 0 {
+		if i == 0 && fd.Suggestion != sugPass {
 			res.Suggestion, res.Label = fd.Suggestion, fd.Label
 		}
 		d := textDetail{Suggestion: fd.Suggestion, Label: fd.Label, Confidence: conf(fd.Confidence), Segments: []textSegment{}}
 		for _, sg := range fd.Segments {
-			d.Segments = append(d.Segments, textSegment{Segment: sg.Text, Position: []int32{int32(sg.Start), int32(sg.End)}})
+			d.Segments = append(d.Segments, textSegment{Segment: sg.Text, GlossaryName: sg.Glossary, Position: []int32{int32(sg.Start), int32(sg.End)}})
 		}
 		res.Details = append(res.Details, d)
 	}
-	return textResponse{RequestID: c.RequestID, Result: res}, nil
+	return res
 }
 
 // checkPolicy validates biz_type and event_type. aisd has no console, so no

@@ -41,7 +41,7 @@ func TestSDKTextModeration(t *testing.T) {
 			p := *sg.Position
 			got[*d.Label+":"+*sg.Segment] = [2]int32{p[0], p[1]}
 		}
-		want := map[string][2]int32{"ban:冰毒": {8, 10}, "porn:黄片": {13, 15}, "ad:微信 abc_12345": {17, 29}}
+		want := map[string][2]int32{"ban:出售冰毒": {6, 10}, "porn:黄片": {13, 15}, "ad:微信 abc_12345": {17, 29}}
 		for k, v := range want {
 			if got[k] != v {
 				t.Fatalf("segments %v, want %v", got, want)
@@ -68,6 +68,15 @@ func TestSDKTextModeration(t *testing.T) {
 			t.Fatalf("%s %s %+v", *r.Suggestion, *r.Label, *r.Details)
 		}
 	})
+	t.Run("politics is checked", func(t *testing.T) {
+		resp, err := e.cli.RunTextModeration(textReq("他们号召推翻共产党", "politics"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := resp.Result; *r.Suggestion != "block" || *r.Label != "politics" {
+			t.Fatalf("%+v", r)
+		}
+	})
 	zh := model.GetTextDetectionDataReqLanguageEnum().ZH
 	var en model.TextDetectionDataReqLanguage
 	if err := en.UnmarshalJSON([]byte(`"en"`)); err != nil {
@@ -79,7 +88,6 @@ func TestSDKTextModeration(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"politics has no lexicon", textReq("你好", "politics"), 400, "AIS.0005"},
 		{"unknown category", textReq("你好", "weather"), 400, "AIS.0005"},
 		{"empty text", textReq("  "), 400, "AIS.0011"},
 		{"no event type", &model.RunTextModerationRequest{Body: &model.TextDetectionReq{Data: &model.TextDetectionDataReq{Text: "hi", Language: &zh}}}, 400, "AIS.0011"},

@@ -2,97 +2,110 @@ package moderation
 
 import (
 	"sort"
-	"unicode"
 )
 
-// folded is a text after width and case folding, rune for rune, so a rune
-// index in it is a rune index in the caller's text.
-type folded []rune
-
-// foldRune maps full-width ASCII forms and the ideographic space to their
-// half-width forms and lower-cases letters.
-func foldRune(r rune) rune {
-	switch {
-	case r >= 0xFF01 && r <= 0xFF5E:
-		r -= 0xFEE0
-	case r == 0x3000:
-		r = ' '
-	}
-	return unicode.ToLower(r)
-}
-
-func fold(runes []rune) folded {
-	out := make(folded, len(runes))
-	for i, r := range runes {
-		out[i] = foldRune(r)
-	}
-	return out
-}
-
-// significant reports whether a folded rune takes part in lexicon matching.
-// Everything else (spaces, punctuation, symbols, emoji, zero-width and
-// combining marks) is treated as a separator that may have been inserted
-// between the characters of a term to dodge a filter.
-func significant(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-// compact is the significant runes of a folded text with, for each, its
-// index in the folded text.
-type compact struct {
-	r   []rune
-	pos []int
-}
-
-func compactOf(f folded) compact {
-	c := compact{r: make([]rune, 0, len(f)), pos: make([]int, 0, len(f))}
-	for i, r := range f {
-		if significant(r) {
-			c.r = append(c.r, r)
-			c.pos = append(c.pos, i)
-		}
-	}
-	return c
-}
-
-// normTerm is a lexicon term in the matcher's alphabet.
-func normTerm(s string) []rune {
-	var out []rune
-	for _, r := range s {
-		if r = foldRune(r); significant(r) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// acNode is a state of the Aho–Corasick automaton.
-type acNode struct {
-	next map[rune]int32
-	fail int32
-	// out lists the terms ending here, including those reached through
-	// failure links (merged at build time).
-	out []int32
-}
-
-// matcher finds every occurrence of a set of terms in one pass over the
-// compact text, whatever their overlap.
-type matcher struct {
-	nodes []acNode
-	terms []term
-}
-
-// term is one lexicon entry.
+// term is one pattern of the automaton: a lexicon or glossary entry, or a
+// form derived from one (its pinyin).
 type term struct {
 	text     string // as written in the list
 	runes    []rune // normalised
-	label    string // category
+	label    string // category, or "customized" for a glossary term
 	severity string // "block" or "review"
+	source   string // lexicon source, "pinyin", or the glossary's name
+	glossary string // glossary name for glossary terms
+	white    bool   // a white-glossary term: it clears what it covers
 	// word terms are pure ASCII letters/digits; they match only as whole
 	// words of the original text, so "ass" does not hit "class".
 	word bool
+	// weight of a report cue (context rules)
+	weight int
+}
+
+// matcher is an Aho–Corasick automaton over the normalised alphabet: one
+// pass over a text finds every occurrence of every term, whatever their
+// overlap. Runes are first mapped to dense classes (only runes that occur
+// in some term have one; every other rune sends the automaton straight
+// back to the root). The root's transitions are an array by class; every
+// other state keeps its few children as a sorted slice of (class, state),
+// searched linearly or by halving: most states have one or two children,
+// and this beats hashing (state, rune) pairs by several times (see
+// BenchmarkDetectEvalText).
+type matcher struct {
+	class map[rune]int32 // rune → class (1-based) for runes ≥ classDense
+	dense []int32        // class of runes < classDense; 0 = none
+	root  []int32        // root transitions by class; 0 = none
+	// kids[s] are state s's children, sorted by class.
+	kids [][]edge
+	fail []int32
+	// out[s] lists the terms ending at s itself; dict[s] is the nearest
+	// state on s's failure chain with terms of its own (0 = none).
+	out   [][]int32
+	dict  []int32
+	terms []term
+}
+
+type edge struct{ class, next int32 }
+
+const classDense = 0xA000 // ASCII, Latin, CJK up to the end of the URO block
+
+func (m *matcher) classOf(r rune) int32 {
+	if r >= 0 && r < classDense {
+		return m.dense[r]
+	}
+	return m.class[r]
+}
+
+func (m *matcher) next(s, c int32) (int32, bool) {
+	if s == 0 {
+		n := m.root[c]
+		return n, n != 0
+	}
+	ks := m.kids[s]
+	if len(ks) <= 8 {
+		for _, e := range ks {
+			if e.class == c {
+				return e.next, true
+			}
+		}
+		return 0, false
+	}
+	lo, hi := 0, len(ks)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if ks[mid].class < c {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(ks) && ks[lo].class == c {
+		return ks[lo].next, true
+	}
+	return 0, false
 }
 
 func newMatcher(ts []term) *matcher {
-	m := &matcher{nodes: []acNode{{next: map[rune]int32{}}}}
+	m := &matcher{class: map[rune]int32{}, dense: make([]int32, classDense)}
+	nclass := int32(0)
+	classify := func(r rune) int32 {
+		if c := m.classOf(r); c != 0 {
+			return c
+		}
+		nclass++
+		if r >= 0 && r < classDense {
+			m.dense[r] = nclass
+		} else {
+			m.class[r] = nclass
+		}
+		return nclass
+	}
+	for _, t := range ts {
+		for _, r := range t.runes {
+			classify(r)
+		}
+	}
+	m.root = make([]int32, nclass+1)
+	m.kids, m.fail, m.out, m.dict = [][]edge{nil}, []int32{0}, [][]int32{nil}, []int32{0}
 	for _, t := range ts {
 		if len(t.runes) == 0 {
 			continue
@@ -101,58 +114,60 @@ func newMatcher(ts []term) *matcher {
 		idx := int32(len(m.terms) - 1)
 		s := int32(0)
 		for _, r := range t.runes {
-			n, ok := m.nodes[s].next[r]
+			c := m.classOf(r)
+			n, ok := m.next(s, c)
 			if !ok {
-				m.nodes = append(m.nodes, acNode{next: map[rune]int32{}})
-				n = int32(len(m.nodes) - 1)
-				m.nodes[s].next[r] = n
+				n = int32(len(m.fail))
+				m.fail = append(m.fail, 0)
+				m.out = append(m.out, nil)
+				m.dict = append(m.dict, 0)
+				m.kids = append(m.kids, nil)
+				if s == 0 {
+					m.root[c] = n
+				} else {
+					ks := append(m.kids[s], edge{c, n})
+					sort.Slice(ks, func(i, j int) bool { return ks[i].class < ks[j].class })
+					m.kids[s] = ks
+				}
 			}
 			s = n
 		}
-		m.nodes[s].out = append(m.nodes[s].out, idx)
+		m.out[s] = append(m.out[s], idx)
 	}
-	// Breadth-first failure links; children are visited in rune order so
-	// the build is deterministic.
-	queue := []int32{}
-	for _, r := range sortedKeys(m.nodes[0].next) {
-		c := m.nodes[0].next[r]
-		m.nodes[c].fail = 0
-		queue = append(queue, c)
+	// Breadth-first failure and dictionary links.
+	var queue []int32
+	for c := int32(1); c <= nclass; c++ {
+		if n := m.root[c]; n != 0 {
+			queue = append(queue, n)
+		}
 	}
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		for _, r := range sortedKeys(m.nodes[s].next) {
-			c := m.nodes[s].next[r]
-			f := m.nodes[s].fail
+		for _, e := range m.kids[s] {
+			f := m.fail[s]
 			for {
-				if n, ok := m.nodes[f].next[r]; ok && n != c {
-					m.nodes[c].fail = n
+				if n, ok := m.next(f, e.class); ok {
+					m.fail[e.next] = n
 					break
 				}
 				if f == 0 {
-					m.nodes[c].fail = 0
 					break
 				}
-				f = m.nodes[f].fail
+				f = m.fail[f]
 			}
-			m.nodes[c].out = append(m.nodes[c].out, m.nodes[m.nodes[c].fail].out...)
-			queue = append(queue, c)
+			if f := m.fail[e.next]; len(m.out[f]) > 0 {
+				m.dict[e.next] = f
+			} else {
+				m.dict[e.next] = m.dict[f]
+			}
+			queue = append(queue, e.next)
 		}
 	}
 	return m
 }
 
-func sortedKeys(m map[rune]int32) []rune {
-	ks := make([]rune, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Slice(ks, func(i, j int) bool { return ks[i] < ks[j] })
-	return ks
-}
-
-// hit is a term found in a text: runes [start, end) of the original text.
+// hit is a term found in a text: runes [start, end) of the caller's text.
 type hit struct {
 	term       *term
 	start, end int
@@ -163,59 +178,70 @@ type hit struct {
 // sentences that happen to spell a term.
 const maxGap = 3
 
-// find returns the terms occurring in f, located in f's rune indices.
-func (m *matcher) find(f folded) []hit {
-	c := compactOf(f)
-	var hits []hit
+// find returns the terms occurring in n, located in the caller's runes.
+// orig is the caller's text (for whole-word checks of ASCII terms).
+func (m *matcher) find(n normText, orig []rune) []hit { return m.findInto(n, orig, nil) }
+
+// findInto is find appending to hits.
+func (m *matcher) findInto(n normText, orig []rune, hits []hit) []hit {
 	s := int32(0)
-	for i, r := range c.r {
+	for i, r := range n.r {
+		c := m.classOf(r)
+		if c == 0 {
+			s = 0 // in no term: nothing continues through it
+			continue
+		}
 		for {
-			if n, ok := m.nodes[s].next[r]; ok {
-				s = n
+			if nx, ok := m.next(s, c); ok {
+				s = nx
 				break
 			}
 			if s == 0 {
 				break
 			}
-			s = m.nodes[s].fail
+			s = m.fail[s]
 		}
-		for _, ti := range m.nodes[s].out {
-			t := &m.terms[ti]
-			first := i - len(t.runes) + 1
-			if !spaced(c.pos[first : i+1]) {
-				continue
+		for o := s; o != 0; o = m.dict[o] {
+			for _, ti := range m.out[o] {
+				t := &m.terms[ti]
+				first := i - len(t.runes) + 1
+				if !spaced(n.src[first : i+1]) {
+					continue
+				}
+				start, end := int(n.src[first]), int(n.src[i])+1
+				if t.word && !wholeWord(orig, start, end) {
+					continue
+				}
+				hits = append(hits, hit{term: t, start: start, end: end})
 			}
-			start, end := c.pos[first], c.pos[i]+1
-			if t.word && !wholeWord(f, start, end) {
-				continue
-			}
-			hits = append(hits, hit{term: t, start: start, end: end})
 		}
 	}
 	return hits
 }
 
 // spaced reports whether consecutive matched characters are at most maxGap
-// separators apart.
-func spaced(pos []int) bool {
-	for k := 1; k < len(pos); k++ {
-		if pos[k]-pos[k-1]-1 > maxGap {
+// characters of the caller's text apart.
+func spaced(src []int32) bool {
+	for k := 1; k < len(src); k++ {
+		if src[k]-src[k-1]-1 > maxGap {
 			return false
 		}
 	}
 	return true
 }
 
-// wholeWord reports whether f[start:end] is not glued to letters or digits
-// on either side.
-func wholeWord(f folded, start, end int) bool {
-	if start > 0 && significant(f[start-1]) && f[start-1] < 0x80 {
-		return false
+// wholeWord reports whether orig[start:end] is not glued to Latin letters
+// or digits on either side.
+func wholeWord(orig []rune, start, end int) bool {
+	glued := func(i int) bool {
+		if i < 0 || i >= len(orig) {
+			return false
+		}
+		var buf [8]rune
+		f := foldRune(buf[:0], orig[i])
+		return len(f) > 0 && f[0] < 0x80 && significant(f[0])
 	}
-	if end < len(f) && significant(f[end]) && f[end] < 0x80 {
-		return false
-	}
-	return true
+	return !glued(start-1) && !glued(end)
 }
 
 func isWordTerm(rs []rune) bool {

@@ -154,11 +154,23 @@ func (s *Service) checkJobURL(raw string, kind catalog.Kind) error {
 	return nil
 }
 
-// checkCallback validates callback and seed.
-func (s *Service) checkCallback(cb, seed *string) error {
+// callbackLookup bounds the name lookup of a callback at creation.
+const callbackLookup = 5 * time.Second
+
+// checkCallback validates callback and seed. The callback's name is
+// resolved now and judged by the fetcher's rules (operator allow-lists
+// included): a callback that could never be delivered is the request's
+// parameter error, not a job whose callback is retried and dropped.
+func (s *Service) checkCallback(ctx context.Context, cb, seed *string) error {
 	if c := api.Deref(cb); c != "" {
-		if err := s.checkJobURL(c, catalog.KindBadParam); err != nil {
-			return err
+		u, err := s.in.Fetcher().Parse(c)
+		if err == nil {
+			lctx, cancel := context.WithTimeout(ctx, callbackLookup)
+			err = s.in.Fetcher().CheckResolved(lctx, u)
+			cancel()
+		}
+		if err != nil {
+			return catalog.E(catalog.KindBadParam).Wrap(err)
 		}
 	}
 	if sd := api.Deref(seed); sd != "" && !seedRe.MatchString(sd) {
@@ -203,7 +215,7 @@ func (s *Service) createVideo(ctx context.Context, c *api.Call) (any, error) {
 			return nil, err
 		}
 	}
-	if err := s.checkCallback(b.Callback, b.Seed); err != nil {
+	if err := s.checkCallback(ctx, b.Callback, b.Seed); err != nil {
 		return nil, err
 	}
 	var p videoParams
@@ -641,7 +653,7 @@ func (s *Service) createAudio(ctx context.Context, c *api.Call) (any, error) {
 	if len(api.Deref(b.Categories)) == 0 {
 		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("categories must not be empty"))
 	}
-	if err := s.checkCallback(b.Callback, b.Seed); err != nil {
+	if err := s.checkCallback(ctx, b.Callback, b.Seed); err != nil {
 		return nil, err
 	}
 	_, err := pickCategories(*b.Categories, audioCategories, nil)

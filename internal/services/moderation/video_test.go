@@ -7,9 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -476,4 +478,61 @@ func TestSDKVideoJobFromOBS(t *testing.T) {
 	granted = false
 	_, err = e.cli.RunCreateVideoModerationJob(videoReq("obs://mine/v/clip.mp4", nil))
 	sdktest.WantCode(t, err, 400, "ModelArts.4702")
+}
+
+// fakeResolver answers fixed addresses for names, without the network.
+type fakeResolver map[string][]netip.Addr
+
+func (r fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := r[host]; ok {
+		return a, nil
+	}
+	return nil, fmt.Errorf("no such host %s", host)
+}
+
+// TestVideoCallbackResolvedAtCreation: a callback whose name resolves to a
+// refused address (or not at all) is refused at creation with the
+// parameter error, like the same address written as an IP literal; the
+// operator's allow-list covers names as it covers addresses.
+func TestVideoCallbackResolvedAtCreation(t *testing.T) {
+	vs := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(vs.Close)
+	res := fakeResolver{
+		"private.example":  {netip.MustParseAddr("10.0.0.5")},
+		"metadata.example": {netip.MustParseAddr("169.254.169.254")},
+		"mixed.example":    {netip.MustParseAddr("93.184.216.34"), netip.MustParseAddr("192.168.1.1")},
+		"receiver.test":    {netip.MustParseAddr("127.0.0.1")},
+	}
+	// The server hands its one fetcher to the inputs and the callbacks alike.
+	fetch := input.NewFetcher(input.FetcherOptions{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Resolver: res})
+	e := newEnv(t, envOpts{model: true,
+		in:   func(o *input.Options) { o.Fetcher = fetch },
+		jobs: func(o *jobs.Options) { o.CallbackClient = fetch.Client() },
+	})
+	for _, c := range []struct {
+		name, callback, code string
+	}{
+		{"private name", "http://private.example/hook", "AIS.0401"},
+		{"metadata name", "http://metadata.example/latest", "AIS.0401"},
+		{"one refused address", "https://mixed.example/hook", "AIS.0401"},
+		{"unresolvable", "https://nowhere.example/hook", "AIS.0401"},
+		{"private literal", "http://10.0.0.5/hook", "AIS.0401"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := e.cli.RunCreateVideoModerationJob(videoReq(vs.URL+"/v.mp4", nil, func(b *model.VideoCreateRequest) { b.Callback = ptr(c.callback) }))
+			sdktest.WantCode(t, err, 400, c.code)
+		})
+	}
+	// A name the allow-list admits (here: loopback, a local test receiver)
+	// is accepted and its callback arrives.
+	cb, cs := newCallbacks(t)
+	hook := strings.Replace(cs.URL, "127.0.0.1", "receiver.test", 1) + "/hook"
+	resp, err := e.cli.RunCreateVideoModerationJob(videoReq(vs.URL+"/v.mp4", nil, func(b *model.VideoCreateRequest) { b.Callback = ptr(hook) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cb.wait(t, 30*time.Second)
+	if !strings.Contains(string(got.body), *resp.JobId) {
+		t.Fatalf("callback %s", got.body)
+	}
 }

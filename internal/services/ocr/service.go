@@ -39,8 +39,14 @@ func (s *Service) Handlers() map[string]api.Handler {
 		"RecognizeWebImage":    s.webImage,
 		"RecognizeHandwriting": s.handwriting,
 	}
+	h["RecognizeGeneralTable"] = s.generalTable
+	h["RecognizeFinancialStatement"] = s.financialStatement
+	h["RecognizeSeal"] = s.seal
 	if s.templates != nil {
 		h["RecognizeCustomTemplate"] = s.customTemplate
+	}
+	for op, d := range s.docHandlers() {
+		h[op] = d
 	}
 	return h
 }
@@ -105,7 +111,10 @@ type generalBlock struct {
 }
 
 type generalResult struct {
-	Direction       *float32       `json:"direction,omitempty"`
+	// Direction is always present: the page's counter-clockwise turn in
+	// degrees with detect_direction, -1 without it (the SDK's field is a
+	// plain float32, and its documentation says -1 when not detected).
+	Direction       float32        `json:"direction"`
 	WordsBlockCount int32          `json:"words_block_count"`
 	WordsBlockList  []generalBlock `json:"words_block_list"`
 	MarkdownResult  *string        `json:"markdown_result,omitempty"`
@@ -135,16 +144,16 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 		return nil, err
 	}
 	opts := pipeline.RunOptions{
-		CharBoxes:       api.Deref(b.CharacterMode),
-		DetectDirection: api.Deref(b.DetectDirection),
-		Quick:           api.Deref(b.QuickMode), // detect at the image's own size
+		CharBoxes:         api.Deref(b.CharacterMode),
+		DetectDirection:   api.Deref(b.DetectDirection),
+		SingleLine:        api.Deref(b.QuickMode), // one line of text: recognised whole
+		SingleOrientation: api.Deref(b.SingleOrientationMode),
 	}
 	res, err := s.run(ctx, img.Image, opts)
 	if err != nil {
 		return nil, err
 	}
-	out := generalResult{WordsBlockList: []generalBlock{}}
-	var md strings.Builder
+	out := generalResult{WordsBlockList: []generalBlock{}, Direction: -1}
 	for _, l := range res.Lines {
 		blk := generalBlock{Words: l.Text, Location: location(l.Box), Confidence: conf(l.Score)}
 		if opts.CharBoxes {
@@ -154,18 +163,57 @@ func (s *Service) generalText(ctx context.Context, c *api.Call) (any, error) {
 			}
 		}
 		out.WordsBlockList = append(out.WordsBlockList, blk)
-		md.WriteString(l.Text + "\n\n")
 	}
 	out.WordsBlockCount = int32(len(out.WordsBlockList))
 	if opts.DetectDirection {
-		d := float32(res.Direction)
-		out.Direction = &d
+		out.Direction = float32(res.Direction)
 	}
 	if api.Deref(b.ReturnMarkdownResult) {
-		m := md.String()
+		m := joinRows(res.Lines)
 		out.MarkdownResult = &m
 	}
 	return resultEnvelope{Result: out}, nil
+}
+
+// joinRows is the markdown_result the SDK documents: the blocks of one
+// row joined by a tab, rows by a newline. Lines (in reading order) share
+// a row when their extents across the text overlap by more than half the
+// shorter one's height. "Across" is the first line's top-to-bottom
+// direction, so a turned page's rows are its text's rows.
+func joinRows(lines []pipeline.Line) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	b0 := lines[0].Box
+	dx, dy := float64(b0[3][0]-b0[0][0]), float64(b0[3][1]-b0[0][1])
+	if n := math.Hypot(dx, dy); n > 0 {
+		dx, dy = dx/n, dy/n
+	} else {
+		dx, dy = 0, 1
+	}
+	var b strings.Builder
+	var rowTop, rowBot float64
+	for i, l := range lines {
+		top, bot := math.Inf(1), math.Inf(-1)
+		for _, p := range l.Box {
+			v := float64(p[0])*dx + float64(p[1])*dy
+			top, bot = min(top, v), max(bot, v)
+		}
+		if i > 0 {
+			overlap := min(bot, rowBot) - max(top, rowTop)
+			if 2*overlap > min(bot-top, rowBot-rowTop) {
+				b.WriteByte('\t')
+				rowTop, rowBot = min(top, rowTop), max(bot, rowBot)
+			} else {
+				b.WriteByte('\n')
+				rowTop, rowBot = top, bot
+			}
+		} else {
+			rowTop, rowBot = top, bot
+		}
+		b.WriteString(l.Text)
+	}
+	return b.String()
 }
 
 type webImageBody = model.WebImageRequestBody
@@ -218,11 +266,19 @@ func (s *Service) webImage(ctx context.Context, c *api.Call) (any, error) {
 			return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("extract_type " + t))
 		}
 	}
+	if api.Deref(b.DetectFont) {
+		// No open model names the font of a text line, and aisd does not
+		// guess: the option is refused as an invalid parameter (README,
+		// "OCR options").
+		return nil, catalog.E(catalog.KindBadParam).Wrap(errors.New("detect_font is not supported: no font classifier is installed"))
+	}
 	img, err := s.load(ctx, c, b.Image, b.Url, 0)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.run(ctx, img.Image, pipeline.RunOptions{DetectDirection: api.Deref(b.DetectDirection)})
+	// detect_text_direction (default true) is the per-line classifier.
+	noCls := b.DetectTextDirection != nil && !*b.DetectTextDirection
+	res, err := s.run(ctx, img.Image, pipeline.RunOptions{DetectDirection: api.Deref(b.DetectDirection), NoCls: noCls})
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +341,7 @@ func (s *Service) handwriting(ctx context.Context, c *api.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.run(ctx, img.Image, pipeline.RunOptions{Quick: api.Deref(b.QuickMode), DetectDirection: api.Deref(b.DetectDirection)})
+	res, err := s.run(ctx, img.Image, pipeline.RunOptions{SingleLine: api.Deref(b.QuickMode), DetectDirection: api.Deref(b.DetectDirection)})
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,8 @@ type Config struct {
 
 	// Detection.
 	DetLimitSideLen int     // 736
-	DetLimitType    string  // "min": scale up so the short side reaches the limit; "max": scale down
+	DetLimitType    string  // "min": scale up so the short side reaches the limit; "max": scale down; "auto": the image's own scale; "capped": "min" enlarging by at most DetMaxUpscale
+	DetMaxUpscale   float64 // for "capped"
 	DetThresh       float64 // 0.3, probability threshold of the DB map
 	DetBoxThresh    float64 // 0.5, minimum mean probability inside a box
 	DetUnclipRatio  float64 // 1.6
@@ -36,10 +37,39 @@ type Config struct {
 	// ErrUnreadable). Independent of TextScore so a caller raising the
 	// threshold gets an empty result, not an error.
 	QualityScore float64 // 0.5
+
+	// Beyond the reference (off in ReferenceConfig):
+	// WordGaps puts back the space between words the recogniser dropped
+	// where the crop shows a word-sized blank (see wordGaps).
+	WordGaps bool
+	// PageTurn reads a page turned a quarter or half turn upright: when
+	// most lines run vertically, or the classifier reads most lines upside
+	// down, the page is turned and read again, and the lines come back in
+	// the upright page's reading order (Result.Direction says the turn).
+	PageTurn bool
 }
 
-// DefaultConfig returns RapidOCR v3.5.0's defaults.
+// DefaultConfig returns the most accurate settings measured on the
+// ground-truth set (package groundtruth; the table is in
+// docs/benchmarks-ocr-accuracy.md): the reference's, except that the
+// detector enlarges a small image towards a 736-px short side by at most
+// 2× (DetLimitType "capped"; the reference enlarges a 78-px line 9.4×,
+// which splits its words) and that word gaps and page turns are read.
 func DefaultConfig() Config {
+	c := ReferenceConfig()
+	c.DetLimitType, c.DetMaxUpscale = "capped", 2
+	c.WordGaps = true
+	c.PageTurn = true
+	return c
+}
+
+// Modes are the named settings (the server's ocr_mode): "accurate" is
+// DefaultConfig, "reference" reproduces RapidOCR v3.5.0 exactly.
+var Modes = map[string]func() Config{"accurate": DefaultConfig, "reference": ReferenceConfig}
+
+// ReferenceConfig returns RapidOCR v3.5.0's defaults: with it the
+// pipeline's output is RapidOCR's, box for box.
+func ReferenceConfig() Config {
 	return Config{
 		MaxSideLen:       2000,
 		MinSideLen:       30,

@@ -8,8 +8,35 @@ import (
 // detSize is the detector input size for an image of w×h: limit_type "min"
 // scales up until the short side reaches the limit, "max" scales down until
 // the long side does; both then round each side to a multiple of 32.
+// "auto" is the image's own scale (quickDetSize).
 func (c *Config) detSize(w, h int) (int, int) {
+	switch c.DetLimitType {
+	case "auto":
+		return quickDetSize(w, h)
+	case "capped":
+		return cappedDetSize(w, h, c.DetLimitSideLen, c.DetMaxUpscale)
+	}
 	return detSizeFor(c.DetLimitType, c.DetLimitSideLen, w, h)
+}
+
+// cappedDetLong bounds the long side of a "capped" detector input: the
+// detector's activations grow with its area.
+const cappedDetLong = 2400
+
+// cappedDetSize is "min" scaling with the enlargement capped: the short
+// side goes towards limit, but by at most maxUp times (small text in a
+// small photo still gains resolution, while a long thin line is not
+// blown up tenfold, which splits its words), and the long side stays
+// within cappedDetLong; images are never scaled down.
+func cappedDetSize(w, h, limit int, maxUp float64) (int, int) {
+	ratio := 1.0
+	if s := min(w, h); s < limit {
+		ratio = min(float64(limit)/float64(s), maxUp)
+	}
+	if l := float64(max(w, h)) * ratio; l > cappedDetLong {
+		ratio = max(1, cappedDetLong/float64(max(w, h)))
+	}
+	return max(32, round32(int(float64(w)*ratio))), max(32, round32(int(float64(h)*ratio)))
 }
 
 // quickDetSize is the reference's limit_type "max" mode, used for quick

@@ -98,7 +98,7 @@ func TestExactJPEGDecoder(t *testing.T) {
 }
 
 func TestDetInput(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := ReferenceConfig()
 	for _, c := range []struct{ w, h, dw, dh int }{
 		{323, 430, 736, 992},    // ch_en_num.jpg: short side scaled up to 736
 		{362, 78, 3424, 736},    // text_rec.jpg: a 9.4× upscale
@@ -113,16 +113,36 @@ func TestDetInput(t *testing.T) {
 }
 
 func TestQuickDetInput(t *testing.T) {
+	for _, cfg := range []Config{ReferenceConfig(), DefaultConfig()} {
+		for _, c := range []struct{ w, h, dw, dh int }{
+			{323, 430, 320, 416},    // native size, sides rounded to 32
+			{362, 78, 352, 64},      // no upscaling
+			{1167, 54, 1152, 288},   // letterboxed, then native
+			{1700, 500, 1696, 512},  // under the 2000 limit: native
+			{3000, 1000, 1984, 672}, // global cap to 1984×672, then native
+		} {
+			if dw, dh := cfg.DetInput(c.w, c.h, true); dw != c.dw || dh != c.dh {
+				t.Errorf("quick DetInput(%d, %d) = %dx%d, want %dx%d", c.w, c.h, dw, dh, c.dw, c.dh)
+			}
+		}
+	}
+}
+
+// TestDefaultDetInput: the default enlarges small images towards a
+// 736-px short side by at most 2×, keeps the long side within 2400 px,
+// and never shrinks.
+func TestDefaultDetInput(t *testing.T) {
 	cfg := DefaultConfig()
 	for _, c := range []struct{ w, h, dw, dh int }{
-		{323, 430, 320, 416},    // native size, sides rounded to 32
-		{362, 78, 352, 64},      // no upscaling
-		{1167, 54, 1152, 288},   // letterboxed, then native
-		{1700, 500, 1696, 512},  // under the 2000 limit: native
-		{3000, 1000, 1984, 672}, // global cap to 1984×672, then native
+		{323, 430, 640, 864},    // 2×
+		{362, 78, 736, 160},     // 2×, not the reference's 9.4×
+		{1167, 54, 2336, 576},   // letterboxed to 1167×290, then 2×
+		{1700, 500, 2400, 704},  // long side capped
+		{3000, 1000, 2176, 736}, // global cap to 1984×672, then up to 736
+		{800, 1000, 800, 992},   // large enough: own size
 	} {
-		if dw, dh := cfg.DetInput(c.w, c.h, true); dw != c.dw || dh != c.dh {
-			t.Errorf("quick DetInput(%d, %d) = %dx%d, want %dx%d", c.w, c.h, dw, dh, c.dw, c.dh)
+		if dw, dh := cfg.DetInput(c.w, c.h, false); dw != c.dw || dh != c.dh {
+			t.Errorf("DetInput(%d, %d) = %dx%d, want %dx%d", c.w, c.h, dw, dh, c.dw, c.dh)
 		}
 	}
 }

@@ -18,7 +18,7 @@ func TestRewrittenGraphsMatchExported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exported, err := Load(root, DefaultConfig(), LoadOptions{Options: engine.Options{IntraOpThreads: 2}, AsExported: true})
+	exported, err := Load(root, ReferenceConfig(), LoadOptions{Options: engine.Options{IntraOpThreads: 2}, AsExported: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,10 @@ var (
 	loadErr  error
 )
 
-// testPipeline loads the models once per test binary; it skips when they
-// are not installed unless AISD_REQUIRE_MODELS=1.
+// testPipeline loads the models once per test binary, in the reference
+// mode (ReferenceConfig) the golden tests pin; it skips when they are not
+// installed unless AISD_REQUIRE_MODELS=1. accurate is the same models
+// with DefaultConfig.
 func testPipeline(t testing.TB) *Pipeline {
 	t.Helper()
 	root, err := engine.ModelsRoot()
@@ -32,7 +34,7 @@ func testPipeline(t testing.TB) *Pipeline {
 		}
 	}
 	loadOnce.Do(func() {
-		shared, loadErr = Load(root, DefaultConfig(), LoadOptions{Options: engine.Options{IntraOpThreads: 2, PoolSize: 2}})
+		shared, loadErr = Load(root, ReferenceConfig(), LoadOptions{Options: engine.Options{IntraOpThreads: 2, PoolSize: 2}})
 	})
 	if loadErr != nil {
 		t.Fatal(loadErr)
@@ -77,3 +79,5 @@ func decodeFile(t testing.TB, path string) []byte {
 	}
 	return b
 }
+
+func accurate(t testing.TB) *Pipeline { return testPipeline(t).WithConfig(DefaultConfig()) }

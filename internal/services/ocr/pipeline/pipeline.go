@@ -127,6 +127,18 @@ func Load(root string, cfg Config, opts LoadOptions) (*Pipeline, error) {
 	return p, nil
 }
 
+// WithConfig returns a pipeline on the same models with other settings
+// (for comparing settings without loading the models again). Closing it
+// does not close the models.
+func (p *Pipeline) WithConfig(cfg Config) *Pipeline {
+	q := *p
+	q.cfg, q.owned = cfg, false
+	return &q
+}
+
+// Config returns the pipeline's settings.
+func (p *Pipeline) Config() Config { return p.cfg }
+
 // Close releases the models when Load opened them.
 func (p *Pipeline) Close() error {
 	if !p.owned {
@@ -170,9 +182,19 @@ type RunOptions struct {
 	TextScore float64
 	// Quick detects on the image at (at most) its own size instead of
 	// scaling its short side up to DetLimitSideLen: RapidOCR's
-	// limit_type "max" mode. Much less work on small or wide images, at
-	// some cost in recall on small text.
+	// limit_type "max" mode, which DefaultConfig uses anyway
+	// (DetLimitType "auto"). The API's quick_mode is SingleLine.
 	Quick bool
+	// SingleLine is the API's quick_mode: an image holding one line of
+	// text is recognised whole, without detection (and with the
+	// direction classifier only when DetectDirection is set); an image
+	// that is clearly not one line takes the full pipeline.
+	SingleLine bool
+	// SingleOrientation gives every line the page's one orientation (the
+	// classifier's verdicts pooled over all lines, weighted by their
+	// length) instead of each line its own: the API's
+	// single_orientation_mode, for pages whose text all runs one way.
+	SingleOrientation bool
 }
 
 // Point is a pixel position in the input image.
@@ -198,8 +220,10 @@ type Line struct {
 // Result is what Run found, lines in reading order.
 type Result struct {
 	Lines []Line
-	// Direction is the dominant text direction in degrees (0 or 180),
-	// set with RunOptions.DetectDirection; -1 when no line was read.
+	// Direction is the page's counter-clockwise turn in degrees (0, 90,
+	// 180 or 270; 90 and 270 need Config.PageTurn), set with
+	// RunOptions.DetectDirection; -1 when not asked for or no line was
+	// read.
 	Direction float64
 	// Regions is how many text regions the detector proposed.
 	Regions int
@@ -237,6 +261,31 @@ type crop struct {
 	rotated bool  // turned a quarter counter-clockwise after warping
 	flipped bool  // turned half a turn by the classifier
 	angle   int
+	p180    float64 // the classifier's probability for "180"
+}
+
+// oneOrientation sets every crop to the orientation most of the text
+// shows: the classifier's "180" probabilities pooled, each crop weighted
+// by its length (width over height), and the crops turned to match.
+func (p *Pipeline) oneOrientation(crops []crop) {
+	var w, up float64
+	for _, c := range crops {
+		l := float64(c.img.w) / float64(max(c.img.h, 1))
+		w += l
+		up += l * c.p180
+	}
+	down := w > 0 && up/w > 0.5
+	for i := range crops {
+		c := &crops[i]
+		if down != c.flipped {
+			c.img = c.img.rot180()
+			c.flipped = down
+		}
+		c.angle = 0
+		if down {
+			c.angle = 180
+		}
+	}
 }
 
 // Run reads the text of img.
@@ -245,6 +294,132 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 	if src.w == 0 || src.h == 0 {
 		return Result{Direction: -1}, ErrEmptyImage
 	}
+	if opts.SingleLine && !opts.NoDet {
+		if res, ok, err := p.singleLine(ctx, src, opts); ok || err != nil {
+			return res, err
+		}
+	}
+	res, votes, err := p.runOnce(ctx, src, opts)
+	if err != nil && !errors.Is(err, ErrUnreadable) {
+		return res, err
+	}
+	if !p.cfg.PageTurn || opts.NoDet || opts.NoCls || p.cls == nil {
+		return res, err
+	}
+	// Most lines say the page is turned: read it upright, so that lines
+	// are found and ordered as on the upright page. A turn is kept only
+	// when the upright page reads at least about as much text as the page
+	// as given: a classifier wrong on a few long lines must not cost the
+	// lines it could read. A page whose lines are mostly vertical but
+	// unreadable either way up is tried both ways.
+	var tries []int
+	switch q := votes.turn(); {
+	case q == 90 || q == 270:
+		tries = []int{q, 360 - q}
+	case q == 180:
+		tries = []int{180}
+	case votes.vertical():
+		tries = []int{90, 270}
+	}
+	best, bestErr, bestMass, bestQ := res, err, textMass(res), 0
+	for _, q := range tries {
+		up := turnBGR(src, -q)
+		r, _, e := p.runOnce(ctx, up, opts)
+		if e != nil && !errors.Is(e, ErrUnreadable) {
+			return r, e
+		}
+		m := textMass(r)
+		if e != nil || m < 0.9*bestMass || bestQ != 0 && m <= bestMass {
+			continue
+		}
+		for i := range r.Lines {
+			l := &r.Lines[i]
+			for k := range l.Box {
+				l.Box[k] = unturn(l.Box[k], q, up.w, up.h)
+			}
+			for j := range l.Chars {
+				for k := range l.Chars[j].Box {
+					l.Chars[j].Box[k] = unturn(l.Chars[j].Box[k], q, up.w, up.h)
+				}
+			}
+		}
+		if opts.DetectDirection && len(r.Lines) > 0 {
+			r.Direction = float64(q)
+		}
+		best, bestErr, bestMass, bestQ = r, nil, m, q
+		if votes.turn() == q {
+			break // the voted turn reads: no need to try the other way
+		}
+	}
+	return best, bestErr
+}
+
+// textMass is how much text a result read: characters weighted by
+// their lines' scores.
+func textMass(r Result) float64 {
+	var m float64
+	for _, l := range r.Lines {
+		m += l.Score * float64(len([]rune(strings.TrimSpace(l.Text))))
+	}
+	return m
+}
+
+// turnVotes weigh the page's quarter turns (0, 90, 180, 270 degrees
+// counter-clockwise) by the recognised text of the lines that show them;
+// the last two count the length of all detected regions, vertical and
+// horizontal, read or not.
+type turnVotes [6]float64
+
+// vertical reports that most detected regions run vertically.
+func (v turnVotes) vertical() bool { return v[4] > v[5] }
+
+// turn is the page's turn: the one most of the text shows, if more than
+// half of it does; else 0.
+func (v turnVotes) turn() int {
+	total := v[0] + v[1] + v[2] + v[3]
+	best := 0
+	for q := 1; q < 4; q++ {
+		if v[q] > v[best] {
+			best = q
+		}
+	}
+	if total == 0 || v[best]*2 <= total {
+		return 0
+	}
+	return 90 * best
+}
+
+// turnBGR turns m counter-clockwise by deg (a multiple of 90, may be
+// negative).
+func turnBGR(m *bgr, deg int) *bgr {
+	switch ((deg % 360) + 360) % 360 {
+	case 90:
+		return m.rot90()
+	case 180:
+		return m.rot180()
+	case 270:
+		return m.rot90().rot180()
+	}
+	return m
+}
+
+// unturn maps a point of the upright page (w×h) to the page as given,
+// which is the upright page turned q degrees counter-clockwise.
+func unturn(p Point, q, w, h int) Point {
+	switch q {
+	case 90:
+		return Point{p[1], w - p[0]}
+	case 180:
+		return Point{w - p[0], h - p[1]}
+	case 270:
+		return Point{h - p[1], p[0]}
+	}
+	return p
+}
+
+// runOnce is one pass of detection, classification and recognition.
+func (p *Pipeline) runOnce(ctx context.Context, src *bgr, opts RunOptions) (Result, turnVotes, error) {
+	var votes turnVotes
 	res := Result{Direction: -1}
 	work, ratioW, ratioH := p.withinBounds(src)
 
@@ -256,7 +431,7 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 		work, top = p.letterbox(work)
 		boxes, err := p.detect(ctx, work, opts.Quick)
 		if err != nil {
-			return res, err
+			return res, votes, err
 		}
 		res.Regions = len(boxes)
 		all := make([]crop, len(boxes))
@@ -275,16 +450,19 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 		}
 	}
 	if len(crops) == 0 {
-		return res, nil
+		return res, votes, nil
 	}
 	if p.cls != nil && !opts.NoCls {
 		if err := p.classify(ctx, crops); err != nil {
-			return res, err
+			return res, votes, err
+		}
+		if opts.SingleOrientation {
+			p.oneOrientation(crops)
 		}
 	}
 	recs, err := p.recognize(ctx, crops, opts.CharBoxes, opts.Quick)
 	if err != nil {
-		return res, err
+		return res, votes, err
 	}
 
 	minScore := p.cfg.TextScore
@@ -301,6 +479,11 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 		return Point{int(math.Round(x)), int(math.Round(y))}
 	}
 	for i, r := range recs {
+		if c := crops[i]; c.rotated {
+			votes[4] += float64(c.img.w) / float64(max(c.img.h, 1))
+		} else {
+			votes[5] += float64(c.img.w) / float64(max(c.img.h, 1))
+		}
 		if strings.TrimSpace(r.text) == "" {
 			continue
 		}
@@ -323,10 +506,25 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 		} else {
 			up += r.score
 		}
+		// The turn of the page this line shows: a vertical line was
+		// turned a quarter counter-clockwise to be read, so it reads
+		// upright (classifier 0) on a page turned 270 and upside down on
+		// one turned 90.
+		w := r.score * float64(len([]rune(strings.TrimSpace(r.text))))
+		switch {
+		case c.rotated && c.angle == 180:
+			votes[1] += w
+		case c.rotated:
+			votes[3] += w
+		case c.flipped: // confidently upside down
+			votes[2] += w
+		default:
+			votes[0] += w
+		}
 		res.Lines = append(res.Lines, l)
 	}
 	if !readable && !opts.NoDet {
-		return res, ErrUnreadable
+		return res, votes, ErrUnreadable
 	}
 	if opts.DetectDirection && len(res.Lines) > 0 {
 		res.Direction = 0
@@ -334,7 +532,7 @@ func (p *Pipeline) Run(ctx context.Context, img image.Image, opts RunOptions) (R
 			res.Direction = 180
 		}
 	}
-	return res, nil
+	return res, votes, nil
 }
 
 // boundsSize is the size the global rules give a w×h image: long side
@@ -513,6 +711,7 @@ func (p *Pipeline) classify(ctx context.Context, crops []crop) error {
 				}
 			}
 			c := &crops[idx[beg+k]]
+			c.p180 = float64(probs[1])
 			// Labels are "0" and "180".
 			if best == 1 {
 				c.angle = 180
@@ -577,6 +776,9 @@ func (p *Pipeline) recognize(ctx context.Context, crops []crop, withCols, quick 
 			r := p.ctcDecode(best[k*steps:(k+1)*steps], maxv[k*steps:(k+1)*steps])
 			r.steps = steps
 			r.frac = float64(widths[k]) / float64(iw)
+			if p.cfg.WordGaps {
+				r = wordGaps(crops[idx[beg+k]].img, r)
+			}
 			if !withCols {
 				r.cols, r.scores, r.chars = nil, nil, nil
 			}

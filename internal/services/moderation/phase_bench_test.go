@@ -1,0 +1,57 @@
+package moderation
+
+import (
+	"os"
+	"testing"
+)
+
+func evalText(b *testing.B, normal bool) string {
+	f, err := os.Open("testdata/eval/text.tsv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases, err := ReadEvalSet(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rs []rune
+	for len(rs) < MaxTextRunes {
+		for _, c := range cases {
+			if (c.Want == labelNormal) == normal {
+				rs = append(rs, []rune(c.Text+"\n")...)
+			}
+		}
+	}
+	return string(rs[:MaxTextRunes])
+}
+
+// BenchmarkDetectPhases splits a Detect call into its passes.
+func BenchmarkDetectPhases(b *testing.B) {
+	text := evalText(b, true)
+	d, err := NewTextDetector()
+	if err != nil {
+		b.Fatal(err)
+	}
+	runes := []rune(text)
+	n := normalize(runes)
+	ct := contactForm(runes)
+	for _, p := range []struct {
+		name string
+		f    func()
+	}{
+		{"runes", func() { _ = []rune(text) }},
+		{"normalize", func() { normalize(runes) }},
+		{"find", func() { d.m.find(n, runes) }},
+		{"contactForm", func() { contactForm(runes) }},
+		{"scanContacts", func() { scanContacts(ct.s) }},
+		{"detect", func() { d.Detect(text, defaultTextCategories) }},
+	} {
+		b.Run(p.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for i := 0; i < b.N; i++ {
+				p.f()
+			}
+		})
+	}
+}

@@ -1,0 +1,518 @@
+package kie
+
+import (
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aisd/aisd/internal/services/ocr/kie/validate"
+	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+)
+
+// Field is one extracted value.
+type Field struct {
+	Value      string
+	Confidence float64
+	// Box is where the value is in the input image (TL, TR, BR, BL).
+	Box [4]pipeline.Point
+	// Valid is the validator's verdict; nil when the field has none.
+	Valid *bool
+}
+
+// Result is what Extract read from a page.
+type Result struct {
+	Fields map[string]*Field
+	// Score is how many of the spec's anchors were found.
+	Score int
+}
+
+type labelHit struct {
+	line       *Line
+	start, end int // byte offsets in the line's text
+	field      int
+}
+
+// Extract reads spec's fields from the page.
+func Extract(p *Page, s *Spec) Result {
+	if s.JoinRows {
+		return extractLines(p, Rows(p), s)
+	}
+	return extractLines(p, p.Lines, s)
+}
+
+func extractLines(p *Page, lines []*Line, s *Spec) Result {
+	res := Result{Fields: map[string]*Field{}, Score: score(lines, s)}
+	var hits []labelHit
+	for fi, f := range s.Fields {
+		for _, l := range lines {
+			for _, re := range f.labelRes {
+				for _, m := range re.FindAllStringIndex(l.Text, -1) {
+					hits = append(hits, labelHit{line: l, start: m[0], end: m[1], field: fi})
+				}
+			}
+		}
+	}
+	used := map[*Line]bool{}
+	for fi := range s.Fields {
+		f := &s.Fields[fi]
+		var got map[string]*Field
+		for _, h := range hits {
+			if h.field != fi {
+				continue
+			}
+			if got = readLabelled(f, h, hits, lines, used); got != nil {
+				break
+			}
+		}
+		if got == nil && f.Anywhere {
+			for _, l := range lines {
+				// Printed labels are never values.
+				if used[l] || (hasLabel(l, hits) && len(f.Labels) == 0) {
+					continue
+				}
+				if got = match(f, l, 0, len(l.Text)); got != nil {
+					used[l] = true
+					break
+				}
+			}
+		}
+		for k, v := range got {
+			if _, dup := res.Fields[k]; !dup {
+				res.Fields[k] = v
+			}
+		}
+	}
+	for _, d := range s.Decoders {
+		for k, v := range decoders[d](lines) {
+			if _, dup := res.Fields[k]; !dup {
+				res.Fields[k] = v
+			}
+		}
+	}
+	return res
+}
+
+// score counts the anchors present on the lines.
+func score(lines []*Line, s *Spec) int {
+	n := 0
+	for _, a := range s.Anchors {
+		re := labelRe(a)
+		for _, l := range lines {
+			if re.MatchString(l.Text) {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// readLabelled looks for the value of a label hit in the places the field
+// allows.
+func readLabelled(f *FieldSpec, h labelHit, hits []labelHit, lines []*Line, used map[*Line]bool) map[string]*Field {
+	for _, w := range f.Where {
+		switch w {
+		case "same":
+			end := len(h.line.Text)
+			for _, o := range hits {
+				if o.line == h.line && o.start >= h.end && o.start < end {
+					end = o.start
+				}
+			}
+			if got := match(f, h.line, h.end, end); got != nil {
+				extend(f, got, h.line, lines, hits, used)
+				return got
+			}
+		case "right", "below":
+			var best *Line
+			bestD := math.Inf(1)
+			// The label's own extent: a line may hold several labels, and
+			// a label's column starts where the previous label ends
+			// (bilingual labels: 国籍/Nationality).
+			_, lx1 := h.line.spanX(h.start, h.end)
+			lx0, prev := h.line.X0, -1
+			for _, o := range hits {
+				if o.line == h.line && o.field != h.field && o.end <= h.start && o.end > prev {
+					prev = o.end
+					_, lx0 = h.line.spanX(o.start, o.end)
+				}
+			}
+			for _, l := range lines {
+				if l == h.line {
+					continue
+				}
+				var d float64
+				if w == "right" {
+					if math.Abs(l.CY()-h.line.CY()) > 0.5*math.Max(l.H(), h.line.H()) || l.X0 < lx1-0.5*h.line.H() {
+						continue
+					}
+					d = l.X0 - lx1
+				} else {
+					gap := l.Y0 - h.line.Y1
+					if gap < -0.3*h.line.H() || gap > 2.5*math.Max(l.H(), h.line.H()) || l.X1 < lx0 || l.X0 > lx1+2*h.line.H() {
+						continue
+					}
+					d = gap + math.Abs(l.X0-lx0)*0.2
+				}
+				if d < bestD {
+					best, bestD = l, d
+				}
+			}
+			// The nearest line is the value or nothing: a value is never
+			// taken from beyond another label.
+			if best != nil && (used[best] || labelOnly(best, hits)) {
+				best = nil
+			}
+			if best != nil {
+				from, end := 0, len(best.Text)
+				column := w == "below" && (hasLater(h, hits) || hasEarlier(h, hits))
+				if column {
+					// The label shares its line with other labels: its
+					// value is what lies under its own column.
+					x1 := math.Inf(1)
+					if hasLater(h, hits) {
+						// To the end of this field's labels on the line.
+						for _, o := range hits {
+							if o.line == h.line && o.field == h.field {
+								_, e := h.line.spanX(o.start, o.end)
+								x1 = math.Max(lx1, e)
+							}
+						}
+					}
+					from, end = best.byteRange(lx0-0.5*h.line.H(), x1)
+				}
+				for _, o := range hits {
+					if o.line == best && o.start > from && o.start < end {
+						end = o.start
+					}
+				}
+				if got := match(f, best, from, end); got != nil {
+					// A column read leaves the rest of the line to the
+					// other labels.
+					used[best] = !column
+					extend(f, got, best, lines, hits, used)
+					return got
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// hasEarlier reports whether another field's label precedes h on its line.
+func hasEarlier(h labelHit, hits []labelHit) bool {
+	for _, o := range hits {
+		if o.line == h.line && o.field != h.field && o.end <= h.start {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLater reports whether another field's label follows h on its line.
+func hasLater(h labelHit, hits []labelHit) bool {
+	for _, o := range hits {
+		if o.line == h.line && o.field != h.field && o.start >= h.end {
+			return true
+		}
+	}
+	return false
+}
+
+// labelOnly reports whether a line holds nothing but labels.
+func labelOnly(l *Line, hits []labelHit) bool {
+	rest := l.Text
+	for i := len(hits) - 1; i >= 0; i-- {
+		if hits[i].line == l {
+			rest = strings.Replace(rest, l.Text[hits[i].start:hits[i].end], "", 1)
+		}
+	}
+	return len(hits) > 0 && strings.TrimSpace(strings.Trim(rest, ":：/ ")) == "" && rest != l.Text
+}
+
+// extend appends continuation lines (aligned, directly below, without a
+// label) to a multi-line value.
+func extend(f *FieldSpec, got map[string]*Field, first *Line, lines []*Line, hits []labelHit, used map[*Line]bool) {
+	if f.Lines <= 1 || len(got) != 1 {
+		return
+	}
+	var fl *Field
+	for _, v := range got {
+		fl = v
+	}
+	x0 := first.X0
+	if fl.Box != ([4]pipeline.Point{}) {
+		// Continuation lines align with the value, not its label.
+		x0 = math.Inf(1)
+	}
+	last := first
+	valX := valueX(first, fl)
+	for n := 1; n < f.Lines; n++ {
+		var next *Line
+		for _, l := range lines {
+			if used[l] || l == last || l.Y0 < last.CY() {
+				continue
+			}
+			gap := l.Y0 - last.Y1
+			if gap > 1.2*last.H() || math.Abs(l.X0-valX) > 1.5*last.H() || hasLabel(l, hits) || besideLabel(l, hits) {
+				continue
+			}
+			if next == nil || l.Y0 < next.Y0 {
+				next = l
+			}
+		}
+		if next == nil {
+			break
+		}
+		used[next] = true
+		add := normalize(f, next.Text)
+		fl.Value += add
+		fl.Confidence = (fl.Confidence + next.Score) / 2
+		fl.Box = union(fl.Box, next.Box)
+		last = next
+	}
+	_ = x0
+}
+
+// valueX is the page-frame left edge of a value within its line.
+func valueX(l *Line, f *Field) float64 {
+	if len(l.Chars) == 0 || f.Box == ([4]pipeline.Point{}) {
+		return l.X0
+	}
+	// The value's share of the line, measured in characters.
+	n := utf8.RuneCountInString(l.Text)
+	v := utf8.RuneCountInString(f.Value)
+	if n == 0 || v > n {
+		return l.X0
+	}
+	return l.X0 + (l.X1-l.X0)*float64(n-v)/float64(n)
+}
+
+// besideLabel reports whether a label sits on l's row to its left: l is
+// that label's value, not a continuation of the line above.
+func besideLabel(l *Line, hits []labelHit) bool {
+	for _, h := range hits {
+		if h.line != l && math.Abs(h.line.CY()-l.CY()) < 0.5*math.Max(l.H(), h.line.H()) && h.line.X1 <= l.X0+0.5*l.H() {
+			return true
+		}
+	}
+	return false
+}
+
+func hasLabel(l *Line, hits []labelHit) bool {
+	for _, h := range hits {
+		if h.line == l {
+			return true
+		}
+	}
+	return false
+}
+
+// match tries the field's pattern on text[from:to] of a line.
+func match(f *FieldSpec, l *Line, from, to int) map[string]*Field {
+	raw := l.Text[from:to]
+	text := normalize(f, raw)
+	text = strings.TrimLeft(text, ":：.,， ")
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	out := map[string]*Field{}
+	if f.re == nil {
+		out[f.Name] = field(f, l, from, to, strings.TrimSpace(text))
+		return out
+	}
+	m := f.re.FindStringSubmatch(text)
+	if m == nil {
+		return nil
+	}
+	names := f.re.SubexpNames()
+	named := false
+	for i, n := range names {
+		if n != "" && i < len(m) {
+			named = true
+			if m[i] != "" {
+				out[n] = field(f, l, from, to, post(n, m[i]))
+			}
+		}
+	}
+	if !named {
+		v := m[0]
+		if len(m) > 1 {
+			v = m[1]
+		}
+		out[f.Name] = field(f, l, from, to, post(f.Name, v))
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// post applies the output-format normalisers keyed by the field's name
+// suffix: dates become YYYY-MM-DD.
+func post(name, v string) string {
+	v = strings.TrimSpace(v)
+	if strings.Contains(name, "date") || name == "valid_from" || name == "valid_to" || name == "birth" {
+		if t, ok := validate.ParseDate(v); ok {
+			return t.Format("2006-01-02")
+		}
+	}
+	return v
+}
+
+// field makes a Field from the characters of l.Text[from:to], with their
+// mean recogniser score and enclosing box.
+func field(f *FieldSpec, l *Line, from, to int, v string) *Field {
+	out := &Field{Value: v, Confidence: l.Score, Box: l.Box}
+	if len(l.Chars) > 0 {
+		// Chars are dictionary entries in text order; walk them by bytes.
+		off := 0
+		var sum float64
+		var n int
+		var box [4]pipeline.Point
+		for _, c := range l.Chars {
+			if off >= from && off < to && strings.TrimSpace(c.Char) != "" {
+				sum += c.Score
+				n++
+				box = union(box, c.Box)
+			}
+			off += len(c.Char)
+		}
+		if n > 0 {
+			out.Confidence = sum / float64(n)
+			out.Box = box
+		}
+	}
+	if f.Validate != "" {
+		ok := validators[f.Validate](v)
+		out.Valid = &ok
+	}
+	return out
+}
+
+// union is the axis-aligned box around two boxes (a zero box is empty).
+func union(a, b [4]pipeline.Point) [4]pipeline.Point {
+	if a == ([4]pipeline.Point{}) {
+		return b
+	}
+	x0, y0, x1, y1 := a[0][0], a[0][1], a[0][0], a[0][1]
+	for _, p := range append(a[:], b[:]...) {
+		x0, y0 = min(x0, p[0]), min(y0, p[1])
+		x1, y1 = max(x1, p[0]), max(y1, p[1])
+	}
+	return [4]pipeline.Point{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
+}
+
+func normalize(f *FieldSpec, s string) string {
+	for _, n := range f.Normalize {
+		s = normalizers[n](s)
+	}
+	return s
+}
+
+var normalizers = map[string]func(string) string{
+	"halfwidth": validate.HalfWidth,
+	"upper":     strings.ToUpper,
+	"nospace":   func(s string) string { return strings.Join(strings.Fields(s), "") },
+	"digits": func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			if r == ' ' {
+				return -1
+			}
+			return r
+		}, s)
+	},
+	// vin folds the letters a VIN never holds into the digits they are
+	// misread for (ISO 3779 excludes I, O and Q).
+	"vin": func(s string) string {
+		return strings.NewReplacer("I", "1", "O", "0", "Q", "0").Replace(strings.ToUpper(s))
+	},
+	"mrz": validate.CleanMRZ,
+	// capsname: the surname before the comma is printed in capitals, so
+	// a lower-case l there is a misread I.
+	"capsname": func(s string) string {
+		sur, rest, ok := strings.Cut(s, ",")
+		if !ok {
+			return s
+		}
+		return strings.ToUpper(strings.ReplaceAll(sur, "l", "I")) + "," + rest
+	},
+	// nationality: the printed nationality of a PRC document as its
+	// ICAO 9303 code.
+	"nationality": func(s string) string {
+		t := strings.ToUpper(strings.Join(strings.Fields(s), ""))
+		if strings.Contains(t, "中国") || strings.Contains(t, "CHINESE") || strings.Contains(t, "CHINA") {
+			return "CHN"
+		}
+		return s
+	},
+}
+
+var now = time.Now
+
+var validators = map[string]func(string) bool{
+	"gb11643": func(s string) bool { n, ok := validate.ParseIDNumber(s); return ok && n.Valid(now()) },
+	"luhn":    validate.Luhn,
+	"vin":     validate.ValidVIN,
+	"hkid":    validate.ValidHKID,
+	"run":     validate.ValidRUN,
+	"uscc":    validate.ValidUSCC,
+	"plate":   func(s string) bool { return validate.ParsePlate(s).Valid },
+	"date":    func(s string) bool { _, ok := validate.ParseDate(s); return ok },
+}
+
+// decoders read structures that span lines and carry their own checks.
+var decoders = map[string]func([]*Line) map[string]*Field{
+	"td3": decodeTD3,
+}
+
+// decodeTD3 finds the two MRZ lines of a passport data page.
+func decodeTD3(lines []*Line) map[string]*Field {
+	for i, l := range lines {
+		a := validate.CleanMRZ(strings.ReplaceAll(l.Text, " ", ""))
+		if len(a) < 8 || !strings.HasPrefix(a, "P") || !strings.Contains(a, "<<") {
+			continue
+		}
+		for _, m := range lines[i+1:] {
+			b := validate.CleanMRZ(strings.ReplaceAll(m.Text, " ", ""))
+			if len(b) < 30 {
+				continue
+			}
+			t, ok := validate.ParseTD3(a, b)
+			if !ok {
+				continue
+			}
+			conf := (l.Score + m.Score) / 2
+			box := union(l.Box, m.Box)
+			mk := func(v string, ok bool) *Field {
+				f := &Field{Value: v, Confidence: conf, Box: box}
+				f.Valid = &ok
+				return f
+			}
+			out := map[string]*Field{
+				"passport_type":   mk(t.DocType, true),
+				"country_code":    mk(t.Issuer, true),
+				"surname":         mk(t.Surname, true),
+				"given_name":      mk(t.GivenNames, true),
+				"passport_number": mk(t.Number, t.NumberOK),
+				"nationality":     mk(t.Nationality, true),
+				"sex":             mk(t.Sex, true),
+				"mrz_valid":       mk("", t.Valid()),
+			}
+			if d, ok := validate.MRZDate(t.Birth, true, now()); ok {
+				out["date_of_birth"] = mk(d, t.BirthOK)
+			}
+			if d, ok := validate.MRZDate(t.Expiry, false, now()); ok {
+				out["date_of_expiry"] = mk(d, t.ExpiryOK)
+			}
+			out["machine_code"] = mk(a, true)
+			out["machine_code2"] = mk(b, t.CompositeOK)
+			return out
+		}
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package kie
+
+import (
+	"image"
+	"testing"
+
+	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+)
+
+// page lays out lines given as (text, x, y) with 30 px high boxes and 20
+// px per character, the way the pipeline reports them.
+func page(items ...any) *Page {
+	var lines []pipeline.Line
+	for i := 0; i+2 < len(items); i += 3 {
+		s, x, y := items[i].(string), items[i+1].(int), items[i+2].(int)
+		rs := []rune(s)
+		w := 20 * len(rs)
+		l := pipeline.Line{Text: s, Score: 0.95, Box: [4]pipeline.Point{{x, y}, {x + w, y}, {x + w, y + 30}, {x, y + 30}}}
+		for k, r := range rs {
+			cx := x + 20*k
+			l.Chars = append(l.Chars, pipeline.Char{Char: string(r), Score: 0.9, Box: [4]pipeline.Point{{cx, y}, {cx + 20, y}, {cx + 20, y + 30}, {cx, y + 30}}})
+		}
+		lines = append(lines, l)
+	}
+	p := &Page{Img: image.NewRGBA(image.Rect(0, 0, 1000, 800))}
+	p.layout(lines, readingAngle(lines))
+	return p
+}
+
+func TestExtractGeometry(t *testing.T) {
+	front, _ := Builtin("id_card_front")
+	for _, tc := range []struct {
+		name string
+		p    *Page
+		want map[string]string
+	}{
+		{"labels and values on separate lines, two pairs on a row",
+			page("姓名", 40, 40, "张三", 160, 40, "性别", 40, 100, "男", 160, 100, "民族", 260, 100, "汉", 360, 100,
+				"出生", 40, 160, "1990年1月2日", 160, 160, "住址", 40, 220, "北京市东城区", 160, 220, "和平路1号", 160, 258,
+				"公民身份号码", 40, 400, "11010519491231002X", 300, 400),
+			map[string]string{"name": "张三", "sex": "男", "ethnicity": "汉", "birth": "1990-01-02", "address": "北京市东城区和平路1号", "number": "11010519491231002X"}},
+		{"label and value in one detected line",
+			page("姓名张三", 40, 40, "性别男民族汉", 40, 100, "公民身份号码11010519491231002X", 40, 400),
+			map[string]string{"name": "张三", "sex": "男", "ethnicity": "汉", "number": "11010519491231002X"}},
+		{"an address does not swallow the next label's value",
+			page("住址", 40, 220, "北京市东城区和平路1号", 160, 220, "公民身份号码", 40, 262, "11010519491231002X", 300, 262),
+			map[string]string{"address": "北京市东城区和平路1号", "number": "11010519491231002X"}},
+	} {
+		r := Extract(tc.p, front)
+		for k, v := range tc.want {
+			if f := r.Fields[k]; f == nil || f.Value != v {
+				t.Errorf("%s: %s = %+v, want %q", tc.name, k, f, v)
+			}
+		}
+		if f := r.Fields["number"]; f != nil && (f.Valid == nil || !*f.Valid) {
+			t.Errorf("%s: GB 11643 specimen number not validated", tc.name)
+		}
+	}
+	// A value is never taken from beyond another label.
+	vl, _ := Builtin("vehicle_license")
+	r := Extract(page("使用性质", 40, 40, "品牌型号", 400, 40, "丰田牌TV7250", 560, 40), vl)
+	if f := r.Fields["use_character"]; f != nil {
+		t.Errorf("use_character = %q, read across a label", f.Value)
+	}
+	if f := r.Fields["model"]; f == nil || f.Value != "丰田牌TV7250" {
+		t.Errorf("model = %+v", f)
+	}
+}
+
+func TestParseSpecErrors(t *testing.T) {
+	for _, y := range []string{
+		"fields: []",
+		"name: x\nfields: [{name: a, pattern: '('}]",
+		"name: x\nfields: [{name: a, normalize: [nope]}]",
+		"name: x\nfields: [{name: a, validate: nope}]",
+		"name: x\nfields: [{name: a, where: [above]}]",
+		"name: x\ndecoders: [nope]",
+	} {
+		if _, err := ParseSpec([]byte(y)); err == nil {
+			t.Errorf("accepted %q", y)
+		}
+	}
+}

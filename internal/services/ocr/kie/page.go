@@ -1,0 +1,397 @@
+// Package kie extracts key information from documents: one engine reads
+// the OCR pipeline's lines, put into the page's upright frame, against a
+// declarative spec of the document type (specs/*.yaml: fields, printed
+// labels, value patterns, geometry, normalisers, validators).
+package kie
+
+import (
+	"context"
+	"image"
+	"image/draw"
+	"math"
+	"sort"
+	"strings"
+
+	xdraw "golang.org/x/image/draw"
+
+	"github.com/aisd/aisd/internal/services/ocr/kie/geom"
+	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+)
+
+// Reader is the part of the OCR pipeline the engine needs.
+type Reader interface {
+	Run(ctx context.Context, img image.Image, opts pipeline.RunOptions) (pipeline.Result, error)
+}
+
+// Line is a recognised line in the page frame.
+type Line struct {
+	pipeline.Line
+	// X0..Y1 bound the line in the upright page frame.
+	X0, Y0, X1, Y1 float64
+	idx            int
+	// charX holds each character's left and right edge in the page frame.
+	charX [][2]float64
+}
+
+// byteRange is the span of text whose characters' centres lie in
+// [x0, x1) of the page frame (the whole text without character boxes).
+func (l *Line) byteRange(x0, x1 float64) (int, int) {
+	if len(l.charX) != len(l.Chars) || len(l.Chars) == 0 {
+		return 0, len(l.Text)
+	}
+	from, to, off := -1, 0, 0
+	for i, c := range l.Chars {
+		cx := (l.charX[i][0] + l.charX[i][1]) / 2
+		if cx >= x0 && cx < x1 {
+			if from < 0 {
+				from = off
+			}
+			to = off + len(c.Char)
+		}
+		off += len(c.Char)
+	}
+	if from < 0 || off != len(l.Text) {
+		return 0, len(l.Text)
+	}
+	return from, to
+}
+
+// spanX is the page-frame extent of the text between byte offsets from
+// and to (the whole line without character boxes).
+func (l *Line) spanX(from, to int) (float64, float64) {
+	if len(l.charX) != len(l.Chars) || len(l.Chars) == 0 {
+		return l.X0, l.X1
+	}
+	x0, x1 := math.Inf(1), math.Inf(-1)
+	off := 0
+	for i, c := range l.Chars {
+		if off >= from && off < to {
+			x0, x1 = math.Min(x0, l.charX[i][0]), math.Max(x1, l.charX[i][1])
+		}
+		off += len(c.Char)
+	}
+	if math.IsInf(x0, 0) {
+		return l.X0, l.X1
+	}
+	return x0, x1
+}
+
+func (l *Line) H() float64  { return l.Y1 - l.Y0 }
+func (l *Line) CY() float64 { return (l.Y0 + l.Y1) / 2 }
+
+// Page is a read document page: its lines in reading order, the turn
+// that made it upright and the quadrilateral the text occupies.
+type Page struct {
+	Lines []*Line
+	// Quarter is how many quarter turns clockwise the input was turned
+	// before reading (0..3), decided from the first pass's reading
+	// directions; Skew the remaining in-plane angle in degrees.
+	Quarter int
+	Skew    float64
+	// Quad is the text block's corners in input-image coordinates.
+	Quad geom.Quad
+	// Img is the input image (not turned) for pixel evidence.
+	Img image.Image
+}
+
+// Read runs the pipeline on img, decides its orientation from the lines'
+// reading directions and, when the page is turned by a quarter or more,
+// reads it again upright so short values are not read sideways.
+func Read(ctx context.Context, r Reader, orig image.Image) (*Page, error) {
+	opts := pipeline.RunOptions{CharBoxes: true}
+	img, scale := shrink(orig)
+	res, err := r.Run(ctx, img, opts)
+	if err != nil {
+		return nil, err
+	}
+	ang := readingAngle(res.Lines)
+	q := int(math.Round(ang/90)) & 3
+	p := &Page{Img: img}
+	if q != 0 {
+		turned := turn(img, (4-q)&3)
+		res2, err := r.Run(ctx, turned, opts)
+		if err != nil {
+			return nil, err
+		}
+		b := img.Bounds()
+		for i := range res2.Lines {
+			l := &res2.Lines[i]
+			for k := range l.Box {
+				l.Box[k] = unturn(l.Box[k], (4-q)&3, b.Dx(), b.Dy())
+			}
+			for c := range l.Chars {
+				for k := range l.Chars[c].Box {
+					l.Chars[c].Box[k] = unturn(l.Chars[c].Box[k], (4-q)&3, b.Dx(), b.Dy())
+				}
+			}
+		}
+		res = res2
+		p.Quarter = (4 - q) & 3
+		ang = readingAngle(res.Lines)
+	}
+	for i := range res.Lines {
+		wordGaps(img, &res.Lines[i])
+	}
+	if scale != 1 {
+		for i := range res.Lines {
+			l := &res.Lines[i]
+			l.Box = scaleBox(l.Box, scale)
+			for c := range l.Chars {
+				l.Chars[c].Box = scaleBox(l.Chars[c].Box, scale)
+			}
+		}
+	}
+	p.Img = orig
+	p.Skew = ang
+	p.layout(res.Lines, ang)
+	return p, nil
+}
+
+// MaxSide is the longest side a page is read at: document text is large
+// enough at this size, and detection work and memory grow with the pixels.
+const MaxSide = 1600
+
+// shrink scales a page whose long side exceeds MaxSide down to it and
+// returns the factor mapping its coordinates back.
+func shrink(img image.Image) (image.Image, float64) {
+	b := img.Bounds()
+	long := max(b.Dx(), b.Dy())
+	if long <= MaxSide {
+		return img, 1
+	}
+	f := float64(MaxSide) / float64(long)
+	w, h := max(1, int(float64(b.Dx())*f)), max(1, int(float64(b.Dy())*f))
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	xdraw.ApproxBiLinear.Scale(out, out.Bounds(), img, b, xdraw.Src, nil)
+	return out, float64(long) / float64(MaxSide)
+}
+
+func scaleBox(b [4]pipeline.Point, f float64) [4]pipeline.Point {
+	for i := range b {
+		b[i] = pipeline.Point{int(math.Round(float64(b[i][0]) * f)), int(math.Round(float64(b[i][1]) * f))}
+	}
+	return b
+}
+
+// readingAngle is the length-weighted circular mean of the lines' reading
+// directions (first to last character), in degrees clockwise from +x.
+func readingAngle(lines []pipeline.Line) float64 {
+	var sx, sy float64
+	for _, l := range lines {
+		if len(l.Chars) < 2 {
+			continue
+		}
+		a, b := centre(l.Chars[0].Box), centre(l.Chars[len(l.Chars)-1].Box)
+		dx, dy := b.X-a.X, b.Y-a.Y
+		n := math.Hypot(dx, dy)
+		if n == 0 {
+			continue
+		}
+		w := float64(len(l.Chars))
+		sx += dx / n * w
+		sy += dy / n * w
+	}
+	if sx == 0 && sy == 0 {
+		return 0
+	}
+	return math.Atan2(sy, sx) * 180 / math.Pi
+}
+
+func centre(b [4]pipeline.Point) geom.Pt {
+	return geom.Pt{X: float64(b[0][0]+b[1][0]+b[2][0]+b[3][0]) / 4, Y: float64(b[0][1]+b[1][1]+b[2][1]+b[3][1]) / 4}
+}
+
+// layout puts the lines into the frame turned back by ang degrees, in
+// reading order (top to bottom, then left to right within a row).
+func (p *Page) layout(lines []pipeline.Line, ang float64) {
+	a := -ang * math.Pi / 180
+	b := p.Img.Bounds()
+	c := geom.Pt{X: float64(b.Dx()) / 2, Y: float64(b.Dy()) / 2}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for i := range lines {
+		l := &Line{Line: lines[i], X0: math.Inf(1), Y0: math.Inf(1), X1: math.Inf(-1), Y1: math.Inf(-1), idx: i}
+		for _, pt := range l.Box {
+			q := geom.Rotate(geom.Pt{X: float64(pt[0]), Y: float64(pt[1])}, c, a)
+			l.X0, l.Y0 = math.Min(l.X0, q.X), math.Min(l.Y0, q.Y)
+			l.X1, l.Y1 = math.Max(l.X1, q.X), math.Max(l.Y1, q.Y)
+		}
+		for _, ch := range l.Chars {
+			e := [2]float64{math.Inf(1), math.Inf(-1)}
+			for _, pt := range ch.Box {
+				q := geom.Rotate(geom.Pt{X: float64(pt[0]), Y: float64(pt[1])}, c, a)
+				e[0], e[1] = math.Min(e[0], q.X), math.Max(e[1], q.X)
+			}
+			l.charX = append(l.charX, e)
+		}
+		minX, minY = math.Min(minX, l.X0), math.Min(minY, l.Y0)
+		maxX, maxY = math.Max(maxX, l.X1), math.Max(maxY, l.Y1)
+		p.Lines = append(p.Lines, l)
+	}
+	sort.SliceStable(p.Lines, func(i, j int) bool {
+		a, b := p.Lines[i], p.Lines[j]
+		if math.Abs(a.CY()-b.CY()) < math.Min(a.H(), b.H())/2 {
+			return a.X0 < b.X0
+		}
+		return a.CY() < b.CY()
+	})
+	if len(lines) > 0 {
+		for i, corner := range [4]geom.Pt{{X: minX, Y: minY}, {X: maxX, Y: minY}, {X: maxX, Y: maxY}, {X: minX, Y: maxY}} {
+			p.Quad[i] = geom.Rotate(corner, c, -a)
+		}
+	}
+}
+
+// turn rotates img by q quarter turns clockwise.
+func turn(img image.Image, q int) image.Image {
+	if q == 0 {
+		return img
+	}
+	b := img.Bounds()
+	src, ok := img.(*image.RGBA)
+	if !ok {
+		src = image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
+	}
+	w, h := b.Dx(), b.Dy()
+	var out *image.RGBA
+	if q == 2 {
+		out = image.NewRGBA(image.Rect(0, 0, w, h))
+	} else {
+		out = image.NewRGBA(image.Rect(0, 0, h, w))
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var nx, ny int
+			switch q {
+			case 1:
+				nx, ny = h-1-y, x
+			case 2:
+				nx, ny = w-1-x, h-1-y
+			case 3:
+				nx, ny = y, w-1-x
+			}
+			copy(out.Pix[out.PixOffset(nx, ny):][:4], src.Pix[src.PixOffset(x, y):][:4])
+		}
+	}
+	return out
+}
+
+// unturn maps a point of the image turned q quarters clockwise back to
+// the w×h original.
+func unturn(p pipeline.Point, q, w, h int) pipeline.Point {
+	x, y := p[0], p[1]
+	switch q {
+	case 1:
+		return pipeline.Point{y, h - x}
+	case 2:
+		return pipeline.Point{w - x, h - y}
+	case 3:
+		return pipeline.Point{w - y, x}
+	}
+	return p
+}
+
+// wordGaps puts back the spaces between Latin words that the recogniser
+// dropped ("MARIAJOSE"; its CTC columns are evenly spaced, so the gap is
+// looked for in the pixels): between two letters, a blank stretch across
+// the line wider than half the line's height is a printed space.
+func wordGaps(img image.Image, l *pipeline.Line) {
+	n := len(l.Chars)
+	if n < 3 {
+		return
+	}
+	latin := func(c string) bool { return len(c) == 1 && (c[0] >= 'A' && c[0] <= 'Z' || c[0] >= 'a' && c[0] <= 'z') }
+	if !strings.ContainsFunc(l.Text, func(r rune) bool { return r < 128 && (r|0x20) >= 'a' && (r|0x20) <= 'z' }) {
+		return
+	}
+	b := l.Box
+	h := math.Hypot(float64(b[3][0]-b[0][0]), float64(b[3][1]-b[0][1]))
+	h = math.Min(h, math.Hypot(float64(b[2][0]-b[1][0]), float64(b[2][1]-b[1][1])))
+	if h < 6 {
+		return
+	}
+	lum := func(x, y float64) float64 {
+		r, g, bl, _ := img.At(int(x), int(y)).RGBA()
+		return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+	}
+	first, last := centre(l.Chars[0].Box), centre(l.Chars[n-1].Box)
+	ux, uy := last.X-first.X, last.Y-first.Y
+	un := math.Hypot(ux, uy)
+	if un == 0 {
+		return
+	}
+	ux, uy = ux/un, uy/un
+	vx, vy := -uy, ux
+	// Ink is darker (or lighter, on dark cards) than the line's median.
+	var all []float64
+	for t := 0.0; t <= un; t += 2 {
+		for k := -0.3; k <= 0.3; k += 0.15 {
+			all = append(all, lum(first.X+ux*t+vx*k*h, first.Y+uy*t+vy*k*h))
+		}
+	}
+	sort.Float64s(all)
+	lo, mid, hi := all[len(all)/20], all[len(all)/2], all[len(all)*19/20]
+	inkDark := mid-lo > hi-mid
+	ink := func(v float64) bool {
+		if inkDark {
+			return v < (lo+mid)/2
+		}
+		return v > (hi+mid)/2
+	}
+	// Walk the line: count glyphs (runs of ink columns) and note after
+	// which glyph a word gap falls. The gaps are trusted only when the
+	// glyph count equals the character count, so a space is never put
+	// in the wrong place.
+	blankAt := func(t float64) bool {
+		px, py := first.X+ux*t, first.Y+uy*t
+		for k := -0.48; k <= 0.48; k += 0.06 {
+			if ink(lum(px+vx*k*h, py+vy*k*h)) {
+				return false
+			}
+		}
+		return true
+	}
+	half := h / 2
+	glyphs, run := 0, 0.0
+	inGlyph := false
+	gaps := map[int]bool{}
+	for t := -half; t <= un+half; t++ {
+		if blankAt(t) {
+			if inGlyph {
+				inGlyph = false
+				run = 0
+			}
+			run++
+			if run >= 0.25*h && glyphs > 0 {
+				gaps[glyphs] = true
+			}
+			continue
+		}
+		if !inGlyph {
+			inGlyph = true
+			glyphs++
+		}
+	}
+	if glyphs != n || len(gaps) == 0 {
+		return
+	}
+	var out []pipeline.Char
+	changed := false
+	for i, c := range l.Chars {
+		out = append(out, c)
+		if i+1 < n && gaps[i+1] && (latin(c.Char) || c.Char == ",") && latin(l.Chars[i+1].Char) {
+			out = append(out, pipeline.Char{Char: " ", Score: 1, Box: c.Box})
+			changed = true
+		}
+	}
+	if !changed || strings.Contains(l.Text, " ") {
+		return
+	}
+	var sb strings.Builder
+	for _, c := range out {
+		sb.WriteString(c.Char)
+	}
+	if strings.ReplaceAll(sb.String(), " ", "") == l.Text {
+		l.Text, l.Chars = sb.String(), out
+	}
+}
