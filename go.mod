@@ -8,6 +8,7 @@ require (
 	github.com/mattn/go-isatty v0.0.24
 	github.com/minio/minio-go/v7 v7.4.1
 	github.com/prometheus/client_golang v1.25.0
+	github.com/redis/go-redis/v9 v9.23.0
 	github.com/spf13/cobra v1.10.2
 	github.com/tjfoc/gmsm v1.4.1
 	github.com/xuri/excelize/v2 v2.11.1
@@ -19,7 +20,9 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require github.com/mozillazg/go-pinyin v0.21.0 // indirect
+require go.uber.org/atomic v1.12.0 // indirect
+
+require github.com/mozillazg/go-pinyin v0.21.0
 
 require (
 	github.com/richardlehane/mscfb v1.0.9 // indirect

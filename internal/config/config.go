@@ -77,6 +77,11 @@ type Config struct {
 	// Engines lists the model engines to load (ocr, moderation, image);
 	// empty loads none.
 	Engines []string `yaml:"engines"`
+	// Redis (redis://[user:pass@]host:port/db, rediss://… for TLS), when
+	// set, holds the rate windows, authentication lockouts and in-flight
+	// counts shared by every replica; a replica that cannot reach it
+	// refuses to start.
+	Redis string `yaml:"redis"`
 	// OCRMode names the OCR pipeline's settings: "accurate" (the default,
 	// chosen by character error rate on ground truth; see
 	// docs/benchmarks-ocr-accuracy.md) or "reference" (RapidOCR v3.5.0's
@@ -222,6 +227,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("lock_failures must be positive")
 	case (c.RootAK == "") != (c.RootSK == ""):
 		return fmt.Errorf("set both root_ak and root_sk, or neither")
+	case c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://"):
+		return fmt.Errorf("redis must be a redis:// or rediss:// URL")
 	case c.OCRMode != "" && c.OCRMode != "accurate" && c.OCRMode != "reference":
 		return fmt.Errorf("ocr_mode %q: want accurate or reference", c.OCRMode)
 	}

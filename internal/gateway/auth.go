@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/aisd/aisd/internal/catalog"
@@ -32,93 +31,11 @@ func apig0301(msg string, args ...any) *catalog.Error {
 	return catalog.New(catalog.APIG0301).WithMsg(msg, args...)
 }
 
-// lockout counts consecutive authentication failures per credential (an
-// AK, or a password login's domain and user name) and locks one that
-// reaches the limit: failures failures in a row lock it for dur, and the
-// attempts that follow are refused without being checked.
-//
-// Password logins are counted under names the caller chose, existing or
-// not, so the table is bounded (maxKeys): see shrink.
-type lockout struct {
-	mu       sync.Mutex
-	failures int
-	dur      time.Duration
-	maxKeys  int
-	m        map[string]*akState
-}
-
-type akState struct {
-	fails  int
-	until  time.Time
-	lastAt time.Time
-}
-
-func newLockout(failures int, dur time.Duration) *lockout {
-	return &lockout{failures: failures, dur: dur, maxKeys: 100000, m: map[string]*akState{}}
-}
-
-func (l *lockout) locked(ak string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.m[ak]
-	return s != nil && now.Before(s.until)
-}
-
-func (l *lockout) fail(ak string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.m[ak]
-	if s == nil {
-		if len(l.m) >= l.maxKeys {
-			l.shrink(now)
-		}
-		s = &akState{}
-		l.m[ak] = s
-	}
-	if !s.until.IsZero() && !now.Before(s.until) { // lock served: start over
-		s.fails, s.until = 0, time.Time{}
-	}
-	s.fails++
-	s.lastAt = now
-	if s.fails >= l.failures {
-		s.until = now.Add(l.dur)
-	}
-}
-
-func (l *lockout) succeed(ak string) {
-	l.mu.Lock()
-	delete(l.m, ak)
-	l.mu.Unlock()
-}
-
-// shrink makes room for new keys under a spray of names: first it drops
-// the entries that no longer matter (no lock running, last failure older
-// than a lock), then, if the spray is faster than they age, arbitrary
-// entries without a running lock, and only then locked ones, until a tenth
-// of the table is free, so that the scans are spread over many failures.
-// Forgetting a count only lets that name start over; a running lock is
-// kept as long as anything else can go. Called with l.mu held.
-func (l *lockout) shrink(now time.Time) {
-	target := l.maxKeys - l.maxKeys/10
-	for k, s := range l.m {
-		if now.Sub(s.lastAt) > l.dur && !now.Before(s.until) {
-			delete(l.m, k)
-		}
-	}
-	for k, s := range l.m {
-		if len(l.m) <= target {
-			return
-		}
-		if !now.Before(s.until) {
-			delete(l.m, k)
-		}
-	}
-	for k := range l.m {
-		if len(l.m) <= target {
-			return
-		}
-		delete(l.m, k)
-	}
+// lockoutErr is the answer when the failure counters cannot be read or
+// written (a shared Redis that went away): the call is refused rather than
+// let through uncounted.
+func lockoutErr(err error) error {
+	return catalog.E(catalog.KindInternal).Wrap(fmt.Errorf("authentication failure counters: %w", err))
 }
 
 // jsonBody is the content type of the management APIs' bodies.
@@ -180,7 +97,9 @@ func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, bo
 	if err != nil {
 		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(err)
 	}
-	if g.lock.locked(a.AK, now) {
+	if locked, err := g.lock.Locked(ctx, a.AK, now); err != nil {
+		return iam.Identity{}, lockoutErr(err)
+	} else if locked {
 		return iam.Identity{}, apig0301(msgAKLocked)
 	}
 	if st := r.Header.Get(headerSecurityToken); st != "" {
@@ -196,18 +115,24 @@ func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, bo
 	if a.BodyUnsigned(r) && !unsignedBodyOK(r, bodyType) {
 		// The signature does not cover the body the endpoint will read: as
 		// if the body hash were bound, it cannot match.
-		g.lock.fail(a.AK, now)
+		if err := g.lock.Fail(ctx, a.AK, now); err != nil {
+			return iam.Identity{}, lockoutErr(err)
+		}
 		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(fmt.Errorf(
 			"%w: UNSIGNED-PAYLOAD is not accepted for a %q body on an API that takes %q", signer.ErrSignature, r.Header.Get("Content-Type"), bodyType))
 	}
 	if err := signer.Verify(r, body, a, sk, now); err != nil {
-		g.lock.fail(a.AK, now)
+		if err := g.lock.Fail(ctx, a.AK, now); err != nil {
+			return iam.Identity{}, lockoutErr(err)
+		}
 		if errors.Is(err, signer.ErrExpired) {
 			return iam.Identity{}, apig0301(msgRequestExpire).Wrap(err)
 		}
 		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(err)
 	}
-	g.lock.succeed(a.AK)
+	if err := g.lock.Succeed(ctx, a.AK); err != nil {
+		return iam.Identity{}, lockoutErr(err)
+	}
 	id, err := g.iam.IdentityForAK(ctx, a.AK)
 	if err != nil {
 		return id, err
@@ -235,18 +160,24 @@ func (g *Gateway) authTemporary(ctx context.Context, r *http.Request, body []byt
 		return iam.Identity{}, catalog.E(catalog.KindTempCredentials).Wrap(fmt.Errorf("%w: the security token belongs to %s, the request is signed by %s", iam.ErrTemp, c.AK, a.AK))
 	}
 	if a.BodyUnsigned(r) && !unsignedBodyOK(r, bodyType) {
-		g.lock.fail(a.AK, now)
+		if err := g.lock.Fail(ctx, a.AK, now); err != nil {
+			return iam.Identity{}, lockoutErr(err)
+		}
 		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(fmt.Errorf(
 			"%w: UNSIGNED-PAYLOAD is not accepted for a %q body on an API that takes %q", signer.ErrSignature, r.Header.Get("Content-Type"), bodyType))
 	}
 	if err := signer.Verify(r, body, a, c.SK, now); err != nil {
-		g.lock.fail(a.AK, now)
+		if err := g.lock.Fail(ctx, a.AK, now); err != nil {
+			return iam.Identity{}, lockoutErr(err)
+		}
 		if errors.Is(err, signer.ErrExpired) {
 			return iam.Identity{}, apig0301(msgRequestExpire).Wrap(err)
 		}
 		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(err)
 	}
-	g.lock.succeed(a.AK)
+	if err := g.lock.Succeed(ctx, a.AK); err != nil {
+		return iam.Identity{}, lockoutErr(err)
+	}
 	id, err := g.iam.VerifyTemporary(ctx, c)
 	if errors.Is(err, iam.ErrTemp) {
 		return id, catalog.E(catalog.KindTempCredentials).Wrap(err)

@@ -24,6 +24,7 @@ import (
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/gateway/routes"
 	"github.com/aisd/aisd/internal/platform/iam"
+	"github.com/aisd/aisd/internal/platform/limits"
 	"github.com/aisd/aisd/internal/store"
 )
 
@@ -41,7 +42,11 @@ type Options struct {
 	ClockSkew      time.Duration // accepted X-Sdk-Date drift (signer enforces 15 min)
 	LockFailures   int
 	LockDuration   time.Duration
-	Timeout        time.Duration // APIG deadline for a whole call (504)
+	// AKLockout and LoginLockout count the failures of AK signatures and
+	// of password logins; nil keeps them in memory. Replicas share Redis ones.
+	AKLockout    limits.Lockout
+	LoginLockout limits.Lockout
+	Timeout      time.Duration // APIG deadline for a whole call (504)
 
 	// Handlers by SDK operation name; routes without one answer the
 	// family's "service not started" code after authentication.
@@ -68,8 +73,8 @@ type Gateway struct {
 	chains    map[string]api.Handler // composed, by operation
 	notServed api.Handler
 	iam       *iam.Service
-	lock      *lockout // AKs
-	pwLock    *lockout // password logins, by domain and user name
+	lock      limits.Lockout // AKs
+	pwLock    limits.Lockout // password logins, by domain and user name
 	now       func() time.Time
 	log       *slog.Logger
 	obs       *observer
@@ -86,8 +91,14 @@ func New(o Options) *Gateway {
 	if o.Mux == nil {
 		o.Mux = http.NewServeMux()
 	}
-	g := &Gateway{o: o, iam: o.IAM, lock: newLockout(o.LockFailures, o.LockDuration),
-		pwLock: newLockout(o.LockFailures, o.LockDuration), now: o.Now, log: o.Logger, obs: newObserver()}
+	if o.AKLockout == nil {
+		o.AKLockout = limits.NewMemoryLockout(o.LockFailures, o.LockDuration)
+	}
+	if o.LoginLockout == nil {
+		o.LoginLockout = limits.NewMemoryLockout(o.LockFailures, o.LockDuration)
+	}
+	g := &Gateway{o: o, iam: o.IAM, lock: o.AKLockout,
+		pwLock: o.LoginLockout, now: o.Now, log: o.Logger, obs: newObserver()}
 	g.chains = map[string]api.Handler{}
 	g.notServed = api.Chain(func(context.Context, *api.Call) (any, error) {
 		return nil, catalog.E(catalog.KindServiceNotFound)

@@ -105,10 +105,14 @@ func (g *Gateway) Tokens() http.Handler {
 				// An unknown domain is a wrong password that is counted and
 				// locked like any other, so the answers never tell it apart.
 				key := loginKey("\x00id:"+u.Domain.ID, u.Name)
-				if g.pwLock.locked(key, now) {
+				if locked, err := g.pwLock.Locked(r.Context(), key, now); err != nil {
+					return lockoutErr(err)
+				} else if locked {
 					return apig0301(msgUserLocked)
 				}
-				g.pwLock.fail(key, now)
+				if err := g.pwLock.Fail(r.Context(), key, now); err != nil {
+					return lockoutErr(err)
+				}
 				return apig0301(msgBadPassword)
 			case err != nil:
 				return err
@@ -118,7 +122,9 @@ func (g *Gateway) Tokens() http.Handler {
 		// The lock is keyed by the names the caller sent, whether or not
 		// they exist, and checked before the password.
 		key := loginKey(domainName, u.Name)
-		if g.pwLock.locked(key, now) {
+		if locked, err := g.pwLock.Locked(r.Context(), key, now); err != nil {
+			return lockoutErr(err)
+		} else if locked {
 			return apig0301(msgUserLocked)
 		}
 		var sc iam.Scope
@@ -134,16 +140,22 @@ func (g *Gateway) Tokens() http.Handler {
 		tok, claims, d, usr, p, err := g.iam.PasswordToken(r.Context(), domainName, u.Name, u.Password, sc)
 		switch {
 		case errors.Is(err, iam.ErrBadPassword):
-			g.pwLock.fail(key, now)
+			if err := g.pwLock.Fail(r.Context(), key, now); err != nil {
+				return lockoutErr(err)
+			}
 			return apig0301(msgBadPassword)
 		case errors.Is(err, store.ErrNotFound):
 			// The password was right; only the scope is wrong.
-			g.pwLock.succeed(key)
+			if err := g.pwLock.Succeed(r.Context(), key); err != nil {
+				return lockoutErr(err)
+			}
 			return apig0301(msgIAMPrefix + "the project in scope does not exist")
 		case err != nil:
 			return err
 		}
-		g.pwLock.succeed(key)
+		if err := g.pwLock.Succeed(r.Context(), key); err != nil {
+			return lockoutErr(err)
+		}
 		var out tokenBody
 		t := &out.Token
 		t.ExpiresAt = claims.ExpiresAt.UTC().Format(iamTime)

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/aisd/aisd/internal/admin"
 	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
@@ -28,6 +30,7 @@ import (
 	"github.com/aisd/aisd/internal/platform/imagecheck"
 	"github.com/aisd/aisd/internal/platform/input"
 	"github.com/aisd/aisd/internal/platform/limits"
+	"github.com/aisd/aisd/internal/platform/limits/redislimits"
 	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/platform/quota"
 	"github.com/aisd/aisd/internal/platform/subscription"
@@ -60,6 +63,10 @@ type Server struct {
 	galleries *gallery.Store
 	faces     *imagerec.Service
 	closers   []func() error
+	// raw is the store under its cache, for the readiness probe; redis is
+	// the shared limits' Redis (nil: limits kept in this process).
+	raw   store.Store
+	redis *redis.Client
 
 	// Templates are the projects' custom OCR templates and classifiers.
 	Templates *template.Manager
@@ -88,9 +95,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s = &Server{Config: cfg, log: log}
 	imagecheck.SetDecodeBudget(int64(cfg.DecodeBudgetMB) << 20)
+	// The error returns set s to nil: close what was opened through a copy.
+	built := s
 	defer func() {
 		if err != nil {
-			s.Close()
+			built.Close()
 		}
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -101,6 +110,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s.closers = append(s.closers, st.Close)
+	s.raw = st
+	if cfg.Redis != "" {
+		// Checked before anything else is built: limits of its own would
+		// let N replicas allow N times every limit.
+		redislimits.SetLogger(log)
+		if s.redis, err = redislimits.Open(ctx, cfg.Redis); err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, s.redis.Close)
+		log.Info("shared limits in redis", "redis", redislimits.Redact(cfg.Redis))
+	}
 	// The records every call reads are served from memory (the gateway's
 	// hot path); writes through the server drop them at once.
 	st = cache.New(st, cfg.CacheTTL)
@@ -158,13 +178,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	meter := quota.New(st, quota.Options{Default: cfg.FreePerMonth, Logger: log, Now: o.now, Journal: journal})
 	s.closers = append(s.closers, meter.Close)
-	throttle := limits.NewThrottle(st, limits.ThrottleOptions{Limit: cfg.RateLimit, Logger: log, Now: o.now})
-	guard := limits.NewGuard(limits.GuardOptions{MaxInFlight: cfg.MaxInflight, Deadline: cfg.BackendTimeout})
+	to := limits.ThrottleOptions{Limit: cfg.RateLimit, Logger: log, Now: o.now}
+	gop := limits.GuardOptions{MaxInFlight: cfg.MaxInflight, Deadline: cfg.BackendTimeout}
+	var akLock, loginLock limits.Lockout
+	if s.redis != nil {
+		to.Windows = redislimits.NewWindows(s.redis, redisPrefix)
+		gop.Slots = redislimits.NewSlots(s.redis, redisPrefix, cfg.MaxInflight, nil, 0, log)
+		akLock = redislimits.NewLockout(s.redis, redisPrefix+"lock:ak:", cfg.LockFailures, cfg.LockDuration)
+		loginLock = redislimits.NewLockout(s.redis, redisPrefix+"lock:login:", cfg.LockFailures, cfg.LockDuration)
+	}
+	throttle := limits.NewThrottle(st, to)
+	guard := limits.NewGuard(gop)
 	faults := fault.New(st, log, nil)
 	gw := gateway.New(gateway.Options{
 		IAM: s.IAM, Logger: log, Region: cfg.Region,
 		GatewayMaxBody: int64(cfg.GatewayMaxMB) << 20,
 		ClockSkew:      cfg.ClockSkew, LockFailures: cfg.LockFailures, LockDuration: cfg.LockDuration,
+		AKLockout: akLock, LoginLockout: loginLock,
 		Timeout:  cfg.GatewayTimeout,
 		Handlers: handlers,
 		// The platform controls, in the order a call meets them.
@@ -188,6 +218,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		api.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return nil
 	}))
+	mgmt("GET /readyz", api.HandlerFunc(s.readyz))
 	adm := admin.New(gw, s.IAM, admin.WithRootDomain(s.Root.Domain.ID))
 	adm.Register(mux)
 	mux.Handle("GET /v1/admin/usage", adm.RequireAdmin(meter.UsageHandler(admin.AllowProject)))

@@ -22,6 +22,9 @@ type GuardOptions struct {
 	Deadline    time.Duration
 	DeadlinePer map[string]time.Duration
 	Breaker     BreakerOptions
+	// Slots replaces the in-process in-flight cap (MaxInFlight and
+	// InFlightPer are then the Slots' business); replicas share a Redis one.
+	Slots Slots
 }
 
 // Guard runs service handlers behind, in order, the service's circuit
@@ -34,7 +37,7 @@ type GuardOptions struct {
 // Do answers APIG.0201 "Backend timeout." (504), the gateway's code. The
 // gateway deadline should therefore be longer than every platform deadline.
 type Guard struct {
-	inflight *InFlight
+	inflight Slots
 	deadline time.Duration
 	per      map[string]time.Duration
 	bo       BreakerOptions
@@ -49,8 +52,12 @@ func NewGuard(o GuardOptions) *Guard {
 	for k, v := range o.DeadlinePer {
 		per[k] = v
 	}
+	var slots Slots = NewInFlight(o.MaxInFlight, o.InFlightPer)
+	if o.Slots != nil {
+		slots = o.Slots
+	}
 	return &Guard{
-		inflight: NewInFlight(o.MaxInFlight, o.InFlightPer),
+		inflight: slots,
 		deadline: o.Deadline,
 		per:      per,
 		bo:       o.Breaker.withDefaults(),
@@ -59,7 +66,7 @@ func NewGuard(o GuardOptions) *Guard {
 }
 
 // InFlight exposes the guard's in-flight limiter (for metrics).
-func (g *Guard) InFlight() *InFlight { return g.inflight }
+func (g *Guard) InFlight() Slots { return g.inflight }
 
 // Breaker returns the breaker of a service, creating it closed.
 func (g *Guard) Breaker(service string) *Breaker {
@@ -114,7 +121,7 @@ func (g *Guard) Do(ctx context.Context, service string, fn func(context.Context)
 	if !ok {
 		return nil, catalog.E(catalog.KindBackendDown)
 	}
-	release, err := g.inflight.Acquire(service)
+	release, err := g.inflight.Acquire(ctx, service)
 	if err != nil {
 		done(Ignored)
 		return nil, err

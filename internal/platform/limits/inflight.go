@@ -1,13 +1,30 @@
 package limits
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 
 	"github.com/aisd/aisd/internal/catalog"
 )
 
-// InFlight caps the number of concurrent calls per service. A call over the
+// Slots caps the number of concurrent calls per service. Implementations:
+// InFlight (this process's calls) and the Redis one in package redislimits
+// (the calls of every replica, held by leases so that a replica that dies
+// mid-call does not leak its slots).
+type Slots interface {
+	// Max returns the cap of a service (0: none).
+	Max(service string) int
+	// Acquire takes a slot for one call of service, or answers
+	// ModelArts.4401 when the service is at its cap. release gives the
+	// slot back and may be called more than once.
+	Acquire(ctx context.Context, service string) (release func(), err error)
+	// InUse returns the number of calls of service now running (for
+	// metrics).
+	InUse(service string) int
+}
+
+// InFlight caps the number of concurrent calls per service in this process. A call over the
 // cap is refused at once with ModelArts.4401 rather than queued: a queue
 // would only turn overload into time-outs.
 type InFlight struct {
@@ -49,7 +66,7 @@ func (l *InFlight) counter(service string) *atomic.Int64 {
 
 // Acquire takes a slot for one call of service. release gives it back and
 // may be called more than once.
-func (l *InFlight) Acquire(service string) (release func(), err error) {
+func (l *InFlight) Acquire(_ context.Context, service string) (release func(), err error) {
 	c := l.counter(service)
 	if max := l.Max(service); max > 0 && c.Add(1) > int64(max) {
 		c.Add(-1)

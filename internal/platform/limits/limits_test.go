@@ -271,7 +271,7 @@ func TestInFlight(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rel, err := l.Acquire("ocr.general-text")
+			rel, err := l.Acquire(context.Background(), "ocr.general-text")
 			if err != nil {
 				catalogtest.WantCode(t, err, catalog.FamilyOCR, "ModelArts.4401")
 				refused.Add(1)
@@ -289,11 +289,11 @@ func TestInFlight(t *testing.T) {
 		t.Fatalf("acquired %d refused %d in use %d; want 3/17/3", got.Load(), refused.Load(), l.InUse("ocr.general-text"))
 	}
 	// Services are counted apart; a per-service cap overrides the default.
-	rel, err := l.Acquire("ocr.id-card")
+	rel, err := l.Acquire(context.Background(), "ocr.id-card")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Acquire("ocr.id-card"); err == nil {
+	if _, err := l.Acquire(context.Background(), "ocr.id-card"); err == nil {
 		t.Fatal("second id-card call allowed with cap 1")
 	}
 	rel()
@@ -302,7 +302,7 @@ func TestInFlight(t *testing.T) {
 		t.Fatalf("in use %d after release", l.InUse("ocr.id-card"))
 	}
 	for i := 0; i < 50; i++ { // cap 0: unlimited
-		if _, err := l.Acquire("moderation.text"); err != nil {
+		if _, err := l.Acquire(context.Background(), "moderation.text"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -312,7 +312,7 @@ func TestInFlight(t *testing.T) {
 	for r := range releases {
 		r()
 	}
-	if _, err := l.Acquire("ocr.general-text"); err != nil {
+	if _, err := l.Acquire(context.Background(), "ocr.general-text"); err != nil {
 		t.Fatalf("after release: %v", err)
 	}
 }
@@ -326,7 +326,7 @@ func TestInFlightNeverExceeded(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := 0; j < 200; j++ {
-				rel, err := l.Acquire("s")
+				rel, err := l.Acquire(context.Background(), "s")
 				if err != nil {
 					continue
 				}

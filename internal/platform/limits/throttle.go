@@ -6,6 +6,7 @@ package limits
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
@@ -35,6 +36,9 @@ type ThrottleOptions struct {
 	OverrideTTL time.Duration
 	// MaxKeys bounds the number of tracked user/API windows (default 100000).
 	MaxKeys int
+	// Windows holds the per-user per-API windows; nil keeps them in this
+	// process's memory (NewMemoryWindows). Replicas share a Redis one.
+	Windows Windows
 	Now     func() time.Time
 	Logger  *slog.Logger
 }
@@ -65,17 +69,96 @@ type Throttle struct {
 	now      func() time.Time
 	log      *slog.Logger
 
-	mu        sync.Mutex
-	windows   map[windowKey]*window
-	lastSweep time.Time
-	limits    map[limitKey]cachedLimit
+	windows Windows
+	mu      sync.Mutex
+	limits  map[limitKey]cachedLimit
 }
 
-type windowKey struct{ user, project, api string }
+// Windows counts calls in sliding one-minute windows, one per key, with
+// the semantics Throttle documents (per-second counters, 61 of them).
+// Implementations: MemoryWindows (one process) and the Redis one in
+// package redislimits (shared by replicas).
+type Windows interface {
+	// Take counts one call under key at now if fewer than limit calls are
+	// counted in its window, and reports the verdict. A refused call is
+	// not counted.
+	Take(ctx context.Context, key string, limit int, now time.Time) (Take, error)
+}
+
+// Take is the verdict of Windows.Take.
+type Take struct {
+	Allowed bool
+	// Count is the number of calls counted in the window after the call.
+	Count int
+	// Reset is when the window next frees capacity: for an allowed call
+	// when its oldest counted call leaves; for a refused one when a call
+	// will be allowed again.
+	Reset time.Time
+}
+
+// WindowKey is the key of a user's window for an API in a project. The
+// user id is length-prefixed so that no two triples share a key.
+func WindowKey(userID, projectID, api string) string {
+	return projectID + ":" + strconv.Itoa(len(userID)) + ":" + userID + ":" + api
+}
+
+// MemoryWindows keeps the windows in this process's memory, bounded to
+// maxKeys windows.
+type MemoryWindows struct {
+	maxKeys   int
+	mu        sync.Mutex
+	windows   map[string]*window
+	lastSweep time.Time
+}
+
+// NewMemoryWindows returns windows kept in memory, at most maxKeys of them
+// (0 or less: 100000).
+func NewMemoryWindows(maxKeys int) *MemoryWindows {
+	if maxKeys <= 0 {
+		maxKeys = 100000
+	}
+	return &MemoryWindows{maxKeys: maxKeys, windows: make(map[string]*window)}
+}
+
+// Take implements Windows.
+func (m *MemoryWindows) Take(_ context.Context, key string, limit int, now time.Time) (Take, error) {
+	sec := now.Unix()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sweep(now)
+	w := m.windows[key]
+	if w == nil {
+		w = &window{head: sec}
+		m.windows[key] = w
+	}
+	w.advance(sec)
+	var t Take
+	if w.total < limit {
+		w.n[slot(w.head)]++
+		w.total++
+		t.Allowed = true
+		t.Reset = time.Unix(w.leaveAt(1), 0)
+	} else {
+		t.Reset = time.Unix(w.leaveAt(w.total-limit+1), 0)
+	}
+	t.Count = w.total
+	return t, nil
+}
+
+// Keys returns the number of tracked windows (for metrics).
+func (m *MemoryWindows) Keys() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.windows)
+}
 
 // slots is the number of one-second counters of a window: the minute and
 // the current second.
 const slots = int64(Window/time.Second) + 1
+
+// WindowSlots is the number of one-second counters of a window, for
+// implementations of Windows kept elsewhere.
+const WindowSlots = slots
 
 // window is one key's sliding window: n[s mod slots] counts the calls of
 // second s for the seconds head-slots+1 .. head.
@@ -134,7 +217,7 @@ func NewThrottle(settings SettingGetter, o ThrottleOptions) *Throttle {
 		maxKeys:  o.MaxKeys,
 		now:      o.Now,
 		log:      o.Logger,
-		windows:  make(map[windowKey]*window),
+		windows:  o.Windows,
 		limits:   make(map[limitKey]cachedLimit),
 	}
 	if t.ttl <= 0 {
@@ -145,6 +228,9 @@ func NewThrottle(settings SettingGetter, o ThrottleOptions) *Throttle {
 	}
 	if t.now == nil {
 		t.now = time.Now
+	}
+	if t.windows == nil {
+		t.windows = NewMemoryWindows(t.maxKeys)
 	}
 	if t.log == nil {
 		t.log = slog.Default()
@@ -202,29 +288,13 @@ func (t *Throttle) Allow(ctx context.Context, userID, projectID, api string) (De
 		return Decision{Allowed: true}, nil
 	}
 	now := t.now()
-	sec := now.Unix()
-	k := windowKey{userID, projectID, api}
-
-	t.mu.Lock()
-	t.sweep(now)
-	w := t.windows[k]
-	if w == nil {
-		w = &window{head: sec}
-		t.windows[k] = w
+	w, err := t.windows.Take(ctx, WindowKey(userID, projectID, api), limit, now)
+	if err != nil {
+		// Never let calls through uncounted: replicas sharing the windows
+		// would each allow the limit.
+		return Decision{}, catalog.E(catalog.KindInternal).Wrap(fmt.Errorf("rate-limit windows: %w", err))
 	}
-	w.advance(sec)
-	d := Decision{Limit: limit}
-	if w.total < limit {
-		w.n[slot(w.head)]++
-		w.total++
-		d.Allowed = true
-		d.Reset = time.Unix(w.leaveAt(1), 0)
-	} else {
-		d.Reset = time.Unix(w.leaveAt(w.total-limit+1), 0)
-	}
-	d.Remaining = max(limit-w.total, 0)
-	t.mu.Unlock()
-
+	d := Decision{Limit: limit, Allowed: w.Allowed, Reset: w.Reset, Remaining: max(limit-w.Count, 0)}
 	if d.Allowed {
 		return d, nil
 	}
@@ -239,32 +309,34 @@ func (t *Throttle) Allow(ctx context.Context, userID, projectID, api string) (De
 // sweep drops windows whose calls have all left, at most once a window
 // period unless the map is over its bound; when every window is live and
 // the bound is still exceeded it forgets arbitrary ones (they restart with
-// a full quota). Called with t.mu held.
-func (t *Throttle) sweep(now time.Time) {
-	over := len(t.windows) >= t.maxKeys
-	if !over && now.Sub(t.lastSweep) < Window {
+// a full quota). Called with m.mu held.
+func (m *MemoryWindows) sweep(now time.Time) {
+	over := len(m.windows) >= m.maxKeys
+	if !over && now.Sub(m.lastSweep) < Window {
 		return
 	}
-	t.lastSweep = now
+	m.lastSweep = now
 	sec := now.Unix()
-	for k, w := range t.windows {
+	for k, w := range m.windows {
 		if sec-w.head >= slots {
-			delete(t.windows, k)
+			delete(m.windows, k)
 		}
 	}
-	for k := range t.windows {
-		if len(t.windows) < t.maxKeys {
+	for k := range m.windows {
+		if len(m.windows) < m.maxKeys {
 			break
 		}
-		delete(t.windows, k)
+		delete(m.windows, k)
 	}
 }
 
-// Keys returns the number of tracked windows (for metrics).
+// Keys returns the number of windows tracked in memory (for metrics), or
+// -1 when they are kept elsewhere.
 func (t *Throttle) Keys() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.windows)
+	if m, ok := t.windows.(*MemoryWindows); ok {
+		return m.Keys()
+	}
+	return -1
 }
 
 func (t *Throttle) limitFor(ctx context.Context, projectID, api string) int {

@@ -1,0 +1,52 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/store"
+)
+
+// redisPrefix starts every key aisd keeps in Redis.
+const redisPrefix = "aisd:"
+
+// readyKey is a setting no one writes: reading it proves the store
+// answers without touching any record.
+const readyKey = "aisd.readyz"
+
+// readyz answers 200 when everything the replica depends on answers — the
+// store, and Redis when configured — and 503 naming what is down
+// otherwise, so that a load balancer sends it no calls it would fail.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	var down []string
+	check := func(name string, err error) {
+		if err != nil {
+			checks[name] = err.Error()
+			down = append(down, name)
+			return
+		}
+		checks[name] = "ok"
+	}
+	_, err := s.raw.GetSetting(ctx, "", readyKey)
+	if errors.Is(err, store.ErrNotFound) {
+		err = nil
+	}
+	check("store", err)
+	if s.redis != nil {
+		check("redis", s.redis.Ping(ctx).Err())
+	}
+	if len(down) > 0 {
+		sort.Strings(down)
+		api.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "down": down, "checks": checks})
+		return nil
+	}
+	api.WriteJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": checks})
+	return nil
+}
