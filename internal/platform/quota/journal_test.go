@@ -57,6 +57,10 @@ func TestJournalOutlivesAKilledProcess(t *testing.T) {
 func TestJournalReplayCountsOnce(t *testing.T) {
 	dir, snapshot := t.TempDir(), t.TempDir()
 	st := newStore(t)
+	// The store refuses writes until the snapshot is taken, so the
+	// background writer cannot store the records and remove their
+	// segments first.
+	st.setFailNext(1 << 30)
 	m := New(st.view, Options{Journal: dir, Logger: quiet, Buffer: 1 << 20})
 	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	for i := range 10 {
@@ -65,6 +69,7 @@ func TestJournalReplayCountsOnce(t *testing.T) {
 		}
 	}
 	copySegments(t, dir, snapshot)
+	st.setFailNext(0)
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
