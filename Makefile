@@ -24,11 +24,11 @@ models:
 DEB_TOOLS := ffmpeg:ffmpeg pdftoppm:poppler-utils darknet:darknet
 # Fonts the OCR ground-truth set and its tests render text with
 # (internal/services/ocr/pipeline/groundtruth).
-DEB_FILES := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk \
+DEB_FONTS := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk \
 	/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core \
 	/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf:fonts-dejavu-extra
 deps:
-	@for pair in $(DEB_FILES); do f=$${pair%%:*}; pkg=$${pair##*:}; \
+	@for pair in $(DEB_FONTS); do f=$${pair%%:*}; pkg=$${pair##*:}; \
 	  if [ ! -e $$f ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	      echo "deps: installing $$pkg"; \
@@ -43,14 +43,6 @@ deps:
 	      (apt-get install -y -qq $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq $$pkg >/dev/null)) \
 	        || echo "deps: could not install $$pkg; tests that need $$cmd will say so"; \
 	    else echo "deps: $$cmd missing (install Debian package $$pkg)"; fi; \
-	  fi; done
-	@for pair in $(DEB_FILES); do f=$${pair%%:*}; pkg=$${pair##*:}; \
-	  if [ ! -e $$f ]; then \
-	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	      echo "deps: installing $$pkg"; \
-	      (apt-get install -y -qq $$pkg >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq $$pkg >/dev/null)) \
-	        || echo "deps: could not install $$pkg; tests that need $$f will say so"; \
-	    else echo "deps: $$f missing (install Debian package $$pkg)"; fi; \
 	  fi; done
 
 # Sample photos other Debian packages ship, for the Image Recognition tests

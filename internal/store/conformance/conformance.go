@@ -898,4 +898,17 @@ func testUsageOncePerRequest(t *testing.T, s store.Store) {
 	if n != 5 {
 		t.Fatalf("CountSuccess = %d, want 5 (3 requests once each, 2 without an id)", n)
 	}
+	// A batch larger than one statement's rows, repeating requests inside
+	// itself and across its chunks: each request is stored once.
+	var big []store.UsageRecord
+	for i := 0; i < 700; i++ {
+		big = append(big, r(fmt.Sprintf("big-%d", i%600)))
+	}
+	big = append(big, r(""), r(""))
+	must(t, s.RecordUsageBatch(ctx, big))
+	n, err = s.CountSuccess(ctx, "p1", "ocr.general-text", time.Time{})
+	must(t, err)
+	if n != 5+600+2 {
+		t.Fatalf("CountSuccess = %d after a 702-record batch, want %d", n, 5+600+2)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aisd/aisd/internal/store"
@@ -284,13 +285,47 @@ func (s *Store) RecordUsageBatch(ctx context.Context, rs []store.UsageRecord) er
 		return nil
 	}
 	return s.db.Tx(ctx, func(q Querier) error {
-		for _, r := range rs {
-			if _, err := q.Exec(ctx, insertUsage, r.ProjectID, r.UserID, r.Service, r.API, ms(r.Time), r.Status, r.Code, r.RequestID); err != nil {
+		// Multi-row statements: one parse and one round trip per chunk
+		// instead of per record (the metering writer's batches run to
+		// a thousand records under load).
+		for len(rs) > 0 {
+			n := min(len(rs), usageChunk)
+			stmt, args := usageInsert(rs[:n])
+			if _, err := q.Exec(ctx, stmt, args...); err != nil {
 				return err
 			}
+			rs = rs[n:]
 		}
 		return nil
 	})
+}
+
+// usageChunk rows per INSERT: 8 parameters each stays far below SQLite's
+// and PostgreSQL's limits on bound parameters.
+const usageChunk = 256
+
+// usageInserts caches the statement text per row count.
+var usageInserts sync.Map // int -> string
+
+func usageInsert(rs []store.UsageRecord) (string, []any) {
+	stmt, ok := usageInserts.Load(len(rs))
+	if !ok {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO usage_records (project_id, user_id, service, api, at, status, code, request_id) VALUES `)
+		for i := range rs {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?)`)
+		}
+		b.WriteString(` ON CONFLICT DO NOTHING`)
+		stmt, _ = usageInserts.LoadOrStore(len(rs), b.String())
+	}
+	args := make([]any, 0, 8*len(rs))
+	for _, r := range rs {
+		args = append(args, r.ProjectID, r.UserID, r.Service, r.API, ms(r.Time), r.Status, r.Code, r.RequestID)
+	}
+	return stmt.(string), args
 }
 
 func (s *Store) CountSuccess(ctx context.Context, projectID, service string, since time.Time) (int64, error) {
