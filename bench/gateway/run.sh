@@ -61,10 +61,19 @@ run() { # name url method body [headers-file]
   p99=$(awk '$1=="99%"{print $2}' "$work/$1.txt")
   echo "$rps $p99"
 }
-tm='{"data":{"text":"hello world"},"categories":["porn"]}'
+tm='{"event_type":"comment","data":{"text":"hello world"}}'
 "$work/sign" -url "$ep/v2/$pid/ocr/general-text" -body '{"url":"https://example.com/a.png"}' >"$work/h-throttled"
 "$work/sign" -url "$ep/v2/$pid/ocr/general-text" -body '{"url":"https://example.com/a.png"}' -corrupt >"$work/h-badsig"
 "$work/sign" -url "$ep/v3/$pid/moderation/text" -body "$tm" >"$work/h-accepted"
+# Each path must answer what it is meant to measure, or the rates mean nothing.
+check() { # url body headers-file want-status
+  local hdrs=() code
+  while IFS= read -r l; do hdrs+=(-H "$l"); done <"$3"
+  code=$(curl -s -o "$work/check.json" -w '%{http_code}' -X POST "${hdrs[@]}" --data-binary "$2" "$1")
+  [ "$code" = "$4" ] || { echo "bench-gateway: $1 answered $code, not $4: $(cat "$work/check.json")" >&2; exit 1; }
+}
+check "$ep/v3/$pid/moderation/text" "$tm" "$work/h-accepted" 200
+check "$ep/v2/$pid/ocr/general-text" '{"url":"https://example.com/a.png"}' "$work/h-badsig" 401
 read -r a1 l1 < <(run aisd-throttled "$ep/v2/$pid/ocr/general-text" POST '{"url":"https://example.com/a.png"}' "$work/h-throttled")
 read -r n1 m1 < <(run nginx-throttled "http://127.0.0.1:18090/throttled" GET "")
 read -r a2 l2 < <(run aisd-badsig "$ep/v2/$pid/ocr/general-text" POST '{"url":"https://example.com/a.png"}' "$work/h-badsig")

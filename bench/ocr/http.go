@@ -115,7 +115,26 @@ func runHTTP(s spec, root string) peerResult {
 	r.IPS1 = throughput(s, 1, func(i benchImage) { call(i) })
 	r.IPS2 = throughput(s, 2, func(i benchImage) { call(i) })
 	r.PeakRSS = vmHWM(cmd.Process.Pid)
+	r.CPUSec = procCPU(cmd.Process.Pid)
 	return r
+}
+
+// procCPU is a live process's CPU time so far (utime + stime of
+// /proc/PID/stat, in clock ticks of 1/100 s on Linux), in seconds.
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: count from after it.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var ut, st float64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	return (ut + st) / 100
 }
 
 // vmHWM is a live process's peak resident set, in kB.

@@ -54,7 +54,12 @@ type peerResult struct {
 	IPS2     float64             `json:"ips2"`
 	PeakRSS  int64               `json:"peak_rss_kb"`
 	ORTShare float64             `json:"ort_share,omitempty"`
-	Extra    map[string]any      `json:"extra,omitempty"`
+	// CPUSec is the CPU time (user + system, all threads) the peer's
+	// processes used for the whole run: loading, the timed runs and the
+	// throughput rounds. Runs per CPU-second compare peers fairly on a
+	// machine that other work shares, where wall-clock rates do not.
+	CPUSec float64        `json:"cpu_s,omitempty"`
+	Extra  map[string]any `json:"extra,omitempty"`
 }
 
 type spec struct {
@@ -147,7 +152,7 @@ func main() {
 		r.Peer = p
 		results = append(results, r)
 	}
-	report := render(results, imgs, *command, *intra, *pool)
+	report := render(results, imgs, s, *command, *intra, *pool)
 	dst := *out
 	if !filepath.IsAbs(dst) {
 		dst = filepath.Join(root, dst)
@@ -237,8 +242,16 @@ func runChild(s spec, intra, pool int, arena, pattern, quick, exported bool, mod
 		log.Fatal(err)
 	}
 	r.PeakRSS = maxRSS(cmd.ProcessState)
+	r.CPUSec = cpuOf(cmd.ProcessState)
 	return r
 }
+
+// cpuOf is a finished process's CPU time, user and system, in seconds.
+func cpuOf(ps *os.ProcessState) float64 { return (ps.UserTime() + ps.SystemTime()).Seconds() }
+
+// runsOf is how many recognitions a peer ran: one untimed read and the
+// timed repetitions of each image, then the two throughput passes.
+func runsOf(s spec) int { return len(s.Images)*(1+s.Reps) + 2*s.Rounds*len(s.Images) }
 
 func maxRSS(ps *os.ProcessState) int64 {
 	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
@@ -349,6 +362,7 @@ func runTesseract(s spec) peerResult {
 		}
 		mu.Lock()
 		r.PeakRSS = max(r.PeakRSS, maxRSS(cmd.ProcessState))
+		r.CPUSec += cpuOf(cmd.ProcessState)
 		mu.Unlock()
 		var t []string
 		for _, l := range strings.Split(out.String(), "\n") {
@@ -396,6 +410,7 @@ func runNode(s spec, nodeDir, root string) peerResult {
 		log.Fatalf("ocr-node output: %v", err)
 	}
 	r.PeakRSS = maxRSS(cmd.ProcessState)
+	r.CPUSec = cpuOf(cmd.ProcessState)
 	return r
 }
 
@@ -429,7 +444,7 @@ func squash(s string) []rune {
 	return out
 }
 
-func render(rs []peerResult, imgs []benchImage, command string, intra, pool int) string {
+func render(rs []peerResult, imgs []benchImage, s spec, command string, intra, pool int) string {
 	var b strings.Builder
 	host, _ := os.Hostname()
 	_ = host
@@ -441,11 +456,11 @@ func render(rs []peerResult, imgs []benchImage, command string, intra, pool int)
 		fmt.Fprintf(&b, ", %d RapidOCR reference images", n)
 	}
 	fmt.Fprintf(&b, "). Latency includes reading and decoding the file; tesseract's includes its process start, as that is how its CLI is used.\n\n")
-	fmt.Fprintf(&b, "| peer | CER (ground truth) | CER (repo) | total of per-image medians (ms) | images/s, 1 worker | images/s, 2 workers | peak RSS (MB) | time in ONNX Runtime | agreement (repo) | agreement (RapidOCR ref.) |\n")
-	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	fmt.Fprintf(&b, "| peer | CER (ground truth) | CER (repo) | total of per-image medians (ms) | images/s, 1 worker | images/s, 2 workers | images per CPU-second | peak RSS (MB) | time in ONNX Runtime | agreement (repo) | agreement (RapidOCR ref.) |\n")
+	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rs {
 		if r.Skipped != "" {
-			fmt.Fprintf(&b, "| %s | skipped: %s | | | | | | | | |\n", r.Peer, r.Skipped)
+			fmt.Fprintf(&b, "| %s | skipped: %s | | | | | | | | | |\n", r.Peer, r.Skipped)
 			continue
 		}
 		var total float64
@@ -456,8 +471,12 @@ func render(rs []peerResult, imgs []benchImage, command string, intra, pool int)
 		if r.ORTShare > 0 {
 			share = fmt.Sprintf("%.1f %%", 100*r.ORTShare)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %.2f | %.2f | %.0f | %s | %s | %s |\n", r.Peer, pooledCER(r, imgs, "gt"), pooledCER(r, imgs, "repo"), total, r.IPS1, r.IPS2,
-			float64(r.PeakRSS)/1024, share, agree(r, imgs, "repo"), agree(r, imgs, "rapidocr"))
+		perCPU := "n/a"
+		if r.CPUSec > 0 {
+			perCPU = fmt.Sprintf("%.2f", float64(runsOf(s))/r.CPUSec)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %.2f | %.2f | %s | %.0f | %s | %s | %s |\n", r.Peer, pooledCER(r, imgs, "gt"), pooledCER(r, imgs, "repo"), total, r.IPS1, r.IPS2,
+			perCPU, float64(r.PeakRSS)/1024, share, agree(r, imgs, "repo"), agree(r, imgs, "rapidocr"))
 	}
 	fmt.Fprintf(&b, "\nCER is the edit distance of the text (lines joined by newlines in the order returned, spaces included) over the known text's length, pooled over the set; the ground-truth set is rendered by package internal/services/ocr/pipeline/groundtruth (clean, small, long lines, skew, noise, low contrast, inverted, blur, heavy JPEG, photo of a screen, pages turned 90/180/270, single lines), and the settings behind aisd's default are compared on it in [benchmarks-ocr-accuracy.md](benchmarks-ocr-accuracy.md). aisd is the default (`ocr_mode: accurate`), aisd-reference `ocr_mode: reference` (RapidOCR v3.5.0's settings exactly).\n")
 	fmt.Fprintf(&b, "\nAgreement is 1 − character error rate of the whitespace-free text against the known text (repository fixtures) or RapidOCR v3.5.0's output (reference images), averaged per image.\n\n")

@@ -691,3 +691,21 @@ func listingHandler() http.Handler {
 		}
 	})
 }
+
+// WithHeaders copies the headers onto a new error and leaves the original
+// and the caller's map alone.
+func TestWithHeaders(t *testing.T) {
+	base := New(APIG0308, 1)
+	h := http.Header{"Retry-After": {"7"}, "X-Ratelimit-Limit": {"1"}}
+	e := base.WithHeaders(h)
+	h.Set("Retry-After", "99")
+	if got := e.Header.Get("Retry-After"); got != "7" {
+		t.Fatalf("Retry-After = %q, want 7 (the caller's later change leaked in)", got)
+	}
+	if base.Header != nil {
+		t.Fatalf("the original error gained headers: %v", base.Header)
+	}
+	if got := e.Header.Get("X-Ratelimit-Limit"); got != "1" {
+		t.Fatalf("X-Ratelimit-Limit = %q", got)
+	}
+}

@@ -299,11 +299,7 @@ func (t *Throttle) Allow(ctx context.Context, userID, projectID, api string) (De
 		return d, nil
 	}
 	d.RetryAfter = d.Reset.Sub(now)
-	e := catalog.New(catalog.APIG0308, limit)
-	for k, vs := range d.Headers() {
-		e = e.WithHeader(k, vs[0])
-	}
-	return d, e
+	return d, catalog.New(catalog.APIG0308, limit).WithHeaders(d.Headers())
 }
 
 // sweep drops windows whose calls have all left, at most once a window
