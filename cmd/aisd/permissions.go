@@ -68,7 +68,7 @@ func permissionCommands(call adminCall) []*cobra.Command {
 			return call(cmd, "DELETE", "/v1/admin/domains/"+a[0]+"/securitytokens/"+strings.TrimSpace(a[1]), nil, nil)
 		}),
 	)
-	return []*cobra.Command{policy, sts}
+	return append(append([]*cobra.Command{policy, sts}, agencyCommands(call)...), inferCommands(call)...)
 }
 
 func readAll(cmd *cobra.Command) ([]byte, error) {

@@ -25,6 +25,7 @@ func (a *API) registerPermissions(h func(string, guard, api.HandlerFunc)) {
 	h("PUT /v1/admin/users/{user_id}/policies/{project_id}", ofUser, a.setGrants)
 	h("GET /v1/admin/domains/{domain_id}/securitytokens", inDomain, a.listTemporary)
 	h("DELETE /v1/admin/domains/{domain_id}/securitytokens/{ak}", inDomain, a.revokeTemporary)
+	a.registerAgencies(h)
 }
 
 // policyErr gives the policy conditions their AIP codes.

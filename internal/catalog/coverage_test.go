@@ -231,10 +231,8 @@ func namesCode(body, code string, f Family) bool {
 // unraisedKinds are the declared kinds no source raises yet, each with
 // why; TestDeclaredKindsRaised keeps the list exact both ways.
 var unraisedKinds = map[Kind]string{
-	KindVideoSizeUnknown: "issue 12 (item 3): a video URL answering without a usable size is not detected yet",
-	KindStreamDuplicate:  "the SDK's moderation/v3 has no live-stream API: no route can start a second job for a stream",
-	KindBackendResponse:  "the services run in-process; the kind waits for remote workers (another issue)",
-	KindTaxAuthority:     "issue 15: invoice verification against the tax authority",
+	KindBackendResponse: "the services run in-process; the kind waits for remote workers (another issue)",
+	KindTaxAuthority:    "issue 15: invoice verification against the tax authority",
 }
 
 // TestDeclaredKindsRaised: every declared kind is raised somewhere in the

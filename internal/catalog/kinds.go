@@ -53,7 +53,6 @@ const (
 	KindFileType         Kind = "file_type"             // non-image file type not supported
 	KindCategory         Kind = "unsupported_category"  // unknown category, scene or service type
 	KindColorDepth       Kind = "color_depth"           // colour depth of the image not supported
-	KindStreamDuplicate  Kind = "stream_duplicate"      // a moderation job for this stream already runs
 	KindVideoURL         Kind = "video_url_invalid"     // video URL malformed
 	KindVideoConnect     Kind = "video_connect"         // video URL cannot be connected to
 	KindVideoSizeUnknown Kind = "video_size_unknown"    // video response carries no size
@@ -84,7 +83,7 @@ var AllKinds = []Kind{
 	KindBackendTimeout, KindBackendDown, KindJobForbidden, KindJobNotFound, KindJobLimit,
 	KindOBSNoAgency, KindOBSBadURL, KindOBSRead, KindOBSTooLarge, KindOBSNotFound,
 	KindForbidden, KindTokenExpired, KindTempCredentials, KindBackendResponse,
-	KindFileType, KindCategory, KindColorDepth, KindStreamDuplicate,
+	KindFileType, KindCategory, KindColorDepth,
 	KindVideoURL, KindVideoConnect, KindVideoSizeUnknown, KindVideoTooLarge,
 	KindVideoFormat, KindVideoCorrupt, KindVideoDownload, KindVideoProcess,
 	KindVideoTooLong, KindVideoResolution,

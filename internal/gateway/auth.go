@@ -225,7 +225,12 @@ func (g *Gateway) authorizeProject(ctx context.Context, id iam.Identity, r *http
 // service would: AIS.0004 for Image Recognition and Moderation,
 // ModelArts.4203 for OCR.
 func (g *Gateway) authorizeAction(ctx context.Context, id iam.Identity, rt *routes.Route, projectID string) error {
-	action := rt.Action()
+	return g.authorizeActionName(ctx, id, rt.Action(), projectID)
+}
+
+// authorizeActionName is authorizeAction for an action by name (the
+// inference services' "modelarts:service:create").
+func (g *Gateway) authorizeActionName(ctx context.Context, id iam.Identity, action, projectID string) error {
 	d, err := g.iam.Authorize(ctx, id, projectID, action)
 	switch {
 	case err != nil:

@@ -24,6 +24,7 @@ import (
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/gateway/routes"
 	"github.com/aisd/aisd/internal/platform/iam"
+	"github.com/aisd/aisd/internal/platform/infer"
 	"github.com/aisd/aisd/internal/platform/limits"
 	"github.com/aisd/aisd/internal/store"
 )
@@ -64,6 +65,18 @@ type Options struct {
 	// anything it does not match falls through to the service routes.
 	Mux *http.ServeMux
 	Now func() time.Time
+
+	// Infers are the real-time inference services of /v1/infers/…; a
+	// registered model's calls run through InferControls (Controls without
+	// the subscription: registering the model is the project's own act).
+	Infers        InferServices
+	InferControls []api.Control
+}
+
+// InferServices looks up and runs inference services (infer.Manager).
+type InferServices interface {
+	Get(ctx context.Context, id string) (infer.Service, error)
+	Infer(ctx context.Context, s infer.Service, body []byte) (infer.Response, error)
 }
 
 // Gateway is the HTTP entry point.
@@ -160,7 +173,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw.Header().Set("X-Request-Id", rid)
 	r = r.WithContext(api.WithRequestID(r.Context(), rid))
 	apiName := "-"
-	if _, pattern := g.o.Mux.Handler(r); pattern != "" {
+	if isInferPath(r.URL.Path) {
+		apiName = g.serveInfer(sw, r)
+	} else if _, pattern := g.o.Mux.Handler(r); pattern != "" {
 		apiName = pattern
 		// ServeHTTP (not the returned handler) so path values are set.
 		g.o.Mux.ServeHTTP(sw, r)
@@ -256,13 +271,16 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 		api.WriteError(w, r, err)
 		return rt.Operation
 	}
-	call := &api.Call{
-		RequestID: api.RequestID(ctx), DomainID: id.Domain.ID, ProjectID: params["project_id"], UserID: id.User.ID,
-		Service: rt.Service, API: rt.Operation, Method: r.Method, Path: r.URL.Path,
-		PathParams: params, Query: r.URL.Query(), Header: r.Header, Body: body,
-		Domain: id.Domain, RespHeader: http.Header{},
-	}
-	resp, err := g.chain(call.API)(ctx, call)
+	call := g.newCall(ctx, r, id, params["project_id"], rt.Service, rt.Operation, params, body)
+	g.finish(w, r, call, g.chain(call.API), fam)
+	return rt.Operation
+}
+
+// finish runs a service call through its chain, meters it and writes the
+// answer (errors in family fam).
+func (g *Gateway) finish(w http.ResponseWriter, r *http.Request, call *api.Call, chain api.Handler, fam catalog.Family) {
+	ctx := r.Context()
+	resp, err := chain(ctx, call)
 	for k, vs := range call.RespHeader {
 		for _, v := range vs {
 			w.Header().Add(k, v)
@@ -285,10 +303,9 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 			}
 		}
 		api.WriteError(w, r, err)
-		return rt.Operation
+		return
 	}
 	api.WriteJSON(w, http.StatusOK, resp)
-	return rt.Operation
 }
 
 // Handle sets (or replaces) the handler of an SDK operation, composed with

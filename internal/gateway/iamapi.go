@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aisd/aisd/internal/api"
@@ -234,6 +235,17 @@ type securityTokenRequest struct {
 				ID              string `json:"id"`
 				DurationSeconds *int64 `json:"duration_seconds"`
 			} `json:"token"`
+			// AssumeRole is the agency method's (the SDK's
+			// CreateTemporaryAccessKeyByAgency, IdentityAssumerole).
+			AssumeRole *struct {
+				AgencyName      string `json:"agency_name"`
+				DomainID        string `json:"domain_id"`
+				DomainName      string `json:"domain_name"`
+				DurationSeconds *int64 `json:"duration_seconds"`
+				SessionUser     *struct {
+					Name string `json:"name"`
+				} `json:"session_user"`
+			} `json:"assume_role"`
 			Policy json.RawMessage `json:"policy"`
 		} `json:"identity"`
 	} `json:"auth"`
@@ -252,6 +264,8 @@ type securityTokenBody struct {
 // credentials for the caller, authenticated by a token (X-Auth-Token, or
 // auth.identity.token.id when no header is sent) or an AK/SK signature —
 // temporary credentials included, whose children never outlive them.
+// With the method "assume_role" the credentials are the delegating
+// account's, through its agency (iam.Service.AssumeRole).
 func (g *Gateway) SecurityTokens() http.Handler {
 	return api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		body, err := readBody(r, 1<<20)
@@ -282,12 +296,26 @@ func (g *Gateway) SecurityTokens() http.Handler {
 		if jerr != nil {
 			return catalog.E(catalog.KindBadJSON).Wrap(jerr)
 		}
-		if len(ident.Methods) != 1 || ident.Methods[0] != "token" {
+		if len(ident.Methods) != 1 || (ident.Methods[0] != "token" && ident.Methods[0] != "assume_role") {
 			return catalog.New(catalog.AIP0007, "auth.identity.methods")
 		}
+		agency := ident.Methods[0] == "assume_role"
+		var seconds *int64
+		switch {
+		case agency && ident.AssumeRole == nil:
+			return catalog.New(catalog.AIP0006, "auth.identity.assume_role")
+		case agency && strings.TrimSpace(ident.AssumeRole.AgencyName) == "":
+			return catalog.New(catalog.AIP0006, "auth.identity.assume_role.agency_name")
+		case agency && ident.AssumeRole.DomainID == "" && ident.AssumeRole.DomainName == "":
+			return catalog.New(catalog.AIP0006, "auth.identity.assume_role.domain_id")
+		case agency:
+			seconds = ident.AssumeRole.DurationSeconds
+		case ident.Token != nil:
+			seconds = ident.Token.DurationSeconds
+		}
 		d := iam.DefaultTempDuration
-		if ident.Token != nil && ident.Token.DurationSeconds != nil {
-			n := *ident.Token.DurationSeconds
+		if seconds != nil {
+			n := *seconds
 			lo, hi := int64(iam.MinTempDuration/time.Second), int64(iam.MaxTempDuration/time.Second)
 			if n < lo || n > hi {
 				return catalog.New(catalog.AIP0010, "duration_seconds", strconv.FormatInt(n, 10), strconv.FormatInt(lo, 10), strconv.FormatInt(hi, 10))
@@ -302,7 +330,18 @@ func (g *Gateway) SecurityTokens() http.Handler {
 			}
 			session = &p
 		}
-		c, err := g.iam.IssueTemporary(r.Context(), id, d, session)
+		var c iam.TempCredential
+		if agency {
+			ar := ident.AssumeRole
+			c, err = g.iam.AssumeRole(r.Context(), id, ar.DomainID, ar.DomainName, ar.AgencyName, d, session)
+			if errors.Is(err, iam.ErrAgency) {
+				// AIP.0018 "Unable to get agency.": no such account or
+				// agency, the agency expired or does not trust the caller.
+				return catalog.New(catalog.AIP0018).Wrap(err)
+			}
+		} else {
+			c, err = g.iam.IssueTemporary(r.Context(), id, d, session)
+		}
 		if err != nil {
 			return err
 		}

@@ -22,12 +22,14 @@ import (
 	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/engine"
 	"github.com/aisd/aisd/internal/gateway"
 	"github.com/aisd/aisd/internal/gateway/routes"
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/platform/fault"
 	"github.com/aisd/aisd/internal/platform/iam"
 	"github.com/aisd/aisd/internal/platform/imagecheck"
+	"github.com/aisd/aisd/internal/platform/infer"
 	"github.com/aisd/aisd/internal/platform/input"
 	"github.com/aisd/aisd/internal/platform/limits"
 	"github.com/aisd/aisd/internal/platform/limits/redislimits"
@@ -190,6 +192,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	throttle := limits.NewThrottle(st, to)
 	guard := limits.NewGuard(gop)
 	faults := fault.New(st, log, nil)
+	// Real-time inference services (/v1/infers/…): registered models run
+	// in the engine, their files beside the data.
+	infers := infer.New(st, infer.Options{Dir: filepath.Join(cfg.DataDir, "infer-models"),
+		Runtime: engine.LibPath(s.modelsManager().Root()), Engine: s.engineOptions(1), Now: o.now})
+	s.closers = append(s.closers, infers.Close)
 	gw := gateway.New(gateway.Options{
 		IAM: s.IAM, Logger: log, Region: cfg.Region,
 		GatewayMaxBody: int64(cfg.GatewayMaxMB) << 20,
@@ -203,6 +210,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Meter:     meter,
 		Mux:       mux,
 		Now:       o.now,
+		Infers:    infers,
+		// A registered model is the project's own: no subscription.
+		InferControls: []api.Control{withinQuota(meter), injectFaults(faults), guarded(guard)},
 	})
 	s.Gateway = gw
 
@@ -238,6 +248,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	for _, p := range []string{"", "/{gallery}", "/{gallery}/people", "/{gallery}/people/{label}"} {
 		mux.Handle("/v1/admin/projects/{project_id}/celebrity-galleries"+p, galleries)
 	}
+	mux.Handle("/v1/admin/projects/{project_id}/infer-services", adm.RequireAdmin(infers.Handler(admin.AllowProject)))
+	mux.Handle("/v1/admin/projects/{project_id}/infer-services/{service_id}", adm.RequireAdmin(infers.Handler(admin.AllowProject)))
 	for _, p := range []string{"ocr-templates", "ocr-templates/{id}", "ocr-classifiers", "ocr-classifiers/{id}"} {
 		mux.Handle("/v1/admin/projects/{project_id}/"+p, adm.RequireAdmin(s.Templates.Handler(admin.AllowProject)))
 	}

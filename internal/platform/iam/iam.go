@@ -42,6 +42,9 @@ func New(st store.Store, seal *Sealer, region string, ttl time.Duration) *Servic
 	return &Service{st: st, seal: seal, ttl: ttl, now: time.Now, region: region, opened: map[string]openedSK{}, purged: map[string]time.Time{}}
 }
 
+// Now is the service's clock (expiries are judged by it).
+func (s *Service) Now() time.Time { return s.now() }
+
 // SetClock replaces the clock (tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
@@ -215,6 +218,10 @@ type Identity struct {
 	Via         []string
 	Session     []Policy
 	TempExpires time.Time
+	// Agency is set for credentials obtained through an agency of Domain;
+	// User is then a user of TrustDomain (see AssumeRole).
+	Agency      string
+	TrustDomain string
 }
 
 // IdentityForAK loads the domain and user behind a credential.

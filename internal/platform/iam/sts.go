@@ -51,6 +51,11 @@ type TempClaims struct {
 	// Session policies narrow what the pair may do: every one must allow
 	// an action (the policy given at issuance, and those inherited).
 	Session []Policy `json:"pol,omitempty"`
+	// Agency is set for a pair obtained through an agency of DomainID
+	// (see AssumeRole): the pair acts as UserID, a user of TrustDomain, held
+	// to the agency's policies, while the agency lasts.
+	Agency      string `json:"ag,omitempty"`
+	TrustDomain string `json:"td,omitempty"`
 }
 
 // TempCredential is an issued pair, as the IAM API answers it.
@@ -98,10 +103,31 @@ func (s *Service) IssueTemporary(ctx context.Context, id Identity, d time.Durati
 	now := s.now().UTC().Truncate(time.Millisecond)
 	c := TempClaims{AK: NewAK(), SK: NewSK(), UserID: id.User.ID, DomainID: id.Domain.ID,
 		IssuedAt: now, Expires: now.Add(d)}
-	rec := stsRecord{UserID: id.User.ID, IssuedAt: now, Source: "token"}
+	if id.Agency != "" {
+		// A pair obtained with agency credentials stays bound to the
+		// agency; its user is the trusted account's.
+		c.Agency, c.TrustDomain = id.Agency, id.TrustDomain
+		// The agency's policy (the last, see VerifyTemporary) is read
+		// again at every call, not sealed.
+		if n := len(id.Session); n > 0 {
+			id.Session = id.Session[:n-1]
+		}
+	}
+	return s.issue(ctx, id, c, "token", session)
+}
+
+// issue completes claims c for the caller (what it descends from, its
+// inherited session policies, an expiry within the caller's), stores the
+// pair's record under c.DomainID and seals the security token. source
+// says what the caller presented when it is neither AK/SK nor temporary.
+func (s *Service) issue(ctx context.Context, id Identity, c TempClaims, source string, session *Policy) (TempCredential, error) {
+	now := c.IssuedAt
+	rec := stsRecord{UserID: c.UserID, IssuedAt: now, Source: source}
 	switch {
 	case id.Temporary:
-		rec.Source = "sts"
+		if rec.Source != "agency" {
+			rec.Source = "sts"
+		}
 		c.ParentAK = id.ParentAK
 		c.Via = append(append([]string(nil), id.Via...), id.AK)
 		c.Session = append(c.Session, id.Session...)
@@ -109,7 +135,9 @@ func (s *Service) IssueTemporary(ctx context.Context, id Identity, d time.Durati
 			c.Expires = id.TempExpires
 		}
 	case id.AK != "":
-		rec.Source = "aksk"
+		if rec.Source != "agency" {
+			rec.Source = "aksk"
+		}
 		c.ParentAK = id.AK
 	}
 	if session != nil {
@@ -124,8 +152,8 @@ func (s *Service) IssueTemporary(ctx context.Context, id Identity, d time.Durati
 	if err != nil {
 		return TempCredential{}, err
 	}
-	s.purgeExpired(ctx, id.Domain.ID, now)
-	if err := s.st.CreateResource(ctx, store.Resource{Kind: KindSTS, Owner: id.Domain.ID, ID: c.AK, Name: c.AK,
+	s.purgeExpired(ctx, c.DomainID, now)
+	if err := s.st.CreateResource(ctx, store.Resource{Kind: KindSTS, Owner: c.DomainID, ID: c.AK, Name: c.AK,
 		Body: body, CreatedAt: now, UpdatedAt: now}); err != nil {
 		return TempCredential{}, fmt.Errorf("temporary credential: %w", err)
 	}
@@ -186,17 +214,23 @@ func (s *Service) OpenSecurityToken(tok string) (TempClaims, error) {
 
 // VerifyTemporary checks that a pair, whose signature the caller verified
 // with c.SK, is still in force: not expired, its record present, the
-// credentials it descends from present too, and its user still there. It
-// returns the caller's identity.
+// credentials it descends from present too, its user still there, and
+// for an agency pair the agency still usable. It returns the caller's
+// identity.
 func (s *Service) VerifyTemporary(ctx context.Context, c TempClaims) (Identity, error) {
 	now := s.now()
 	if !now.Before(c.Expires) {
 		return Identity{}, tempErr("%s expired at %s", c.AK, c.Expires.UTC().Format(time.RFC3339))
 	}
+	// The records of an agency pair's ancestors may be the trusted
+	// account's (obtained with its temporary credentials); AKs are unique,
+	// so looking in both accounts finds exactly the one record.
+	owners := []string{c.DomainID}
+	if c.TrustDomain != "" {
+		owners = append(owners, c.TrustDomain)
+	}
 	for _, ak := range append(append([]string(nil), c.Via...), c.AK) {
-		if _, err := s.st.GetResource(ctx, KindSTS, c.DomainID, ak); errors.Is(err, store.ErrNotFound) {
-			return Identity{}, tempErr("%s revoked", ak)
-		} else if err != nil {
+		if err := s.stsRecord(ctx, owners, ak); err != nil {
 			return Identity{}, err
 		}
 	}
@@ -207,15 +241,39 @@ func (s *Service) VerifyTemporary(ctx context.Context, c TempClaims) (Identity, 
 			return Identity{}, err
 		}
 	}
-	id, err := s.identity(ctx, c.UserID, c.DomainID)
-	if errors.Is(err, store.ErrNotFound) {
-		return Identity{}, tempErr("%s: user or account gone", c.AK)
+	var id Identity
+	var err error
+	if c.Agency != "" {
+		id, err = s.verifyAgency(ctx, c)
+		id.TrustDomain = c.TrustDomain
+	} else {
+		id, err = s.identity(ctx, c.UserID, c.DomainID)
+		if errors.Is(err, store.ErrNotFound) {
+			err = tempErr("%s: user or account gone", c.AK)
+		}
 	}
 	if err != nil {
 		return Identity{}, err
 	}
-	id.AK, id.Temporary, id.ParentAK, id.Via, id.Session, id.TempExpires = c.AK, true, c.ParentAK, c.Via, c.Session, c.Expires
+	id.AK, id.Temporary, id.ParentAK, id.Via, id.TempExpires = c.AK, true, c.ParentAK, c.Via, c.Expires
+	// The agency's policy (put there by verifyAgency) comes last.
+	id.Session = append(append([]Policy(nil), c.Session...), id.Session...)
 	return id, nil
+}
+
+// stsRecord checks that the record of a temporary AK is still there,
+// under one of owners.
+func (s *Service) stsRecord(ctx context.Context, owners []string, ak string) error {
+	for _, o := range owners {
+		_, err := s.st.GetResource(ctx, KindSTS, o, ak)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return tempErr("%s revoked", ak)
 }
 
 // ListTemporary lists a domain's pairs in force.

@@ -349,6 +349,12 @@ func (s *Service) fetch(ctx context.Context, projectID, raw string) (string, err
 		return "", asVideo(err)
 	}
 	defer src.Close()
+	if !src.Object && src.Size < 0 {
+		// AIS.0703 "The video size is unknown": the URL's answer declares
+		// no Content-Length (a chunked or close-delimited body), so the
+		// size cap cannot be judged before the download, as the API has it.
+		return "", catalog.E(catalog.KindVideoSizeUnknown).Wrap(errors.New("the video URL's answer has no Content-Length"))
+	}
 	path, err := s.save(src)
 	if err != nil && ctx.Err() != nil {
 		return "", ctx.Err() // shutdown: the job is resumed later
