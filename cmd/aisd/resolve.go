@@ -73,21 +73,26 @@ func (r *resolver) ownDomain() (string, error) {
 	return r.own, nil
 }
 
-// scope splits DOMAIN/NAME, else takes --domain, else the caller's domain.
-func (r *resolver) scope(s string) (domainID, name string, err error) {
+// scope splits DOMAIN/NAME, else takes --domain, else the caller's
+// domain; where is how errors name it.
+func (r *resolver) scope(s string) (domainID, name, where string, err error) {
 	d := r.af.domain
 	if dn, n, ok := strings.Cut(s, "/"); ok {
 		d, s = dn, n
 	}
+	where = "your account"
+	if d != "" {
+		where = "domain " + d
+	}
 	id, err := r.domain(d)
-	return id, s, err
+	return id, s, where, err
 }
 
 func (r *resolver) project(s string) (string, error) {
 	if idPattern.MatchString(s) || s == "*" {
 		return s, nil
 	}
-	d, name, err := r.scope(s)
+	d, name, where, err := r.scope(s)
 	if err != nil {
 		return "", err
 	}
@@ -103,7 +108,7 @@ func (r *resolver) project(s string) (string, error) {
 	}
 	switch len(ids) {
 	case 0:
-		return "", fmt.Errorf("no project named %q in domain %s", name, d)
+		return "", fmt.Errorf("no project named %q in %s", name, where)
 	case 1:
 		return ids[0], nil
 	}
@@ -114,7 +119,7 @@ func (r *resolver) user(s string) (string, error) {
 	if idPattern.MatchString(s) {
 		return s, nil
 	}
-	d, name, err := r.scope(s)
+	d, name, where, err := r.scope(s)
 	if err != nil {
 		return "", err
 	}
@@ -127,7 +132,7 @@ func (r *resolver) user(s string) (string, error) {
 			return u.ID, nil
 		}
 	}
-	return "", fmt.Errorf("no user named %q in domain %s", name, d)
+	return "", fmt.Errorf("no user named %q in %s", name, where)
 }
 
 // resolveNames wraps every admin command whose usage names DOMAIN, PROJECT
