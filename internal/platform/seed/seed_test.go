@@ -13,8 +13,12 @@ import (
 
 	"github.com/aisd/aisd/internal/admin"
 	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/engine"
+	"github.com/aisd/aisd/internal/models"
 	"github.com/aisd/aisd/internal/platform/seed"
 	"github.com/aisd/aisd/internal/server"
+	"github.com/aisd/aisd/internal/services/imagerec"
+	"github.com/aisd/aisd/internal/services/ocr/template/templatetest"
 	"github.com/aisd/aisd/internal/store"
 	"github.com/aisd/aisd/internal/store/sqlstore"
 )
@@ -283,5 +287,102 @@ func TestApplyReportsAPIError(t *testing.T) {
 	sp, _ = seed.Parse([]byte("domains:\n  - name: acme\n    users:\n      - name: v\n        password: short\n"))
 	if _, err := seed.Apply(context.Background(), sp, target(s, rootAK, rootSK)); err == nil || !strings.Contains(err.Error(), "at least 8 characters") {
 		t.Fatalf("short password: %v", err)
+	}
+}
+
+// Templates and classifiers: the reference image from a file next to the
+// seed, anchors with their boxes, a classifier over the template by name.
+func TestApplyTemplates(t *testing.T) {
+	clean, err := templatetest.Staff.Render(nil)
+	if err != nil {
+		t.Skipf("fixture font: %v", err)
+	}
+	s, dsn := newServer(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "staff.png"), templatetest.PNG(clean.Image), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	box := func(b templatetest.Box) string { return fmt.Sprintf("[[%g, %g], [%g, %g]]", b.X0, b.Y0, b.X1, b.Y1) }
+	text := "domains:\n  - name: root\n    projects:\n      - name: cn-north-4\n        ocr_templates:\n          - name: staff\n            image_file: staff.png\n" +
+		"            anchors:\n              - {text: 姓名, location: " + box(clean.Anchors["姓名"]) + "}\n              - {text: 部门, location: " + box(clean.Anchors["部门"]) + "}\n" +
+		"            areas:\n              - {name: name, location: " + box(clean.Areas["name"]) + "}\n" +
+		"        ocr_classifiers:\n          - {name: desk, templates: [staff]}\n"
+	path := filepath.Join(dir, "seed.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := seed.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := target(s, rootAK, rootSK)
+	rep, err := seed.Apply(context.Background(), sp, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Changed() != 2 || !strings.Contains(fmt.Sprint(rep), "created project root/cn-north-4 ocr classifier desk") {
+		t.Fatalf("report: %v", rep)
+	}
+	var list struct {
+		Templates []struct {
+			Name    string
+			Anchors []struct{ Text string }
+		}
+	}
+	if err := tg.Client.Do(context.Background(), "GET", "/v1/admin/projects/"+s.Root.Project.ID+"/ocr-templates", nil, nil, &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Templates) != 1 || list.Templates[0].Name != "staff" || len(list.Templates[0].Anchors) != 2 {
+		t.Fatalf("templates = %+v", list)
+	}
+	before := dump(t, dsn)
+	if rep, err := seed.Apply(context.Background(), sp, tg); err != nil || rep.Changed() != 0 {
+		t.Fatalf("second apply: %v %v", rep, err)
+	}
+	if !slices.Equal(before, dump(t, dsn)) {
+		t.Error("second apply changed the store")
+	}
+}
+
+// Galleries enrol their people through the image engine's face models.
+func TestApplyGallery(t *testing.T) {
+	skip := func(why string) {
+		if os.Getenv("AISD_REQUIRE_MODELS") == "1" {
+			t.Fatal(why)
+		}
+		t.Skip(why)
+	}
+	photo := "/usr/lib/python3/dist-packages/skimage/data/astronaut.png"
+	if _, err := os.Stat(photo); err != nil {
+		skip("python3-skimage's sample photos missing (make deps)")
+	}
+	root, err := engine.ModelsRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.Open(root).Verify(context.Background(), append([]string{"onnxruntime"}, imagerec.Models...)); err != nil {
+		skip("image models not installed (make models): " + err.Error())
+	}
+	cfg := config.Default()
+	dir := t.TempDir()
+	cfg.DataDir, cfg.DSN = dir, "sqlite:"+filepath.Join(dir, "aisd.db")
+	cfg.RootAK, cfg.RootSK, cfg.ModelsDir, cfg.Engines = rootAK, rootSK, root, []string{"image"}
+	s, err := server.New(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sp, err := seed.Parse([]byte("domains:\n  - name: root\n    projects:\n      - name: cn-north-4\n        galleries:\n" +
+		"          - name: crew\n            description: NASA\n            people:\n              - {label: Eileen Collins, photos: [" + photo + "]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := target(s, rootAK, rootSK)
+	rep, err := seed.Apply(context.Background(), sp, tg)
+	if err != nil || !strings.Contains(fmt.Sprint(rep), "created project root/cn-north-4 gallery crew person Eileen Collins") {
+		t.Fatalf("%v %v", rep, err)
+	}
+	if rep, err := seed.Apply(context.Background(), sp, tg); err != nil || rep.Changed() != 0 {
+		t.Fatalf("second apply: %v %v", rep, err)
 	}
 }
