@@ -125,6 +125,16 @@ func TestAdminTables(t *testing.T) {
 	if _, err := run(t, append(adm, "user", "list", "nosuch")...); err == nil || !strings.Contains(err.Error(), `no domain named "nosuch"`) {
 		t.Fatalf("unknown domain: %v", err)
 	}
+
+	// The shell completes names from the server.
+	out, err = run(t, append([]string{"__complete"}, append(adm, "user", "list", "")...)...)
+	if err != nil || !strings.Contains(out, "root\n") || !strings.Contains(out, "acme\n") {
+		t.Fatalf("completion of DOMAIN: %v %q", err, out)
+	}
+	out, err = run(t, append([]string{"__complete"}, append(adm, "subscription", "list", "")...)...)
+	if err != nil || !strings.Contains(out, "cn-north-4\n") || !strings.Contains(out, "acme/cn-north-4\n") || !strings.Contains(out, "root/cn-north-4\n") {
+		t.Fatalf("completion of PROJECT: %v %q", err, out)
+	}
 }
 
 // Tables of the answers users see most, from fixed answers.

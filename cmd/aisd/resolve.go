@@ -158,6 +158,14 @@ func resolveNames(root *cobra.Command, af *adminFlags) {
 		if len(kinds) == 0 {
 			return
 		}
+		c.ValidArgsFunction = func(cmd *cobra.Command, a []string, _ string) ([]string, cobra.ShellCompDirective) {
+			kind, ok := kinds[len(a)]
+			if !ok {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			names, _ := newResolver(cmd, af).names(kind)
+			return names, cobra.ShellCompDirectiveNoFileComp
+		}
 		run := c.RunE
 		c.RunE = func(cmd *cobra.Command, a []string) error {
 			r := newResolver(cmd, af)
@@ -183,4 +191,48 @@ func resolveNames(root *cobra.Command, af *adminFlags) {
 		}
 	}
 	walk(root)
+}
+
+// names lists what a DOMAIN, PROJECT or USER argument may name, for shell
+// completion: domain names; the caller's own project and user names and,
+// for every domain the caller sees, DOMAIN/NAME.
+func (r *resolver) names(kind string) ([]string, error) {
+	var ds struct{ Domains []admin.Domain }
+	if err := r.get("/v1/admin/domains", nil, &ds); err != nil {
+		return nil, err
+	}
+	own, _ := r.ownDomain()
+	var out []string
+	for _, d := range ds.Domains {
+		if kind == "DOMAIN" {
+			out = append(out, d.Name)
+			continue
+		}
+		var items []string
+		switch kind {
+		case "PROJECT":
+			var ps struct{ Projects []admin.Project }
+			if err := r.get("/v1/admin/domains/"+d.ID+"/projects", nil, &ps); err != nil {
+				continue
+			}
+			for _, p := range ps.Projects {
+				items = append(items, p.Name)
+			}
+		case "USER":
+			var us struct{ Users []admin.User }
+			if err := r.get("/v1/admin/domains/"+d.ID+"/users", nil, &us); err != nil {
+				continue
+			}
+			for _, u := range us.Users {
+				items = append(items, u.Name)
+			}
+		}
+		for _, n := range items {
+			if d.ID == own {
+				out = append(out, n)
+			}
+			out = append(out, d.Name+"/"+n)
+		}
+	}
+	return out, nil
 }
