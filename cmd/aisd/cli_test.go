@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/platform/seed"
 	"github.com/aisd/aisd/internal/server"
 )
 
@@ -307,8 +308,12 @@ func TestServeInit(t *testing.T) {
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	spec, err := seed.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
-	if err := applySeed(context.Background(), file, s, &out); err != nil {
+	if err := applySeed(context.Background(), file, spec, s, &out); err != nil {
 		t.Fatal(err, out.String())
 	}
 	for _, want := range []string{"init: created domain ci\n", "init: created user ci/tester credential CITESTERAK0000000001\n",
@@ -318,7 +323,7 @@ func TestServeInit(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := applySeed(context.Background(), file, s, &out); err != nil {
+	if err := applySeed(context.Background(), file, spec, s, &out); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != "init: "+file+" applied, 0 change(s)\n" {

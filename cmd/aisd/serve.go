@@ -47,6 +47,19 @@ func serveCmd() *cobra.Command {
 					*fl.dst = *fl.src
 				}
 			}
+			if !f.Changed("init") {
+				initFile = os.Getenv("AISD_INIT")
+			}
+			// A seed file that does not parse stops the start before
+			// anything is opened.
+			var spec *seed.Spec
+			if initFile != "" {
+				sp, err := seed.Load(initFile)
+				if err != nil {
+					return fmt.Errorf("--init: %w", err)
+				}
+				spec = &sp
+			}
 			log := newLogger(cfg)
 			slog.SetDefault(log)
 			s, err := server.New(cmd.Context(), cfg, log)
@@ -55,13 +68,10 @@ func serveCmd() *cobra.Command {
 			}
 			defer s.Close()
 			out := cmd.OutOrStdout()
-			if !f.Changed("init") {
-				initFile = os.Getenv("AISD_INIT")
-			}
-			if initFile != "" {
+			if spec != nil {
 				// Applied before the server listens: once /readyz
 				// answers, the seed is in place.
-				if err := applySeed(cmd.Context(), initFile, s, out); err != nil {
+				if err := applySeed(cmd.Context(), initFile, *spec, s, out); err != nil {
 					return err
 				}
 			}
@@ -92,11 +102,7 @@ func serveCmd() *cobra.Command {
 
 // applySeed applies a seed file through the server's own admin API, as
 // the root administrator, and prints what it did.
-func applySeed(ctx context.Context, path string, s *server.Server, out io.Writer) error {
-	spec, err := seed.Load(path)
-	if err != nil {
-		return fmt.Errorf("--init: %w", err)
-	}
+func applySeed(ctx context.Context, path string, spec seed.Spec, s *server.Server, out io.Writer) error {
 	c := &admin.Client{Endpoint: "http://" + s.Config.Addr, AK: s.Root.AK, SK: s.Root.SK, HTTP: seed.InProcess(s.Handler())}
 	rep, err := seed.Apply(ctx, spec, seed.Target{Client: c, Objects: s.OBS})
 	for _, ch := range rep {
