@@ -29,19 +29,19 @@ func extraAdminCommands(call adminCall) []*cobra.Command {
 
 	subs := &cobra.Command{Use: "subscription", Short: "Service subscriptions of a project"}
 	subs.AddCommand(
-		sub("list PROJECT_ID", "List a project's subscriptions", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+		sub("list PROJECT", "List a project's subscriptions", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "GET", "/v1/admin/projects/"+a[0]+"/subscriptions", nil, nil)
 		}),
-		sub("add PROJECT_ID SERVICE", "Subscribe a project to a service (e.g. ocr.general-text)", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("add PROJECT SERVICE", "Subscribe a project to a service (e.g. ocr.general-text)", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "PUT", "/v1/admin/projects/"+a[0]+"/subscriptions/"+a[1], nil, nil)
 		}),
-		sub("rm PROJECT_ID SERVICE", "Unsubscribe", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("rm PROJECT SERVICE", "Unsubscribe", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "DELETE", "/v1/admin/projects/"+a[0]+"/subscriptions/"+a[1], nil, nil)
 		}),
 	)
 
 	var service, from, to string
-	usage := sub("usage PROJECT_ID", "Calls per day and API", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+	usage := sub("usage PROJECT", "Calls per day and API", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
 		q := url.Values{"project_id": {a[0]}}
 		for k, v := range map[string]string{"service": service, "from": from, "to": to} {
 			if v != "" {
@@ -59,7 +59,7 @@ func extraAdminCommands(call adminCall) []*cobra.Command {
 		api, code, mode     string
 		count, pct, latency int
 	)
-	add := sub("add PROJECT_ID", "Inject a fault", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+	add := sub("add PROJECT", "Inject a fault", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
 		body := map[string]any{"project_id": a[0], "api": api, "mode": mode}
 		if code != "" {
 			body["code"] = code
@@ -82,7 +82,7 @@ func extraAdminCommands(call adminCall) []*cobra.Command {
 	f.IntVar(&pct, "percent", 100, "share of calls to fail (percent mode)")
 	f.IntVar(&latency, "latency-ms", 1000, "added latency (latency mode)")
 	fault.AddCommand(add,
-		sub("list [PROJECT_ID]", "List faults", cobra.MaximumNArgs(1), func(cmd *cobra.Command, a []string) error {
+		sub("list [PROJECT]", "List faults", cobra.MaximumNArgs(1), func(cmd *cobra.Command, a []string) error {
 			var q url.Values
 			if len(a) == 1 {
 				q = url.Values{"project_id": {a[0]}}
@@ -133,7 +133,7 @@ func glossaryCommand(call adminCall) *cobra.Command {
 		return c
 	}
 	path := func(project string) string { return "/v1/admin/projects/" + project + "/glossaries" }
-	create := flags(&cobra.Command{Use: "create PROJECT_ID NAME", Short: "Create a glossary (at most 20 per project, 10000 terms of at most 50 characters)",
+	create := flags(&cobra.Command{Use: "create PROJECT NAME", Short: "Create a glossary (at most 20 per project, 10000 terms of at most 50 characters)",
 		Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, a []string) error {
 			b, err := body(a[1])
 			if err != nil {
@@ -141,7 +141,7 @@ func glossaryCommand(call adminCall) *cobra.Command {
 			}
 			return call(cmd, "POST", path(a[0]), nil, b)
 		}})
-	update := flags(&cobra.Command{Use: "update PROJECT_ID NAME", Short: "Replace a glossary's terms and settings",
+	update := flags(&cobra.Command{Use: "update PROJECT NAME", Short: "Replace a glossary's terms and settings",
 		Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, a []string) error {
 			name := a[1]
 			if rename != "" {
@@ -155,11 +155,11 @@ func glossaryCommand(call adminCall) *cobra.Command {
 		}})
 	update.Flags().StringVar(&rename, "rename", "", "new name")
 	g.AddCommand(create, update,
-		&cobra.Command{Use: "list PROJECT_ID", Short: "List a project's glossaries", Args: cobra.ExactArgs(1),
+		&cobra.Command{Use: "list PROJECT", Short: "List a project's glossaries", Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, a []string) error { return call(cmd, "GET", path(a[0]), nil, nil) }},
-		&cobra.Command{Use: "show PROJECT_ID NAME", Short: "Show a glossary with its terms", Args: cobra.ExactArgs(2),
+		&cobra.Command{Use: "show PROJECT NAME", Short: "Show a glossary with its terms", Args: cobra.ExactArgs(2),
 			RunE: func(cmd *cobra.Command, a []string) error { return call(cmd, "GET", path(a[0])+"/"+a[1], nil, nil) }},
-		&cobra.Command{Use: "rm PROJECT_ID NAME", Short: "Delete a glossary", Args: cobra.ExactArgs(2),
+		&cobra.Command{Use: "rm PROJECT NAME", Short: "Delete a glossary", Args: cobra.ExactArgs(2),
 			RunE: func(cmd *cobra.Command, a []string) error { return call(cmd, "DELETE", path(a[0])+"/"+a[1], nil, nil) }},
 	)
 	return g
@@ -171,21 +171,21 @@ func galleryCommand(call adminCall, sub func(string, string, cobra.PositionalArg
 	base := func(project string) string { return "/v1/admin/projects/" + project + "/celebrity-galleries" }
 	g := &cobra.Command{Use: "gallery", Short: "Celebrity galleries: the people celebrity recognition identifies"}
 	var desc string
-	create := sub("create PROJECT_ID NAME", "Create an empty gallery", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+	create := sub("create PROJECT NAME", "Create an empty gallery", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 		return call(cmd, "POST", base(a[0]), nil, map[string]string{"name": a[1], "description": desc})
 	})
 	create.Flags().StringVar(&desc, "description", "", "what the gallery holds")
 	g.AddCommand(create,
-		sub("list PROJECT_ID", "List a project's galleries", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+		sub("list PROJECT", "List a project's galleries", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "GET", base(a[0]), nil, nil)
 		}),
-		sub("show PROJECT_ID GALLERY", "Show a gallery's people (GALLERY: name or id)", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("show PROJECT GALLERY", "Show a gallery's people (GALLERY: name or id)", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "GET", base(a[0])+"/"+a[1], nil, nil)
 		}),
-		sub("rm PROJECT_ID GALLERY", "Delete a gallery and everyone in it", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("rm PROJECT GALLERY", "Delete a gallery and everyone in it", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "DELETE", base(a[0])+"/"+a[1], nil, nil)
 		}),
-		sub("add PROJECT_ID GALLERY LABEL PHOTO...", "Enrol a person from face photos (JPEG, PNG or BMP with one face; the photos are not kept)", cobra.MinimumNArgs(4), func(cmd *cobra.Command, a []string) error {
+		sub("add PROJECT GALLERY LABEL PHOTO...", "Enrol a person from face photos (JPEG, PNG or BMP with one face; the photos are not kept)", cobra.MinimumNArgs(4), func(cmd *cobra.Command, a []string) error {
 			var images []string
 			for _, f := range a[3:] {
 				b, err := os.ReadFile(f)
@@ -196,7 +196,7 @@ func galleryCommand(call adminCall, sub func(string, string, cobra.PositionalArg
 			}
 			return call(cmd, "POST", base(a[0])+"/"+a[1]+"/people", nil, map[string]any{"label": a[2], "images": images})
 		}),
-		sub("remove PROJECT_ID GALLERY LABEL", "Remove a person", cobra.ExactArgs(3), func(cmd *cobra.Command, a []string) error {
+		sub("remove PROJECT GALLERY LABEL", "Remove a person", cobra.ExactArgs(3), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "DELETE", base(a[0])+"/"+a[1]+"/people/"+a[2], nil, nil)
 		}),
 	)

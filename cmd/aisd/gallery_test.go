@@ -45,7 +45,7 @@ func TestGalleryCLI(t *testing.T) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	defer func() { srv.Close(); s.Close() }()
-	adm := []string{"admin", "--endpoint", srv.URL, "--ak", ak, "--sk", sk, "gallery"}
+	adm := []string{"admin", "--endpoint", srv.URL, "--ak", ak, "--sk", sk, "-o", "json", "gallery"}
 	pid := s.Root.Project.ID
 	steps := []struct {
 		args []string

@@ -40,7 +40,7 @@ func TestAdminCLI(t *testing.T) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	defer func() { srv.Close(); s.Close() }()
-	adm := []string{"admin", "--endpoint", srv.URL, "--ak", ak, "--sk", sk}
+	adm := []string{"admin", "--endpoint", srv.URL, "--ak", ak, "--sk", sk, "-o", "json"}
 
 	out, err := run(t, append(adm, "domain", "create", "acme")...)
 	if err != nil {

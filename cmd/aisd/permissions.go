@@ -22,7 +22,7 @@ func permissionCommands(call adminCall) []*cobra.Command {
 
 	policy := &cobra.Command{Use: "policy", Short: "Permission policies (system roles such as \"OCR FullAccess\", and custom JSON policies)"}
 	var desc string
-	put := sub("put DOMAIN_ID NAME FILE|-", "Create or replace a custom policy from a JSON document ({\"Version\":\"1.1\",\"Statement\":[…]})", cobra.ExactArgs(3), func(cmd *cobra.Command, a []string) error {
+	put := sub("put DOMAIN NAME FILE|-", "Create or replace a custom policy from a JSON document ({\"Version\":\"1.1\",\"Statement\":[…]})", cobra.ExactArgs(3), func(cmd *cobra.Command, a []string) error {
 		var raw []byte
 		var err error
 		if a[2] == "-" {
@@ -41,30 +41,30 @@ func permissionCommands(call adminCall) []*cobra.Command {
 	})
 	put.Flags().StringVar(&desc, "description", "", "what the policy is for")
 	policy.AddCommand(
-		sub("list DOMAIN_ID", "List the system policies and the domain's custom ones", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+		sub("list DOMAIN", "List the system policies and the domain's custom ones", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "GET", "/v1/admin/domains/"+a[0]+"/policies", nil, nil)
 		}),
-		sub("show DOMAIN_ID NAME", "Show a policy", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("show DOMAIN NAME", "Show a policy", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "GET", "/v1/admin/domains/"+a[0]+"/policies/"+a[1], nil, nil)
 		}),
 		put,
-		sub("delete DOMAIN_ID NAME", "Delete a custom policy no user holds", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("delete DOMAIN NAME", "Delete a custom policy no user holds", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "DELETE", "/v1/admin/domains/"+a[0]+"/policies/"+a[1], nil, nil)
 		}),
-		sub("attach USER_ID PROJECT_ID|* [POLICY]...", "Set the policies a user holds in a project (\"*\": every project); none detaches them all there", cobra.MinimumNArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("attach USER PROJECT|* [POLICY]...", "Set the policies a user holds in a project (\"*\": every project); none detaches them all there", cobra.MinimumNArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "PUT", "/v1/admin/users/"+a[0]+"/policies/"+a[1], nil, map[string]any{"policies": append([]string{}, a[2:]...)})
 		}),
-		sub("user USER_ID", "Show the policies a user holds, by project", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+		sub("user USER", "Show the policies a user holds, by project", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "GET", "/v1/admin/users/"+a[0]+"/policies", nil, nil)
 		}),
 	)
 
 	sts := &cobra.Command{Use: "sts", Short: "Temporary credentials (issued by POST /v3.0/OS-CREDENTIAL/securitytokens)"}
 	sts.AddCommand(
-		sub("list DOMAIN_ID", "List the temporary credentials in force", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+		sub("list DOMAIN", "List the temporary credentials in force", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "GET", "/v1/admin/domains/"+a[0]+"/securitytokens", nil, nil)
 		}),
-		sub("revoke DOMAIN_ID AK", "Revoke temporary credentials (and every pair obtained with them)", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("revoke DOMAIN AK", "Revoke temporary credentials (and every pair obtained with them)", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "DELETE", "/v1/admin/domains/"+a[0]+"/securitytokens/"+strings.TrimSpace(a[1]), nil, nil)
 		}),
 	)

@@ -28,7 +28,7 @@ func TestAdminPolicyCLI(t *testing.T) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	defer func() { srv.Close(); s.Close() }()
-	adm := []string{"admin", "--endpoint", srv.URL, "--ak", ak, "--sk", sk}
+	adm := []string{"admin", "--endpoint", srv.URL, "--ak", ak, "--sk", sk, "-o", "json"}
 	dom, pid := s.Root.Domain.ID, s.Root.Project.ID
 
 	out, err := run(t, append(adm, "user", "create", dom, "dev", "password123")...)

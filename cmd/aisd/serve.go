@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -9,14 +11,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aisd/aisd/internal/admin"
 	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/platform/seed"
 	"github.com/aisd/aisd/internal/server"
 )
 
 func serveCmd() *cobra.Command {
 	var (
-		file  string
-		flags config.Config
+		file, initFile string
+		flags          config.Config
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -43,6 +47,19 @@ func serveCmd() *cobra.Command {
 					*fl.dst = *fl.src
 				}
 			}
+			if !f.Changed("init") {
+				initFile = os.Getenv("AISD_INIT")
+			}
+			// A seed file that does not parse stops the start before
+			// anything is opened.
+			var spec *seed.Spec
+			if initFile != "" {
+				sp, err := seed.Load(initFile)
+				if err != nil {
+					return fmt.Errorf("--init: %w", err)
+				}
+				spec = &sp
+			}
 			log := newLogger(cfg)
 			slog.SetDefault(log)
 			s, err := server.New(cmd.Context(), cfg, log)
@@ -51,6 +68,13 @@ func serveCmd() *cobra.Command {
 			}
 			defer s.Close()
 			out := cmd.OutOrStdout()
+			if spec != nil {
+				// Applied before the server listens: once /readyz
+				// answers, the seed is in place.
+				if err := applySeed(cmd.Context(), initFile, *spec, s, out); err != nil {
+					return err
+				}
+			}
 			return s.Serve(cmd.Context(), func(addr, s3addr string) {
 				log.Info("listening", "addr", addr, "s3_addr", s3addr, "region", cfg.Region, "project_id", s.Root.Project.ID, "store", redactDSN(cfg.ResolvedDSN()), "objects", objectsAt(cfg))
 				printBanner(out, addr, s3addr, s)
@@ -59,6 +83,7 @@ func serveCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVarP(&file, "config", "c", "", "YAML config file")
+	f.StringVar(&initFile, "init", "", "seed file applied at start, idempotently: domains, projects, users, keys, subscriptions… (default $AISD_INIT)")
 	f.StringVar(&flags.Addr, "addr", "", "listen address (default 127.0.0.1:8080)")
 	f.StringVar(&flags.DataDir, "data-dir", "", "data directory (default ./data)")
 	f.StringVar(&flags.DSN, "dsn", "", "store DSN: sqlite:PATH or postgres://… (default SQLite in the data directory)")
@@ -73,6 +98,23 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&flags.OBSBucketPrefix, "obs-bucket-prefix", "", "prefix of aisd's bucket names at --obs-endpoint")
 	f.StringVar(&flags.OBSCAFile, "obs-ca-file", "", "PEM file of CAs to trust for --obs-endpoint, beside the system's")
 	return cmd
+}
+
+// applySeed applies a seed file through the server's own admin API, as
+// the root administrator, and prints what it did.
+func applySeed(ctx context.Context, path string, spec seed.Spec, s *server.Server, out io.Writer) error {
+	c := &admin.Client{Endpoint: "http://" + s.Config.Addr, AK: s.Root.AK, SK: s.Root.SK, HTTP: seed.InProcess(s.Handler())}
+	rep, err := seed.Apply(ctx, spec, seed.Target{Client: c, Objects: s.OBS})
+	for _, ch := range rep {
+		if ch.Action != "exists" {
+			fmt.Fprintf(out, "init: %s\n", ch)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("--init %s: %w", path, err)
+	}
+	fmt.Fprintf(out, "init: %s applied, %d change(s)\n", path, rep.Changed())
+	return nil
 }
 
 func newLogger(cfg config.Config) *slog.Logger {

@@ -26,7 +26,7 @@ func templateCommands(call adminCall) []*cobra.Command {
 		spec, image, url string
 		anchors, areas   []string
 	)
-	create := sub("create PROJECT_ID NAME", "Create a template", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+	create := sub("create PROJECT NAME", "Create a template", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 		body := map[string]any{}
 		if spec != "" {
 			raw, err := os.ReadFile(spec)
@@ -84,29 +84,29 @@ func templateCommands(call adminCall) []*cobra.Command {
 	f.StringArrayVar(&anchors, "anchor", nil, "anchor: printed TEXT, or TEXT=X0,Y0,X1,Y1 with its box (repeat; without a box the server finds the text by OCR)")
 	f.StringArrayVar(&areas, "area", nil, "recognition area NAME=X0,Y0,X1,Y1 (repeat)")
 	tpl.AddCommand(create,
-		sub("list PROJECT_ID", "List a project's templates", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+		sub("list PROJECT", "List a project's templates", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "GET", path(a[0], "ocr-templates"), nil, nil)
 		}),
-		sub("get PROJECT_ID ID", "Show a template", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("get PROJECT ID", "Show a template", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "GET", path(a[0], "ocr-templates", a[1]), nil, nil)
 		}),
-		sub("delete PROJECT_ID ID", "Delete a template no classifier uses", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("delete PROJECT ID", "Delete a template no classifier uses", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "DELETE", path(a[0], "ocr-templates", a[1]), nil, nil)
 		}),
 	)
 
 	cls := &cobra.Command{Use: "ocr-classifier", Short: "Custom OCR classifiers: named sets of templates"}
 	cls.AddCommand(
-		sub("create PROJECT_ID NAME TEMPLATE_ID...", "Create a classifier over templates", cobra.MinimumNArgs(3), func(cmd *cobra.Command, a []string) error {
+		sub("create PROJECT NAME TEMPLATE_ID...", "Create a classifier over templates", cobra.MinimumNArgs(3), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "POST", path(a[0], "ocr-classifiers"), nil, map[string]any{"name": a[1], "template_ids": a[2:]})
 		}),
-		sub("list PROJECT_ID", "List a project's classifiers", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
+		sub("list PROJECT", "List a project's classifiers", cobra.ExactArgs(1), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "GET", path(a[0], "ocr-classifiers"), nil, nil)
 		}),
-		sub("get PROJECT_ID ID", "Show a classifier", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("get PROJECT ID", "Show a classifier", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "GET", path(a[0], "ocr-classifiers", a[1]), nil, nil)
 		}),
-		sub("delete PROJECT_ID ID", "Delete a classifier (its templates stay)", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
+		sub("delete PROJECT ID", "Delete a classifier (its templates stay)", cobra.ExactArgs(2), func(cmd *cobra.Command, a []string) error {
 			return call(cmd, "DELETE", path(a[0], "ocr-classifiers", a[1]), nil, nil)
 		}),
 	)

@@ -30,7 +30,7 @@ func TestTemplateCLI(t *testing.T) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	defer func() { srv.Close(); s.Close() }()
-	adm := []string{"admin", "--endpoint", srv.URL, "--ak", ak, "--sk", sk}
+	adm := []string{"admin", "--endpoint", srv.URL, "--ak", ak, "--sk", sk, "-o", "json"}
 	pid := s.Root.Project.ID
 	ref := filepath.Join(dir, "staff.png")
 	if err := os.WriteFile(ref, templatetest.PNG(clean.Image), 0o600); err != nil {

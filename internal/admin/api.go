@@ -68,7 +68,7 @@ func owner(kind Kind, param string) guard {
 // Register mounts the endpoints on mux; extra admin handlers (usage, faults)
 // are mounted by their owners with RequireAdmin and check projects with
 // AllowProject.
-func (a *API) Register(mux *http.ServeMux) {
+func (a *API) Register(mux interface{ Handle(string, http.Handler) }) {
 	h := func(pattern string, g guard, fn api.HandlerFunc) {
 		mux.Handle(pattern, a.RequireAdmin(api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			s, ok := ScopeFrom(r.Context())
@@ -347,6 +347,10 @@ func (a *API) listCredentials(w http.ResponseWriter, r *http.Request) error {
 func (a *API) createCredential(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Description string `json:"description"`
+		// Access and Secret register a pair the caller chose (fixed keys
+		// of a test fixture) instead of generating one.
+		Access string `json:"access"`
+		Secret string `json:"secret"`
 	}
 	if r.ContentLength != 0 {
 		if err := decode(r, &in); err != nil {
@@ -354,7 +358,21 @@ func (a *API) createCredential(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	uid := r.PathValue("user_id")
-	ak, sk, err := a.iam.CreateCredential(r.Context(), uid, in.Description)
+	ak, sk := in.Access, in.Secret
+	var err error
+	switch {
+	case ak == "" && sk == "":
+		ak, sk, err = a.iam.CreateCredential(r.Context(), uid, in.Description)
+	case ak == "":
+		return catalog.New(catalog.AIP0006, "access")
+	case sk == "":
+		return catalog.New(catalog.AIP0006, "secret")
+	default:
+		err = a.iam.ImportCredential(r.Context(), uid, ak, sk, in.Description)
+		if errors.Is(err, iam.ErrBadKeyPair) {
+			return catalog.New(catalog.AIP0016, iam.ErrBadKeyPair.Error())
+		}
+	}
 	if err != nil {
 		return err
 	}

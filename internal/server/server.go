@@ -24,6 +24,7 @@ import (
 	"github.com/aisd/aisd/internal/config"
 	"github.com/aisd/aisd/internal/engine"
 	"github.com/aisd/aisd/internal/gateway"
+	"github.com/aisd/aisd/internal/gateway/openapi"
 	"github.com/aisd/aisd/internal/gateway/routes"
 	"github.com/aisd/aisd/internal/jobs"
 	"github.com/aisd/aisd/internal/platform/fault"
@@ -72,7 +73,24 @@ type Server struct {
 
 	// Templates are the projects' custom OCR templates and classifiers.
 	Templates *template.Manager
+	// patterns are the mux patterns mounted (Patterns).
+	patterns []string
 }
+
+// patternMux is a ServeMux that remembers its patterns.
+type patternMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *patternMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+// Patterns lists the patterns of the management endpoints the server
+// mounted, in order (the service APIs are the route table's).
+func (s *Server) Patterns() []string { return append([]string(nil), s.patterns...) }
 
 // Option adjusts how New assembles the server.
 type Option func(*options)
@@ -155,7 +173,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		}
 	}
 
-	mux := http.NewServeMux()
+	// mux records what it mounts: the OpenAPI document's test checks
+	// that every pattern is described.
+	mux := &patternMux{ServeMux: http.NewServeMux()}
 	handlers := map[string]api.Handler{}
 	in, fetch, objs, err := s.inputs()
 	if err != nil {
@@ -208,7 +228,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Admission: []api.Control{throttleControl(throttle), bodyLimit(int64(cfg.ServiceMaxMB) << 20)},
 		Controls:  []api.Control{subscribed(s.Subs), withinQuota(meter), injectFaults(faults), guarded(guard)},
 		Meter:     meter,
-		Mux:       mux,
+		Mux:       mux.ServeMux,
 		Now:       o.now,
 		Infers:    infers,
 		// A registered model is the project's own: no subscription.
@@ -229,6 +249,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil
 	}))
 	mgmt("GET /readyz", api.HandlerFunc(s.readyz))
+	mux.Handle("GET /v1/openapi.json", openapi.Handler())
 	adm := admin.New(gw, s.IAM, admin.WithRootDomain(s.Root.Domain.ID))
 	adm.Register(mux)
 	mux.Handle("GET /v1/admin/usage", adm.RequireAdmin(meter.UsageHandler(admin.AllowProject)))
@@ -266,6 +287,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	})))
 	mux.Handle("/v1/{project_id}/subscriptions", subsAPI)
 	mux.Handle("/v1/{project_id}/subscriptions/{service_name}", subsAPI)
+
+	s.patterns = mux.patterns
 
 	// Jobs start after every service registered its kinds; work left by a
 	// crashed process is requeued by Start.

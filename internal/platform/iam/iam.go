@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -364,4 +365,38 @@ func (s *Service) CreateCredential(ctx context.Context, userID, desc string) (st
 	}
 	ak, sk := NewAK(), NewSK()
 	return ak, sk, s.addCredential(ctx, u, ak, sk, desc)
+}
+
+// ErrBadKeyPair is ImportCredential's answer for an AK or SK that does not
+// look like one.
+var ErrBadKeyPair = errors.New("access key must be 8 to 128 upper-case letters and digits, secret key 16 to 128 printable characters without spaces")
+
+// ImportCredential registers an AK/SK chosen by the operator for a user (a
+// seed file's fixed test credentials), as EnsureRoot does for the root's.
+func (s *Service) ImportCredential(ctx context.Context, userID, ak, sk, desc string) error {
+	if !validImported(ak, sk) {
+		return ErrBadKeyPair
+	}
+	u, err := s.st.GetUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return s.addCredential(ctx, u, ak, sk, desc)
+}
+
+func validImported(ak, sk string) bool {
+	if len(ak) < 8 || len(ak) > 128 || len(sk) < 16 || len(sk) > 128 {
+		return false
+	}
+	for _, c := range ak {
+		if !strings.ContainsRune(akAlphabet, c) {
+			return false
+		}
+	}
+	for _, c := range sk {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
 }
