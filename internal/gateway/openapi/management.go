@@ -5,6 +5,7 @@ import (
 
 	"github.com/aisd/aisd/internal/admin"
 	"github.com/aisd/aisd/internal/platform/fault"
+	"github.com/aisd/aisd/internal/platform/infer"
 	"github.com/aisd/aisd/internal/platform/quota"
 	"github.com/aisd/aisd/internal/platform/subscription"
 	"github.com/aisd/aisd/internal/services/imagerec/gallery"
@@ -127,6 +128,27 @@ type (
 		ProjectID string   `json:"project_id"`
 		Services  []string `json:"services"`
 	}
+	agencyCreate struct {
+		Name            string   `json:"name"`
+		Description     string   `json:"description,omitempty"`
+		TrustDomainID   string   `json:"trust_domain_id,omitempty"`
+		TrustDomainName string   `json:"trust_domain_name,omitempty"`
+		Duration        string   `json:"duration,omitempty"`
+		Policies        []string `json:"policies"`
+	}
+	inferCreate struct {
+		Name        string `json:"name"`
+		Description string `json:"description,omitempty"`
+		Engine      string `json:"engine,omitempty"`
+		Model       *struct {
+			ONNX    string             `json:"onnx"`
+			Inputs  []infer.TensorSpec `json:"inputs"`
+			Outputs []infer.TensorSpec `json:"outputs"`
+		} `json:"model,omitempty"`
+	}
+	inferState struct {
+		State string `json:"state"`
+	}
 	adminSubscribed struct {
 		ProjectID  string `json:"project_id"`
 		Service    string `json:"service"`
@@ -195,6 +217,24 @@ var Management = []Endpoint{
 		Summary: "List the temporary credentials in force"},
 	{Method: "DELETE", Path: "/v1/admin/domains/{domain_id}/securitytokens/{ak}", ID: "AdminRevokeTemporaryCredential", Tag: "admin", Auth: true, Status: http.StatusNoContent,
 		Summary: "Revoke temporary credentials and every pair obtained with them"},
+	{Method: "GET", Path: "/v1/admin/domains/{domain_id}/agencies", ID: "AdminListAgencies", Tag: "admin", Auth: true,
+		Summary: "List the account's agencies (assume_role grants to other accounts)"},
+	{Method: "POST", Path: "/v1/admin/domains/{domain_id}/agencies", ID: "AdminCreateAgency", Tag: "admin", Auth: true, Status: http.StatusCreated, Body: agencyCreate{},
+		Summary: "Let another account act here with the agency's policies"},
+	{Method: "GET", Path: "/v1/admin/domains/{domain_id}/agencies/{name}", ID: "AdminGetAgency", Tag: "admin", Auth: true,
+		Summary: "Show an agency"},
+	{Method: "DELETE", Path: "/v1/admin/domains/{domain_id}/agencies/{name}", ID: "AdminDeleteAgency", Tag: "admin", Auth: true, Status: http.StatusNoContent,
+		Summary: "Delete an agency (its temporary credentials end with it)"},
+	{Method: "GET", Path: "/v1/admin/projects/{project_id}/infer-services", ID: "AdminListInferServices", Tag: "admin", Auth: true,
+		Summary: "List a project's real-time inference services"},
+	{Method: "POST", Path: "/v1/admin/projects/{project_id}/infer-services", ID: "AdminCreateInferService", Tag: "admin", Auth: true, Status: http.StatusCreated, Body: inferCreate{}, Resp: infer.Service{},
+		Summary: "Serve an installed engine or register an ONNX model at /v1/infers/{service_id}"},
+	{Method: "GET", Path: "/v1/admin/projects/{project_id}/infer-services/{service_id}", ID: "AdminGetInferService", Tag: "admin", Auth: true, Resp: infer.Service{},
+		Summary: "Show an inference service"},
+	{Method: "PATCH", Path: "/v1/admin/projects/{project_id}/infer-services/{service_id}", ID: "AdminSetInferServiceState", Tag: "admin", Auth: true, Body: inferState{}, Resp: infer.Service{},
+		Summary: "Stop or start an inference service"},
+	{Method: "DELETE", Path: "/v1/admin/projects/{project_id}/infer-services/{service_id}", ID: "AdminDeleteInferService", Tag: "admin", Auth: true, Status: http.StatusNoContent,
+		Summary: "Delete an inference service"},
 	{Method: "GET", Path: "/v1/admin/usage", ID: "AdminUsage", Tag: "admin", Auth: true, Query: []string{"project_id", "service", "from", "to"}, Resp: quota.UsageView{},
 		Summary: "Calls per day and API of a project"},
 	{Method: "GET", Path: "/v1/admin/projects/{project_id}/subscriptions", ID: "AdminListSubscriptions", Tag: "admin", Auth: true, Resp: adminSubscriptions{},
