@@ -20,8 +20,9 @@ models:
 # System tools the engines shell out to (video frames: ffmpeg; PDF pages:
 # poppler-utils), installed from Debian's packages when missing and we may
 # install them; darknet ships the sample photos (dog, horses, person,
-# giraffe) of the detector tests.
-DEB_TOOLS := ffmpeg:ffmpeg pdftoppm:poppler-utils darknet:darknet
+# giraffe) of the detector tests; the console's browser tests drive
+# headless chromium.
+DEB_TOOLS := ffmpeg:ffmpeg pdftoppm:poppler-utils darknet:darknet chromium:chromium
 # Fonts the OCR ground-truth set and its tests render text with
 # (internal/services/ocr/pipeline/groundtruth).
 DEB_FONTS := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk \

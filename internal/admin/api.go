@@ -8,6 +8,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -29,6 +30,11 @@ type API struct {
 	iam  *iam.Service
 	st   store.Store
 	root string // the root account's domain ID
+	// usage answers the usage queries; the meter, which writes its queue
+	// first, or else the store.
+	usage interface {
+		UsageErrors(ctx context.Context, f store.UsageFilter) ([]store.UsageErrorRow, error)
+	}
 }
 
 // Option configures the admin API.
@@ -39,9 +45,18 @@ type Option func(*API)
 // administrator is confined to its own domain.
 func WithRootDomain(id string) Option { return func(a *API) { a.root = id } }
 
+// WithMeter has the usage endpoints ask the meter (which writes the calls
+// still queued first) instead of the store.
+func WithMeter(m interface {
+	UsageErrors(ctx context.Context, f store.UsageFilter) ([]store.UsageErrorRow, error)
+}) Option {
+	return func(a *API) { a.usage = m }
+}
+
 // New returns the admin API.
 func New(gw *gateway.Gateway, svc *iam.Service, opts ...Option) *API {
 	a := &API{gw: gw, iam: svc, st: svc.Store()}
+	a.usage = a.st
 	for _, o := range opts {
 		o(a)
 	}
@@ -100,6 +115,7 @@ func (a *API) Register(mux interface{ Handle(string, http.Handler) }) {
 	h("PUT /v1/admin/projects/{project_id}/settings/{key}", rootOnly, a.setSetting)
 	h("GET /v1/admin/projects/{project_id}/settings/{key}", ofProject, a.getSetting)
 	a.registerPermissions(h)
+	a.registerConsole(mux, h)
 }
 
 // RequireAdmin authenticates the request and requires an administrator,

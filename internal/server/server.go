@@ -22,6 +22,7 @@ import (
 	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/console"
 	"github.com/aisd/aisd/internal/engine"
 	"github.com/aisd/aisd/internal/gateway"
 	"github.com/aisd/aisd/internal/gateway/openapi"
@@ -244,13 +245,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mgmt("POST /v3.0/OS-CREDENTIAL/securitytokens", gw.SecurityTokens())
 	mgmt("/v1/error-codes", api.HandlerFunc(catalog.ServeListing))
 	mux.Handle("GET /metrics", gw.MetricsHandler())
+	mux.Handle("GET "+console.Prefix, console.Handler()) // assets only: it calls the APIs below
 	mgmt("GET /healthz", api.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		api.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return nil
 	}))
 	mgmt("GET /readyz", api.HandlerFunc(s.readyz))
 	mux.Handle("GET /v1/openapi.json", openapi.Handler())
-	adm := admin.New(gw, s.IAM, admin.WithRootDomain(s.Root.Domain.ID))
+	adm := admin.New(gw, s.IAM, admin.WithRootDomain(s.Root.Domain.ID), admin.WithMeter(meter))
 	adm.Register(mux)
 	mux.Handle("GET /v1/admin/usage", adm.RequireAdmin(meter.UsageHandler(admin.AllowProject)))
 	mux.Handle("GET /v1/admin/projects/{project_id}/subscriptions", adm.RequireAdmin(adminSubscriptions(s.Subs, s)))

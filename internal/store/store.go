@@ -95,6 +95,15 @@ type UsageRow struct {
 	Success int64
 }
 
+// UsageErrorRow is one aggregated row of failed calls: per day, API and
+// error code.
+type UsageErrorRow struct {
+	Day   string // YYYY-MM-DD (UTC)
+	API   string
+	Code  string
+	Calls int64
+}
+
 // Job states.
 const (
 	JobQueued    = "queued"
@@ -214,6 +223,9 @@ type Store interface {
 	// CountSuccess counts successful calls of a service in a project since t.
 	CountSuccess(ctx context.Context, projectID, service string, since time.Time) (int64, error)
 	Usage(ctx context.Context, f UsageFilter) ([]UsageRow, error)
+	// UsageErrors counts the failed calls the filter selects per day, API
+	// and error code, ordered by day, API and code.
+	UsageErrors(ctx context.Context, f UsageFilter) ([]UsageErrorRow, error)
 
 	// Per-project settings (rate-limit overrides and the like).
 	SetSetting(ctx context.Context, projectID, key, value string) error

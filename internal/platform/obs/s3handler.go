@@ -69,9 +69,37 @@ func (h *s3Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
 	w.Header().Set("X-Amz-Request-Id", reqID)
 	w.Header().Set("Server", "aisd")
+	if cors(w, r) {
+		return
+	}
 	if err := h.serve(w, r); err != nil {
 		h.writeError(w, r, reqID, err)
 	}
+}
+
+// cors lets pages of any origin (the console, on aisd's main port) call the
+// API: every request is authorised by its signature alone, never by
+// cookies or other ambient credentials, so a foreign page gains nothing a
+// plain HTTP client does not have. It answers a preflight itself (true).
+func cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Origin", origin)
+	hd.Add("Vary", "Origin")
+	hd.Set("Access-Control-Expose-Headers", "ETag, X-Amz-Request-Id, Content-Length, Last-Modified")
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	hd.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, DELETE")
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		hd.Set("Access-Control-Allow-Headers", req)
+	}
+	hd.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return true
 }
 
 func (h *s3Handler) serve(w http.ResponseWriter, r *http.Request) error {

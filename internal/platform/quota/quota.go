@@ -494,3 +494,12 @@ func (m *Meter) Usage(ctx context.Context, f store.UsageFilter) ([]store.UsageRo
 	}
 	return m.st.Usage(ctx, f)
 }
+
+// UsageErrors returns the filter's failed calls per day, API and error
+// code, after writing the queue, as Usage does.
+func (m *Meter) UsageErrors(ctx context.Context, f store.UsageFilter) ([]store.UsageErrorRow, error) {
+	if err := m.flush(ctx); err != nil {
+		m.log.Warn("usage flush before query failed", "err", err)
+	}
+	return m.st.UsageErrors(ctx, f)
+}

@@ -344,6 +344,18 @@ func testUsage(t *testing.T, s store.Store) {
 	if len(rows) != 0 {
 		t.Fatalf("Usage(empty project) = %+v", rows)
 	}
+
+	errs, err := s.UsageErrors(ctx, store.UsageFilter{ProjectID: "p1"})
+	must(t, err)
+	equal(t, errs, []store.UsageErrorRow{
+		{Day: "2026-05-01", API: "RecognizeGeneralText", Code: "AIS.0101", Calls: 1},
+		{Day: "2026-05-02", API: "RecognizeGeneralText", Code: "APIG.0201", Calls: 1},
+	}, "UsageErrors(p1)")
+	errs, err = s.UsageErrors(ctx, store.UsageFilter{ProjectID: "p1", From: day2, To: day2.Add(2 * time.Hour)})
+	must(t, err)
+	if len(errs) != 0 {
+		t.Fatalf("UsageErrors in a window without failures = %+v", errs)
+	}
 }
 
 func testSettings(t *testing.T, s store.Store) {

@@ -632,6 +632,42 @@ func (s *Store) Usage(ctx context.Context, f store.UsageFilter) ([]store.UsageRo
 	return out, nil
 }
 
+func (s *Store) UsageErrors(ctx context.Context, f store.UsageFilter) ([]store.UsageErrorRow, error) {
+	if f.ProjectID == "" {
+		return nil, errors.New("store: usage filter needs a project")
+	}
+	if err := s.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	type key struct{ day, api, code string }
+	rows := map[key]*store.UsageErrorRow{}
+	for _, r := range s.usage {
+		at := ms(r.Time)
+		if r.ProjectID != f.ProjectID || success(r.Status) ||
+			(f.Service != "" && r.Service != f.Service) ||
+			(!f.From.IsZero() && at < f.From.UnixMilli()) ||
+			(!f.To.IsZero() && at >= f.To.UnixMilli()) {
+			continue
+		}
+		k := key{day(r.Time), r.API, r.Code}
+		row := rows[k]
+		if row == nil {
+			row = &store.UsageErrorRow{Day: k.day, API: k.api, Code: k.code}
+			rows[k] = row
+		}
+		row.Calls++
+	}
+	out := make([]store.UsageErrorRow, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, *row)
+	}
+	slices.SortFunc(out, func(a, b store.UsageErrorRow) int {
+		return cmp.Or(cmp.Compare(a.Day, b.Day), cmp.Compare(a.API, b.API), cmp.Compare(a.Code, b.Code))
+	})
+	return out, nil
+}
+
 // ---- settings and meta ----
 
 func (s *Store) SetSetting(ctx context.Context, projectID, key, value string) error {

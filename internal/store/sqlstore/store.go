@@ -336,8 +336,41 @@ func (s *Store) CountSuccess(ctx context.Context, projectID, service string, sin
 }
 
 func (s *Store) Usage(ctx context.Context, f store.UsageFilter) ([]store.UsageRow, error) {
+	where, args, err := usageWhere(f)
+	if err != nil {
+		return nil, err
+	}
+	day := fmt.Sprintf(s.d.DayExpr, "at")
+	q := `SELECT ` + day + ` AS day, api, COUNT(*), SUM(CASE WHEN ` + successCond + ` THEN 1 ELSE 0 END)
+		FROM usage_records WHERE ` + where + `
+		GROUP BY ` + day + `, api ORDER BY day, api`
+	return list(ctx, s.db, func(r interface{ Scan(...any) error }) (store.UsageRow, error) {
+		var u store.UsageRow
+		err := r.Scan(&u.Day, &u.API, &u.Calls, &u.Success)
+		return u, err
+	}, q, args...)
+}
+
+func (s *Store) UsageErrors(ctx context.Context, f store.UsageFilter) ([]store.UsageErrorRow, error) {
+	where, args, err := usageWhere(f)
+	if err != nil {
+		return nil, err
+	}
+	day := fmt.Sprintf(s.d.DayExpr, "at")
+	q := `SELECT ` + day + ` AS day, api, code, COUNT(*)
+		FROM usage_records WHERE ` + where + ` AND NOT (` + successCond + `)
+		GROUP BY ` + day + `, api, code ORDER BY day, api, code`
+	return list(ctx, s.db, func(r interface{ Scan(...any) error }) (store.UsageErrorRow, error) {
+		var u store.UsageErrorRow
+		err := r.Scan(&u.Day, &u.API, &u.Code, &u.Calls)
+		return u, err
+	}, q, args...)
+}
+
+// usageWhere is the WHERE clause and arguments of a usage filter.
+func usageWhere(f store.UsageFilter) (string, []any, error) {
 	if f.ProjectID == "" {
-		return nil, errors.New("store: usage filter needs a project")
+		return "", nil, errors.New("store: usage filter needs a project")
 	}
 	var where strings.Builder
 	args := []any{f.ProjectID}
@@ -354,15 +387,7 @@ func (s *Store) Usage(ctx context.Context, f store.UsageFilter) ([]store.UsageRo
 		where.WriteString(` AND at < ?`)
 		args = append(args, f.To.UnixMilli())
 	}
-	day := fmt.Sprintf(s.d.DayExpr, "at")
-	q := `SELECT ` + day + ` AS day, api, COUNT(*), SUM(CASE WHEN ` + successCond + ` THEN 1 ELSE 0 END)
-		FROM usage_records WHERE ` + where.String() + `
-		GROUP BY ` + day + `, api ORDER BY day, api`
-	return list(ctx, s.db, func(r interface{ Scan(...any) error }) (store.UsageRow, error) {
-		var u store.UsageRow
-		err := r.Scan(&u.Day, &u.API, &u.Calls, &u.Success)
-		return u, err
-	}, q, args...)
+	return where.String(), args, nil
 }
 
 // ---- settings and meta ----

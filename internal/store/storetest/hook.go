@@ -185,6 +185,11 @@ func (h *Hooked) Usage(ctx context.Context, f store.UsageFilter) (rows []store.U
 	return rows, err
 }
 
+func (h *Hooked) UsageErrors(ctx context.Context, f store.UsageFilter) (rows []store.UsageErrorRow, err error) {
+	err = h.call("UsageErrors", []any{f}, func() error { rows, err = h.st.UsageErrors(ctx, f); return err })
+	return rows, err
+}
+
 func (h *Hooked) SetSetting(ctx context.Context, projectID, key, value string) error {
 	return h.call("SetSetting", []any{projectID, key, value}, func() error { return h.st.SetSetting(ctx, projectID, key, value) })
 }
