@@ -73,7 +73,13 @@ type Config struct {
 	S3Addr          string        `yaml:"s3_addr"` // listen address of the S3-compatible upload API; empty: off
 	JobWorkers      int           `yaml:"job_workers"`
 	JobRetention    time.Duration `yaml:"job_retention"`
-	ORTThreads      int           `yaml:"ort_threads"`
+	// JobLease is how long a running job may go without its runner's
+	// heartbeat before another process takes it over. 0 picks 30s when
+	// replicas may share the database (a postgres dsn, or redis set) and
+	// off otherwise; negative is off. Off, a process assumes it is the
+	// database's only user and resumes every running job at start.
+	JobLease   time.Duration `yaml:"job_lease"`
+	ORTThreads int           `yaml:"ort_threads"`
 	// Engines lists the model engines to load (ocr, moderation, image);
 	// empty loads none.
 	Engines []string `yaml:"engines"`
@@ -118,6 +124,24 @@ func Default() Config {
 		S3Addr:         "127.0.0.1:8081",
 		OCRMode:        "accurate",
 	}
+}
+
+// DefaultJobLease is the job lease of replicas sharing a database.
+const DefaultJobLease = 30 * time.Second
+
+// ResolvedJobLease is the job lease in effect (0: off).
+func (c Config) ResolvedJobLease() time.Duration {
+	switch {
+	case c.JobLease < 0:
+		return 0
+	case c.JobLease > 0:
+		return c.JobLease
+	}
+	dsn := c.ResolvedDSN()
+	if c.Redis != "" || strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return DefaultJobLease
+	}
+	return 0
 }
 
 // ResolvedDSN is the DSN with the SQLite default filled in.

@@ -161,7 +161,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s.OBS, s.Fetcher = objs, fetch
 	// Callbacks go through the SSRF-safe client: a callback URL is user input.
-	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention,
+	// With a lease, a replica starting beside others takes over only the
+	// jobs whose runner stopped heartbeating, not every running one.
+	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention, Lease: cfg.ResolvedJobLease(),
 		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody, Logger: log, Now: o.now})
 	s.galleries = gallery.New(st)
 	s.Templates = s.templates(in)
