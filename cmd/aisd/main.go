@@ -31,7 +31,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), adminCmd(), versionCmd())
+	root.AddCommand(serveCmd(), workerCmd(), adminCmd(), versionCmd())
 	for _, c := range extraCommands() {
 		root.AddCommand(c)
 	}

@@ -10,13 +10,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/platform/limits/redislimits"
 	"github.com/aisd/aisd/internal/server"
 )
 
 func serveCmd() *cobra.Command {
 	var (
-		file  string
-		flags config.Config
+		file    string
+		flags   config.Config
+		workers []string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -43,6 +45,9 @@ func serveCmd() *cobra.Command {
 					*fl.dst = *fl.src
 				}
 			}
+			if f.Changed("workers") {
+				cfg.Workers = workers
+			}
 			log := newLogger(cfg)
 			slog.SetDefault(log)
 			s, err := server.New(cmd.Context(), cfg, log)
@@ -52,8 +57,17 @@ func serveCmd() *cobra.Command {
 			defer s.Close()
 			out := cmd.OutOrStdout()
 			return s.Serve(cmd.Context(), func(addr, s3addr string) {
-				log.Info("listening", "addr", addr, "s3_addr", s3addr, "region", cfg.Region, "project_id", s.Root.Project.ID, "store", redactDSN(cfg.ResolvedDSN()), "objects", objectsAt(cfg))
+				log.Info("listening", "addr", addr, "s3_addr", s3addr, "region", cfg.Region, "project_id", s.Root.Project.ID, "store", redactDSN(cfg.ResolvedDSN()), "objects", objectsAt(cfg), "redis", redislimits.Redact(cfg.Redis), "workers", cfg.Workers)
 				printBanner(out, addr, s3addr, s)
+				if p := s.Workers(); p != nil {
+					for _, w := range p.Statuses() {
+						state := "up, engines " + strings.Join(w.Engines, ",")
+						if !w.Healthy {
+							state = "down: " + w.Err
+						}
+						fmt.Fprintf(out, "  worker %s: %s\n", w.URL, state)
+					}
+				}
 			})
 		},
 	}
@@ -71,6 +85,7 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&flags.OBSEndpoint, "obs-endpoint", "", "S3-compatible object store, https://host[:port], instead of the local one")
 	f.StringVar(&flags.OBSRegion, "obs-region", "", "signing region of --obs-endpoint (default us-east-1)")
 	f.StringVar(&flags.OBSBucketPrefix, "obs-bucket-prefix", "", "prefix of aisd's bucket names at --obs-endpoint")
+	f.StringSliceVar(&workers, "workers", nil, "inference workers (aisd worker) to forward model calls to, http://host:port,…; default: run the models here")
 	f.StringVar(&flags.OBSCAFile, "obs-ca-file", "", "PEM file of CAs to trust for --obs-endpoint, beside the system's")
 	return cmd
 }

@@ -75,11 +75,18 @@ type Config struct {
 	JobRetention    time.Duration `yaml:"job_retention"`
 	// JobLease is how long a running job may go without its runner's
 	// heartbeat before another process takes it over. 0 picks 30s when
-	// replicas may share the database (a postgres dsn, or redis set) and
+	// replicas may share the database (a postgres dsn, redis or workers set) and
 	// off otherwise; negative is off. Off, a process assumes it is the
 	// database's only user and resumes every running job at start.
-	JobLease   time.Duration `yaml:"job_lease"`
-	ORTThreads int           `yaml:"ort_threads"`
+	JobLease time.Duration `yaml:"job_lease"`
+	// Workers lists inference workers (`aisd worker`) by base URL
+	// (http://host:port); when set, this process loads no models and
+	// forwards every call of its engines to them. WorkerKey is the secret
+	// the workers and their serving replicas share (hex, at least 16
+	// bytes). A forwarded call's deadline is backend_timeout.
+	Workers    []string `yaml:"workers"`
+	WorkerKey  string   `yaml:"worker_key"`
+	ORTThreads int      `yaml:"ort_threads"`
 	// Engines lists the model engines to load (ocr, moderation, image);
 	// empty loads none.
 	Engines []string `yaml:"engines"`
@@ -138,7 +145,7 @@ func (c Config) ResolvedJobLease() time.Duration {
 		return c.JobLease
 	}
 	dsn := c.ResolvedDSN()
-	if c.Redis != "" || strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if c.Redis != "" || len(c.Workers) > 0 || strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		return DefaultJobLease
 	}
 	return 0
@@ -253,6 +260,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("set both root_ak and root_sk, or neither")
 	case c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://"):
 		return fmt.Errorf("redis must be a redis:// or rediss:// URL")
+	case len(c.Workers) > 0 && len(c.WorkerKey) < 32:
+		return fmt.Errorf("workers need worker_key: the key the workers share, hex, at least 16 bytes")
 	case c.OCRMode != "" && c.OCRMode != "accurate" && c.OCRMode != "reference":
 		return fmt.Errorf("ocr_mode %q: want accurate or reference", c.OCRMode)
 	}
