@@ -76,6 +76,9 @@ run: build deps models
 test: deps models
 	$(GO) vet ./...
 	AISD_REQUIRE_MODELS=1 $(GO) test -count=1 ./...
+	# The Helm chart, linted and rendered by Helm's Go packages (a module of
+	# its own: Helm's Kubernetes dependencies stay out of aisd's).
+	cd deploy/helm/check && $(GO) test -count=1 ./...
 	FUZZTIME=3s bash tools/fuzz.sh
 
 # Every fuzz target for FUZZTIME each (10 minutes unless set).
