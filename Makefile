@@ -6,7 +6,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash bench-docs generate clean lexicon bench-moderation
+.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash bench-docs generate clean lexicon bench-moderation bench-scale
 
 all: build
 
@@ -69,6 +69,9 @@ run: build deps models
 test: deps models
 	$(GO) vet ./...
 	AISD_REQUIRE_MODELS=1 $(GO) test -count=1 ./...
+	# The Helm chart, linted and rendered by Helm's Go packages (a module of
+	# its own: Helm's Kubernetes dependencies stay out of aisd's).
+	cd deploy/helm/check && $(GO) test -count=1 ./...
 	FUZZTIME=3s bash tools/fuzz.sh
 
 # Every fuzz target for FUZZTIME each (10 minutes unless set).
@@ -101,6 +104,11 @@ bench-table: deps models
 # aisd's gateway beside nginx in one run (wrk); writes docs/benchmarks-gateway.md.
 bench-gateway: models
 	bash bench/gateway/run.sh
+
+# OCR throughput through one replica with 1 and 2 inference workers (one
+# core each) and the forwarding hop's p50/p99; writes docs/benchmarks-scale.md.
+bench-scale: models
+	$(GO) run ./bench/scale
 
 # Document OCR field accuracy and time on generated specimens; writes
 # docs/benchmarks-docs.md (N specimens per type and variant).

@@ -31,7 +31,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), adminCmd(), versionCmd(), configCmd(), waitCmd(), stateCmd())
+	root.AddCommand(serveCmd(), workerCmd(), adminCmd(), versionCmd(), configCmd(), waitCmd(), stateCmd())
 	for _, c := range extraCommands() {
 		root.AddCommand(c)
 	}

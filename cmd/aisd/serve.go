@@ -13,6 +13,7 @@ import (
 
 	"github.com/aisd/aisd/internal/admin"
 	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/platform/limits/redislimits"
 	"github.com/aisd/aisd/internal/platform/seed"
 	"github.com/aisd/aisd/internal/server"
 )
@@ -21,6 +22,7 @@ func serveCmd() *cobra.Command {
 	var (
 		file, initFile string
 		flags          config.Config
+		workers        []string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -46,6 +48,9 @@ func serveCmd() *cobra.Command {
 				if f.Changed(fl.name) {
 					*fl.dst = *fl.src
 				}
+			}
+			if f.Changed("workers") {
+				cfg.Workers = workers
 			}
 			if !f.Changed("init") {
 				initFile = os.Getenv("AISD_INIT")
@@ -76,8 +81,17 @@ func serveCmd() *cobra.Command {
 				}
 			}
 			return s.Serve(cmd.Context(), func(addr, s3addr string) {
-				log.Info("listening", "addr", addr, "s3_addr", s3addr, "region", cfg.Region, "project_id", s.Root.Project.ID, "store", redactDSN(cfg.ResolvedDSN()), "objects", objectsAt(cfg))
+				log.Info("listening", "addr", addr, "s3_addr", s3addr, "region", cfg.Region, "project_id", s.Root.Project.ID, "store", redactDSN(cfg.ResolvedDSN()), "objects", objectsAt(cfg), "redis", redislimits.Redact(cfg.Redis), "workers", cfg.Workers)
 				printBanner(out, addr, s3addr, s)
+				if p := s.Workers(); p != nil {
+					for _, w := range p.Statuses() {
+						state := "up, engines " + strings.Join(w.Engines, ",")
+						if !w.Healthy {
+							state = "down: " + w.Err
+						}
+						fmt.Fprintf(out, "  worker %s: %s\n", w.URL, state)
+					}
+				}
 			})
 		},
 	}
@@ -96,6 +110,7 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&flags.OBSEndpoint, "obs-endpoint", "", "S3-compatible object store, https://host[:port], instead of the local one")
 	f.StringVar(&flags.OBSRegion, "obs-region", "", "signing region of --obs-endpoint (default us-east-1)")
 	f.StringVar(&flags.OBSBucketPrefix, "obs-bucket-prefix", "", "prefix of aisd's bucket names at --obs-endpoint")
+	f.StringSliceVar(&workers, "workers", nil, "inference workers (aisd worker) to forward model calls to, http://host:port,…; default: run the models here")
 	f.StringVar(&flags.OBSCAFile, "obs-ca-file", "", "PEM file of CAs to trust for --obs-endpoint, beside the system's")
 	return cmd
 }

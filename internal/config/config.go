@@ -73,7 +73,20 @@ type Config struct {
 	S3Addr          string        `yaml:"s3_addr"` // listen address of the S3-compatible upload API; empty: off
 	JobWorkers      int           `yaml:"job_workers"`
 	JobRetention    time.Duration `yaml:"job_retention"`
-	ORTThreads      int           `yaml:"ort_threads"`
+	// JobLease is how long a running job may go without its runner's
+	// heartbeat before another process takes it over. 0 picks 30s when
+	// replicas may share the database (a postgres dsn, redis or workers set) and
+	// off otherwise; negative is off. Off, a process assumes it is the
+	// database's only user and resumes every running job at start.
+	JobLease time.Duration `yaml:"job_lease"`
+	// Workers lists inference workers (`aisd worker`) by base URL
+	// (http://host:port); when set, this process loads no models and
+	// forwards every call of its engines to them. WorkerKey is the secret
+	// the workers and their serving replicas share (hex, at least 16
+	// bytes). A forwarded call's deadline is backend_timeout.
+	Workers    []string `yaml:"workers"`
+	WorkerKey  string   `yaml:"worker_key"`
+	ORTThreads int      `yaml:"ort_threads"`
 	// Engines lists the model engines to load (ocr, moderation, image);
 	// empty loads none.
 	Engines []string `yaml:"engines"`
@@ -118,6 +131,24 @@ func Default() Config {
 		S3Addr:         "127.0.0.1:8081",
 		OCRMode:        "accurate",
 	}
+}
+
+// DefaultJobLease is the job lease of replicas sharing a database.
+const DefaultJobLease = 30 * time.Second
+
+// ResolvedJobLease is the job lease in effect (0: off).
+func (c Config) ResolvedJobLease() time.Duration {
+	switch {
+	case c.JobLease < 0:
+		return 0
+	case c.JobLease > 0:
+		return c.JobLease
+	}
+	dsn := c.ResolvedDSN()
+	if c.Redis != "" || len(c.Workers) > 0 || strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return DefaultJobLease
+	}
+	return 0
 }
 
 // ResolvedDSN is the DSN with the SQLite default filled in.
@@ -229,6 +260,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("set both root_ak and root_sk, or neither")
 	case c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://"):
 		return fmt.Errorf("redis must be a redis:// or rediss:// URL")
+	case len(c.Workers) > 0 && len(c.WorkerKey) < 32:
+		return fmt.Errorf("workers need worker_key: the key the workers share, hex, at least 16 bytes")
 	case c.OCRMode != "" && c.OCRMode != "accurate" && c.OCRMode != "reference":
 		return fmt.Errorf("ocr_mode %q: want accurate or reference", c.OCRMode)
 	}

@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -75,14 +74,20 @@ func sharedDatabase(t *testing.T, dsn string) {
 }
 
 // A live process keeps a job longer than the lease by heartbeating; a dead
-// one loses it to the other process once the lease runs out.
+// one loses it to the other process once the lease runs out, and the job
+// completes once, its callback posted with the job id as idempotency key.
 func TestLeaseTakeover(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "aisd.db")
+	t.Run("sqlite", func(t *testing.T) { leaseTakeover(t, storetest.SQLiteDSN(t)) })
+	t.Run("postgres", func(t *testing.T) { leaseTakeover(t, storetest.PostgresDSN(t)) })
+}
+
+func leaseTakeover(t *testing.T, dsn string) {
 	const lease = 600 * time.Millisecond
 	opt := fastOpts()
 	opt.Lease = lease
+	srv, hits := callbackServer(t)
 
-	stA := openStore(t, path)
+	stA := storetest.Open(t, dsn)
 	deadA, killA := killable(stA)
 	block := make(chan struct{})
 	defer close(block)
@@ -100,6 +105,7 @@ func TestLeaseTakeover(t *testing.T) {
 			time.Sleep(2 * lease)
 			return []byte(`"A"`), nil
 		}
+		// Killed mid-job: A never answers and never releases the job.
 		<-block
 		return nil, ctx.Err()
 	}, catalog.Renderer(fam))
@@ -107,12 +113,12 @@ func TestLeaseTakeover(t *testing.T) {
 		t.Fatal(err)
 	}
 	slow := submit(t, a, "p1", "u1", func(j *store.Job) { j.Request = []byte(`"slow"`) })
-	stuck := submit(t, a, "p1", "u1", func(j *store.Job) { j.Request = []byte(`"stuck"`) })
+	stuck := submit(t, a, "p1", "u1", func(j *store.Job) { j.Request = []byte(`"stuck"`); j.CallbackURL = srv.URL })
 	for _, id := range []string{slow.ID, stuck.ID} {
 		waitFor(t, stA, id, "running", func(j store.Job) bool { return j.State == store.JobRunning })
 	}
 
-	stB := openStore(t, path)
+	stB := storetest.Open(t, dsn)
 	startRunner(t, stB, opt, func(ctx context.Context, j store.Job) ([]byte, error) {
 		record(j.ID, "B")
 		return []byte(`"B"`), nil
@@ -127,13 +133,19 @@ func TestLeaseTakeover(t *testing.T) {
 	}
 
 	killA() // A dies with the stuck job
-	got = waitFor(t, stB, stuck.ID, "finished", finished)
-	if string(got.Result) != `"B"` || got.Attempts != 2 {
-		t.Fatalf("stuck job: result %s after %d attempts, want B's after 2", got.Result, got.Attempts)
+	got = waitFor(t, stB, stuck.ID, "delivered", func(j store.Job) bool { return j.CallbackState == store.CallbackDelivered })
+	if got.State != store.JobSucceeded || string(got.Result) != `"B"` || got.Attempts != 2 {
+		t.Fatalf("stuck job: %s result %s after %d attempts, want B's after 2", got.State, got.Result, got.Attempts)
 	}
+	// Give a wrongly duplicated run or callback time to show.
+	time.Sleep(2 * lease)
 	mu.Lock()
 	defer mu.Unlock()
-	if len(ranBy[slow.ID]) != 1 {
-		t.Fatalf("slow job ran on %v", ranBy[slow.ID])
+	if len(ranBy[slow.ID]) != 1 || len(ranBy[stuck.ID]) != 2 || ranBy[stuck.ID][1] != "B" {
+		t.Fatalf("slow job ran on %v, stuck job on %v", ranBy[slow.ID], ranBy[stuck.ID])
+	}
+	hs := hits()
+	if len(hs) != 1 || hs[0].header.Get(jobs.IdempotencyKeyHeader) != stuck.ID || string(hs[0].body) != `"B"` {
+		t.Fatalf("callbacks: %d posted, first %+v", len(hs), hs)
 	}
 }

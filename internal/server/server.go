@@ -38,6 +38,7 @@ import (
 	"github.com/aisd/aisd/internal/platform/obs"
 	"github.com/aisd/aisd/internal/platform/quota"
 	"github.com/aisd/aisd/internal/platform/subscription"
+	"github.com/aisd/aisd/internal/platform/workers"
 	"github.com/aisd/aisd/internal/services/imagerec"
 	"github.com/aisd/aisd/internal/services/imagerec/gallery"
 	"github.com/aisd/aisd/internal/services/moderation"
@@ -71,6 +72,9 @@ type Server struct {
 	// the shared limits' Redis (nil: limits kept in this process).
 	raw   store.Store
 	redis *redis.Client
+	// pool forwards the engines' calls to inference workers (nil: the
+	// engines run in this process).
+	pool *workers.Pool
 
 	// Templates are the projects' custom OCR templates and classifiers.
 	Templates *template.Manager
@@ -184,11 +188,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s.OBS, s.Fetcher = objs, fetch
 	// Callbacks go through the SSRF-safe client: a callback URL is user input.
-	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention,
+	// With a lease, a replica starting beside others takes over only the
+	// jobs whose runner stopped heartbeating, not every running one.
+	s.Jobs = jobs.New(st, jobs.Options{Workers: cfg.JobWorkers, Retention: cfg.JobRetention, Lease: cfg.ResolvedJobLease(),
 		CallbackClient: fetch.Client(), CallbackBody: moderation.CallbackBody, Logger: log, Now: o.now})
 	s.galleries = gallery.New(st)
 	s.Templates = s.templates(in)
-	s.loadEngines(in, handlers)
+	if len(cfg.Workers) > 0 {
+		if err := s.forwardEngines(ctx, handlers); err != nil {
+			return nil, err
+		}
+	} else {
+		s.loadEngines(in, handlers)
+	}
 	// Parsing and rewriting the model graphs leaves tens of MB of garbage
 	// that the runtime would hand back to the OS only over minutes.
 	debug.FreeOSMemory()

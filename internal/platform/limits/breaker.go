@@ -276,6 +276,8 @@ func failureCodes() map[string]bool {
 				}
 			}
 		}
+		// A worker that cannot be reached is a failed back end too.
+		failureSet[string(catalog.ModelArts4302)] = true
 	})
 	return failureSet
 }

@@ -1,0 +1,138 @@
+// Package workers carries model calls from a serving replica (`aisd serve
+// --workers`) to inference workers (`aisd worker`) over plain HTTP/1.1 with
+// keep-alive, and answers the platform's back-end codes when that hop
+// fails: no worker for the service (ModelArts.4503), the API's sub-service
+// missing on every worker of it (4506), the API unknown to the worker that
+// got the call (4504), the worker unreachable or the connection lost
+// before the answer (4302), a malformed or truncated answer (4502, kind
+// backend_response), and no inter-service token (4301). The deadline
+// (4402) and the breaker (4403) stay the platform guard's, which wraps the
+// forwarding handler as it wraps an in-process one.
+//
+// Why HTTP/1.1 and not h2c: a call carries an image of up to 10 MB and
+// runs a model for tens to hundreds of milliseconds, so a replica keeps
+// only about as many connections to a worker as the worker has cores;
+// HTTP/2's multiplexing saves nothing there, while one connection per call
+// means a reset loses that call only and the balancer's in-flight count is
+// exactly the calls on the wire.
+package workers
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/store"
+)
+
+// The worker's HTTP API.
+const (
+	PathHealth = "/v1/worker/health"
+	PathTokens = "/v1/worker/tokens"
+	PathCalls  = "/v1/worker/calls/" // + SDK operation name
+
+	// HeaderDeadline is the forwarded call's deadline, Unix milliseconds.
+	HeaderDeadline = "X-Aisd-Deadline"
+	// HeaderOutcome says what a call's 200 body is: "ok" (the API's JSON
+	// answer) or "error" (a catalog.Wire).
+	HeaderOutcome = "X-Aisd-Outcome"
+	// HeaderSignature signs a token request with the shared key.
+	HeaderSignature = "X-Aisd-Worker-Signature"
+
+	callContentType = "application/x-aisd-call"
+)
+
+// Health is what a worker reports about itself.
+type Health struct {
+	Engines    []string `json:"engines"`
+	Operations []string `json:"operations"`
+	InFlight   int64    `json:"in_flight"`
+}
+
+// meta is an api.Call without its body: the first line of a forwarded
+// call's request body, followed by the raw body.
+type meta struct {
+	RequestID  string            `json:"request_id"`
+	DomainID   string            `json:"domain_id"`
+	ProjectID  string            `json:"project_id"`
+	UserID     string            `json:"user_id"`
+	Service    string            `json:"service"`
+	API        string            `json:"api"`
+	Method     string            `json:"method"`
+	Path       string            `json:"path"`
+	PathParams map[string]string `json:"path_params,omitempty"`
+	Query      url.Values        `json:"query,omitempty"`
+	Header     http.Header       `json:"header,omitempty"`
+	Domain     store.Domain      `json:"domain"`
+}
+
+// encodeCall writes c as a forwarded call's body. The JSON line holds no
+// raw newline (encoding/json escapes them), so the body starts after the
+// first one.
+func encodeCall(c *api.Call) ([]byte, error) {
+	m := meta{
+		RequestID: c.RequestID, DomainID: c.DomainID, ProjectID: c.ProjectID, UserID: c.UserID,
+		Service: c.Service, API: c.API, Method: c.Method, Path: c.Path, PathParams: c.PathParams,
+		Query: c.Query, Header: forwardedHeader(c.Header), Domain: c.Domain,
+	}
+	line, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(line)+1+len(c.Body))
+	out = append(out, line...)
+	out = append(out, '\n')
+	return append(out, c.Body...), nil
+}
+
+// decodeCall reads a forwarded call.
+func decodeCall(r io.Reader, max int64) (*api.Call, error) {
+	br := bufio.NewReader(io.LimitReader(r, max+1))
+	line, err := br.ReadBytes('\n')
+	if err != nil {
+		return nil, fmt.Errorf("call header: %w", err)
+	}
+	var m meta
+	if err := json.Unmarshal(line, &m); err != nil {
+		return nil, fmt.Errorf("call header: %w", err)
+	}
+	body, err := io.ReadAll(br)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(line)+len(body)) > max {
+		return nil, errors.New("call over the size limit")
+	}
+	if len(body) == 0 {
+		body = nil
+	}
+	return &api.Call{
+		RequestID: m.RequestID, DomainID: m.DomainID, ProjectID: m.ProjectID, UserID: m.UserID,
+		Service: m.Service, API: m.API, Method: m.Method, Path: m.Path, PathParams: m.PathParams,
+		Query: m.Query, Header: m.Header, Body: body, Domain: m.Domain, RespHeader: http.Header{},
+	}, nil
+}
+
+// forwardedHeader drops the caller's credentials: the worker trusts the
+// replica's authentication, and a token or signature has no use there.
+func forwardedHeader(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, v := range h {
+		switch strings.ToLower(k) {
+		case "authorization", "x-auth-token", "x-security-token", "cookie":
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// validJSON reports whether b is one JSON value.
+func validJSON(b []byte) bool { return json.Valid(bytes.TrimSpace(b)) && len(bytes.TrimSpace(b)) > 0 }
