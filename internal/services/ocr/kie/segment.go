@@ -1,6 +1,7 @@
 package kie
 
 import (
+	"image"
 	"math"
 	"sort"
 
@@ -88,4 +89,41 @@ func (p *Page) Sub(lines []*Line) *Page {
 		}
 	}
 	return q
+}
+
+// Documents groups the page's lines by document: when the image shows
+// several documents lying apart (CardRegions), each takes the lines whose
+// centre lies on it, and the lines on none are grouped by Segments; else
+// the page is grouped by Segments alone.
+func Documents(p *Page) [][]*Line {
+	regions := CardRegions(p.Img)
+	if len(regions) < 2 {
+		return Segments(p)
+	}
+	groups := make([][]*Line, len(regions))
+	var rest []*Line
+	for _, l := range p.Lines {
+		c := centre(l.Box)
+		placed := false
+		for i, r := range regions {
+			if image.Pt(int(c.X), int(c.Y)).In(r) {
+				groups[i] = append(groups[i], l)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			rest = append(rest, l)
+		}
+	}
+	var out [][]*Line
+	for _, g := range groups {
+		if len(g) > 0 {
+			out = append(out, g)
+		}
+	}
+	if len(rest) > 0 {
+		out = append(out, Segments(p.Sub(rest))...)
+	}
+	return out
 }

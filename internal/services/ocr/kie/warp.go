@@ -21,103 +21,18 @@ var WarpCards = true
 // a convex quadrilateral covering a fifth of the image or more.
 func FindCard(img image.Image) (geom.Quad, bool) {
 	b := img.Bounds()
-	long := max(b.Dx(), b.Dy())
-	if long < 64 {
+	cg, ok := cardGrid(img)
+	if !ok {
 		return geom.Quad{}, false
 	}
-	// Work on a small copy: each cell is the mean of a step × step block.
-	step := max(1, long/320)
-	w, h := b.Dx()/step, b.Dy()/step
-	px := make([][3]float64, w*h)
-	// At most 3 × 3 samples a cell: the mean colour, not every pixel.
-	sub := max(1, step/3)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var s [3]float64
-			n := 0.0
-			for dy := 0; dy < step; dy += sub {
-				for dx := 0; dx < step; dx += sub {
-					r, g, bl, _ := img.At(b.Min.X+x*step+dx, b.Min.Y+y*step+dy).RGBA()
-					s[0] += float64(r >> 8)
-					s[1] += float64(g >> 8)
-					s[2] += float64(bl >> 8)
-					n++
-				}
-			}
-			px[y*w+x] = [3]float64{s[0] / n, s[1] / n, s[2] / n}
-		}
-	}
-	// The background: the median colour of a border two cells wide, and
-	// how much it varies (desk texture, light falloff, noise).
-	var border [3][]float64
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if x < 2 || y < 2 || x >= w-2 || y >= h-2 {
-				for k := 0; k < 3; k++ {
-					border[k] = append(border[k], px[y*w+x][k])
-				}
-			}
-		}
-	}
-	var bg [3]float64
-	for k := 0; k < 3; k++ {
-		sort.Float64s(border[k])
-		bg[k] = border[k][len(border[k])/2]
-	}
-	dist := func(c [3]float64) float64 {
-		return math.Abs(c[0]-bg[0]) + math.Abs(c[1]-bg[1]) + math.Abs(c[2]-bg[2])
-	}
-	var spread []float64
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if x < 2 || y < 2 || x >= w-2 || y >= h-2 {
-				spread = append(spread, dist(px[y*w+x]))
-			}
-		}
-	}
-	sort.Float64s(spread)
-	thr := math.Max(40, 2.5*spread[len(spread)*9/10])
-	fg := make([]bool, w*h)
-	for i, c := range px {
-		fg[i] = dist(c) > thr
-	}
-	// The largest 4-connected foreground component not touching the
-	// border.
-	label := make([]int32, w*h)
+	w, h, step, label := cg.w, cg.h, cg.step, cg.label
 	bestN, secondN, bestL := 0, 0, int32(0)
-	var stack []int
-	cur := int32(0)
-	for i := range fg {
-		if !fg[i] || label[i] != 0 {
-			continue
-		}
-		cur++
-		n, touches := 0, false
-		stack = append(stack[:0], i)
-		label[i] = cur
-		for len(stack) > 0 {
-			j := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			n++
-			x, y := j%w, j/w
-			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				touches = true
-			}
-			for _, k := range [4]int{j - 1, j + 1, j - w, j + w} {
-				if k < 0 || k >= w*h || (k == j-1 && x == 0) || (k == j+1 && x == w-1) {
-					continue
-				}
-				if fg[k] && label[k] == 0 {
-					label[k] = cur
-					stack = append(stack, k)
-				}
-			}
-		}
-		if !touches && n > bestN {
+	for _, c := range cg.comps {
+		if c.n > bestN {
 			secondN = bestN
-			bestN, bestL = n, cur
-		} else if !touches && n > secondN {
-			secondN = n
+			bestN, bestL = c.n, c.id
+		} else if c.n > secondN {
+			secondN = c.n
 		}
 	}
 	// Several documents on one photo (auto-classification) are read as
@@ -310,6 +225,141 @@ func mulH(a, b geom.H) geom.H {
 			for k := 0; k < 3; k++ {
 				out[r*3+c] += a[r*3+k] * b[k*3+c]
 			}
+		}
+	}
+	return out
+}
+
+// grid is the photo reduced to cells, with the foreground components
+// (regions whose colour differs from the border's background).
+type grid struct {
+	w, h, step int
+	label      []int32
+	comps      []comp
+}
+
+type comp struct {
+	id             int32
+	n              int
+	x0, y0, x1, y1 int // cell bounds
+}
+
+func cardGrid(img image.Image) (*grid, bool) {
+	b := img.Bounds()
+	long := max(b.Dx(), b.Dy())
+	if long < 64 {
+		return nil, false
+	}
+	// Work on a small copy: each cell is the mean of a step × step block.
+	step := max(1, long/320)
+	w, h := b.Dx()/step, b.Dy()/step
+	px := make([][3]float64, w*h)
+	// At most 3 × 3 samples a cell: the mean colour, not every pixel.
+	sub := max(1, step/3)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var s [3]float64
+			n := 0.0
+			for dy := 0; dy < step; dy += sub {
+				for dx := 0; dx < step; dx += sub {
+					r, g, bl, _ := img.At(b.Min.X+x*step+dx, b.Min.Y+y*step+dy).RGBA()
+					s[0] += float64(r >> 8)
+					s[1] += float64(g >> 8)
+					s[2] += float64(bl >> 8)
+					n++
+				}
+			}
+			px[y*w+x] = [3]float64{s[0] / n, s[1] / n, s[2] / n}
+		}
+	}
+	// The background: the median colour of a border two cells wide, and
+	// how much it varies (desk texture, light falloff, noise).
+	var border [3][]float64
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if x < 2 || y < 2 || x >= w-2 || y >= h-2 {
+				for k := 0; k < 3; k++ {
+					border[k] = append(border[k], px[y*w+x][k])
+				}
+			}
+		}
+	}
+	var bg [3]float64
+	for k := 0; k < 3; k++ {
+		sort.Float64s(border[k])
+		bg[k] = border[k][len(border[k])/2]
+	}
+	dist := func(c [3]float64) float64 {
+		return math.Abs(c[0]-bg[0]) + math.Abs(c[1]-bg[1]) + math.Abs(c[2]-bg[2])
+	}
+	var spread []float64
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if x < 2 || y < 2 || x >= w-2 || y >= h-2 {
+				spread = append(spread, dist(px[y*w+x]))
+			}
+		}
+	}
+	sort.Float64s(spread)
+	thr := math.Max(40, 2.5*spread[len(spread)*9/10])
+	fg := make([]bool, w*h)
+	for i, c := range px {
+		fg[i] = dist(c) > thr
+	}
+	// The 4-connected foreground components not touching the border.
+	g := &grid{w: w, h: h, step: step, label: make([]int32, w*h)}
+	label := g.label
+	var stack []int
+	cur := int32(0)
+	for i := range fg {
+		if !fg[i] || label[i] != 0 {
+			continue
+		}
+		cur++
+		n, touches := 0, false
+		x0, y0, x1, y1 := w, h, 0, 0
+		stack = append(stack[:0], i)
+		label[i] = cur
+		for len(stack) > 0 {
+			j := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			n++
+			x, y := j%w, j/w
+			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			if x == 0 || y == 0 || x == w-1 || y == h-1 {
+				touches = true
+			}
+			for _, k := range [4]int{j - 1, j + 1, j - w, j + w} {
+				if k < 0 || k >= w*h || (k == j-1 && x == 0) || (k == j+1 && x == w-1) {
+					continue
+				}
+				if fg[k] && label[k] == 0 {
+					label[k] = cur
+					stack = append(stack, k)
+				}
+			}
+		}
+		if !touches {
+			g.comps = append(g.comps, comp{id: cur, n: n, x0: x0, y0: y0, x1: x1 + 1, y1: y1 + 1})
+		}
+	}
+	return g, true
+}
+
+// CardRegions are the documents lying apart on a photo or a sheet: the
+// bounding boxes of the solid regions, each over a twenty-fifth of the
+// image, whose colour differs from the background along its border.
+func CardRegions(img image.Image) []image.Rectangle {
+	g, ok := cardGrid(img)
+	if !ok {
+		return nil
+	}
+	b := img.Bounds()
+	var out []image.Rectangle
+	for _, c := range g.comps {
+		area := (c.x1 - c.x0) * (c.y1 - c.y0)
+		if c.n >= g.w*g.h/25 && float64(c.n) >= 0.7*float64(area) {
+			out = append(out, image.Rect(c.x0*g.step, c.y0*g.step, c.x1*g.step, c.y1*g.step).Add(b.Min))
 		}
 	}
 	return out

@@ -129,6 +129,14 @@ func mrzTD1(g gen, valid bool, docType, issuer, number string, birth time.Time, 
 	return m
 }
 
+// drawMRZ prints a TD1 zone across the card's width, as ICAO 9303's
+// 10 characters an inch do on an 85.6 mm card.
+func drawMRZ(d drawer, m [3]string) {
+	for i, s := range m {
+		d.t(s, 40, 400+float64(i)*46, 34, black, Mono)
+	}
+}
+
 func (g gen) macaoBack(valid bool) Specimen {
 	sur, giv := g.pick(macaoSur), g.pick(macaoGiv)
 	birth := g.date(1950, 2005)
@@ -141,9 +149,7 @@ func (g gen) macaoBack(valid bool) Specimen {
 	d.t("澳門特別行政區身份證明局", 40, 60, 26, blue, Bold)
 	d.t("DIRECÇÃO DOS SERVIÇOS DE IDENTIFICAÇÃO", 40, 90, 16, blue, Sans)
 	d.t("持證人簽名 Assinatura do titular", 40, 150, 16, grey, Sans)
-	for i, s := range m {
-		d.t(s, 40, 400+float64(i)*46, 34, black, Mono)
-	}
+	drawMRZ(d, m)
 	return Specimen{Layout: l, Fields: map[string]string{"machine_code1": m[0], "machine_code2": m[1], "machine_code3": m[2]}}
 }
 
@@ -247,9 +253,7 @@ func (g gen) idDocument(valid bool) Specimen {
 	d := drawer{&l}
 	d.t("IDENTITY CARD", 40, 60, 26, blue, Bold)
 	d.t("HOLDER'S SIGNATURE", 40, 110, 16, grey, Sans)
-	for i, s := range m {
-		d.t(s, 40, 400+float64(i)*46, 34, black, Mono)
-	}
+	drawMRZ(d, m)
 	return Specimen{Layout: l, Fields: map[string]string{
 		"country_region": iss, "document_number": num, "last_name": sur, "first_name": given,
 		"sex": sex, "nationality": iss, "birth_date": birth.Format("2006-01-02"), "expiry_date": expiry.Format("2006-01-02"),
@@ -536,9 +540,7 @@ func (g gen) peruBack(valid bool) Specimen {
 	v(group, 40, 186)
 	lab("Donación de Órganos", 300, 160)
 	v(don, 300, 186)
-	for i, s := range m {
-		d.t(s, 40, 400+float64(i)*46, 34, black, Mono)
-	}
+	drawMRZ(d, m)
 	return Specimen{Layout: l, Fields: map[string]string{
 		"department": pl[0], "province": pl[1], "district": pl[2], "address": addr, "voting_group": group, "organ_donation": don,
 		"machine_code1": m[0], "machine_code2": m[1], "machine_code3": m[2],

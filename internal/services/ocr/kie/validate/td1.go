@@ -22,8 +22,11 @@ func (t TD1) Valid() bool { return t.NumberOK && t.BirthOK && t.ExpiryOK && t.Co
 // recognisers miscount runs of '<', so the optional fields are re-padded
 // to their lengths before the check digits are computed.
 var (
-	td1L1 = regexp.MustCompile(`^([ACI][A-Z<])([A-Z<]{3})([A-Z0-9<]{9})([0-9<])(.*)$`)
-	td1L2 = regexp.MustCompile(`^([0-9]{6})([0-9])([MFX<])([0-9]{6})([0-9])([A-Z<]{3})(.*?)([0-9])$`)
+	// A first character lost at the line's edge leaves the document code
+	// "<": the rest still decodes. The issuer and nationality admit a
+	// misread character (they carry no check digit).
+	td1L1 = regexp.MustCompile(`^([ACI][A-Z<]|<)([A-Z0-9<]{3})([A-Z0-9<]{9})([0-9<])(.*)$`)
+	td1L2 = regexp.MustCompile(`^([0-9]{6})([0-9])([MFX<])([0-9]{6})([0-9])([A-Z0-9<]{3})(.*?)([0-9])$`)
 	td1L3 = regexp.MustCompile(`^[A-Z<]+<<[A-Z<]*$`)
 )
 
@@ -40,8 +43,16 @@ func ParseTD1(l1, l2, l3 string) (TD1, bool) {
 	l1, l2, l3 = CleanMRZ(l1), CleanMRZ(l2), CleanMRZ(l3)
 	// Where only digits may stand (the dates, their check digits) or only
 	// letters (the name), the look-alikes a recogniser confuses are put
-	// right: O/0, I/1, S/5, B/8, Z/2.
-	l3 = strings.NewReplacer("0", "O", "1", "I", "5", "S", "8", "B", "2", "Z").Replace(l3)
+	// right: O/0, I/1, S/5, B/8, Z/2. The issuer and the nationality are
+	// letters too.
+	letters := strings.NewReplacer("0", "O", "1", "I", "5", "S", "8", "B", "2", "Z")
+	l3 = letters.Replace(l3)
+	if len(l1) >= 5 {
+		l1 = l1[:2] + letters.Replace(l1[2:5]) + l1[5:]
+	}
+	if len(l2) >= 18 {
+		l2 = l2[:15] + letters.Replace(l2[15:18]) + l2[18:]
+	}
 	if len(l2) >= 15 {
 		d := strings.NewReplacer("O", "0", "D", "0", "Q", "0", "I", "1", "L", "1", "S", "5", "B", "8", "Z", "2")
 		l2 = d.Replace(l2[:7]) + l2[7:8] + d.Replace(l2[8:15]) + l2[15:len(l2)-1] + d.Replace(l2[len(l2)-1:])
@@ -73,7 +84,7 @@ func ParseTD1(l1, l2, l3 string) (TD1, bool) {
 	sur, given, _ := strings.Cut(strings.TrimRight(l3, "<"), "<<")
 	t.Surname = strings.ReplaceAll(strings.Trim(sur, "<"), "<", " ")
 	t.GivenNames = strings.Join(strings.FieldsFunc(given, func(r rune) bool { return r == '<' }), " ")
-	t.Line1 = m1[1] + m1[2] + m1[3] + m1[4] + opt1
+	t.Line1 = padTo(m1[1]+m1[2]+m1[3]+m1[4]+opt1, 30)
 	t.Line2 = m2[1] + m2[2] + m2[3] + m2[4] + m2[5] + m2[6] + opt2 + m2[8]
 	t.Line3 = padTo(strings.TrimRight(l3, "<"), 30)
 	return t, true
