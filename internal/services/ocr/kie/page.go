@@ -410,8 +410,7 @@ func wordGaps(img image.Image, l *pipeline.Line) {
 	half := h / 2
 	glyphs, run := 0, 0.0
 	inGlyph := false
-	// runs[i] is the blank stretch after glyph i (1-based).
-	runs := map[int]float64{}
+	gaps := map[int]bool{}
 	for t := -half; t <= un+half; t++ {
 		if blankAt(t) {
 			if inGlyph {
@@ -419,32 +418,14 @@ func wordGaps(img image.Image, l *pipeline.Line) {
 				run = 0
 			}
 			run++
-			if glyphs > 0 {
-				runs[glyphs] = run
+			if run >= 0.25*h && glyphs > 0 {
+				gaps[glyphs] = true
 			}
 			continue
 		}
 		if !inGlyph {
 			inGlyph = true
 			glyphs++
-		}
-	}
-	// A word gap is wide against the line's height and against its
-	// letter gaps: twice their median, so that the side bearings of
-	// narrow capitals (H U, I B) in small print are not taken for one.
-	var between []float64
-	for i := 1; i < glyphs; i++ {
-		between = append(between, runs[i])
-	}
-	sort.Float64s(between)
-	med := 0.0
-	if len(between) > 0 {
-		med = between[len(between)/2]
-	}
-	gaps := map[int]bool{}
-	for i := 1; i < glyphs; i++ {
-		if runs[i] >= 0.25*h && runs[i] >= 2*med {
-			gaps[i] = true
 		}
 	}
 	if glyphs != n || len(gaps) == 0 {
