@@ -305,11 +305,20 @@ func write(path string, n int, cells map[[2]string]*cell, misses []string, rss f
 			fmt.Fprintf(&b, "- %s\n", m)
 		}
 	}
+	// The sections after keepMark come from other commands (go test):
+	// a new run keeps them.
+	if old, err := os.ReadFile(path); err == nil {
+		if i := strings.Index(string(old), keepMark); i >= 0 {
+			fmt.Fprintf(&b, "\n%s", old[i:])
+		}
+	}
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		fail("%v", err)
 	}
 	fmt.Print(b.String())
 }
+
+const keepMark = "<!-- bench-docs keeps what follows -->"
 
 func fail(f string, a ...any) {
 	fmt.Fprintf(os.Stderr, "bench-docs: "+f+"\n", a...)

@@ -43,6 +43,9 @@ func (s *Service) docHandlers() map[string]api.Handler {
 	for op, d := range s.moreDocHandlers() {
 		h[op] = d
 	}
+	for op, d := range s.idDocHandlers() {
+		h[op] = d
+	}
 	for op, script := range unreadableScripts {
 		h[op] = refuseScript(script)
 	}

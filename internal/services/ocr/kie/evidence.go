@@ -15,10 +15,9 @@ func ExtractLines(p *Page, lines []*Line, s *Spec) Result { return extractLines(
 // ToImage maps page-frame points back to input-image coordinates.
 func (p *Page) ToImage(q [4][2]float64) [4]pipeline.Point {
 	b := p.Img.Bounds()
-	c := geom.Pt{X: float64(b.Dx()) / 2, Y: float64(b.Dy()) / 2}
 	var out [4]pipeline.Point
 	for i, v := range q {
-		r := geom.Rotate(geom.Pt{X: v[0], Y: v[1]}, c, p.Skew*math.Pi/180)
+		r := p.fromFrame(geom.Pt{X: v[0], Y: v[1]})
 		out[i] = pipeline.Point{int(math.Round(clamp(r.X, 0, float64(b.Dx())))), int(math.Round(clamp(r.Y, 0, float64(b.Dy()))))}
 	}
 	return out

@@ -90,6 +90,14 @@ func extractLines(p *Page, lines []*Line, s *Spec) Result {
 			}
 		}
 	}
+	for from, to := range s.Rename {
+		if f, ok := res.Fields[from]; ok {
+			if _, dup := res.Fields[to]; !dup {
+				res.Fields[to] = f
+			}
+			delete(res.Fields, from)
+		}
+	}
 	return res
 }
 
@@ -124,7 +132,7 @@ func readLabelled(f *FieldSpec, h labelHit, hits []labelHit, lines []*Line, used
 				extend(f, got, h.line, lines, hits, used)
 				return got
 			}
-		case "right", "below":
+		case "right", "below", "above":
 			var best *Line
 			bestD := math.Inf(1)
 			// The label's own extent: a line may hold several labels, and
@@ -150,6 +158,10 @@ func readLabelled(f *FieldSpec, h labelHit, hits []labelHit, lines []*Line, used
 					d = l.X0 - lx1
 				} else {
 					gap := l.Y0 - h.line.Y1
+					if w == "above" {
+						// Cards that print the value over its caption.
+						gap = h.line.Y0 - l.Y1
+					}
 					if gap < -0.3*h.line.H() || gap > 2.5*math.Max(l.H(), h.line.H()) || l.X1 < lx0 || l.X0 > lx1+2*h.line.H() {
 						continue
 					}
@@ -166,7 +178,7 @@ func readLabelled(f *FieldSpec, h labelHit, hits []labelHit, lines []*Line, used
 			}
 			if best != nil {
 				from, end := 0, len(best.Text)
-				column := w == "below" && (hasLater(h, hits) || hasEarlier(h, hits))
+				column := w != "right" && (hasLater(h, hits) || hasEarlier(h, hits))
 				if column {
 					// The label shares its line with other labels: its
 					// value is what lies under its own column.

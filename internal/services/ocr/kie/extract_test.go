@@ -73,7 +73,7 @@ func TestParseSpecErrors(t *testing.T) {
 		"name: x\nfields: [{name: a, pattern: '('}]",
 		"name: x\nfields: [{name: a, normalize: [nope]}]",
 		"name: x\nfields: [{name: a, validate: nope}]",
-		"name: x\nfields: [{name: a, where: [above]}]",
+		"name: x\nfields: [{name: a, where: [left]}]",
 		"name: x\ndecoders: [nope]",
 	} {
 		if _, err := ParseSpec([]byte(y)); err == nil {

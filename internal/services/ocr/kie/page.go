@@ -92,21 +92,68 @@ type Page struct {
 	Quad geom.Quad
 	// Img is the input image (not turned) for pixel evidence.
 	Img image.Image
+	// toRead maps input-image points to the coordinates the page was
+	// read in (shrunk, and warped when the card was rectified), fromRead
+	// back; centre is the read image's centre, about which Skew turns.
+	toRead, fromRead geom.H
+	centre           geom.Pt
+	// Warped: the card's quadrilateral was found and rectified before
+	// reading.
+	Warped bool
 }
+
+// init gives a page made outside Read (tests) its identity mapping: read
+// in its own image's coordinates.
+func (p *Page) init() {
+	if p.toRead == (geom.H{}) {
+		p.toRead, p.fromRead = scaleH(1), scaleH(1)
+		b := p.Img.Bounds()
+		p.centre = geom.Pt{X: float64(b.Dx()) / 2, Y: float64(b.Dy()) / 2}
+	}
+}
+
+// toFrame maps an input-image point into the upright page frame.
+func (p *Page) toFrame(pt geom.Pt) geom.Pt {
+	p.init()
+	return geom.Rotate(p.toRead.Apply(pt), p.centre, -p.Skew*math.Pi/180)
+}
+
+// fromFrame maps a page-frame point back to the input image.
+func (p *Page) fromFrame(pt geom.Pt) geom.Pt {
+	p.init()
+	return p.fromRead.Apply(geom.Rotate(pt, p.centre, p.Skew*math.Pi/180))
+}
+
+func scaleH(f float64) geom.H { return geom.H{f, 0, 0, 0, f, 0, 0, 0, 1} }
 
 // Read runs the pipeline on img, decides its orientation from the lines'
 // reading directions and, when the page is turned by a quarter or more,
 // reads it again upright so short values are not read sideways.
 func Read(ctx context.Context, r Reader, orig image.Image) (*Page, error) {
-	opts := pipeline.RunOptions{CharBoxes: true}
+	// A document's text all runs one way: the direction classifier's
+	// verdicts are pooled over the page, so that one line (an MRZ row of
+	// fillers) is not read upside down alone.
+	opts := pipeline.RunOptions{CharBoxes: true, SingleOrientation: true}
 	img, scale := shrink(orig)
+	// fromRead: read coordinates → input image.
+	fromRead := scaleH(scale)
+	warped := false
+	if WarpCards {
+		// A card photographed at an angle is rectified first: the
+		// detector and recogniser then see level, evenly sized text.
+		if q, ok := FindCard(img); ok && !square(q) {
+			if w, back, ok := WarpCard(img, q); ok {
+				img, fromRead, warped = w, mulH(scaleH(scale), back), true
+			}
+		}
+	}
 	res, err := r.Run(ctx, img, opts)
 	if err != nil {
 		return nil, err
 	}
 	ang := readingAngle(res.Lines)
 	q := int(math.Round(ang/90)) & 3
-	p := &Page{Img: img}
+	p := &Page{Img: img, Warped: warped}
 	if q != 0 {
 		turned := turn(img, (4-q)&3)
 		res2, err := r.Run(ctx, turned, opts)
@@ -132,19 +179,35 @@ func Read(ctx context.Context, r Reader, orig image.Image) (*Page, error) {
 	for i := range res.Lines {
 		wordGaps(img, &res.Lines[i])
 	}
-	if scale != 1 {
-		for i := range res.Lines {
-			l := &res.Lines[i]
-			l.Box = scaleBox(l.Box, scale)
-			for c := range l.Chars {
-				l.Chars[c].Box = scaleBox(l.Chars[c].Box, scale)
-			}
+	// The frame is laid out in the coordinates the lines were read in;
+	// their boxes are then answered in the input image's.
+	b := img.Bounds()
+	p.centre = geom.Pt{X: float64(b.Dx()) / 2, Y: float64(b.Dy()) / 2}
+	p.Skew = ang
+	p.fromRead = fromRead
+	toRead, ok := fromRead.Inverse()
+	if !ok {
+		toRead = scaleH(1 / scale)
+	}
+	p.toRead = toRead
+	p.layout(res.Lines, ang)
+	for _, l := range p.Lines {
+		l.Box = mapBox(l.Box, fromRead)
+		l.Chars = append([]pipeline.Char(nil), l.Chars...)
+		for c := range l.Chars {
+			l.Chars[c].Box = mapBox(l.Chars[c].Box, fromRead)
 		}
 	}
 	p.Img = orig
-	p.Skew = ang
-	p.layout(res.Lines, ang)
 	return p, nil
+}
+
+func mapBox(b [4]pipeline.Point, h geom.H) [4]pipeline.Point {
+	for i := range b {
+		q := h.Apply(geom.Pt{X: float64(b[i][0]), Y: float64(b[i][1])})
+		b[i] = pipeline.Point{int(math.Round(q.X)), int(math.Round(q.Y))}
+	}
+	return b
 }
 
 // MaxSide is the longest side a page is read at: document text is large
@@ -164,13 +227,6 @@ func shrink(img image.Image) (image.Image, float64) {
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	xdraw.ApproxBiLinear.Scale(out, out.Bounds(), img, b, xdraw.Src, nil)
 	return out, float64(long) / float64(MaxSide)
-}
-
-func scaleBox(b [4]pipeline.Point, f float64) [4]pipeline.Point {
-	for i := range b {
-		b[i] = pipeline.Point{int(math.Round(float64(b[i][0]) * f)), int(math.Round(float64(b[i][1]) * f))}
-	}
-	return b
 }
 
 // readingAngle is the length-weighted circular mean of the lines' reading
@@ -204,9 +260,10 @@ func centre(b [4]pipeline.Point) geom.Pt {
 // layout puts the lines into the frame turned back by ang degrees, in
 // reading order (top to bottom, then left to right within a row).
 func (p *Page) layout(lines []pipeline.Line, ang float64) {
+	p.init()
+	p.Skew = ang
 	a := -ang * math.Pi / 180
-	b := p.Img.Bounds()
-	c := geom.Pt{X: float64(b.Dx()) / 2, Y: float64(b.Dy()) / 2}
+	c := p.centre
 	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for i := range lines {
 		l := &Line{Line: lines[i], X0: math.Inf(1), Y0: math.Inf(1), X1: math.Inf(-1), Y1: math.Inf(-1), idx: i}
@@ -236,7 +293,7 @@ func (p *Page) layout(lines []pipeline.Line, ang float64) {
 	})
 	if len(lines) > 0 {
 		for i, corner := range [4]geom.Pt{{X: minX, Y: minY}, {X: maxX, Y: minY}, {X: maxX, Y: maxY}, {X: minX, Y: maxY}} {
-			p.Quad[i] = geom.Rotate(corner, c, -a)
+			p.Quad[i] = p.fromFrame(corner)
 		}
 	}
 }
@@ -300,7 +357,6 @@ func wordGaps(img image.Image, l *pipeline.Line) {
 	if n < 3 {
 		return
 	}
-	latin := func(c string) bool { return len(c) == 1 && (c[0] >= 'A' && c[0] <= 'Z' || c[0] >= 'a' && c[0] <= 'z') }
 	if !strings.ContainsFunc(l.Text, func(r rune) bool { return r < 128 && (r|0x20) >= 'a' && (r|0x20) <= 'z' }) {
 		return
 	}
@@ -379,7 +435,7 @@ func wordGaps(img image.Image, l *pipeline.Line) {
 	changed := false
 	for i, c := range l.Chars {
 		out = append(out, c)
-		if i+1 < n && gaps[i+1] && (latin(c.Char) || c.Char == ",") && latin(l.Chars[i+1].Char) {
+		if i+1 < n && gaps[i+1] && wordBreak(c.Char, l.Chars[i+1].Char) {
 			out = append(out, pipeline.Char{Char: " ", Score: 1, Box: c.Box})
 			changed = true
 		}
@@ -394,4 +450,17 @@ func wordGaps(img image.Image, l *pipeline.Line) {
 	if strings.ReplaceAll(sb.String(), " ", "") == l.Text {
 		l.Text, l.Chars = sb.String(), out
 	}
+}
+
+func latin(c string) bool {
+	return len(c) == 1 && (c[0] >= 'A' && c[0] <= 'Z' || c[0] >= 'a' && c[0] <= 'z')
+}
+
+func digit(c string) bool { return len(c) == 1 && c[0] >= '0' && c[0] <= '9' }
+
+// wordBreak says where a printed space may fall: between words, after a
+// comma or an abbreviation's full stop, and between a word and a number
+// (AV. GRAU 123).
+func wordBreak(prev, next string) bool {
+	return (latin(prev) || prev == "," || prev == ".") && (latin(next) || digit(next)) || digit(prev) && latin(next)
 }

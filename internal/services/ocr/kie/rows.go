@@ -4,7 +4,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/aisd/aisd/internal/services/ocr/kie/geom"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 )
 
@@ -15,13 +14,7 @@ import (
 func Rows(p *Page) []*Line {
 	var out []*Line
 	used := make([]bool, len(p.Lines))
-	b := p.Img.Bounds()
-	c := geom.Pt{X: float64(b.Dx()) / 2, Y: float64(b.Dy()) / 2}
-	a := -p.Skew * math.Pi / 180
-	frameX := func(box [4]pipeline.Point) float64 {
-		q := geom.Rotate(centre(box), c, a)
-		return q.X
-	}
+	frameX := func(box [4]pipeline.Point) float64 { return p.toFrame(centre(box)).X }
 	for i, l := range p.Lines {
 		if used[i] {
 			continue

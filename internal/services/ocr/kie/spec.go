@@ -22,6 +22,9 @@ type Spec struct {
 	// JoinRows reads lines the detector split within a row as one (card
 	// numbers printed in groups).
 	JoinRows bool `yaml:"join_rows"`
+	// Rename gives fields (decoders' among them) the names the document's
+	// API answers them by.
+	Rename map[string]string `yaml:"rename"`
 }
 
 // FieldSpec is one field of a document type.
@@ -35,7 +38,8 @@ type FieldSpec struct {
 	Pattern string `yaml:"pattern"`
 	// Where lists where the value may be relative to its label, tried in
 	// order: "same" (after the label on its line), "right" (the next line
-	// on the same row), "below" (the line under the label).
+	// on the same row), "below" (the line under the label), "above" (the
+	// line over it: captions printed under their values).
 	Where []string `yaml:"where"`
 	// Anywhere: without a label (or a labelled value), take the first
 	// line anywhere on the page whose text matches Pattern.
@@ -123,7 +127,7 @@ func ParseSpec(data []byte) (*Spec, error) {
 			}
 		}
 		for _, w := range f.Where {
-			if w != "same" && w != "right" && w != "below" {
+			if w != "same" && w != "right" && w != "below" && w != "above" {
 				return nil, fmt.Errorf("field %s: unknown place %q", f.Name, w)
 			}
 		}

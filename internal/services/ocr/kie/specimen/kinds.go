@@ -64,13 +64,17 @@ func Make(kind string, n int) (Specimen, error) {
 	case "chile_id_card":
 		s = g.chileIDCard(valid)
 	default:
-		return Specimen{}, fmt.Errorf("specimen: unknown kind %q", kind)
+		k, ok := moreKinds[kind]
+		if !ok {
+			return Specimen{}, fmt.Errorf("specimen: unknown kind %q", kind)
+		}
+		s = k.make(g, valid)
 	}
 	s.Kind = kind
 	if s.Fields == nil {
 		s.Fields = map[string]string{}
 	}
-	if !strings.Contains("id_card_front bankcard passport vin business_license hk_id_card chile_id_card", kind) {
+	if !strings.Contains("id_card_front bankcard passport vin business_license hk_id_card chile_id_card", kind) && !moreKinds[kind].checked {
 		valid = true
 	}
 	s.Valid = valid
