@@ -95,6 +95,9 @@ type Config struct {
 	// counts shared by every replica; a replica that cannot reach it
 	// refuses to start.
 	Redis string `yaml:"redis"`
+	// RedisPrefix starts every key aisd keeps in Redis ("aisd:"), so that
+	// several deployments (or test runs) can share one Redis database.
+	RedisPrefix string `yaml:"redis_prefix"`
 	// OCRMode names the OCR pipeline's settings: "accurate" (the default,
 	// chosen by character error rate on ground truth; see
 	// docs/benchmarks-ocr-accuracy.md) or "reference" (RapidOCR v3.5.0's
@@ -115,6 +118,7 @@ func Default() Config {
 		DecodeBudgetMB: 1200,
 		ClockSkew:      15 * time.Minute,
 		LockFailures:   5,
+		RedisPrefix:    "aisd:",
 		LockDuration:   5 * time.Minute,
 		GatewayMaxMB:   12,
 		ServiceMaxMB:   10,

@@ -12,8 +12,6 @@ import (
 	"github.com/aisd/aisd/internal/store"
 )
 
-// redisPrefix starts every key aisd keeps in Redis.
-const redisPrefix = "aisd:"
 
 // readyKey is a setting no one writes: reading it proves the store
 // answers without touching any record.

@@ -3,8 +3,10 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -44,7 +46,10 @@ func onBackends(t *testing.T, f func(t *testing.T, dsn string)) {
 // n replicas of one service behind a load balancer.
 func replicas(t *testing.T, n int, dsn string, mutate func(*aisdcfg.Config)) []*env {
 	t.Helper()
-	redistest.Client(t, replicaDB) // skips without Redis; flushes the db
+	redistest.Available(t) // skips without Redis
+	// Keys of this test alone: runs of the suite elsewhere on the machine
+	// may share the database.
+	prefix := fmt.Sprintf("aisd-test-%d-%d:", os.Getpid(), time.Now().UnixNano())
 	var out []*env
 	for i := 0; i < n; i++ {
 		cfg := aisdcfg.Default()
@@ -54,6 +59,7 @@ func replicas(t *testing.T, n int, dsn string, mutate func(*aisdcfg.Config)) []*
 		cfg.RootAK, cfg.RootSK = rootAK, rootSK
 		cfg.Engines = nil
 		cfg.Redis = redistest.URL(replicaDB)
+		cfg.RedisPrefix = prefix
 		if mutate != nil {
 			mutate(&cfg)
 		}

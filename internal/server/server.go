@@ -217,10 +217,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	gop := limits.GuardOptions{MaxInFlight: cfg.MaxInflight, Deadline: cfg.BackendTimeout}
 	var akLock, loginLock limits.Lockout
 	if s.redis != nil {
-		to.Windows = redislimits.NewWindows(s.redis, redisPrefix)
-		gop.Slots = redislimits.NewSlots(s.redis, redisPrefix, cfg.MaxInflight, nil, 0, log)
-		akLock = redislimits.NewLockout(s.redis, redisPrefix+"lock:ak:", cfg.LockFailures, cfg.LockDuration)
-		loginLock = redislimits.NewLockout(s.redis, redisPrefix+"lock:login:", cfg.LockFailures, cfg.LockDuration)
+		to.Windows = redislimits.NewWindows(s.redis, cfg.RedisPrefix)
+		gop.Slots = redislimits.NewSlots(s.redis, cfg.RedisPrefix, cfg.MaxInflight, nil, 0, log)
+		akLock = redislimits.NewLockout(s.redis, cfg.RedisPrefix+"lock:ak:", cfg.LockFailures, cfg.LockDuration)
+		loginLock = redislimits.NewLockout(s.redis, cfg.RedisPrefix+"lock:login:", cfg.LockFailures, cfg.LockDuration)
 	}
 	throttle := limits.NewThrottle(st, to)
 	guard := limits.NewGuard(gop)

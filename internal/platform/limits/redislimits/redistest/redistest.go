@@ -37,3 +37,17 @@ func Client(t testing.TB, db int) *redis.Client {
 	t.Cleanup(func() { c.Close() })
 	return c
 }
+
+// Available skips the test with a one-line reason when no Redis answers;
+// unlike Client it flushes nothing, for tests whose keys carry a prefix
+// of their own.
+func Available(t testing.TB) {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: Addr})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Skipf("no Redis answers at %s (%v); .ci/run starts one where redis-server is installed", Addr, err)
+	}
+}
