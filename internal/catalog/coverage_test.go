@@ -234,7 +234,6 @@ var unraisedKinds = map[Kind]string{
 	KindVideoSizeUnknown: "issue 12 (item 3): a video URL answering without a usable size is not detected yet",
 	KindStreamDuplicate:  "the SDK's moderation/v3 has no live-stream API: no route can start a second job for a stream",
 	KindBackendResponse:  "the services run in-process; the kind waits for remote workers (another issue)",
-	KindTaxAuthority:     "issue 15: invoice verification against the tax authority",
 }
 
 // TestDeclaredKindsRaised: every declared kind is raised somewhere in the

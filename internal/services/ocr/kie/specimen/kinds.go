@@ -64,7 +64,18 @@ func Make(kind string, n int) (Specimen, error) {
 	case "chile_id_card":
 		s = g.chileIDCard(valid)
 	default:
-		return Specimen{}, fmt.Errorf("specimen: unknown kind %q", kind)
+		k, ok := moreKinds[kind]
+		if !ok {
+			return Specimen{}, fmt.Errorf("specimen: unknown kind %q", kind)
+		}
+		s = k.make(g, valid)
+		if k.checked {
+			s.Kind, s.Valid = kind, valid
+			if s.Fields == nil {
+				s.Fields = map[string]string{}
+			}
+			return s, nil
+		}
 	}
 	s.Kind = kind
 	if s.Fields == nil {
