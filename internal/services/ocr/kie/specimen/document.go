@@ -11,7 +11,7 @@ import (
 // a running header, a title, key: value lines, a paragraph, a bordered
 // table, a footer and a page number, with what each is.
 type DocumentPage struct {
-	Layout Layout
+	Layout                            Layout
 	Header, Title, Footer, PageNumber string
 	KV                                [][2]string
 	Table                             [][]string // rows of cells
