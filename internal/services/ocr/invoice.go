@@ -236,6 +236,9 @@ func readVAT(p *kie.Page) (vatRead, bool) {
 		top = items.Header.Y0
 		for _, it := range items.Rows {
 			amounts(it, "amount", "tax")
+			if f := it["tax_rate"]; f != nil {
+				f.Value = unflipRate(f.Value)
+			}
 			out.items = append(out.items, it)
 		}
 		if items.Total != nil {
@@ -276,6 +279,21 @@ func readVAT(p *kie.Page) (vatRead, bool) {
 	}
 	vatChecks(&out)
 	return out, len(out.fields) > 2
+}
+
+// unflipRate undoes the one misreading a rate can suffer that leaves
+// digits: a short cell the line classifier turned over reads 6% as %9
+// (and 9% as %6); every other rate turned over is no rate at all.
+func unflipRate(v string) string {
+	switch strings.TrimSpace(v) {
+	case "%9":
+		return "6%"
+	case "%6":
+		return "9%"
+	case "%0":
+		return "0%"
+	}
+	return v
 }
 
 // sideBySide finds the split between two party blocks printed next to
@@ -623,55 +641,35 @@ func (s *Service) bankReceipt(ctx context.Context, c *api.Call) (any, error) {
 
 func kvPairs(p *kie.Page) []model.BankReceiptKvPair {
 	var out []model.BankReceiptKvPair
-	add := func(k, v string) {
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if k == "" || len([]rune(k)) > 16 {
-			return
-		}
+	for _, kv := range kvLines(p) {
+		k := strings.ReplaceAll(validate.HalfWidth(kv.key), " ", "")
+		v := strings.Join(strings.Fields(validate.HalfWidth(kv.value)), "")
 		out = append(out, model.BankReceiptKvPair{Key: &k, Value: &v})
-	}
-	used := map[*kie.Line]bool{}
-	for _, l := range p.Lines {
-		if used[l] {
-			continue
-		}
-		t := validate.HalfWidth(l.Text)
-		idx := kvSep.FindAllStringIndex(t, -1)
-		if len(idx) == 0 {
-			continue
-		}
-		seg := kvSep.Split(t, -1)
-		key := seg[0]
-		for i := 1; i < len(seg); i++ {
-			val := seg[i]
-			next := ""
-			if i < len(seg)-1 {
-				// The next key is the last word of this segment.
-				if j := strings.LastIndexAny(strings.TrimRight(val, " "), " "); j >= 0 {
-					val, next = val[:j], val[j+1:]
-				} else {
-					val, next = "", val
-				}
-			}
-			if strings.TrimSpace(val) == "" && i == len(seg)-1 {
-				// A key alone at the end of its line: its value is the
-				// next line on the row.
-				if o := rightOf(p, l, used); o != nil {
-					val = validate.HalfWidth(o.Text)
-					used[o] = true
-				}
-			}
-			add(strings.ReplaceAll(key, " ", ""), strings.Join(strings.Fields(val), ""))
-			key = next
-		}
 	}
 	return out
 }
 
+// keyTailRe splits a segment between two colons into the value and the
+// next key when the value ends in something else than a Han character
+// (digits, a date) and the key follows, spaced or not.
+var keyTailRe = regexp.MustCompile(`^(.*[^\p{Han}\s])\s*(\p{Han}{2,10})$`)
+
+// splitNext splits the text between two colons into this pair's value and
+// the next pair's key.
+func splitNext(seg string) (string, string) {
+	if m := keyTailRe.FindStringSubmatch(seg); m != nil {
+		return m[1], m[2]
+	}
+	if j := strings.LastIndex(strings.TrimRight(seg, " "), " "); j >= 0 {
+		return seg[:j], seg[j+1:]
+	}
+	return "", seg
+}
+
 // rightOf is the nearest unused line to the right of l on its row.
-func rightOf(p *kie.Page, l *kie.Line, used map[*kie.Line]bool) *kie.Line {
+func rightOf(lines []*kie.Line, l *kie.Line, used map[*kie.Line]bool) *kie.Line {
 	var best *kie.Line
-	for _, o := range p.Lines {
+	for _, o := range lines {
 		if o == l || used[o] || math.Abs(o.CY()-l.CY()) > 0.5*math.Max(o.H(), l.H()) || o.X0 < l.X1-0.5*l.H() {
 			continue
 		}

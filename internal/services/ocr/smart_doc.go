@@ -21,6 +21,7 @@ import (
 	"github.com/aisd/aisd/internal/api"
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/services/ocr/kie"
+	"github.com/aisd/aisd/internal/services/ocr/kie/validate"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 	"github.com/aisd/aisd/internal/services/ocr/table"
 )
@@ -141,16 +142,21 @@ type kvLine struct {
 	lines      []*kie.Line
 }
 
-// kvLines reads the printed key: value pairs of a page (see kvPairs).
+// kvLines reads the printed key: value pairs of a page: a key ends at
+// its colon; on a line holding several pairs a value ends where the next
+// key starts (splitNext); a key alone at the end of its line takes the
+// next line on its row as its value. Lines the detector split within a
+// row are joined first (kie.Rows), so a value read partly twice where two
+// boxes overlap is read once.
 func kvLines(p *kie.Page) []kvLine {
 	var out []kvLine
+	rows := kie.Rows(p)
 	used := map[*kie.Line]bool{}
-	for _, l := range p.Lines {
+	for _, l := range rows {
 		if used[l] {
 			continue
 		}
-		t := strings.TrimSpace(l.Text)
-		seg := kvSep.Split(t, -1)
+		seg := kvSep.Split(strings.TrimSpace(validate.HalfWidth(l.Text)), -1)
 		if len(seg) < 2 {
 			continue
 		}
@@ -158,15 +164,11 @@ func kvLines(p *kie.Page) []kvLine {
 		for i := 1; i < len(seg); i++ {
 			val, next := seg[i], ""
 			if i < len(seg)-1 {
-				if j := strings.LastIndexAny(strings.TrimRight(val, " "), " "); j >= 0 {
-					val, next = val[:j], val[j+1:]
-				} else {
-					val, next = "", val
-				}
+				val, next = splitNext(val)
 			}
 			lines := []*kie.Line{l}
 			if strings.TrimSpace(val) == "" && i == len(seg)-1 {
-				if o := rightOf(p, l, used); o != nil {
+				if o := rightOf(rows, l, used); o != nil {
 					val = o.Text
 					used[o] = true
 					lines = append(lines, o)
@@ -186,7 +188,7 @@ var pageNoRe = regexp.MustCompile(`^(?:第\s*\d{1,4}\s*页(?:\s*[/共]\s*\d{1,4}
 
 // layoutBlocks groups the page's lines into blocks and names each by its
 // place and type size: tables (from the table analyser), the running
-// header and footer (small lines in the page's top and bottom 7 %), page
+// header and footer (small lines in the page's top and bottom 10 %), page
 // numbers, titles (lines at least 1.4 times the median height) and text.
 func layoutBlocks(p *kie.Page, tp table.Page, w, h int, withTables bool) []model.SmartDocumentRecognizerLayoutBlock {
 	var out []model.SmartDocumentRecognizerLayoutBlock
@@ -205,9 +207,12 @@ func layoutBlocks(p *kie.Page, tp table.Page, w, h int, withTables bool) []model
 		}
 		out = append(out, blk)
 	}
+	// The body's line height: table cells (taller boxes) left out.
 	var hs []float64
 	for _, l := range p.Lines {
-		hs = append(hs, l.H())
+		if _, ok := inTable[l]; !ok {
+			hs = append(hs, l.H())
+		}
 	}
 	sort.Float64s(hs)
 	med := 0.0
@@ -222,11 +227,11 @@ func layoutBlocks(p *kie.Page, tp table.Page, w, h int, withTables bool) []model
 	kind := func(l *kie.Line) string {
 		t := strings.TrimSpace(l.Text)
 		switch {
-		case l.CY() > 0.93*float64(h) && pageNoRe.MatchString(t):
+		case l.CY() > 0.9*float64(h) && pageNoRe.MatchString(t):
 			return "page_number"
-		case l.Y1 < 0.07*float64(h) && l.H() <= 1.2*med:
+		case l.Y1 < 0.1*float64(h) && l.H() <= 1.2*med:
 			return "header"
-		case l.Y0 > 0.93*float64(h) && l.H() <= 1.2*med:
+		case l.Y0 > 0.9*float64(h) && l.H() <= 1.2*med:
 			return "footer"
 		case l.H() >= 1.4*med:
 			return "title"

@@ -663,7 +663,7 @@ func (g gen) flightItinerary(bool) Specimen {
 	for _, h := range []struct {
 		s string
 		x float64
-	}{{"承运人", 200}, {"航班号", 320}, {"座位等级", 450}, {"日期", 580}, {"时间", 720}, {"客票级别/客票类别", 820}, {"客票生效日期", 1000}, {"有效截止日期", 1130}, {"免费行李", 1270}} {
+	}{{"承运人", 200}, {"航班号", 310}, {"座位等级", 430}, {"日期", 550}, {"时间", 760}, {"客票级别/客票类别", 860}, {"客票生效日期", 1030}, {"有效截止日期", 1150}, {"免费行李", 1280}} {
 		lab(h.s, h.x, 200)
 	}
 	f := map[string]string{"serial_number": serial, "passenger_name": name, "id_number": id, "endorsements_restrictions": "不得签转"}
@@ -683,12 +683,12 @@ func (g gen) flightItinerary(bool) Specimen {
 		date := d.AddDate(0, 0, k).Format("2006-01-02")
 		tm := fmt.Sprintf("%02d:%02d", 6+g.r.IntN(16), 5*g.r.IntN(12))
 		val(ap.carrier, 200, y)
-		val(flight, 320, y)
-		val(cabin, 450, y)
-		val(date, 560, y)
-		val(tm, 720, y)
-		val(cabin, 830, y)
-		val("20K", 1270, y)
+		val(flight, 310, y)
+		val(cabin, 440, y)
+		val(date, 550, y)
+		val(tm, 760, y)
+		val(cabin, 870, y)
+		val("20K", 1285, y)
 		p := fmt.Sprintf("itinerary_list.%d.", k)
 		f[p+"departure_station"], f[p+"destination_station"] = ap.city, airports[route[k+1]].city
 		f[p+"carrier"], f[p+"flight"], f[p+"cabin_class"], f[p+"date"], f[p+"time"] = ap.carrier, flight, cabin, date, tm
