@@ -145,12 +145,12 @@ type kvLine struct {
 // kvLines reads the printed key: value pairs of a page: a key ends at
 // its colon; on a line holding several pairs a value ends where the next
 // key starts (splitNext); a key alone at the end of its line takes the
-// next line on its row as its value. Lines the detector split within a
-// row are joined first (kie.Rows), so a value read partly twice where two
-// boxes overlap is read once.
+// next line on its row as its value, and so does a key followed by a
+// character or two touching that line (the detector split the value, or
+// read its start twice where the boxes overlap).
 func kvLines(p *kie.Page) []kvLine {
 	var out []kvLine
-	rows := kie.Rows(p)
+	rows := p.Lines
 	used := map[*kie.Line]bool{}
 	for _, l := range rows {
 		if used[l] {
@@ -167,9 +167,16 @@ func kvLines(p *kie.Page) []kvLine {
 				val, next = splitNext(val)
 			}
 			lines := []*kie.Line{l}
-			if strings.TrimSpace(val) == "" && i == len(seg)-1 {
-				if o := rightOf(rows, l, used); o != nil {
-					val = o.Text
+			if v := strings.TrimSpace(val); i == len(seg)-1 && len([]rune(v)) <= 2 {
+				if o := rightOf(rows, l, used); o != nil && (v == "" || o.X0 < l.X1+0.5*l.H()) {
+					// The value is the next line on the row; a character or
+					// two after the colon touching it are its start read
+					// twice where the boxes overlap, or its own start.
+					ot := validate.HalfWidth(o.Text)
+					if !strings.HasPrefix(ot, v) {
+						ot = v + ot
+					}
+					val = ot
 					used[o] = true
 					lines = append(lines, o)
 				}

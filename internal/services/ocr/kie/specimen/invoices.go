@@ -663,7 +663,7 @@ func (g gen) flightItinerary(bool) Specimen {
 	for _, h := range []struct {
 		s string
 		x float64
-	}{{"承运人", 200}, {"航班号", 310}, {"座位等级", 430}, {"日期", 550}, {"时间", 760}, {"客票级别/客票类别", 860}, {"客票生效日期", 1030}, {"有效截止日期", 1150}, {"免费行李", 1280}} {
+	}{{"承运人", 200}, {"航班号", 310}, {"座位等级", 430}, {"日期", 550}, {"时间", 790}, {"客票级别/客票类别", 890}, {"客票生效日期", 1050}, {"有效截止日期", 1170}, {"免费行李", 1290}} {
 		lab(h.s, h.x, 200)
 	}
 	f := map[string]string{"serial_number": serial, "passenger_name": name, "id_number": id, "endorsements_restrictions": "不得签转"}
@@ -686,9 +686,9 @@ func (g gen) flightItinerary(bool) Specimen {
 		val(flight, 310, y)
 		val(cabin, 440, y)
 		val(date, 550, y)
-		val(tm, 760, y)
-		val(cabin, 870, y)
-		val("20K", 1285, y)
+		val(tm, 790, y)
+		val(cabin, 900, y)
+		val("20K", 1295, y)
 		p := fmt.Sprintf("itinerary_list.%d.", k)
 		f[p+"departure_station"], f[p+"destination_station"] = ap.city, airports[route[k+1]].city
 		f[p+"carrier"], f[p+"flight"], f[p+"cabin_class"], f[p+"date"], f[p+"time"] = ap.carrier, flight, cabin, date, tm
