@@ -240,12 +240,13 @@ func main() {
 				} else {
 					c.failed++
 				}
+				fl := flatten(m)
 				for k, want := range sp.Fields {
 					c.total++
-					if v, _ := m[k].(string); v == want {
+					if v, ok := fl[k]; ok && v == want {
 						c.right++
 					} else if len(misses) < 40 {
-						misses = append(misses, fmt.Sprintf("%s %s #%d %s: got %q, want %q", kind, variant, i, k, fmt.Sprint(m[k]), want))
+						misses = append(misses, fmt.Sprintf("%s %s #%d %s: got %q, want %q", kind, variant, i, k, fl[k], want))
 					}
 				}
 				fmt.Fprintf(os.Stderr, "%s %s %d: %.0f ms\n", kind, variant, i, c.ms[len(c.ms)-1])

@@ -103,6 +103,12 @@ type Config struct {
 	// docs/benchmarks-ocr-accuracy.md) or "reference" (RapidOCR v3.5.0's
 	// settings exactly).
 	OCRMode string `yaml:"ocr_mode"`
+	// InvoiceVerifyURL is the operator's invoice verification endpoint
+	// (http or https), called by invoice-verification with the API's
+	// request body; empty: the API answers that it is not started.
+	// InvoiceVerifyTimeout bounds each call (default 10s).
+	InvoiceVerifyURL     string        `yaml:"invoice_verify_url"`
+	InvoiceVerifyTimeout time.Duration `yaml:"invoice_verify_timeout"`
 }
 
 // Default returns the embedded defaults: loopback, SQLite under ./data.
@@ -268,6 +274,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("workers need worker_key: the key the workers share, hex, at least 16 bytes")
 	case c.OCRMode != "" && c.OCRMode != "accurate" && c.OCRMode != "reference":
 		return fmt.Errorf("ocr_mode %q: want accurate or reference", c.OCRMode)
+	case c.InvoiceVerifyURL != "" && !validHTTPURL(c.InvoiceVerifyURL):
+		return fmt.Errorf("invoice_verify_url %q: want an http:// or https:// URL", c.InvoiceVerifyURL)
 	}
 	return c.ValidateOBS()
 }
@@ -341,4 +349,9 @@ func validBucketPrefix(p string) bool {
 		}
 	}
 	return !strings.Contains(p, "..") && !strings.Contains(p, ".-") && !strings.Contains(p, "-.")
+}
+
+func validHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

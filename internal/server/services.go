@@ -164,7 +164,7 @@ func loadOCR(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, 
 		return nil, err
 	}
 	s.OCR = p
-	return ocrModule{ocr.New(p, in).WithTemplates(s.Templates), p}, nil
+	return ocrModule{ocr.New(p, in).WithTemplates(s.Templates).WithVerifier(ocr.NewVerifier(s.Config.InvoiceVerifyURL, s.Config.InvoiceVerifyTimeout)), p}, nil
 }
 
 // templates keeps the projects' custom OCR templates in the store; the

@@ -27,6 +27,7 @@ type Service struct {
 	p         *pipeline.Pipeline
 	in        *input.Resolver
 	templates *template.Manager // nil: custom-template is not served
+	verifier  *Verifier         // nil: invoice verification answers the documented refusal
 }
 
 // New returns the OCR service over a loaded pipeline.
@@ -48,6 +49,9 @@ func (s *Service) Handlers() map[string]api.Handler {
 	for op, d := range s.docHandlers() {
 		h[op] = d
 	}
+	for op, d := range s.invoiceHandlers() {
+		h[op] = d
+	}
 	return h
 }
 
@@ -66,6 +70,12 @@ func (s *Service) load(ctx context.Context, c *api.Call, img, url *string, pdfPa
 	if err != nil {
 		return nil, err
 	}
+	return s.decode(ctx, data, pdfPage)
+}
+
+// decode checks and decodes resolved input bytes (see load).
+func (s *Service) decode(ctx context.Context, data []byte, pdfPage int) (*imagecheck.Checked, error) {
+	var err error
 	if pdfPage > 0 && imagecheck.Sniff(data) == "pdf" {
 		if data, err = renderPDFPage(ctx, data, pdfPage); err != nil {
 			return nil, err

@@ -14,10 +14,7 @@ import (
 // household register, real estate, vehicle conformity, transport
 // qualification, Colombia, Peru, MRZ identity cards); checked ones carry
 // a check character that every fifth specimen breaks.
-var moreKinds = map[string]struct {
-	make    func(g gen, valid bool) Specimen
-	checked bool
-}{
+var moreKinds = map[string]moreKind{
 	"macao_id_card":             {gen.macaoFront, false},
 	"macao_id_card_back":        {gen.macaoBack, true},
 	"household_register":        {gen.householdPage, true},
