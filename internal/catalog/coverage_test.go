@@ -230,8 +230,7 @@ func namesCode(body, code string, f Family) bool {
 
 // unraisedKinds are the declared kinds no source raises yet, each with
 // why; TestDeclaredKindsRaised keeps the list exact both ways.
-var unraisedKinds = map[Kind]string{
-}
+var unraisedKinds = map[Kind]string{}
 
 // TestDeclaredKindsRaised: every declared kind is raised somewhere in the
 // source (catalog.E with the kind's constant), or listed in unraisedKinds

@@ -12,7 +12,6 @@ import (
 	"github.com/aisd/aisd/internal/store"
 )
 
-
 // readyKey is a setting no one writes: reading it proves the store
 // answers without touching any record.
 const readyKey = "aisd.readyz"

@@ -155,8 +155,13 @@ func (g *Guard) Do(ctx context.Context, service string, fn func(context.Context)
 			r = result{err: callCtx.Err()}
 		}
 	}
-	if r.err != nil && callCtx.Err() != nil && (errors.Is(r.err, context.DeadlineExceeded) || errors.Is(r.err, context.Canceled)) {
-		r.err = g.deadlineError(ctx, callCtx)
+	if r.err != nil && (errors.Is(r.err, context.DeadlineExceeded) || errors.Is(r.err, context.Canceled)) {
+		// Only a bound of ours or the caller's names the failure: callCtx
+		// is also cancelled once fn returns, and an error fn got from a
+		// time-out of its own (an HTTP client's) must stand as it is.
+		if e := g.deadlineError(ctx, callCtx); e != nil {
+			r.err = e
+		}
 	}
 	done(Classify(r.err))
 	return r.v, r.err
@@ -171,8 +176,10 @@ func (g *Guard) deadlineError(parent, call context.Context) error {
 		return catalog.E(catalog.KindBackendTimeout).Wrap(context.DeadlineExceeded)
 	case errors.Is(parent.Err(), context.DeadlineExceeded):
 		return catalog.New(catalog.APIG0201).Variant("timeout").Wrap(context.DeadlineExceeded)
-	default:
+	case parent.Err() != nil:
 		// The caller went away; nothing will be rendered.
 		return context.Cause(parent)
+	default:
+		return nil
 	}
 }

@@ -3,6 +3,7 @@ package limits
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -613,5 +614,19 @@ func TestPanicsDoNotOpenTheBreaker(t *testing.T) {
 	v, err := g.Do(context.Background(), "ocr.general-text", func(context.Context) (any, error) { return "read", nil })
 	if err != nil || v != "read" {
 		t.Fatalf("another tenant's call after the panics: %v %v", v, err)
+	}
+}
+
+// A handler's error from a time-out of its own (its HTTP client's), within
+// the platform's deadline, is answered as it is: never swallowed into a
+// success with no body because Do cancels its call context afterwards.
+func TestGuardKeepsHandlersOwnTimeout(t *testing.T) {
+	own := fmt.Errorf("tax endpoint: %w", context.DeadlineExceeded)
+	for i := 0; i < 200; i++ { // the race with Do's cancel is a matter of scheduling
+		g := NewGuard(GuardOptions{Deadline: time.Minute}) // fresh: the failures would open the breaker
+		v, err := g.Do(context.Background(), "ocr.invoice-verification", func(context.Context) (any, error) { return nil, own })
+		if !errors.Is(err, own) || v != nil {
+			t.Fatalf("round %d: got %v, %v; want the handler's own error", i, v, err)
+		}
 	}
 }
