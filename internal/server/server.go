@@ -127,15 +127,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			built.Close()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := s.openStore(ctx); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.ResolvedDSN())
-	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	s.closers = append(s.closers, st.Close)
-	s.raw = st
+	st := s.raw
 	if cfg.Redis != "" {
 		// Checked before anything else is built: limits of its own would
 		// let N replicas allow N times every limit.
@@ -420,4 +415,19 @@ func (s *Server) Close() error {
 	}
 	s.closers = nil
 	return errors.Join(errs...)
+}
+
+// openStore opens the configured store under the data directory; Close
+// closes it.
+func (s *Server) openStore(ctx context.Context) error {
+	if err := os.MkdirAll(s.Config.DataDir, 0o700); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, s.Config.ResolvedDSN())
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	s.closers = append(s.closers, st.Close)
+	s.raw = st
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -91,16 +90,10 @@ func NewWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (w *Wor
 			s.Close()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := s.openStore(ctx); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.ResolvedDSN())
-	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	s.closers = append(s.closers, st.Close)
-	s.raw = st
-	s.Store = cache.New(st, cfg.CacheTTL)
+	s.Store = cache.New(s.raw, cfg.CacheTTL)
 	in, fetch, objs, err := s.inputs()
 	if err != nil {
 		return nil, err
