@@ -449,47 +449,9 @@ const maxElements = 1 << 24
 // cannot run on them recognition_failed, a model that cannot be loaded
 // ErrNotLoaded.
 func (m *Manager) Infer(ctx context.Context, s Service, body []byte) (Response, error) {
-	var req Request
-	if err := json.Unmarshal(body, &req); err != nil {
-		return Response{}, catalog.E(catalog.KindBadJSON).Wrap(err)
-	}
-	if len(req.Inputs) == 0 {
-		return Response{}, catalog.E(catalog.KindMissingParam, "inputs").Wrap(errors.New("no inputs"))
-	}
-	var ins []engine.Tensor
-	for _, sp := range s.Model.Inputs {
-		in, ok := req.Inputs[sp.Name]
-		if !ok {
-			return Response{}, catalog.E(catalog.KindMissingParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q missing", sp.Name))
-		}
-		if len(in.Shape) != len(sp.Shape) {
-			return Response{}, catalog.E(catalog.KindBadParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q has rank %d, the service takes %d (%v)", sp.Name, len(in.Shape), len(sp.Shape), sp.Shape))
-		}
-		n := int64(1)
-		for k, d := range in.Shape {
-			if d <= 0 || (sp.Shape[k] > 0 && d != sp.Shape[k]) {
-				return Response{}, catalog.E(catalog.KindBadParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q shape %v, the service takes %v", sp.Name, in.Shape, sp.Shape))
-			}
-			if n *= d; n > maxElements {
-				return Response{}, catalog.E(catalog.KindBadParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q over %d elements", sp.Name, maxElements))
-			}
-		}
-		if int64(len(in.Data)) != n {
-			return Response{}, catalog.E(catalog.KindBadParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q shape %v needs %d values, has %d", sp.Name, in.Shape, n, len(in.Data)))
-		}
-		data := make([]float32, n)
-		for i, v := range in.Data {
-			if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
-				return Response{}, catalog.E(catalog.KindBadParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q value %d is not a float32", sp.Name, i))
-			}
-			data[i] = float32(v)
-		}
-		ins = append(ins, engine.Tensor{Name: sp.Name, Shape: in.Shape, Data: data})
-	}
-	for name := range req.Inputs {
-		if !slices.ContainsFunc(s.Model.Inputs, func(sp TensorSpec) bool { return sp.Name == name }) {
-			return Response{}, catalog.E(catalog.KindBadParam, "inputs."+name).Wrap(fmt.Errorf("the service has no input %q", name))
-		}
+	ins, err := s.tensors(body)
+	if err != nil {
+		return Response{}, err
 	}
 	em, err := m.model(s)
 	if err != nil {
@@ -556,4 +518,54 @@ func predictions(data []float64, labels []string) [][]Prediction {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// tensors decodes and checks a call's body against the service's inputs:
+// every input present with its shape and exactly its values, no other.
+func (s Service) tensors(body []byte) ([]engine.Tensor, error) {
+	var req Request
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, catalog.E(catalog.KindBadJSON).Wrap(err)
+	}
+	if len(req.Inputs) == 0 {
+		return nil, catalog.E(catalog.KindMissingParam, "inputs").Wrap(errors.New("no inputs"))
+	}
+	var ins []engine.Tensor
+	for _, sp := range s.Model.Inputs {
+		in, ok := req.Inputs[sp.Name]
+		if !ok {
+			return nil, catalog.E(catalog.KindMissingParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q missing", sp.Name))
+		}
+		if len(in.Shape) != len(sp.Shape) {
+			return nil, catalog.E(catalog.KindBadParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q has rank %d, the service takes %d (%v)", sp.Name, len(in.Shape), len(sp.Shape), sp.Shape))
+		}
+		n := int64(1)
+		for k, d := range in.Shape {
+			if d <= 0 || (sp.Shape[k] > 0 && d != sp.Shape[k]) {
+				return nil, catalog.E(catalog.KindBadParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q shape %v, the service takes %v", sp.Name, in.Shape, sp.Shape))
+			}
+			// Checked before multiplying: a product past int64 wraps round.
+			if d > maxElements/n {
+				return nil, catalog.E(catalog.KindBadParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q over %d elements", sp.Name, maxElements))
+			}
+			n *= d
+		}
+		if int64(len(in.Data)) != n {
+			return nil, catalog.E(catalog.KindBadParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q shape %v needs %d values, has %d", sp.Name, in.Shape, n, len(in.Data)))
+		}
+		data := make([]float32, n)
+		for i, v := range in.Data {
+			if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
+				return nil, catalog.E(catalog.KindBadParam, "inputs."+sp.Name).Wrap(fmt.Errorf("input %q value %d is not a float32", sp.Name, i))
+			}
+			data[i] = float32(v)
+		}
+		ins = append(ins, engine.Tensor{Name: sp.Name, Shape: in.Shape, Data: data})
+	}
+	for name := range req.Inputs {
+		if !slices.ContainsFunc(s.Model.Inputs, func(sp TensorSpec) bool { return sp.Name == name }) {
+			return nil, catalog.E(catalog.KindBadParam, "inputs."+name).Wrap(fmt.Errorf("the service has no input %q", name))
+		}
+	}
+	return ins, nil
 }
