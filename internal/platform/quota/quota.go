@@ -76,6 +76,7 @@ type Meter struct {
 
 	mu       sync.Mutex
 	queue    []pending
+	writing  int // records taken from the queue by the flush in progress
 	counters map[counterKey]*counter
 	closed   bool
 
@@ -291,7 +292,7 @@ func (m *Meter) Record(ctx context.Context, r store.UsageRecord) error {
 		m.mu.Unlock()
 		return m.st.RecordUsage(ctx, r)
 	}
-	if len(m.queue) >= hardCapFactor*m.bufMax {
+	if len(m.queue)+m.writing >= hardCapFactor*m.bufMax {
 		// The store has been failing for a while: refuse rather than grow
 		// without bound. The caller logs the error.
 		m.mu.Unlock()
@@ -333,6 +334,10 @@ func (m *Meter) flush(ctx context.Context) error {
 		m.mu.Unlock()
 		return nil
 	}
+	// Records being written still count against the cap: a failed write
+	// puts them back in front of those queued meanwhile.
+	m.writing = len(batch)
+	defer func() { m.mu.Lock(); m.writing = 0; m.mu.Unlock() }()
 	// The queue's records are in the segments up to sealed; later
 	// records go to the next one.
 	sealed := -1
@@ -385,6 +390,7 @@ func (m *Meter) flush(ctx context.Context) error {
 	if len(keep) > 0 {
 		m.mu.Lock()
 		m.queue = append(keep, m.queue...)
+		m.writing = 0
 		m.mu.Unlock()
 	}
 	if first != nil {
