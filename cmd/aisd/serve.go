@@ -174,5 +174,6 @@ func printBanner(w interface{ Write([]byte) (int, error) }, addr, s3addr string,
 	if s3addr != "" {
 		fmt.Fprintf(w, "  S3-compatible upload API: http://%s (same AK/SK; read back as obs://BUCKET/KEY)\n", s3addr)
 	}
+	fmt.Fprintf(w, "  console: http://%s/console/ (sign in with a user's password or an AK/SK)\n", addr)
 	fmt.Fprintf(w, "  try: curl http://%s/v1/error-codes?service=ocr\n\n", addr)
 }
