@@ -97,6 +97,8 @@ func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, bo
 	if err != nil {
 		return iam.Identity{}, apig0301(msgVerifyAKSK).Wrap(err)
 	}
+	// Nothing keeps a past this call (its strings are the header's).
+	defer a.Release()
 	if locked, err := g.lock.Locked(ctx, a.AK, now); err != nil {
 		return iam.Identity{}, lockoutErr(err)
 	} else if locked {

@@ -18,6 +18,7 @@
 package signer
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,8 +27,10 @@ import (
 	"hash"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tjfoc/gmsm/sm3"
@@ -73,16 +76,24 @@ var (
 )
 
 // scheme is one HMAC signing algorithm: its hash and the header that may
-// replace the body hash.
+// replace the body hash. Both hashes have 32-byte sums and 64-byte blocks.
 type scheme struct {
+	id            int // index into state.hashes
 	newHash       func() hash.Hash
 	contentHeader string
 }
 
+// sumSize is the digest size of SHA-256 and SM3 alike.
+const sumSize = 32
+
 var schemes = map[string]scheme{
-	Algorithm:    {sha256.New, HeaderContentSha256},
-	AlgorithmSM3: {sm3.New, HeaderContentSm3},
+	Algorithm:    {0, sha256.New, HeaderContentSha256},
+	AlgorithmSM3: {1, sm3.New, HeaderContentSm3},
 }
+
+// maxInlineSigned is how many signed header names an Auth holds without
+// a separate allocation (the SDK signs four or five).
+const maxInlineSigned = 16
 
 // Auth is the parsed Authorization header.
 type Auth struct {
@@ -93,6 +104,20 @@ type Auth struct {
 	SignedHeaders []string
 	// Signature is the hex signature as sent.
 	Signature string
+
+	names [maxInlineSigned]string
+}
+
+var authPool = sync.Pool{New: func() any { return new(Auth) }}
+
+// Release hands a back for reuse by a later Parse; a must not be used
+// afterwards. Calling it is optional (it saves the hot path an allocation).
+func (a *Auth) Release() {
+	if a == nil {
+		return
+	}
+	*a = Auth{}
+	authPool.Put(a)
 }
 
 // BodyUnsigned reports whether the client excluded the body from the
@@ -115,7 +140,8 @@ func SDKSendsUnsigned(contentType string) bool {
 }
 
 // Parse reads the Authorization header of r. It does not look at the
-// signature's validity; see Verify.
+// signature's validity; see Verify. The parts of the result are substrings
+// of the header, so parsing allocates nothing once the pool is warm.
 func Parse(r *http.Request) (*Auth, error) {
 	v := strings.TrimSpace(r.Header.Get("Authorization"))
 	if v == "" {
@@ -125,48 +151,108 @@ func Parse(r *http.Request) (*Auth, error) {
 	if _, ok := schemes[alg]; !ok {
 		return nil, fmt.Errorf("%w: %.40q", ErrUnsupportedAlgorithm, alg)
 	}
-	a := &Auth{Algorithm: alg}
-	seen := map[string]bool{}
-	for _, part := range strings.Split(rest, ",") {
+	a := authPool.Get().(*Auth)
+	if err := a.parse(alg, rest); err != nil {
+		a.Release()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *Auth) parse(alg, rest string) error {
+	a.Algorithm = alg
+	a.SignedHeaders = a.names[:0]
+	var seenAK, seenSH, seenSig bool
+	for more := true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return nil, fmt.Errorf("%w: parameter %.40q has no value", ErrMalformed, part)
+			return fmt.Errorf("%w: parameter %.40q has no value", ErrMalformed, part)
 		}
-		if seen[k] {
-			return nil, fmt.Errorf("%w: repeated parameter %s", ErrMalformed, k)
-		}
-		seen[k] = true
+		var seen *bool
 		switch k {
 		case "Access":
+			seen = &seenAK
 			a.AK = val
 		case "SignedHeaders":
-			for _, h := range strings.Split(val, ";") {
+			seen = &seenSH
+			for hmore := true; hmore; {
+				var h string
+				h, val, hmore = strings.Cut(val, ";")
 				if h == "" || strings.ContainsAny(h, " \t:") {
-					return nil, fmt.Errorf("%w: bad signed header name %.40q", ErrMalformed, h)
+					return fmt.Errorf("%w: bad signed header name %.40q", ErrMalformed, h)
 				}
 				a.SignedHeaders = append(a.SignedHeaders, h)
 			}
 		case "Signature":
+			seen = &seenSig
 			a.Signature = val
 		default:
-			return nil, fmt.Errorf("%w: unknown parameter %.40q", ErrMalformed, k)
+			return fmt.Errorf("%w: unknown parameter %.40q", ErrMalformed, k)
 		}
+		if *seen {
+			return fmt.Errorf("%w: repeated parameter %s", ErrMalformed, k)
+		}
+		*seen = true
 	}
 	switch {
 	case a.AK == "":
-		return nil, fmt.Errorf("%w: no Access", ErrMalformed)
+		return fmt.Errorf("%w: no Access", ErrMalformed)
 	case len(a.SignedHeaders) == 0:
-		return nil, fmt.Errorf("%w: no SignedHeaders", ErrMalformed)
+		return fmt.Errorf("%w: no SignedHeaders", ErrMalformed)
 	case a.Signature == "":
-		return nil, fmt.Errorf("%w: no Signature", ErrMalformed)
+		return fmt.Errorf("%w: no Signature", ErrMalformed)
 	}
-	return a, nil
+	return nil
+}
+
+// state is the scratch space of one verification, pooled so that a
+// request's check allocates nothing: the canonical request and string to
+// sign are built in buf, the decoded query in arena, and the hashes are
+// reset rather than made anew.
+type state struct {
+	buf    []byte
+	arena  []byte
+	pairs  []qpair
+	vals   []string
+	key    []byte
+	hashes [2]struct{ plain, inner, outer hash.Hash }
+	sum    [sumSize]byte
+	mac    [sumSize]byte
+	got    [sumSize]byte
+	hexSum [2 * sumSize]byte
+	pad    [128]byte
+}
+
+// qpair is one decoded query parameter, as offsets into state.arena.
+type qpair struct{ k0, k1, v0, v1 int }
+
+var statePool = sync.Pool{New: func() any { return new(state) }}
+
+func getState() *state { return statePool.Get().(*state) }
+
+func putState(s *state) {
+	// A huge query or header set is not kept alive for the next request.
+	if cap(s.buf) > 64<<10 || cap(s.arena) > 64<<10 || cap(s.pairs) > 1024 || cap(s.vals) > 1024 {
+		return
+	}
+	statePool.Put(s)
+}
+
+func (s *state) hash(sc scheme) *struct{ plain, inner, outer hash.Hash } {
+	h := &s.hashes[sc.id]
+	if h.plain == nil {
+		h.plain, h.inner, h.outer = sc.newHash(), sc.newHash(), sc.newHash()
+	}
+	return h
 }
 
 // Verify checks a's signature over r and body (the exact bytes received)
 // with the secret key sk. The signature is checked before the date window,
 // so ErrExpired is only returned for requests really signed with sk: the
-// caller can tell a stale but authentic request from a wrong key.
+// caller can tell a stale but authentic request from a wrong key. A request
+// that verifies, or fails on its signature, costs no allocation.
 func Verify(r *http.Request, body []byte, a *Auth, sk string, now time.Time) error {
 	if a == nil {
 		return ErrMissing
@@ -175,20 +261,19 @@ func Verify(r *http.Request, body []byte, a *Auth, sk string, now time.Time) err
 	if !ok {
 		return fmt.Errorf("%w: %.40q", ErrUnsupportedAlgorithm, a.Algorithm)
 	}
-	got, err := hex.DecodeString(a.Signature)
-	if err != nil || len(got) != sc.newHash().Size() {
+	s := getState()
+	defer putState(s)
+	if !decodeHex(s.got[:], a.Signature) {
 		return fmt.Errorf("%w: signature is not a hex %s", ErrMalformed, a.Algorithm)
 	}
 	date, t, err := requestDate(r, a.SignedHeaders)
 	if err != nil {
 		return err
 	}
-	cr, err := canonicalRequest(r, body, a.SignedHeaders, sc)
-	if err != nil {
+	if err := s.canonical(r, body, a.SignedHeaders, sc); err != nil {
 		return err
 	}
-	want := signature(a.Algorithm, sc, sk, date, cr)
-	if !hmac.Equal(got, want) {
+	if !hmac.Equal(s.got[:], s.signature(a.Algorithm, sc, sk, date)) {
 		return ErrSignature
 	}
 	if d := now.Sub(t); d > MaxSkew || d < -MaxSkew {
@@ -221,28 +306,95 @@ func Sign(r *http.Request, body []byte, ak, sk string, now time.Time) error {
 	}
 	sort.Strings(names)
 	sc := schemes[Algorithm]
-	cr, err := canonicalRequest(r, body, names, sc)
-	if err != nil {
+	s := getState()
+	defer putState(s)
+	if err := s.canonical(r, body, names, sc); err != nil {
 		return err
 	}
 	r.Header.Set("Authorization", fmt.Sprintf("%s Access=%s, SignedHeaders=%s, Signature=%s",
-		Algorithm, ak, strings.Join(names, ";"), hex.EncodeToString(signature(Algorithm, sc, sk, date, cr))))
+		Algorithm, ak, strings.Join(names, ";"), hex.EncodeToString(s.signature(Algorithm, sc, sk, date))))
 	return nil
 }
 
 // CanonicalRequest returns the SDK-HMAC-SHA256 canonical request of r as
 // the signature covers it; the gateway may log it to debug a client.
 func CanonicalRequest(r *http.Request, body []byte, signedHeaders []string) (string, error) {
-	return canonicalRequest(r, body, signedHeaders, schemes[Algorithm])
+	s := getState()
+	defer putState(s)
+	if err := s.canonical(r, body, signedHeaders, schemes[Algorithm]); err != nil {
+		return "", err
+	}
+	return string(s.buf), nil
 }
 
-func signature(alg string, sc scheme, sk, date, canonical string) []byte {
-	h := sc.newHash()
-	h.Write([]byte(canonical))
-	sts := alg + "\n" + date + "\n" + hex.EncodeToString(h.Sum(nil))
-	m := hmac.New(sc.newHash, []byte(sk))
-	m.Write([]byte(sts))
-	return m.Sum(nil)
+// signature returns the HMAC under sk of the string to sign for the
+// canonical request in s.buf. HMAC is computed by hand over reset hashes
+// (crypto/hmac.New allocates per key): H(k^opad || H(k^ipad || msg)).
+func (s *state) signature(alg string, sc scheme, sk, date string) []byte {
+	h := s.hash(sc)
+	h.plain.Reset()
+	h.plain.Write(s.buf)
+	crSum := h.plain.Sum(s.sum[:0])
+	hex.Encode(s.hexSum[:], crSum)
+	s.buf = append(s.buf[:0], alg...)
+	s.buf = append(s.buf, '\n')
+	s.buf = append(s.buf, date...)
+	s.buf = append(s.buf, '\n')
+	s.buf = append(s.buf, s.hexSum[:]...)
+
+	block := h.inner.BlockSize()
+	key := s.pad[:block]
+	clear(key)
+	if len(sk) > block {
+		s.key = append(s.key[:0], sk...)
+		h.plain.Reset()
+		h.plain.Write(s.key)
+		h.plain.Sum(key[:0])
+	} else {
+		copy(key, sk)
+	}
+	for i := range key {
+		key[i] ^= 0x36
+	}
+	h.inner.Reset()
+	h.inner.Write(key)
+	h.inner.Write(s.buf)
+	inner := h.inner.Sum(s.sum[:0])
+	for i := range key {
+		key[i] ^= 0x36 ^ 0x5c
+	}
+	h.outer.Reset()
+	h.outer.Write(key)
+	h.outer.Write(inner)
+	return h.outer.Sum(s.mac[:0])
+}
+
+// decodeHex decodes the hex string src into dst, which it must fill exactly.
+func decodeHex(dst []byte, src string) bool {
+	if len(src) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, ok1 := unhex(src[2*i])
+		lo, ok2 := unhex(src[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // requestDate returns X-Sdk-Date, which must be present once, parse, and be
@@ -265,97 +417,108 @@ func requestDate(r *http.Request, signed []string) (string, time.Time, error) {
 	return "", time.Time{}, fmt.Errorf("%w: %s is not signed", ErrMalformed, HeaderDate)
 }
 
-func canonicalRequest(r *http.Request, body []byte, signed []string, sc scheme) (string, error) {
-	uri, err := canonicalURI(r.URL)
-	if err != nil {
-		return "", err
+// canonical builds the canonical request of r in s.buf.
+func (s *state) canonical(r *http.Request, body []byte, signed []string, sc scheme) error {
+	s.buf = append(s.buf[:0], r.Method...)
+	s.buf = append(s.buf, '\n')
+	if err := s.canonicalURI(r.URL); err != nil {
+		return err
 	}
-	query, err := canonicalQuery(r.URL.RawQuery)
-	if err != nil {
-		return "", err
+	s.buf = append(s.buf, '\n')
+	if err := s.canonicalQuery(r.URL.RawQuery); err != nil {
+		return err
 	}
-	bh, err := bodyHash(r, body, sc)
+	s.buf = append(s.buf, '\n')
+	bh, err := s.bodyHash(r, body, sc)
 	if err != nil {
-		return "", err
+		return err
 	}
-	var b strings.Builder
-	b.Grow(256)
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	b.WriteString(uri)
-	b.WriteByte('\n')
-	b.WriteString(query)
-	b.WriteByte('\n')
-	writeHeaders(&b, r, signed)
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(signed, ";"))
-	b.WriteByte('\n')
-	b.WriteString(bh)
-	return b.String(), nil
+	s.writeHeaders(r, signed)
+	s.buf = append(s.buf, '\n')
+	for i, h := range signed {
+		if i > 0 {
+			s.buf = append(s.buf, ';')
+		}
+		s.buf = append(s.buf, h...)
+	}
+	s.buf = append(s.buf, '\n')
+	s.buf = append(s.buf, bh...)
+	return nil
 }
 
 // canonicalURI re-encodes each segment of the path as received. Segments are
 // decoded one by one from the escaped form so that an encoded "/" inside a
-// segment stays inside it.
-func canonicalURI(u *url.URL) (string, error) {
-	segs := strings.Split(u.EscapedPath(), "/")
-	for i, s := range segs {
-		d, err := url.PathUnescape(s)
-		if err != nil {
-			return "", fmt.Errorf("%w: path segment %.40q: %v", ErrMalformed, s, err)
+// segment stays inside it; decoding and re-encoding go byte by byte, which
+// is what unescaping a segment and escaping it again amounts to.
+func (s *state) canonicalURI(u *url.URL) error {
+	p := u.EscapedPath()
+	start := len(s.buf)
+	for more := true; more; {
+		var seg string
+		seg, p, more = strings.Cut(p, "/")
+		var ok bool
+		if s.buf, ok = appendReescaped(s.buf, seg, false); !ok {
+			_, err := url.PathUnescape(seg)
+			return fmt.Errorf("%w: path segment %.40q: %v", ErrMalformed, seg, err)
 		}
-		segs[i] = escape(d)
+		if more {
+			s.buf = append(s.buf, '/')
+		}
 	}
-	p := strings.Join(segs, "/")
-	if !strings.HasSuffix(p, "/") {
-		p += "/"
+	if len(s.buf) == start || s.buf[len(s.buf)-1] != '/' {
+		s.buf = append(s.buf, '/')
 	}
-	return p, nil
+	return nil
 }
 
 // canonicalQuery parses the raw query itself because url.ParseQuery rejects
 // ";" in keys and values, which a client may sign unencoded. "+" decodes to a
-// space: the SDK sends spaces as "%20", form encoders as "+".
-func canonicalQuery(raw string) (string, error) {
+// space: the SDK sends spaces as "%20", form encoders as "+". Parameters are
+// sorted by key and then value, bytewise, as the SDK sorts them.
+func (s *state) canonicalQuery(raw string) error {
 	if raw == "" {
-		return "", nil
+		return nil
 	}
-	q := map[string][]string{}
-	for _, part := range strings.Split(raw, "&") {
+	s.arena, s.pairs = s.arena[:0], s.pairs[:0]
+	for more := true; more; {
+		var part string
+		part, raw, more = strings.Cut(raw, "&")
 		if part == "" {
 			continue
 		}
 		k, v, _ := strings.Cut(part, "=")
-		dk, err := url.QueryUnescape(k)
-		if err != nil {
-			return "", fmt.Errorf("%w: query key %.40q: %v", ErrMalformed, k, err)
+		var p qpair
+		var ok bool
+		p.k0 = len(s.arena)
+		if s.arena, ok = appendUnescapedQuery(s.arena, k); !ok {
+			_, err := url.QueryUnescape(k)
+			return fmt.Errorf("%w: query key %.40q: %v", ErrMalformed, k, err)
 		}
-		dv, err := url.QueryUnescape(v)
-		if err != nil {
-			return "", fmt.Errorf("%w: query value of %.40q: %v", ErrMalformed, dk, err)
+		p.k1, p.v0 = len(s.arena), len(s.arena)
+		if s.arena, ok = appendUnescapedQuery(s.arena, v); !ok {
+			dk, _ := url.QueryUnescape(k)
+			_, err := url.QueryUnescape(v)
+			return fmt.Errorf("%w: query value of %.40q: %v", ErrMalformed, dk, err)
 		}
-		q[dk] = append(q[dk], dv)
+		p.v1 = len(s.arena)
+		s.pairs = append(s.pairs, p)
 	}
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		vs := q[k]
-		sort.Strings(vs)
-		ek := escape(k)
-		for _, v := range vs {
-			if b.Len() > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(ek)
-			b.WriteByte('=')
-			b.WriteString(escape(v))
+	arena := s.arena
+	slices.SortFunc(s.pairs, func(a, b qpair) int {
+		if c := bytes.Compare(arena[a.k0:a.k1], arena[b.k0:b.k1]); c != 0 {
+			return c
 		}
+		return bytes.Compare(arena[a.v0:a.v1], arena[b.v0:b.v1])
+	})
+	for i, p := range s.pairs {
+		if i > 0 {
+			s.buf = append(s.buf, '&')
+		}
+		s.buf = appendEscaped(s.buf, arena[p.k0:p.k1])
+		s.buf = append(s.buf, '=')
+		s.buf = appendEscaped(s.buf, arena[p.v0:p.v1])
 	}
-	return b.String(), nil
+	return nil
 }
 
 // writeHeaders writes one "name:value" line per value of each signed
@@ -363,41 +526,74 @@ func canonicalQuery(raw string) (string, error) {
 // of the header map, so a signed "host" (other SDKs sign it) reads r.Host.
 // A signed header absent from the request contributes no line, as in the
 // SDK, which makes the signature fail if it was present when signed.
-func writeHeaders(b *strings.Builder, r *http.Request, signed []string) {
+func (s *state) writeHeaders(r *http.Request, signed []string) {
 	first := true
 	for _, name := range signed {
-		var vals []string
+		s.vals = s.vals[:0]
 		if strings.EqualFold(name, "host") && r.Host != "" {
-			vals = []string{r.Host}
+			s.vals = append(s.vals, r.Host)
 		} else {
-			vals = r.Header.Values(name)
+			s.vals = append(s.vals, s.headerValues(r.Header, name)...)
 		}
-		trimmed := make([]string, len(vals))
-		for i, v := range vals {
-			trimmed[i] = strings.TrimSpace(v)
+		for i, v := range s.vals {
+			s.vals[i] = strings.TrimSpace(v)
 		}
-		sort.Strings(trimmed)
-		for _, v := range trimmed {
+		slices.Sort(s.vals)
+		for _, v := range s.vals {
 			if !first {
-				b.WriteByte('\n')
+				s.buf = append(s.buf, '\n')
 			}
 			first = false
-			b.WriteString(name)
-			b.WriteByte(':')
-			b.WriteString(v)
+			s.buf = append(s.buf, name...)
+			s.buf = append(s.buf, ':')
+			s.buf = append(s.buf, v...)
 		}
 	}
-	b.WriteByte('\n')
+	s.buf = append(s.buf, '\n')
+}
+
+// headerValues is h.Values(name) without the allocation of canonicalizing
+// a lower-case name: the canonical key is built in s.key and the map is
+// indexed with it directly, which the compiler does without a copy.
+func (s *state) headerValues(h http.Header, name string) []string {
+	s.key = append(s.key[:0], name...)
+	upper := true
+	for i, c := range s.key {
+		if !validHeaderFieldByte(c) {
+			// textproto leaves such a key as it is.
+			return h[name]
+		}
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		} else if !upper && 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		s.key[i] = c
+		upper = c == '-'
+	}
+	return h[string(s.key)]
+}
+
+// validHeaderFieldByte is textproto's set of header name bytes (RFC 7230
+// tokens).
+func validHeaderFieldByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // bodyHash returns the hex hash of body, or the value of the scheme's
 // content header. Besides UNSIGNED-PAYLOAD, a client may send the real hash
 // there; it must then match the body, or an unsigned body could ride on it.
-func bodyHash(r *http.Request, body []byte, sc scheme) (string, error) {
-	h := sc.newHash()
+// The hex digest it returns may live in s.hexSum.
+func (s *state) bodyHash(r *http.Request, body []byte, sc scheme) ([]byte, error) {
+	h := s.hash(sc).plain
+	h.Reset()
 	h.Write(body)
-	sum := h.Sum(nil)
-	actual := hex.EncodeToString(sum)
+	hex.Encode(s.hexSum[:], h.Sum(s.sum[:0]))
+	actual := s.hexSum[:]
 	vals := r.Header.Values(sc.contentHeader)
 	if len(vals) == 0 {
 		return actual, nil
@@ -405,46 +601,117 @@ func bodyHash(r *http.Request, body []byte, sc scheme) (string, error) {
 	v := vals[0]
 	switch {
 	case len(vals) > 1:
-		return "", fmt.Errorf("%w: repeated %s", ErrMalformed, sc.contentHeader)
+		return nil, fmt.Errorf("%w: repeated %s", ErrMalformed, sc.contentHeader)
 	case v == UnsignedPayload:
-		return v, nil
+		return s.hexSum[:copy(s.hexSum[:], v)], nil
 	case len(v) == len(actual) && isHex(v):
-		if !strings.EqualFold(v, actual) {
-			return "", fmt.Errorf("%w: %s does not match the body", ErrSignature, sc.contentHeader)
+		if !equalFoldASCII(v, actual) {
+			return nil, fmt.Errorf("%w: %s does not match the body", ErrSignature, sc.contentHeader)
 		}
-		return v, nil
+		// The value as sent (its letters may be upper case) is what was signed.
+		return s.hexSum[:copy(s.hexSum[:], v)], nil
 	}
-	return "", fmt.Errorf("%w: %s %.40q", ErrMalformed, sc.contentHeader, v)
+	return nil, fmt.Errorf("%w: %s %.40q", ErrMalformed, sc.contentHeader, v)
 }
 
 func isHex(s string) bool {
-	_, err := hex.DecodeString(s)
-	return err == nil
+	if len(s)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if _, ok := unhex(s[i]); !ok {
+			return false
+		}
+	}
+	return true
 }
 
-// escape percent-encodes everything except A-Z a-z 0-9 _ - ~ . with
-// upper-case hex, the SDK's rule for path segments and query parts.
-func escape(s string) string {
-	n := 0
+func equalFoldASCII(s string, b []byte) bool {
+	if len(s) != len(b) {
+		return false
+	}
 	for i := 0; i < len(s); i++ {
-		if mustEscape(s[i]) {
-			n++
+		x, y := s[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
 		}
 	}
-	if n == 0 {
-		return s
-	}
-	const hexDigits = "0123456789ABCDEF"
-	t := make([]byte, 0, len(s)+2*n)
+	return true
+}
+
+// appendReescaped appends the percent-decoding of s (query form: "+" is a
+// space; path form: "+" is itself), escaped again by the SDK's rule. It
+// reports false where url's unescaping would fail: a "%" not followed by
+// two hex digits.
+func appendReescaped(dst []byte, s string, query bool) ([]byte, bool) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if mustEscape(c) {
-			t = append(t, '%', hexDigits[c>>4], hexDigits[c&15])
-		} else {
-			t = append(t, c)
+		switch {
+		case c == '%':
+			if i+2 >= len(s) {
+				return dst, false
+			}
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if !ok1 || !ok2 {
+				return dst, false
+			}
+			c = hi<<4 | lo
+			i += 2
+		case c == '+' && query:
+			c = ' '
 		}
+		dst = appendEscapedByte(dst, c)
 	}
-	return string(t)
+	return dst, true
+}
+
+// appendUnescapedQuery appends the query-component decoding of s.
+func appendUnescapedQuery(dst []byte, s string) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '%':
+			if i+2 >= len(s) {
+				return dst, false
+			}
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if !ok1 || !ok2 {
+				return dst, false
+			}
+			c = hi<<4 | lo
+			i += 2
+		case '+':
+			c = ' '
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
+}
+
+// appendEscaped appends b percent-encoded: everything except A-Z a-z 0-9
+// _ - ~ . with upper-case hex, the SDK's rule for path segments and query
+// parts.
+func appendEscaped(dst, b []byte) []byte {
+	for _, c := range b {
+		dst = appendEscapedByte(dst, c)
+	}
+	return dst
+}
+
+func appendEscapedByte(dst []byte, c byte) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	if mustEscape(c) {
+		return append(dst, '%', hexDigits[c>>4], hexDigits[c&15])
+	}
+	return append(dst, c)
 }
 
 func mustEscape(c byte) bool {

@@ -325,6 +325,14 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, max int64) ([]byte, 
 // download, body included (the Fetcher's Timeout when <= 0); closing the
 // body releases it.
 func (f *Fetcher) Open(ctx context.Context, rawURL string, max int64, timeout time.Duration) (io.ReadCloser, int64, error) {
+	d, err := f.open(ctx, rawURL, max, timeout)
+	if err != nil {
+		return nil, 0, err
+	}
+	return d, d.size, nil
+}
+
+func (f *Fetcher) open(ctx context.Context, rawURL string, max int64, timeout time.Duration) (*download, error) {
 	if max <= 0 {
 		max = f.opts.MaxBytes
 	}
@@ -333,27 +341,27 @@ func (f *Fetcher) Open(ctx context.Context, rawURL string, max int64, timeout ti
 	}
 	u, err := f.Parse(rawURL)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		cancel()
-		return nil, 0, fmt.Errorf("%w: %v", ErrURLForbidden, err)
+		return nil, fmt.Errorf("%w: %v", ErrURLForbidden, err)
 	}
 	req.Header.Set("User-Agent", f.opts.UserAgent)
 	resp, err := f.stream.Do(req)
 	if err != nil {
 		cancel()
 		if errors.Is(err, ErrURLForbidden) {
-			return nil, 0, err
+			return nil, err
 		}
-		return nil, 0, fmt.Errorf("%w: %v", ErrURLFetch, err)
+		return nil, fmt.Errorf("%w: %v", ErrURLFetch, err)
 	}
-	fail := func(err error) (io.ReadCloser, int64, error) {
+	fail := func(err error) (*download, error) {
 		resp.Body.Close()
 		cancel()
-		return nil, 0, err
+		return nil, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fail(fmt.Errorf("%w: GET %s: status %d", ErrURLFetch, u.Redacted(), resp.StatusCode))
@@ -361,13 +369,34 @@ func (f *Fetcher) Open(ctx context.Context, rawURL string, max int64, timeout ti
 	if resp.ContentLength > max {
 		return fail(fmt.Errorf("%w: Content-Length %d over %d", ErrURLTooLarge, resp.ContentLength, max))
 	}
-	return &download{ReadCloser: resp.Body, cancel: cancel}, resp.ContentLength, nil
+	return &download{ReadCloser: resp.Body, cancel: cancel, size: resp.ContentLength, endKnown: endKnown(resp)}, nil
+}
+
+// endKnown reports whether the transfer itself marks where the body ends,
+// so that a download cut short reads as an error rather than as a shorter
+// body: a declared length, chunked framing (its last chunk), a gzip stream
+// the transport decodes (its trailer holds the length and CRC; the
+// transport drops Content-Length then), or HTTP/2's end of stream. Only a
+// body delimited by the connection's close is not.
+func endKnown(resp *http.Response) bool {
+	switch {
+	case resp.ContentLength >= 0, resp.Uncompressed, resp.ProtoMajor >= 2:
+		return true
+	}
+	for _, te := range resp.TransferEncoding {
+		if strings.EqualFold(te, "chunked") {
+			return true
+		}
+	}
+	return false
 }
 
 // download is a response body whose Close also ends its deadline.
 type download struct {
 	io.ReadCloser
-	cancel context.CancelFunc
+	cancel   context.CancelFunc
+	size     int64 // declared length, -1 when none
+	endKnown bool
 }
 
 func (d *download) Close() error {

@@ -111,7 +111,7 @@ func (r *Resolver) Open(ctx context.Context, projectID, service, url string, lim
 	if obs.IsURL(url) {
 		return r.object(ctx, projectID, service, url, max)
 	}
-	body, size, err := r.opts.Fetcher.Open(ctx, url, max, lim.Timeout)
+	d, err := r.opts.Fetcher.open(ctx, url, max, lim.Timeout)
 	switch {
 	case errors.Is(err, ErrURLForbidden):
 		return nil, catalog.E(catalog.KindURLForbidden).Wrap(err)
@@ -120,7 +120,7 @@ func (r *Resolver) Open(ctx context.Context, projectID, service, url string, lim
 	case err != nil:
 		return nil, catalog.E(catalog.KindURLFetch).Wrap(err)
 	}
-	return &Source{body: body, Size: size, max: max}, nil
+	return &Source{body: d, Size: d.size, EndKnown: d.endKnown, max: max}, nil
 }
 
 // Check vets url as Open would, without reading anything: an object-storage
@@ -147,8 +147,16 @@ func (r *Resolver) Check(ctx context.Context, projectID, service, url string) er
 // after its declared size (the same read kinds).
 type Source struct {
 	body io.ReadCloser
-	// Size is the declared length in bytes, -1 when none was declared.
+	// Size is the declared length in bytes, -1 when none was declared (a
+	// chunked or gzip-encoded download: its size is what reading yields,
+	// up to the limit).
 	Size int64
+	// EndKnown reports whether the transfer marks the body's end (a
+	// length, chunked framing, gzip's trailer, HTTP/2), so a download cut
+	// short fails reading instead of passing for a shorter input. It is
+	// false only for a body that ends when the server closes the
+	// connection; objects of the store always know their end.
+	EndKnown bool
 	// Object reports whether the input is an object of the store (else a
 	// download).
 	Object bool
@@ -313,5 +321,5 @@ func (r *Resolver) object(ctx context.Context, projectID, service, url string, m
 		rc.Close()
 		return nil, catalog.E(catalog.KindOBSTooLarge).Wrap(fmt.Errorf("object is %d bytes", size))
 	}
-	return &Source{body: rc, Size: size, Object: true, max: max}, nil
+	return &Source{body: rc, Size: size, Object: true, EndKnown: true, max: max}, nil
 }

@@ -349,11 +349,14 @@ func (s *Service) fetch(ctx context.Context, projectID, raw string) (string, err
 		return "", asVideo(err)
 	}
 	defer src.Close()
-	if !src.Object && src.Size < 0 {
-		// AIS.0703 "The video size is unknown": the URL's answer declares
-		// no Content-Length (a chunked or close-delimited body), so the
-		// size cap cannot be judged before the download, as the API has it.
-		return "", catalog.E(catalog.KindVideoSizeUnknown).Wrap(errors.New("the video URL's answer has no Content-Length"))
+	if !src.EndKnown {
+		// AIS.0703 "The video size is unknown": the answer has no length,
+		// no chunked framing and no compressed stream's trailer; it ends
+		// when the server closes the connection, so a download cut short
+		// could not be told from the whole video. A chunked or gzip-encoded
+		// answer (the transport drops Content-Length when it decodes gzip)
+		// is read up to the cap instead and sized by what was read.
+		return "", catalog.E(catalog.KindVideoSizeUnknown).Wrap(errors.New("the video URL's answer has neither a length nor framing that marks its end"))
 	}
 	path, err := s.save(src)
 	if err != nil && ctx.Err() != nil {

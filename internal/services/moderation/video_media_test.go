@@ -2,6 +2,7 @@ package moderation_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -64,8 +66,10 @@ func cutAtMdat(t *testing.T, b []byte) []byte {
 // real and sent through the SDK to a video job, fail the job with the
 // code the moderation page publishes for them:
 //
-//   - a URL answering without Content-Length (a chunked body) is
-//     AIS.0703 "The video size is unknown";
+//   - a URL answering without a length or framing (a body that ends
+//     when the connection closes) is AIS.0703 "The video size is
+//     unknown"; a chunked or gzip-encoded answer, which has no usable
+//     Content-Length either, is read up to the cap and moderated;
 //   - an MP4 cut right after its header, which ffprobe reads (320×240,
 //     2 s) but whose frames are gone, is AIS.0706 (the video cannot be
 //     decoded);
@@ -83,6 +87,29 @@ func TestSDKVideoJobMediaFailures(t *testing.T) {
 			w.Write(clip[:1024])
 			w.(http.Flusher).Flush()
 			w.Write(clip[1024:])
+		case "/gzip.mp4":
+			// gzip-encoded with its length: the fetch's transport decodes
+			// it and drops Content-Length.
+			var gz bytes.Buffer
+			zw := gzip.NewWriter(&gz)
+			zw.Write(clip)
+			zw.Close()
+			w.Header().Set("Content-Type", "video/mp4")
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Set("Content-Length", strconv.Itoa(gz.Len()))
+			w.Write(gz.Bytes())
+		case "/close.mp4":
+			// No length and no chunking: the body ends when the
+			// connection closes, so a cut-off download looks whole.
+			c, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nConnection: close\r\n\r\n")
+			buf.Write(clip)
+			buf.Flush()
 		case "/cut.mp4":
 			http.ServeContent(w, r, "cut.mp4", time.Time{}, bytes.NewReader(cut))
 		case "/tiny.mp4":
@@ -98,7 +125,7 @@ func TestSDKVideoJobMediaFailures(t *testing.T) {
 		kind catalog.Kind
 		code string
 	}{
-		{"/chunked.mp4", catalog.KindVideoSizeUnknown, "AIS.0703"},
+		{"/close.mp4", catalog.KindVideoSizeUnknown, "AIS.0703"},
 		{"/cut.mp4", catalog.KindVideoCorrupt, "AIS.0706"},
 		{"/tiny.mp4", catalog.KindVideoResolution, "AIS.0711"},
 	} {
@@ -128,6 +155,19 @@ func TestSDKVideoJobMediaFailures(t *testing.T) {
 			want := catalog.Render(catalog.E(c.kind), catalog.FamilyModeration)
 			if status != 200 || raw["error_code"] != c.code || raw["error_msg"] != want.Msg || want.Code != c.code {
 				t.Fatalf("%d %v, want %s %q", status, raw, c.code, want.Msg)
+			}
+		})
+	}
+	// Chunked and gzip-encoded answers carry no usable Content-Length, yet
+	// their end is known: the video is read and moderated.
+	for _, path := range []string{"/chunked.mp4", "/gzip.mp4"} {
+		t.Run(path, func(t *testing.T) {
+			resp, err := e.cli.RunCreateVideoModerationJob(videoReq(videos.URL+path, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q := waitJob(t, e, *resp.JobId); q.Status.Value() != "succeeded" || q.Result == nil {
+				t.Fatalf("%+v", q)
 			}
 		})
 	}
