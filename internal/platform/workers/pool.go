@@ -32,7 +32,7 @@ type Options struct {
 	// answers (a worker that left is dropped, one that registered is
 	// probed). An error keeps the members as they were.
 	Discover func(context.Context) ([]string, error)
-	Key  []byte   // the shared worker key
+	Key      []byte // the shared worker key
 	// HealthInterval is how often every worker is probed (default 2s);
 	// HealthTimeout bounds one probe (default 2s).
 	HealthInterval time.Duration
