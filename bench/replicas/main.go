@@ -15,7 +15,10 @@
 //     over when their lease runs out; every job's callback, refused once
 //     by the receiver, is posted again, each time with Idempotency-Key:
 //     <job id> and the same outcome;
-//   - with every worker killed, a call answers ModelArts.4302;
+//   - the replicas find the workers in the store, where each registered
+//     itself (workers: [discover]); with every worker killed, a call
+//     answers ModelArts.4302 while their entries live, ModelArts.4503
+//     once they expired;
 //   - the circuit breaker those failures open on one replica is open on
 //     another, which answers ModelArts.4403 at once;
 //   - a replica whose Redis does not answer refuses to start.
@@ -275,14 +278,12 @@ func main() {
 		"AISD_JOB_LEASE=3s", "AISD_FETCH_ALLOW_CIDRS=127.0.0.1/32", "AISD_FREE_PER_MONTH=0",
 		"AISD_ROOT_AK="+ak, "AISD_ROOT_SK="+sk, "AISD_ORT_THREADS=1", "AISD_JOB_WORKERS=1")
 
-	var workerURLs []string
 	var workers []*proc
 	for i := 0; i < 2; i++ {
 		addr := fmt.Sprintf("127.0.0.1:%d", freePort())
 		env := append(append([]string{}, common...), "AISD_DATA_DIR="+filepath.Join(work, fmt.Sprintf("w%d", i)))
 		p := r.start(fmt.Sprintf("worker%d", i), env, r.bin, "worker", "--engines", "moderation", "--addr", addr)
 		workers = append(workers, p)
-		workerURLs = append(workerURLs, "http://"+addr)
 	}
 	for _, p := range workers {
 		waitLog(p, regexp.MustCompile(`aisd worker on http://`), 5*time.Minute)
@@ -300,7 +301,8 @@ func main() {
 		s3addr := fmt.Sprintf("127.0.0.1:%d", freePort())
 		env := append(append([]string{}, common...),
 			"AISD_DATA_DIR="+filepath.Join(work, fmt.Sprintf("r%d", i)), "AISD_ADDR="+addr, "AISD_S3_ADDR="+s3addr,
-			"AISD_ENGINES=moderation", "AISD_WORKERS="+strings.Join(workerURLs, ","),
+			// The workers are found in the store, where each registered itself.
+			"AISD_ENGINES=moderation", "AISD_WORKERS=discover",
 			"AISD_RATE_LIMIT="+strconv.Itoa(*rate), "AISD_LOCK_FAILURES=5", "AISD_LOCK_DURATION=4s")
 		p := r.start(fmt.Sprintf("replica%d", i), env, r.bin, "serve")
 		// One at a time: the first creates the schema and the root account.
@@ -473,6 +475,7 @@ func main() {
 
 	// 4. No worker left.
 	workers[1].kill()
+	lastKill := time.Now()
 	time.Sleep(500 * time.Millisecond)
 	// Image moderation: an API whose rate window the calls above left free.
 	var pngBuf bytes.Buffer
@@ -498,7 +501,15 @@ func main() {
 	r.checkf(code == "ModelArts.4403" && codeC == "ModelArts.4403",
 		"the breaker: replica B answered %s after %d calls to the dead workers; replica C's first call then answered %s (%s)", code, calls, codeC, msgOf(err))
 
-	// 6. A replica whose Redis does not answer refuses to start.
+	// 6. Once the dead workers' entries in the store expire (and the
+	// breaker's cool-down is over, so that its probe call goes through),
+	// no worker is registered for the engine: ModelArts.4503.
+	time.Sleep(12 * time.Second)
+	_, err = reps[2].cli.CheckImageModeration(imgReq)
+	code = codeOf(err)
+	r.checkf(code == "ModelArts.4503", "%.0f s after the kill, their registrations expired: replica C answers %s (%s)", time.Since(lastKill).Seconds(), code, msgOf(err))
+
+	// 7. A replica whose Redis does not answer refuses to start.
 	dead := fmt.Sprintf("redis://127.0.0.1:%d/0", freePort())
 	env := append(append([]string{}, common...), "AISD_REDIS="+dead, "AISD_DATA_DIR="+filepath.Join(work, "r-dead"),
 		fmt.Sprintf("AISD_ADDR=127.0.0.1:%d", freePort()), "AISD_ENGINES=")
@@ -615,7 +626,7 @@ func firstLine(s, sub string) string {
 
 // prose says what the run is; it heads the section it writes.
 const prose = `Every process is its own: three ` + "`aisd serve`" + ` replicas (engines: moderation, forwarded
-with ` + "`--workers`" + `), two ` + "`aisd worker --engines moderation`" + `, a database of the run's own in the
+to the workers registered in the store: ` + "`workers: [discover]`" + `), two ` + "`aisd worker --engines moderation`" + `, a database of the run's own in the
 local PostgreSQL, a ` + "`redis-server`" + ` of its own, and the S3 server ` + "`bench/replicas/s3server`" + `:
 gofakes3 (MIT, a Go module) over its memory backend, in its own process on a loopback port. It was
 chosen over MinIO (AGPL) and SeaweedFS (a very large build) as a small S3 implementation that is not
