@@ -6,7 +6,7 @@ BIN     := bin/aisd
 MODELS  ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash bench-docs generate clean lexicon bench-moderation bench-scale
+.PHONY: all build run test deps deb-files models vet lint fmt fuzz bench bench-ocr bench-gateway bench-crash bench-docs generate clean lexicon bench-moderation bench-scale test-replicas
 
 all: build
 
@@ -72,7 +72,16 @@ test: deps models
 	# The Helm chart, linted and rendered by Helm's Go packages (a module of
 	# its own: Helm's Kubernetes dependencies stay out of aisd's).
 	cd deploy/helm/check && $(GO) test -count=1 ./...
+	$(MAKE) test-replicas
 	FUZZTIME=3s bash tools/fuzz.sh
+
+# Three replicas and two workers on PostgreSQL, Redis and an S3 server, with
+# kill -9 mid-job (bench/replicas); says in one line why it skips where
+# PostgreSQL, redis-server, ffmpeg or the models are missing. REPLICAS_OUT=
+# docs/benchmarks-scale.md records the run there.
+REPLICAS_OUT ?=
+test-replicas:
+	$(GO) run ./bench/replicas $(if $(REPLICAS_OUT),-o $(REPLICAS_OUT))
 
 # Every fuzz target for FUZZTIME each (10 minutes unless set).
 FUZZTIME ?= 10m

@@ -110,7 +110,7 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&flags.OBSEndpoint, "obs-endpoint", "", "S3-compatible object store, https://host[:port], instead of the local one")
 	f.StringVar(&flags.OBSRegion, "obs-region", "", "signing region of --obs-endpoint (default us-east-1)")
 	f.StringVar(&flags.OBSBucketPrefix, "obs-bucket-prefix", "", "prefix of aisd's bucket names at --obs-endpoint")
-	f.StringSliceVar(&workers, "workers", nil, "inference workers (aisd worker) to forward model calls to, http://host:port,…; default: run the models here")
+	f.StringSliceVar(&workers, "workers", nil, "inference workers (aisd worker) to forward model calls to, http://host:port,…, or discover (those registered in the store); default: run the models here")
 	f.StringVar(&flags.OBSCAFile, "obs-ca-file", "", "PEM file of CAs to trust for --obs-endpoint, beside the system's")
 	return cmd
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,9 +85,17 @@ type Config struct {
 	// forwards every call of its engines to them. WorkerKey is the secret
 	// the workers and their serving replicas share (hex, at least 16
 	// bytes). A forwarded call's deadline is backend_timeout.
-	Workers    []string `yaml:"workers"`
-	WorkerKey  string   `yaml:"worker_key"`
-	ORTThreads int      `yaml:"ort_threads"`
+	// Workers may instead be the one word "discover": the replica then
+	// forwards to the workers registered in the shared store (each
+	// `aisd worker` registers itself at advertise_url, or at its listen
+	// address when that names a host, and renews the entry every 2 s).
+	Workers   []string `yaml:"workers"`
+	WorkerKey string   `yaml:"worker_key"`
+	// AdvertiseURL is the URL (http://host:port) replicas reach this
+	// worker at, registered in the store; default: http:// and the worker's
+	// listen address, unless that is a wildcard one.
+	AdvertiseURL string `yaml:"advertise_url"`
+	ORTThreads   int    `yaml:"ort_threads"`
 	// Engines lists the model engines to load (ocr, moderation, image);
 	// empty loads none.
 	Engines []string `yaml:"engines"`
@@ -109,6 +118,15 @@ type Config struct {
 	// InvoiceVerifyTimeout bounds each call (default 10s).
 	InvoiceVerifyURL     string        `yaml:"invoice_verify_url"`
 	InvoiceVerifyTimeout time.Duration `yaml:"invoice_verify_timeout"`
+}
+
+// WorkersDiscover is the workers setting that finds the workers in the
+// store instead of listing them.
+const WorkersDiscover = "discover"
+
+// DiscoverWorkers reports whether the workers are found in the store.
+func (c Config) DiscoverWorkers() bool {
+	return len(c.Workers) == 1 && c.Workers[0] == WorkersDiscover
 }
 
 // Default returns the embedded defaults: loopback, SQLite under ./data.
@@ -274,6 +292,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("workers need worker_key: the key the workers share, hex, at least 16 bytes")
 	case c.OCRMode != "" && c.OCRMode != "accurate" && c.OCRMode != "reference":
 		return fmt.Errorf("ocr_mode %q: want accurate or reference", c.OCRMode)
+	case len(c.Workers) > 1 && slices.Contains(c.Workers, WorkersDiscover):
+		return fmt.Errorf("workers: %q alone, or worker URLs, not both", WorkersDiscover)
+	case c.AdvertiseURL != "" && !validHTTPURL(c.AdvertiseURL):
+		return fmt.Errorf("advertise_url %q: want an http:// or https:// URL", c.AdvertiseURL)
 	case c.InvoiceVerifyURL != "" && !validHTTPURL(c.InvoiceVerifyURL):
 		return fmt.Errorf("invoice_verify_url %q: want an http:// or https:// URL", c.InvoiceVerifyURL)
 	}

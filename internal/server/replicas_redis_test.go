@@ -10,10 +10,12 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/catalog"
 	aisdcfg "github.com/aisd/aisd/internal/config"
 	"github.com/aisd/aisd/internal/platform/limits/redislimits/redistest"
 	"github.com/aisd/aisd/internal/sdktest"
@@ -177,6 +179,33 @@ func TestReplicasShareInflight(t *testing.T) {
 			t.Fatalf("after A's call ended: %v", err)
 		}
 	})
+}
+
+// The breaker is shared too: once replica A's failing back end opened it,
+// replica B answers ModelArts.4403 without running its handler.
+func TestReplicasShareBreaker(t *testing.T) {
+	rs := replicas(t, 2, storetest.SQLiteDSN(t), nil)
+	rs[0].s.Handle("RunImageTagging", func(context.Context, *api.Call) (any, error) {
+		return nil, catalog.E(catalog.KindRecognition)
+	})
+	var ran atomic.Int32
+	rs[1].s.Handle("RunImageTagging", func(ctx context.Context, c *api.Call) (any, error) {
+		ran.Add(1)
+		return echoTagging(ctx, c)
+	})
+	a := sdktest.Image(t, rs[0].srv.URL, rootAK, rootSK, rs[0].s.Root.Project.ID)
+	var last string
+	for i := 0; i < 40 && last != "ModelArts.4403"; i++ {
+		_, err := a.RunImageTagging(tagReq())
+		last = sdktest.ErrOf(t, err).ErrorCode
+	}
+	if last != "ModelArts.4403" {
+		t.Fatalf("the breaker never opened on replica A; last %s", last)
+	}
+	_, err := sdktest.Image(t, rs[1].srv.URL, rootAK, rootSK, rs[1].s.Root.Project.ID).RunImageTagging(tagReq())
+	if se := sdktest.ErrOf(t, err); se.ErrorCode != "ModelArts.4403" || se.ErrorMessage != "Backend service unavailable error." || ran.Load() != 0 {
+		t.Fatalf("replica B: %+v, its handler ran %d times", se, ran.Load())
+	}
 }
 
 // A replica configured with a Redis that does not answer refuses to start

@@ -214,6 +214,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if s.redis != nil {
 		to.Windows = redislimits.NewWindows(s.redis, cfg.RedisPrefix)
 		gop.Slots = redislimits.NewSlots(s.redis, cfg.RedisPrefix, cfg.MaxInflight, nil, 0, log)
+		gop.Breakers = redislimits.NewBreakers(s.redis, cfg.RedisPrefix, gop.Breaker, log)
 		akLock = redislimits.NewLockout(s.redis, cfg.RedisPrefix+"lock:ak:", cfg.LockFailures, cfg.LockDuration)
 		loginLock = redislimits.NewLockout(s.redis, cfg.RedisPrefix+"lock:login:", cfg.LockFailures, cfg.LockDuration)
 	}

@@ -29,7 +29,13 @@ func (s *Server) forwardEngines(ctx context.Context, handlers map[string]api.Han
 	if err != nil {
 		return err
 	}
-	pool, err := workers.New(workers.Options{URLs: s.Config.Workers, Key: key, Logger: s.log})
+	po := workers.Options{URLs: s.Config.Workers, Key: key, Logger: s.log}
+	if s.Config.DiscoverWorkers() {
+		// The store uncached: a worker that registered is seen at the
+		// next probe round, not a cache TTL later.
+		po.URLs, po.Discover = nil, workers.NewRegistry(s.raw, nil, s.log).Live
+	}
+	pool, err := workers.New(po)
 	if err != nil {
 		return err
 	}
@@ -154,6 +160,20 @@ func (w *Worker) Serve(ctx context.Context, addr string, ready func(addr string)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
+	// Registered in the shared store, so that replicas started with
+	// `workers: [discover]` find it; the entry goes at shutdown, or
+	// expires when the process dies.
+	if at := advertised(w.s.Config.AdvertiseURL, ln.Addr()); at != "" {
+		stop, err := workers.NewRegistry(w.s.raw, nil, w.s.log).Announce(ctx, at, w.Engines())
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("register the worker in the store: %w", err)
+		}
+		defer stop()
+		w.s.log.Info("worker registered", "url", at)
+	} else {
+		w.s.log.Info("worker not registered: it listens on a wildcard address; set advertise_url for replicas that discover workers")
+	}
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
@@ -169,6 +189,19 @@ func (w *Worker) Serve(ctx context.Context, addr string, ready func(addr string)
 		errs = append(errs, e)
 	}
 	return errors.Join(errs...)
+}
+
+// advertised is the URL a worker registers: the setting, else its listen
+// address when that names a host.
+func advertised(setting string, addr net.Addr) string {
+	if setting != "" {
+		return setting
+	}
+	ta, ok := addr.(*net.TCPAddr)
+	if !ok || ta.IP == nil || ta.IP.IsUnspecified() {
+		return ""
+	}
+	return "http://" + ta.String()
 }
 
 // Close releases what NewWorker opened.

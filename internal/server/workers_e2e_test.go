@@ -333,3 +333,45 @@ func readyz(t *testing.T, e *env) (int, string) {
 	}
 	return resp.StatusCode, string(b)
 }
+
+// With `workers: [discover]` a replica forwards to the workers registered
+// in the store it shares with them: a worker that starts serving is
+// called, and once it shuts down (its entry removed) the replica answers
+// ModelArts.4503, no worker serving the engine.
+func TestWorkersDiscoveredInStore(t *testing.T) {
+	sh := newShared(t)
+	w, _ := startWorker(t, sh, testWorkerKey)
+	w.Handle("RecognizeGeneralText", wordsHandler("discovered"))
+	e := forwarding(t, sh, testWorkerKey, nil, aisdcfg.WorkersDiscover)
+	pid := e.s.Root.Project.ID
+	cli := sdktest.OCR(t, e.srv.URL, rootAK, rootSK, pid)
+	if _, err := cli.RecognizeGeneralText(generalText()); sdktest.ErrOf(t, err).ErrorCode != "ModelArts.4503" {
+		t.Fatalf("before any worker registered: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- w.Serve(ctx, "127.0.0.1:0", nil) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		e.s.Workers().Probe(context.Background()) // the probe round that discovers, without waiting for its tick
+		resp, err := cli.RecognizeGeneralText(generalText())
+		if err == nil {
+			if got := resp.Result.WordsBlockList[0].Words; got != "discovered for "+pid {
+				t.Fatalf("answer %q", got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the registered worker was never called: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	e.s.Workers().Probe(context.Background())
+	if _, err := cli.RecognizeGeneralText(generalText()); sdktest.ErrOf(t, err).ErrorCode != "ModelArts.4503" {
+		t.Fatalf("after the worker shut down: %v", err)
+	}
+}

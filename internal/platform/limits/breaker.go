@@ -47,6 +47,9 @@ type BreakerOptions struct {
 	Now      func() time.Time
 }
 
+// WithDefaults fills the unset options with their defaults.
+func (o BreakerOptions) WithDefaults() BreakerOptions { return o.withDefaults() }
+
 func (o BreakerOptions) withDefaults() BreakerOptions {
 	if o.Window <= 0 {
 		o.Window = 30 * time.Second
@@ -210,6 +213,64 @@ func (b *Breaker) bucketAt(now time.Time) *bucket {
 		*bk = bucket{start: start}
 	}
 	return bk
+}
+
+// Breakers gives every service its circuit breaker. The in-process set
+// keeps each replica's breakers to itself; replicas sharing a Redis share
+// one breaker per service (redislimits.Breakers), so that a back end one
+// replica found broken is spared by all.
+type Breakers interface {
+	// Allow asks to run one call of service. When ok, done must be called
+	// with the call's outcome; when not, the breaker is open (or its one
+	// probe is out). err is a breaker that could not be asked.
+	Allow(ctx context.Context, service string) (done func(Outcome), ok bool, err error)
+	// States returns every known service's breaker state (for metrics).
+	States() map[string]State
+}
+
+// MemoryBreakers is the in-process Breakers: one Breaker per service.
+type MemoryBreakers struct {
+	o  BreakerOptions
+	mu sync.Mutex
+	m  map[string]*Breaker
+}
+
+// NewMemoryBreakers returns in-process breakers configured by o.
+func NewMemoryBreakers(o BreakerOptions) *MemoryBreakers {
+	return &MemoryBreakers{o: o.withDefaults(), m: make(map[string]*Breaker)}
+}
+
+// Breaker returns the breaker of a service, creating it closed.
+func (m *MemoryBreakers) Breaker(service string) *Breaker {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.m[service]
+	if b == nil {
+		b = NewBreaker(m.o)
+		m.m[service] = b
+	}
+	return b
+}
+
+// Allow implements Breakers.
+func (m *MemoryBreakers) Allow(_ context.Context, service string) (func(Outcome), bool, error) {
+	done, ok := m.Breaker(service).Allow()
+	return done, ok, nil
+}
+
+// States implements Breakers.
+func (m *MemoryBreakers) States() map[string]State {
+	m.mu.Lock()
+	names := make([]string, 0, len(m.m))
+	for n := range m.m {
+		names = append(names, n)
+	}
+	m.mu.Unlock()
+	out := make(map[string]State, len(names))
+	for _, n := range names {
+		out[n] = m.Breaker(n).State()
+	}
+	return out
 }
 
 // Classify tells the breaker's view of a call's error: nil is a success, a

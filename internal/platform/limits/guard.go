@@ -3,8 +3,6 @@ package limits
 import (
 	"context"
 	"errors"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/aisd/aisd/internal/api"
@@ -22,6 +20,9 @@ type GuardOptions struct {
 	Deadline    time.Duration
 	DeadlinePer map[string]time.Duration
 	Breaker     BreakerOptions
+	// Breakers replaces the in-process breakers (Breaker is then their
+	// business); replicas share Redis ones.
+	Breakers Breakers
 	// Slots replaces the in-process in-flight cap (MaxInFlight and
 	// InFlightPer are then the Slots' business); replicas share a Redis one.
 	Slots Slots
@@ -40,10 +41,7 @@ type Guard struct {
 	inflight Slots
 	deadline time.Duration
 	per      map[string]time.Duration
-	bo       BreakerOptions
-
-	mu       sync.Mutex
-	breakers map[string]*Breaker
+	breakers Breakers
 }
 
 // NewGuard returns a Guard.
@@ -56,45 +54,18 @@ func NewGuard(o GuardOptions) *Guard {
 	if o.Slots != nil {
 		slots = o.Slots
 	}
-	return &Guard{
-		inflight: slots,
-		deadline: o.Deadline,
-		per:      per,
-		bo:       o.Breaker.withDefaults(),
-		breakers: make(map[string]*Breaker),
+	var brk Breakers = NewMemoryBreakers(o.Breaker)
+	if o.Breakers != nil {
+		brk = o.Breakers
 	}
+	return &Guard{inflight: slots, deadline: o.Deadline, per: per, breakers: brk}
 }
 
 // InFlight exposes the guard's in-flight limiter (for metrics).
 func (g *Guard) InFlight() Slots { return g.inflight }
 
-// Breaker returns the breaker of a service, creating it closed.
-func (g *Guard) Breaker(service string) *Breaker {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	b := g.breakers[service]
-	if b == nil {
-		b = NewBreaker(g.bo)
-		g.breakers[service] = b
-	}
-	return b
-}
-
 // BreakerStates returns every known service's breaker state (for metrics).
-func (g *Guard) BreakerStates() map[string]State {
-	g.mu.Lock()
-	names := make([]string, 0, len(g.breakers))
-	for n := range g.breakers {
-		names = append(names, n)
-	}
-	g.mu.Unlock()
-	sort.Strings(names)
-	out := make(map[string]State, len(names))
-	for _, n := range names {
-		out[n] = g.Breaker(n).State()
-	}
-	return out
-}
+func (g *Guard) BreakerStates() map[string]State { return g.breakers.States() }
 
 // Deadline returns the platform deadline of a service (0: none).
 func (g *Guard) Deadline(service string) time.Duration {
@@ -117,7 +88,10 @@ type result struct {
 // in the background, holding its in-flight slot until it really ends, so
 // that the cap reflects the work the engines are actually doing.
 func (g *Guard) Do(ctx context.Context, service string, fn func(context.Context) (any, error)) (any, error) {
-	done, ok := g.Breaker(service).Allow()
+	done, ok, err := g.breakers.Allow(ctx, service)
+	if err != nil {
+		return nil, catalog.E(catalog.KindInternal).Wrap(err)
+	}
 	if !ok {
 		return nil, catalog.E(catalog.KindBackendDown)
 	}

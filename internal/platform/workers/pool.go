@@ -27,7 +27,12 @@ import (
 // Options configures a Pool.
 type Options struct {
 	URLs []string // workers' base URLs, http://host:port
-	Key  []byte   // the shared worker key
+	// Discover, when set, lists the workers instead of URLs: it is asked
+	// before every probe round, and the pool's members become what it
+	// answers (a worker that left is dropped, one that registered is
+	// probed). An error keeps the members as they were.
+	Discover func(context.Context) ([]string, error)
+	Key      []byte // the shared worker key
 	// HealthInterval is how often every worker is probed (default 2s);
 	// HealthTimeout bounds one probe (default 2s).
 	HealthInterval time.Duration
@@ -58,6 +63,7 @@ func Transport() *http.Transport {
 type Pool struct {
 	o       Options
 	client  *http.Client
+	mu      sync.RWMutex // guards members, which Discover changes
 	members []*member
 	rr      atomic.Uint64
 	stop    chan struct{}
@@ -85,7 +91,7 @@ type member struct {
 
 // New returns a pool over the workers; Start begins probing them.
 func New(o Options) (*Pool, error) {
-	if len(o.URLs) == 0 {
+	if len(o.URLs) == 0 && o.Discover == nil {
 		return nil, errors.New("workers: no worker URL")
 	}
 	if len(o.Key) < 16 {
@@ -112,11 +118,10 @@ func New(o Options) (*Pool, error) {
 	p := &Pool{o: o, client: &http.Client{Transport: o.Transport}, stop: make(chan struct{}), done: make(chan struct{})}
 	seen := map[string]bool{}
 	for _, raw := range o.URLs {
-		u, err := url.Parse(strings.TrimSpace(raw))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" {
-			return nil, fmt.Errorf("workers: %q: want http://host:port", raw)
+		base, err := BaseURL(raw)
+		if err != nil {
+			return nil, err
 		}
-		base := u.Scheme + "://" + u.Host
 		if seen[base] {
 			continue
 		}
@@ -124,6 +129,63 @@ func New(o Options) (*Pool, error) {
 		p.members = append(p.members, &member{url: base})
 	}
 	return p, nil
+}
+
+// BaseURL checks a worker URL and returns its scheme://host.
+func BaseURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" {
+		return "", fmt.Errorf("workers: %q: want http://host:port", raw)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// list is the members now.
+func (p *Pool) list() []*member {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.members
+}
+
+// discover replaces the members by what Discover lists, keeping the state
+// of those that stay.
+func (p *Pool) discover(ctx context.Context) {
+	urls, err := p.o.Discover(ctx)
+	if err != nil {
+		p.o.Logger.Warn("worker discovery failed; keeping the workers known", "err", err)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := make(map[string]*member, len(p.members))
+	for _, m := range p.members {
+		old[m.url] = m
+	}
+	next := make([]*member, 0, len(urls))
+	seen := map[string]bool{}
+	for _, raw := range urls {
+		base, err := BaseURL(raw)
+		if err != nil {
+			p.o.Logger.Warn("registered worker ignored", "err", err)
+			continue
+		}
+		if seen[base] {
+			continue
+		}
+		seen[base] = true
+		m := old[base]
+		if m == nil {
+			p.o.Logger.Info("worker registered", "worker", base)
+			m = &member{url: base}
+		}
+		next = append(next, m)
+	}
+	for u := range old {
+		if !seen[u] {
+			p.o.Logger.Info("worker left the registry", "worker", u)
+		}
+	}
+	p.members = next
 }
 
 // Start probes every worker once, then in the background every
@@ -155,8 +217,11 @@ func (p *Pool) Close() error {
 
 // Probe asks every worker for its health at once.
 func (p *Pool) Probe(ctx context.Context) {
+	if p.o.Discover != nil {
+		p.discover(ctx)
+	}
 	var wg sync.WaitGroup
-	for _, m := range p.members {
+	for _, m := range p.list() {
 		wg.Add(1)
 		go func(m *member) { defer wg.Done(); p.probe(ctx, m) }(m)
 	}
@@ -223,7 +288,7 @@ type Status struct {
 // Statuses lists the workers.
 func (p *Pool) Statuses() []Status {
 	var out []Status
-	for _, m := range p.members {
+	for _, m := range p.list() {
 		m.mu.Lock()
 		s := Status{URL: m.url, Healthy: m.healthy, Err: m.lastErr, InFlight: m.inflight.Load()}
 		for e := range m.engines {
@@ -239,7 +304,7 @@ func (p *Pool) Statuses() []Status {
 // Serves reports whether a healthy worker serves engine (the readiness
 // probe's question).
 func (p *Pool) Serves(engine string) bool {
-	for _, m := range p.members {
+	for _, m := range p.list() {
 		m.mu.Lock()
 		ok := m.healthy && m.engines[engine]
 		m.mu.Unlock()
@@ -267,7 +332,7 @@ func (p *Pool) candidates(engine, op string) ([]*member, error) {
 		out                           []*member
 		unknown, servesEngine, withOp bool
 	)
-	for _, m := range p.members {
+	for _, m := range p.list() {
 		m.mu.Lock()
 		switch {
 		case !m.known:
