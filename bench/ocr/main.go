@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -88,8 +89,12 @@ func main() {
 		command  = flag.String("command", "make bench-ocr", "command recorded in the report")
 		rapidAll = flag.Bool("rapidocr", true, "include the RapidOCR reference images when present")
 		accuracy = flag.String("accuracy", "", "compare the pipeline's settings on ground truth and write this report instead")
+		cpuprof  = flag.String("cpuprofile", "", "write the aisd peers' CPU profiles to this file, suffixed with the peer")
 	)
 	flag.Parse()
+	if !*child {
+		childProfile = *cpuprof
+	}
 	root := repoRoot()
 	if *accuracy != "" {
 		runAccuracy(root, *accuracy, *command, *intra)
@@ -99,6 +104,16 @@ func main() {
 		var s spec
 		if err := json.NewDecoder(os.Stdin).Decode(&s); err != nil {
 			log.Fatal(err)
+		}
+		if *cpuprof != "" {
+			f, err := os.Create(*cpuprof)
+			if err != nil {
+				log.Fatal(err)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				log.Fatal(err)
+			}
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 		r := runAisd(s, pipeline.LoadOptions{Options: engine.Options{IntraOpThreads: *intra, PoolSize: *pool, NoMemArena: !*arena, MemPattern: *pattern}, AsExported: *exported}, *quick, *mode)
 		json.NewEncoder(os.Stdout).Encode(r)
@@ -223,6 +238,9 @@ func rapidImages(dir string) []benchImage {
 	return out
 }
 
+// childProfile is where an aisd child writes its CPU profile ("": none).
+var childProfile string
+
 // runChild runs the aisd peer in a child process to isolate its memory.
 func runChild(s spec, intra, pool int, arena, pattern, quick, exported bool, mode string) peerResult {
 	self, err := os.Executable()
@@ -230,6 +248,13 @@ func runChild(s spec, intra, pool int, arena, pattern, quick, exported bool, mod
 		log.Fatal(err)
 	}
 	cmd := exec.Command(self, "-child", fmt.Sprintf("-intra=%d", intra), fmt.Sprintf("-pool=%d", pool), fmt.Sprintf("-arena=%t", arena), fmt.Sprintf("-pattern=%t", pattern), fmt.Sprintf("-quick=%t", quick), fmt.Sprintf("-exported=%t", exported), "-mode="+mode)
+	if childProfile != "" {
+		tag := mode
+		if exported {
+			tag += "-exported"
+		}
+		cmd.Args = append(cmd.Args, "-cpuprofile="+childProfile+"."+tag)
+	}
 	in, _ := json.Marshal(s)
 	cmd.Stdin = bytes.NewReader(in)
 	cmd.Stderr = os.Stderr
