@@ -52,6 +52,9 @@ func (s *Service) Handlers() map[string]api.Handler {
 	for op, d := range s.invoiceHandlers() {
 		h[op] = d
 	}
+	for op, d := range s.officeHandlers() {
+		h[op] = d
+	}
 	return h
 }
 

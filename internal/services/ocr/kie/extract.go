@@ -25,6 +25,8 @@ type Result struct {
 	Fields map[string]*Field
 	// Score is how many of the spec's anchors were found.
 	Score int
+	// Tables holds each table's rows by the spec's table name.
+	Tables map[string][]map[string]*Field
 }
 
 type labelHit struct {
@@ -35,10 +37,13 @@ type labelHit struct {
 
 // Extract reads spec's fields from the page.
 func Extract(p *Page, s *Spec) Result {
+	lines := p.Lines
 	if s.JoinRows {
-		return extractLines(p, Rows(p), s)
+		lines = Rows(p)
 	}
-	return extractLines(p, p.Lines, s)
+	res := extractLines(p, lines, s)
+	readParts(p, lines, s, &res)
+	return res
 }
 
 func extractLines(p *Page, lines []*Line, s *Spec) Result {

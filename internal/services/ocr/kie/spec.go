@@ -25,6 +25,10 @@ type Spec struct {
 	// Rename gives fields (decoders' among them) the names the document's
 	// API answers them by.
 	Rename map[string]string `yaml:"rename"`
+	// Regions and Tables are the parts read beyond the labelled fields
+	// (parts.go).
+	Regions []RegionSpec `yaml:"regions"`
+	Tables  []TableSpec  `yaml:"tables"`
 }
 
 // FieldSpec is one field of a document type.
@@ -76,6 +80,11 @@ func init() {
 			panic(fmt.Sprintf("kie: specs/%s: %v", e.Name(), err))
 		}
 		builtin[s.Name] = s
+	}
+	for n, s := range builtin {
+		if err := s.checkParts(func(n string) bool { _, ok := builtin[n]; return ok }); err != nil {
+			panic(fmt.Sprintf("kie: spec %s: %v", n, err))
+		}
 	}
 }
 
