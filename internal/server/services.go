@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"net/netip"
@@ -114,6 +115,7 @@ func loadModeration(s *Server, mgr *models.Manager, in *input.Resolver) (engineM
 		Engine: s.engineOptions(2), Logger: s.log,
 		TempDir:    filepath.Join(s.Config.DataDir, "tmp", "moderation"),
 		Glossaries: moderation.NewGlossaries(s.Store),
+		OCR:        s.moderationOCR,
 	}
 	svc, err := moderation.Load(mgr, in, s.Jobs, opts)
 	if err != nil {
@@ -165,6 +167,29 @@ func loadOCR(s *Server, mgr *models.Manager, in *input.Resolver) (engineModule, 
 	}
 	s.OCR = p
 	return ocrModule{ocr.New(p, in).WithTemplates(s.Templates).WithVerifier(ocr.NewVerifier(s.Config.InvoiceVerifyURL, s.Config.InvoiceVerifyTimeout)), p}, nil
+}
+
+// moderationOCR is image_text's reader: the OCR engine's pipeline, when
+// that engine started.
+func (s *Server) moderationOCR() moderation.OCR {
+	p := s.OCR
+	if p == nil {
+		return nil
+	}
+	return func(ctx context.Context, img image.Image) ([]string, error) {
+		res, err := p.Run(ctx, img, pipeline.RunOptions{})
+		if errors.Is(err, pipeline.ErrUnreadable) {
+			return nil, nil // shapes like text (a QR code's modules), but no text
+		}
+		if err != nil {
+			return nil, err
+		}
+		lines := make([]string, len(res.Lines))
+		for i, l := range res.Lines {
+			lines[i] = l.Text
+		}
+		return lines, nil
+	}
 }
 
 // templates keeps the projects' custom OCR templates in the store; the

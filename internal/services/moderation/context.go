@@ -106,8 +106,22 @@ func isContextPart(t *term) bool {
 var reportable = map[string]bool{"ban": true, "porn": true, "terrorism": true}
 
 // sentenceEnd and clauseEnd split a text for the rules.
-func sentenceEnd(r rune) bool { return strings.ContainsRune("。！？!?\n；;", r) }
-func clauseEnd(r rune) bool   { return sentenceEnd(r) || strings.ContainsRune("，,：:、", r) }
+// (Switches: the rules scan every hit's sentence, rune by rune.)
+func sentenceEnd(r rune) bool {
+	switch r {
+	case '。', '！', '？', '!', '?', '\n', '；', ';':
+		return true
+	}
+	return false
+}
+
+func clauseEnd(r rune) bool {
+	switch r {
+	case '，', ',', '：', ':', '、':
+		return true
+	}
+	return sentenceEnd(r)
+}
 
 // bounds returns [start, end) of the unit around [s, e) that end delimits.
 func bounds(runes []rune, s, e int, end func(rune) bool) (int, int) {

@@ -80,7 +80,7 @@ func TestSDKImageModeration(t *testing.T) {
 	}{
 		{"terrorism has no model", imageReq(neutral, "porn", "terrorism"), "AIS.0005"},
 		{"politics has no model", imageReq(neutral, "politics"), "AIS.0005"},
-		{"image_text has no model", imageReq(neutral, "image_text"), "AIS.0005"},
+		{"image_text without an OCR engine", imageReq(neutral, "image_text"), "AIS.0005"},
 		{"unknown category", imageReq(neutral, "nudity"), "AIS.0005"},
 		{"no categories", &model.CheckImageModerationRequest{Body: &model.ImageDetectionReq{EventType: ptr("album"), Image: &neutral}}, "AIS.0011"},
 		{"bad event type", &model.CheckImageModerationRequest{Body: &model.ImageDetectionReq{EventType: ptr("selfie"), Categories: &[]string{"porn"}, Image: &neutral}}, "AIS.0401"},

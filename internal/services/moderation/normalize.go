@@ -128,7 +128,7 @@ func foldRune(out []rune, r rune) []rune {
 		return append(out, r)
 	case r >= hanLo && r <= hanHi:
 		return append(out, t2s(r))
-	case r <= 0xFFFF:
+	case r >= 0 && r <= 0xFFFF:
 		bmpOnce.Do(buildBMP)
 		if f := bmpFold[r]; f >= 0 {
 			return append(out, f)
@@ -182,6 +182,28 @@ func significant(r rune) bool {
 
 func isLatin(r rune) bool { return 'a' <= r && r <= 'z' }
 
+// matchTab is the whole per-rune pipeline of normalizeInto for the Basic
+// Multilingual Plane in one table: the rune that takes part in matching,
+// 0 when the rune is dropped (a separator), -1 when it folds to several
+// runes (foldSlow then). One load per rune, no branch per folding step.
+var (
+	matchOnce sync.Once
+	matchTab  []rune
+)
+
+func buildMatchTab() {
+	bmpOnce.Do(buildBMP)
+	matchTab = make([]rune, 0x10000)
+	for r := rune(0); r <= 0xFFFF; r++ {
+		switch f := bmpFold[r]; {
+		case f < 0:
+			matchTab[r] = -1
+		case f != 0 && (significant(f) || f == '@' || f == '$'):
+			matchTab[r] = f
+		}
+	}
+}
+
 // normalize is the matching form of runes.
 func normalize(runes []rune) normText {
 	return normalizeInto(runes, normText{r: make([]rune, 0, len(runes)), src: make([]int32, 0, len(runes))})
@@ -189,20 +211,39 @@ func normalize(runes []rune) normText {
 
 // normalizeInto is normalize reusing buf's storage.
 func normalizeInto(runes []rune, into normText) normText {
+	matchOnce.Do(buildMatchTab)
+	tab := matchTab
 	n := normText{r: into.r[:0], src: into.src[:0]}
+	if cap(n.r) < len(runes) {
+		n.r, n.src = make([]rune, 0, len(runes)), make([]int32, 0, len(runes))
+	}
 	var buf [8]rune
+	leetish := false // a digit or symbol the leet pass may read as a letter
 	for i, r := range runes {
-		if r >= hanLo && r <= hanHi { // the common case of Chinese text
-			n.r = append(n.r, t2s(r))
-			n.src = append(n.src, int32(i))
-			continue
+		if uint32(r) <= 0xFFFF {
+			f := tab[r]
+			if f > 0 {
+				if f < 128 && leetTable[f] != 0 {
+					leetish = true
+				}
+				n.r = append(n.r, f)
+				n.src = append(n.src, int32(i))
+				continue
+			}
+			if f == 0 {
+				continue
+			}
 		}
 		for _, c := range foldRune(buf[:0], r) {
 			if significant(c) || c == '@' || c == '$' {
+				leetish = leetish || leetOf(c) != 0
 				n.r = append(n.r, c)
 				n.src = append(n.src, int32(i))
 			}
 		}
+	}
+	if !leetish {
+		return n
 	}
 	// Leet: a digit or symbol glued between Latin letters is the letter it
 	// imitates; a symbol anywhere else is a separator after all.

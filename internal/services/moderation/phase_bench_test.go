@@ -47,11 +47,6 @@ func BenchmarkDetectPhases(b *testing.B) {
 		{"scanContacts", func() { scanContacts(ct.s) }},
 		{"detect", func() { d.Detect(text, defaultTextCategories) }},
 	} {
-		b.Run(p.name, func(b *testing.B) {
-			b.SetBytes(int64(len(text)))
-			for i := 0; i < b.N; i++ {
-				p.f()
-			}
-		})
+		b.Run(p.name, func(b *testing.B) { cpuLoop(b, len(text), p.f) })
 	}
 }

@@ -4,12 +4,13 @@
 // moderated like images). Request and response shapes are those of the
 // SDK's moderation/v3 models.
 //
-// What aisd can check: images and video frames for the porn category, text
-// for terrorism, porn, ban, abuse and ad. Categories the API documents but
-// no open model here covers (image terrorism/politics/image_text, text
-// politics, every audio category) are refused with AIS.0005 when a request
-// names them, never answered with an unchecked "pass". Audio jobs are
-// therefore refused at creation.
+// What aisd can check: images and video frames for the porn category,
+// images for image_text (OCR and QR codes, moderated as text) where the
+// OCR engine runs, text for politics, terrorism, porn, ban, abuse and ad.
+// Categories the API documents but no open model here covers (image
+// terrorism/politics, every audio category) are refused with AIS.0005 when
+// a request names them, never answered with an unchecked "pass". Audio
+// jobs are therefore refused at creation.
 package moderation
 
 import (
@@ -67,7 +68,11 @@ type Options struct {
 	// Glossaries serves glossary_names / white_glossary_names; nil: naming
 	// a glossary is the request's parameter error.
 	Glossaries *Glossaries
-	Logger     *slog.Logger
+	// OCR returns the OCR engine image_text reads images with, nil while
+	// there is none (then image_text is refused like a category without a
+	// model). A function, as the engines start in turn.
+	OCR    func() OCR
+	Logger *slog.Logger
 }
 
 func (o Options) withDefaults() Options {

@@ -276,52 +276,46 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 }
 
 // group turns candidates into one finding per label, most severe first.
+// One sort orders the candidates by label, glossary, start and longest
+// first; a walk then drops repeats and merges overlaps (a segment inside
+// another of the same glossary, "冰毒" inside "出售冰毒", adds nothing a
+// reviewer needs). Texts are cut from runes only for the spans kept.
 func group(runes []rune, cands []candidate) []Finding {
-	byLabel := map[string]*Finding{}
-	seen := map[candidate]bool{}
-	for _, c := range cands {
-		fd := byLabel[c.label]
-		if fd == nil {
-			fd = &Finding{Label: c.label, Suggestion: c.sev}
-			byLabel[c.label] = fd
+	sort.Slice(cands, func(i, j int) bool {
+		a, b := &cands[i], &cands[j]
+		if a.label != b.label {
+			return a.label < b.label
 		}
-		if severity(c.sev) > severity(fd.Suggestion) {
-			fd.Suggestion = c.sev
+		if a.glossary != b.glossary {
+			return a.glossary < b.glossary
 		}
-		fd.Confidence = math.Max(fd.Confidence, c.conf)
-		k := candidate{label: c.label, start: c.start, end: c.end, glossary: c.glossary}
-		if seen[k] {
-			continue
+		if a.start != b.start {
+			return a.start < b.start
 		}
-		seen[k] = true
-		fd.Segments = append(fd.Segments, Segment{Text: string(runes[c.start:c.end]), Start: c.start, End: c.end, Glossary: c.glossary})
-	}
-	out := make([]Finding, 0, len(byLabel))
-	for _, fd := range byLabel {
-		// A segment inside another of the same glossary ("冰毒" inside
-		// "出售冰毒") adds nothing a reviewer needs.
-		sort.Slice(fd.Segments, func(i, j int) bool {
-			a, b := fd.Segments[i], fd.Segments[j]
-			if a.Glossary != b.Glossary {
-				return a.Glossary < b.Glossary
+		return a.end > b.end
+	})
+	var out []Finding
+	for i := 0; i < len(cands); {
+		j := i
+		fd := Finding{Label: cands[i].label, Suggestion: cands[i].sev}
+		for ; j < len(cands) && cands[j].label == fd.Label; j++ {
+			c := &cands[j]
+			if severity(c.sev) > severity(fd.Suggestion) {
+				fd.Suggestion = c.sev
 			}
-			return a.Start < b.Start || a.Start == b.Start && a.End > b.End
-		})
-		// Overlapping segments merge into one span.
-		kept := fd.Segments[:0]
-		for _, sg := range fd.Segments {
-			if k := len(kept) - 1; k >= 0 && kept[k].Glossary == sg.Glossary && sg.Start < kept[k].End {
-				if sg.End > kept[k].End {
-					kept[k].End = sg.End
-					kept[k].Text = string(runes[kept[k].Start:kept[k].End])
-				}
+			fd.Confidence = math.Max(fd.Confidence, c.conf)
+			if k := len(fd.Segments) - 1; k >= 0 && fd.Segments[k].Glossary == c.glossary && c.start < fd.Segments[k].End {
+				fd.Segments[k].End = max(fd.Segments[k].End, c.end)
 				continue
 			}
-			kept = append(kept, sg)
+			fd.Segments = append(fd.Segments, Segment{Start: c.start, End: c.end, Glossary: c.glossary})
 		}
-		fd.Segments = kept
-		sort.SliceStable(fd.Segments, func(i, j int) bool { return fd.Segments[i].Start < fd.Segments[j].Start })
-		out = append(out, *fd)
+		for k := range fd.Segments {
+			fd.Segments[k].Text = string(runes[fd.Segments[k].Start:fd.Segments[k].End])
+		}
+		sort.SliceStable(fd.Segments, func(a, b int) bool { return fd.Segments[a].Start < fd.Segments[b].Start })
+		out = append(out, fd)
+		i = j
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -333,6 +327,9 @@ func group(runes []rune, cands []candidate) []Finding {
 		}
 		return a.Label < b.Label
 	})
+	if out == nil {
+		out = []Finding{}
+	}
 	return out
 }
 

@@ -25,26 +25,38 @@ type term struct {
 // pass over a text finds every occurrence of every term, whatever their
 // overlap. Runes are first mapped to dense classes (only runes that occur
 // in some term have one; every other rune sends the automaton straight
-// back to the root). The root's transitions are an array by class; every
-// other state keeps its few children as a sorted slice of (class, state),
-// searched linearly or by halving: most states have one or two children,
-// and this beats hashing (state, rune) pairs by several times (see
-// BenchmarkDetectEvalText).
+// back to the root). The root's transitions are an array by class; the
+// other states' are a double array: state s's child by class c sits in
+// slot base[s]+c, which records s as its owner. A step is two loads
+// whatever the state's fan-out; searching sorted children (what the build
+// uses) cost a binary search with a cache miss per probe on the wide
+// states near the root, most of a scan's time (see BenchmarkDetectPhases).
 type matcher struct {
 	class map[rune]int32 // rune → class (1-based) for runes ≥ classDense
 	dense []int32        // class of runes < classDense; 0 = none
 	root  []int32        // root transitions by class; 0 = none
-	// kids[s] are state s's children, sorted by class.
+	// kids[s] are state s's children, sorted by class, while building.
 	kids [][]edge
-	fail []int32
-	// out[s] lists the terms ending at s itself; dict[s] is the nearest
-	// state on s's failure chain with terms of its own (0 = none).
+	// base and slots are the double array once frozen.
+	base  []int32
+	slots []slot
+	fail  []int32
+	// out[s] lists the terms ending at s itself (outs[outLo[s]:outLo[s+1]]
+	// once frozen); dict[s] is the nearest state on s's failure chain with
+	// terms of its own (0 = none); emit[s]: s or its chain has terms.
 	out   [][]int32
+	outs  []int32
+	outLo []int32
 	dict  []int32
+	emit  []bool
 	terms []term
 }
 
 type edge struct{ class, next int32 }
+
+// slot is a cell of the double array: the state it belongs to (0: free;
+// the root has an array of its own) and the child it leads to.
+type slot struct{ owner, next int32 }
 
 const classDense = 0xA000 // ASCII, Latin, CJK up to the end of the URO block
 
@@ -55,12 +67,30 @@ func (m *matcher) classOf(r rune) int32 {
 	return m.class[r]
 }
 
+// next is the goto function while building.
 func (m *matcher) next(s, c int32) (int32, bool) {
 	if s == 0 {
 		n := m.root[c]
 		return n, n != 0
 	}
-	ks := m.kids[s]
+	return search(m.kids[s], c)
+}
+
+// step is the goto function of the frozen automaton.
+func (m *matcher) step(s, c int32) (int32, bool) {
+	if s == 0 {
+		n := m.root[c]
+		return n, n != 0
+	}
+	if i := int(m.base[s] + c); i < len(m.slots) {
+		if sl := m.slots[i]; sl.owner == s {
+			return sl.next, true
+		}
+	}
+	return 0, false
+}
+
+func search(ks []edge, c int32) (int32, bool) {
 	if len(ks) <= 8 {
 		for _, e := range ks {
 			if e.class == c {
@@ -164,7 +194,83 @@ func newMatcher(ts []term) *matcher {
 			queue = append(queue, e.next)
 		}
 	}
+	m.freeze()
 	return m
+}
+
+// freeze lays the children out as a double array and flattens the
+// outputs. Placement is first fit over the free slots (found through a
+// next-free forest), widest states first; a state that finds no room in
+// a few dozen tries goes past the end, which bounds the build time.
+func (m *matcher) freeze() {
+	n := len(m.fail)
+	m.base = make([]int32, n)
+	order := make([]int32, 0, n)
+	for s := 1; s < n; s++ {
+		if len(m.kids[s]) > 0 {
+			order = append(order, int32(s))
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return len(m.kids[order[i]]) > len(m.kids[order[j]]) })
+	var used []bool
+	var nextFree []int32 // nextFree[i] ≤ the first free slot ≥ i (path-halved)
+	free := func(i int) int {
+		for i < len(used) && used[i] {
+			nf := int(nextFree[i])
+			if nf > i && nf < len(used) {
+				nextFree[i] = nextFree[nf]
+			}
+			i = max(nf, i+1)
+		}
+		return i
+	}
+	grow := func(need int) {
+		for k := len(used); k < need; k++ {
+			used = append(used, false)
+			nextFree = append(nextFree, int32(k))
+			m.slots = append(m.slots, slot{})
+		}
+	}
+	const maxTries = 32
+	for _, s := range order {
+		ks := m.kids[s]
+		c0 := int(ks[0].class)
+		b := 0
+		f := free(c0 + 1)
+		for tries := 0; ; tries++ {
+			if tries == maxTries {
+				f = max(len(used), c0+1)
+			}
+			b = f - c0
+			ok := true
+			for _, e := range ks[1:] {
+				if i := b + int(e.class); i < len(used) && used[i] {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				break
+			}
+			f = free(f + 1)
+		}
+		m.base[s] = int32(b)
+		grow(b + int(ks[len(ks)-1].class) + 1)
+		for _, e := range ks {
+			i := b + int(e.class)
+			used[i] = true
+			nextFree[i] = int32(i + 1)
+			m.slots[i] = slot{owner: s, next: e.next}
+		}
+	}
+	m.outLo, m.emit = make([]int32, n+1), make([]bool, n)
+	for s := 0; s < n; s++ {
+		m.outLo[s] = int32(len(m.outs))
+		m.outs = append(m.outs, m.out[s]...)
+		m.emit[s] = len(m.out[s]) > 0 || m.dict[s] != 0
+	}
+	m.outLo[n] = int32(len(m.outs))
+	m.kids, m.out = nil, nil
 }
 
 // hit is a term found in a text: runes [start, end) of the caller's text.
@@ -192,7 +298,7 @@ func (m *matcher) findInto(n normText, orig []rune, hits []hit) []hit {
 			continue
 		}
 		for {
-			if nx, ok := m.next(s, c); ok {
+			if nx, ok := m.step(s, c); ok {
 				s = nx
 				break
 			}
@@ -201,8 +307,15 @@ func (m *matcher) findInto(n normText, orig []rune, hits []hit) []hit {
 			}
 			s = m.fail[s]
 		}
-		for o := s; o != 0; o = m.dict[o] {
-			for _, ti := range m.out[o] {
+		if !m.emit[s] {
+			continue
+		}
+		o := s
+		if m.outLo[o] == m.outLo[o+1] {
+			o = m.dict[o]
+		}
+		for ; o != 0; o = m.dict[o] {
+			for _, ti := range m.outs[m.outLo[o]:m.outLo[o+1]] {
 				t := &m.terms[ti]
 				first := i - len(t.runes) + 1
 				if !spaced(n.src[first : i+1]) {

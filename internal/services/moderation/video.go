@@ -206,7 +206,7 @@ func (s *Service) createVideo(ctx context.Context, c *api.Call) (any, error) {
 	if len(api.Deref(b.ImageCategories)) == 0 {
 		return nil, catalog.E(catalog.KindMissingParam).Wrap(errors.New("image_categories must not be empty"))
 	}
-	cats, err := pickCategories(*b.ImageCategories, imageCategories, nil)
+	cats, err := pickCategories(*b.ImageCategories, videoImageCategories, nil)
 	if err != nil {
 		return nil, err
 	}
