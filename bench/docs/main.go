@@ -5,6 +5,7 @@
 // process and writes docs/benchmarks-docs.md.
 //
 //	make bench-docs            # or: go run ./bench/docs -n 10
+//	go run ./bench/docs -n 5 -kinds health_code,waybill_electronic -out /tmp/part.md
 package main
 
 import (
@@ -169,7 +170,12 @@ func main() {
 	n := flag.Int("n", 10, "specimens per type and variant")
 	out := flag.String("out", "docs/benchmarks-docs.md", "report file")
 	models := flag.String("models", "", "models directory (default $AISD_MODELS_DIR or ./models)")
+	only := flag.String("kinds", "", "comma-separated types to measure (default: all)")
 	flag.Parse()
+	kinds := specimen.Kinds
+	if *only != "" {
+		kinds = strings.Split(*only, ",")
+	}
 	bin := filepath.Join(os.TempDir(), "aisd-bench-docs")
 	if o, err := exec.Command("go", "build", "-o", bin, "./cmd/aisd").CombinedOutput(); err != nil {
 		fail("build aisd: %v: %s", err, o)
@@ -218,7 +224,7 @@ func main() {
 	load0 := loadAvg()
 	cells := map[[2]string]*cell{}
 	var misses []string
-	for _, kind := range specimen.Kinds {
+	for _, kind := range kinds {
 		for _, variant := range []string{"clean", "photo"} {
 			c := &cell{}
 			cells[[2]string{kind, variant}] = c

@@ -6,6 +6,7 @@ import (
 	ocrsdk "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
 
+	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/services/ocr/kie/specimen"
 )
 
@@ -80,4 +81,68 @@ func TestDocOffice(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestHealthCodeColour: the code's colour is measured from its pixels on
+// photo-like screens of each colour, beside the blue title bar; the
+// screen's lines come back as words blocks.
+func TestHealthCodeColour(t *testing.T) {
+	cli := client(t)
+	for _, n := range []int{0, 1, 4, 5} { // green, red, yellow, gray
+		img, truth := specimenB64(t, "health_code", n, "photo")
+		r, err := cli.RecognizeHealthCode(&model.RecognizeHealthCodeRequest{Body: &model.HealthCodeRequestBody{Image: img}})
+		if err != nil {
+			t.Fatalf("#%d: %v", n, err)
+		}
+		if r.Result.Color != truth["color"] || r.Result.Type != "health_code" {
+			t.Errorf("#%d: color %q type %q, want %q health_code", n, r.Result.Color, r.Result.Type, truth["color"])
+		}
+		if r.Result.WordsBlockCount < 8 || int(r.Result.WordsBlockCount) != len(r.Result.WordsBlockList) {
+			t.Errorf("#%d: %d words blocks, list of %d", n, r.Result.WordsBlockCount, len(r.Result.WordsBlockList))
+		}
+		if r.Result.ReachedCity == nil {
+			t.Errorf("#%d: reached_city is null, want a list", n)
+		}
+	}
+}
+
+// TestInsurancePolicyShape: the policy's fields are {words, location}
+// as the SDK's structs say; the main insured is the first of
+// insurant_list; the beneficiaries and items are lists.
+func TestInsurancePolicyShape(t *testing.T) {
+	cli := client(t)
+	img, truth := specimenB64(t, "insurance_policy", 0, "clean")
+	r, err := cli.RecognizeInsurancePolicy(&model.RecognizeInsurancePolicyRequest{Body: &model.InsurancePolicyRequestBody{Image: img}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := r.Result
+	if res.BillNumber == nil || *res.BillNumber.Words != truth["bill_number.words"] || len(*res.BillNumber.Location) != 4 {
+		t.Fatalf("bill_number %s", toJSON(res.BillNumber))
+	}
+	if res.InsurantList == nil || len(*res.InsurantList) != 1 || *(*res.InsurantList)[0].InsurantIdNumber.Words != truth["insurant_list.0.insurant_id_number.words"] {
+		t.Errorf("insurant_list %s", toJSON(res.InsurantList))
+	}
+	if res.InsuranceList == nil || len(*res.InsuranceList) == 0 || *(*res.InsuranceList)[0].InsuranceName.Words != truth["insurance_list.0.insurance_name.words"] {
+		t.Errorf("insurance_list %s", toJSON(res.InsuranceList))
+	}
+	if res.BeneficiaryList == nil || len(*res.BeneficiaryList) == 0 {
+		t.Errorf("beneficiary_list %s", toJSON(res.BeneficiaryList))
+	}
+}
+
+// TestOfficeNotFound: a page that is not the API's document is refused
+// as an image the service cannot read (AIS.0104), not answered empty.
+func TestOfficeNotFound(t *testing.T) {
+	cli := client(t)
+	img, _ := specimenB64(t, "waybill_electronic", 0, "clean")
+	_, err := cli.RecognizeAcceptanceBill(&model.RecognizeAcceptanceBillRequest{Body: &model.AcceptanceBillRequestBody{Image: img}})
+	sdktest.WantCode(t, err, 400, "AIS.0104")
+	_, err = cli.RecognizeInsurancePolicy(&model.RecognizeInsurancePolicyRequest{Body: &model.InsurancePolicyRequestBody{Image: img}})
+	sdktest.WantCode(t, err, 400, "AIS.0104")
+	bill, _ := specimenB64(t, "acceptance_bill", 0, "clean")
+	_, err = cli.RecognizePcrTestRecord(&model.RecognizePcrTestRecordRequest{Body: &model.PcrTestRecordRequestBody{Image: bill}})
+	sdktest.WantCode(t, err, 400, "AIS.0104")
+	_, err = cli.RecognizeWaybillElectronic(&model.RecognizeWaybillElectronicRequest{Body: &model.WaybillElectronicRequestBody{Image: bill}})
+	sdktest.WantCode(t, err, 400, "AIS.0104")
 }
