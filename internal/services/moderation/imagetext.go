@@ -91,7 +91,14 @@ func textFindingDetail(fd Finding) (imageDetail, bool) {
 
 // decodeQR finds and decodes the QR codes of img. Codes that are found
 // but do not decode are skipped: there is nothing to moderate in them.
-func decodeQR(img image.Image) []qrCode {
+// The decoder reads the caller's pixels; should it panic on some, the
+// image is taken to hold no readable code rather than failing the call.
+func decodeQR(img image.Image) (out []qrCode) {
+	defer func() {
+		if recover() != nil {
+			out = nil
+		}
+	}()
 	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(gozxing.NewLuminanceSourceFromImage(img)))
 	if err != nil {
 		return nil
@@ -102,7 +109,6 @@ func decodeQR(img image.Image) []qrCode {
 		return nil
 	}
 	b := img.Bounds()
-	var out []qrCode
 	seen := map[qrCode]bool{}
 	for _, r := range rs {
 		loc, ok := qrBox(r.GetResultPoints(), b)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -281,18 +282,17 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 // another of the same glossary, "冰毒" inside "出售冰毒", adds nothing a
 // reviewer needs). Texts are cut from runes only for the spans kept.
 func group(runes []rune, cands []candidate) []Finding {
-	sort.Slice(cands, func(i, j int) bool {
-		a, b := &cands[i], &cands[j]
-		if a.label != b.label {
-			return a.label < b.label
+	slices.SortFunc(cands, func(a, b candidate) int {
+		if c := strings.Compare(a.label, b.label); c != 0 {
+			return c
 		}
-		if a.glossary != b.glossary {
-			return a.glossary < b.glossary
+		if c := strings.Compare(a.glossary, b.glossary); c != 0 {
+			return c
 		}
 		if a.start != b.start {
-			return a.start < b.start
+			return a.start - b.start
 		}
-		return a.end > b.end
+		return b.end - a.end
 	})
 	var out []Finding
 	for i := 0; i < len(cands); {
