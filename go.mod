@@ -26,7 +26,6 @@ require go.uber.org/atomic v1.12.0 // indirect
 require (
 	github.com/chromedp/chromedp v0.23.1
 	github.com/johannesboyne/gofakes3 v1.2.0
-	github.com/makiuchi-d/gozxing v0.1.1
 	github.com/mozillazg/go-pinyin v0.21.0
 )
 

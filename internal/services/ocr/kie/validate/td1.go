@@ -53,7 +53,7 @@ func ParseTD1(l1, l2, l3 string) (TD1, bool) {
 	if len(l2) >= 18 {
 		l2 = l2[:15] + letters.Replace(l2[15:18]) + l2[18:]
 	}
-	if len(l2) >= 15 {
+	if len(l2) >= 16 { // the last character is the composite check digit
 		d := strings.NewReplacer("O", "0", "D", "0", "Q", "0", "I", "1", "L", "1", "S", "5", "B", "8", "Z", "2")
 		l2 = d.Replace(l2[:7]) + l2[7:8] + d.Replace(l2[8:15]) + l2[15:len(l2)-1] + d.Replace(l2[len(l2)-1:])
 	}
