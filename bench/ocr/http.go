@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -22,6 +23,9 @@ const (
 	httpAK = "AISDBENCHAK000000001"
 	httpSK = "aisdBenchSecretKey0000000000000000000001"
 )
+
+// memoryOnly stops the HTTP peer after its memory pass (-http-memory-only).
+var memoryOnly bool
 
 // runHTTP measures aisd as users meet it: the server binary as its own
 // process, called through the official SDK (signing, gateway, platform
@@ -99,6 +103,29 @@ func runHTTP(s spec, root string) peerResult {
 			t = append(t, w.Words)
 		}
 		return t
+	}
+	// The memory target first, while the high-water mark is still the
+	// load's: 2 concurrent calls over the ground-truth sets (generated set
+	// and repository fixtures), read as VmHWM before any other image runs.
+	loadRSS := vmHWM(cmd.Process.Pid)
+	gt := spec{Rounds: 1}
+	for _, img := range s.Images {
+		if img.Set == "gt" || img.Set == "repo" {
+			gt.Images = append(gt.Images, img)
+		}
+	}
+	var mu sync.Mutex
+	gtIPS := throughput(gt, 2, func(i benchImage) {
+		t := call(i)
+		mu.Lock()
+		r.Texts[i.Name] = t
+		mu.Unlock()
+	})
+	r.Extra = map[string]any{"rss_load_kb": loadRSS, "rss_gt2_kb": vmHWM(cmd.Process.Pid), "gt2_ips": gtIPS, "extra_runs": len(gt.Images)}
+	if memoryOnly {
+		r.PeakRSS = vmHWM(cmd.Process.Pid)
+		r.CPUSec = procCPU(cmd.Process.Pid)
+		return r
 	}
 	for _, img := range s.Images {
 		r.Texts[img.Name] = call(img)

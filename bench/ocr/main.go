@@ -91,6 +91,7 @@ func main() {
 		accuracy = flag.String("accuracy", "", "compare the pipeline's settings on ground truth and write this report instead")
 		cpuprof  = flag.String("cpuprofile", "", "write the aisd peers' CPU profiles to this file, suffixed with the peer")
 	)
+	flag.BoolVar(&memoryOnly, "http-memory-only", false, "aisd-http: only the 2-worker pass over the ground-truth sets (peak RSS and CER), then stop")
 	flag.Parse()
 	if !*child {
 		childProfile = *cpuprof
@@ -498,10 +499,17 @@ func render(rs []peerResult, imgs []benchImage, s spec, command string, intra, p
 		}
 		perCPU := "n/a"
 		if r.CPUSec > 0 {
-			perCPU = fmt.Sprintf("%.2f", float64(runsOf(s))/r.CPUSec)
+			perCPU = fmt.Sprintf("%.2f", float64(runsOf(s)+extraInt(r, "extra_runs"))/r.CPUSec)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %.2f | %.2f | %s | %.0f | %s | %s | %s |\n", r.Peer, pooledCER(r, imgs, "gt"), pooledCER(r, imgs, "repo"), total, r.IPS1, r.IPS2,
 			perCPU, float64(r.PeakRSS)/1024, share, agree(r, imgs, "repo"), agree(r, imgs, "rapidocr"))
+	}
+	for _, r := range rs {
+		if r.Peer != "aisd-http" || r.Skipped != "" || r.Extra["rss_gt2_kb"] == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "\n**Memory of `aisd serve`** (OCR engine alone, `AISD_ENGINES=ocr`): peak RSS %.0f MB under 2 concurrent general-text calls over the ground-truth sets (the %d generated images and repository fixtures, one pass, %.2f images/s), measured as the server's VmHWM before it had seen any other image; %.0f MB once the models were loaded; %.0f MB at the end of the whole run above (every image, 1 and 2 workers).\n",
+			float64(extraInt(r, "rss_gt2_kb"))/1024, extraInt(r, "extra_runs"), extraFloat(r, "gt2_ips"), float64(extraInt(r, "rss_load_kb"))/1024, float64(r.PeakRSS)/1024)
 	}
 	fmt.Fprintf(&b, "\nCER is the edit distance of the text (lines joined by newlines in the order returned, spaces included) over the known text's length, pooled over the set; the ground-truth set is rendered by package internal/services/ocr/pipeline/groundtruth (clean, small, long lines, skew, noise, low contrast, inverted, blur, heavy JPEG, photo of a screen, pages turned 90/180/270, single lines), and the settings behind aisd's default are compared on it in [benchmarks-ocr-accuracy.md](benchmarks-ocr-accuracy.md). aisd is the default (`ocr_mode: accurate`), aisd-reference `ocr_mode: reference` (RapidOCR v3.5.0's settings exactly).\n")
 	fmt.Fprintf(&b, "\nAgreement is 1 − character error rate of the whitespace-free text against the known text (repository fixtures) or RapidOCR v3.5.0's output (reference images), averaged per image.\n\n")
@@ -543,6 +551,24 @@ func render(rs []peerResult, imgs []benchImage, s spec, command string, intra, p
 		fmt.Fprintln(&b)
 	}
 	return b.String()
+}
+
+// extraInt and extraFloat read a figure a peer reported in Extra (JSON
+// numbers decode as float64).
+func extraInt(r peerResult, k string) int {
+	v, _ := r.Extra[k].(float64)
+	if i, ok := r.Extra[k].(int); ok {
+		return i
+	}
+	if i, ok := r.Extra[k].(int64); ok {
+		return int(i)
+	}
+	return int(v)
+}
+
+func extraFloat(r peerResult, k string) float64 {
+	v, _ := r.Extra[k].(float64)
+	return v
 }
 
 func countSet(imgs []benchImage, set string) int {
