@@ -231,7 +231,26 @@ func shrink(img image.Image) (image.Image, float64) {
 
 // readingAngle is the length-weighted circular mean of the lines' reading
 // directions (first to last character), in degrees clockwise from +x.
+// Lines running across the others (a label printed vertically, as the
+// fully digitalised invoice's 购买方信息) are left out of a second pass:
+// a few of them would otherwise tilt the whole frame by a degree or two,
+// enough to put a table row's cells on different rows.
 func readingAngle(lines []pipeline.Line) float64 {
+	ang, ok := meanAngle(lines, 0, 180)
+	if !ok {
+		return 0
+	}
+	for range 2 {
+		if a, ok := meanAngle(lines, ang, 30); ok {
+			ang = a
+		}
+	}
+	return ang
+}
+
+// meanAngle is the weighted mean direction of the lines within within
+// degrees of around.
+func meanAngle(lines []pipeline.Line, around, within float64) (float64, bool) {
 	var sx, sy float64
 	for _, l := range lines {
 		if len(l.Chars) < 2 {
@@ -243,14 +262,17 @@ func readingAngle(lines []pipeline.Line) float64 {
 		if n == 0 {
 			continue
 		}
+		if d := math.Abs(math.Remainder(math.Atan2(dy, dx)*180/math.Pi-around, 360)); d > within {
+			continue
+		}
 		w := float64(len(l.Chars))
 		sx += dx / n * w
 		sy += dy / n * w
 	}
 	if sx == 0 && sy == 0 {
-		return 0
+		return 0, false
 	}
-	return math.Atan2(sy, sx) * 180 / math.Pi
+	return math.Atan2(sy, sx) * 180 / math.Pi, true
 }
 
 func centre(b [4]pipeline.Point) geom.Pt {
