@@ -282,7 +282,9 @@ func TestWait(t *testing.T) {
 		w.Write([]byte(`{"status":"not ready","down":["store"]}`))
 	}))
 	defer down.Close()
-	_, err = run(t, "wait", "--endpoint", down.URL, "--timeout", "300ms", "--interval", "50ms")
+	// Long enough for a first answer on a loaded machine: the error must
+	// carry the server's reason, not the client's own deadline.
+	_, err = run(t, "wait", "--endpoint", down.URL, "--timeout", "2s", "--interval", "50ms")
 	if err == nil || !strings.Contains(err.Error(), "503 not ready (down: store)") {
 		t.Fatalf("wait on a server not ready: %v", err)
 	}

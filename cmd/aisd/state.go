@@ -90,7 +90,7 @@ func stateCmd() *cobra.Command {
 			}
 			p := newBar(cmd.ErrOrStderr())
 			if a[0] == "-" {
-				p.on = false
+				p.On = false
 			}
 			m, err := state.Export(cmd.Context(), out, in, version, p)
 			if cerr := closeOut(); err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"flag"
 	"image/png"
 	"net/http/httptest"
@@ -25,6 +26,7 @@ import (
 	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/server"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline/groundtruth"
+	"github.com/aisd/aisd/internal/store"
 )
 
 var update = flag.Bool("update", false, "write the screenshots in docs/console")
@@ -397,6 +399,15 @@ func TestConsoleOperatorJourney(t *testing.T) {
 		e.needOCR(t)
 		br.goTo("#/faults?project="+projectID, "faults")
 		br.fill(`#add-fault select[name=api]`, "RecognizeGeneralText")
+		// The picker offers the catalog's codes of the API's family, each
+		// with the message that family answers.
+		picker := eval[map[string]string](br, `Object.fromEntries([...document.querySelectorAll("#fault-codes option")].map(o => [o.value, o.textContent]))`)
+		if got := picker["AIS.0105"]; got != "400 Recognition failed." {
+			t.Fatalf("picker offers AIS.0105 as %q (%d codes)", got, len(picker))
+		}
+		if _, ok := picker["AIS.0020"]; len(picker) < 10 || ok {
+			t.Fatalf("picker for an OCR API: %d codes, AIS.0020 (image and moderation only) offered: %v", len(picker), ok)
+		}
 		br.fill(`#add-fault input[name=amount]`, "1")
 		br.fill(`#add-fault input[name=code]`, "AIS.0105")
 		br.click(`#add-fault button`)
@@ -467,6 +478,89 @@ func TestConsoleOperatorJourney(t *testing.T) {
 		br.wait(`document.querySelector("#catalog").innerText.includes("The recognition algorithm failed.")`, 10*time.Second)
 		br.shot("errors")
 	})
+
+	t.Run("jobs: state, result and callback attempts", func(t *testing.T) {
+		br.t = t
+		// A finished video moderation job whose callback receiver kept
+		// refusing, as the job runner leaves it.
+		now := time.Now().UTC()
+		job := store.Job{ID: "c0ffee00c0ffee00c0ffee00c0ffee00", ProjectID: projectID, UserID: root.User.ID, Kind: "moderation.video",
+			Request: []byte(`{"data":{"url":"obs://scans/clip.mp4"}}`), CallbackURL: "https://hooks.example/aisd", CreatedAt: now, UpdatedAt: now}
+		if err := st.CreateJob(ctx, job); err != nil {
+			t.Fatal(err)
+		}
+		job.State, job.Result, job.Attempts = store.JobSucceeded, []byte(`{"suggestion":"block","frame_results":[{"frame_time":2}]}`), 1
+		job.CallbackState, job.CallbackAttempts, job.UpdatedAt = store.CallbackFailed, 3, now.Add(time.Minute)
+		if err := st.UpdateJob(ctx, job); err != nil {
+			t.Fatal(err)
+		}
+		br.goTo("#/jobs?id="+job.ID, "jobs")
+		got := br.text("#job")
+		for _, want := range []string{"Job " + job.ID, "moderation.video", "succeeded", "https://hooks.example/aisd: failed, 3 attempt(s)", `"suggestion": "block"`, `"frame_time": 2`, "obs://scans/clip.mp4"} {
+			if !strings.Contains(got, want) {
+				t.Fatalf("job page lacks %q:\n%s", want, got)
+			}
+		}
+		if s := br.text("#job dd.state"); s != "succeeded" {
+			t.Fatalf("state %q", s)
+		}
+		br.goTo("#/jobs?id=0000000000000000000000000000dead", "jobs")
+		if code := eval[string](br, `(document.querySelector("#job .error[data-code]") || {dataset: {}}).dataset.code || ""`); code == "" {
+			t.Fatalf("unknown job: %s", br.text("#job"))
+		}
+		br.goTo("#/jobs?id="+job.ID, "jobs")
+		br.shot("jobs")
+	})
+
+	t.Run("object storage: delete an object", func(t *testing.T) {
+		br.t = t
+		br.goTo("#/storage?bucket=scans", "storage")
+		br.click(`#objects tbody tr button.danger`)
+		br.wait(`document.querySelector('#main[data-ready="storage"]') && document.querySelector("#objects td.empty")`, 20*time.Second)
+		if objs, err := e.s.OBS.List(ctx, "scans", ""); err != nil || len(objs) != 0 {
+			t.Fatalf("objects after delete: %+v %v", objs, err)
+		}
+	})
+
+	t.Run("rotate and delete an access key", func(t *testing.T) {
+		br.t = t
+		old, err := st.ListCredentials(ctx, root.User.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		br.goTo("#/accounts?domain="+root.Domain.ID+"&user="+root.User.ID, "accounts")
+		br.fill(`#create-key input[name=description]`, "to rotate")
+		br.click(`#create-key button`)
+		br.wait(`document.querySelector("#new-sk")`, 20*time.Second)
+		first := br.text("#new-ak")
+		// Rotate: a new pair, its secret shown once, the old key gone.
+		eval[chromedp.Void](br, `[...document.querySelectorAll("#credentials tbody tr")].find(tr => tr.innerText.includes(`+q(first)+`)).querySelector("button:not(.danger)").click()`)
+		br.wait(`document.querySelector("#new-ak") && document.querySelector("#new-ak").innerText !== `+q(first)+` && ![...document.querySelectorAll("#credentials tbody td:first-child")].some(td => td.innerText === `+q(first)+`)`, 20*time.Second)
+		second, secret := br.text("#new-ak"), br.text("#new-sk")
+		if _, err := st.GetCredential(ctx, first); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("rotated key %s still there: %v", first, err)
+		}
+		if c, err := st.GetCredential(ctx, second); err != nil || c.Description != "rotated from "+first || c.UserID != root.User.ID {
+			t.Fatalf("new key %s: %+v %v", second, c, err)
+		}
+		// The new pair signs calls.
+		var me struct {
+			User struct{ ID string } `json:"user"`
+		}
+		if err := (&admin.Client{Endpoint: e.url, AK: second, SK: secret}).Do(ctx, "GET", "/v1/admin/me", nil, nil, &me); err != nil || me.User.ID != root.User.ID {
+			t.Fatalf("the rotated pair: %+v %v", me, err)
+		}
+		// Delete, confirmed.
+		eval[chromedp.Void](br, `window.confirm = () => true`)
+		eval[chromedp.Void](br, `[...document.querySelectorAll("#credentials tbody tr")].find(tr => tr.innerText.includes(`+q(second)+`)).querySelector("button.danger").click()`)
+		br.wait(`![...document.querySelectorAll("#credentials tbody td:first-child")].some(td => td.innerText === `+q(second)+`)`, 20*time.Second)
+		if _, err := st.GetCredential(ctx, second); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("deleted key %s still there: %v", second, err)
+		}
+		if now, _ := st.ListCredentials(ctx, root.User.ID); len(now) != len(old) {
+			t.Fatalf("%d keys after create, rotate and delete; %d before", len(now), len(old))
+		}
+	})
 }
 
 // A tenant's administrator signed in to the console sees its own account
@@ -482,6 +576,13 @@ func TestConsoleTenantSeesOnlyItsOwn(t *testing.T) {
 		ID string `json:"id"`
 	}
 	if err := rootClient.Do(ctx, "POST", "/v1/admin/faults", nil, map[string]any{"project_id": root.Project.ID, "api": "*", "code": "AIS.0105", "mode": "count", "count": 3}, &f); err != nil {
+		t.Fatal(err)
+	}
+
+	now := time.Now().UTC()
+	rootJob := store.Job{ID: "beef0000beef0000beef0000beef0000", ProjectID: root.Project.ID, UserID: root.User.ID, Kind: "moderation.audio",
+		Request: []byte(`{"data":{"url":"obs://root-only/secret.mp3"}}`), CreatedAt: now, UpdatedAt: now}
+	if err := e.s.Store.CreateJob(ctx, rootJob); err != nil {
 		t.Fatal(err)
 	}
 
@@ -526,14 +627,32 @@ func TestConsoleTenantSeesOnlyItsOwn(t *testing.T) {
 		{"#/subscriptions?project=" + root.Project.ID, "subscriptions"},
 		{"#/accounts?domain=" + root.Domain.ID, "accounts"},
 		{"#/accounts?domain=" + d.ID + "&user=" + root.User.ID, "accounts"},
+		{"#/jobs?id=" + rootJob.ID, "jobs"},
 	} {
 		br.goTo(tc.hash, tc.page)
 		if code := eval[string](br, `(document.querySelector("#main .error[data-code]") || {dataset: {}}).dataset.code || ""`); code != "AIP.0003" {
 			t.Fatalf("%s: error %q, page:\n%s", tc.hash, code, br.text("#main"))
 		}
-		if page := br.text("#main"); strings.Contains(page, f.ID) || strings.Contains(page, "rootAK") || strings.Contains(page, rootAK) {
+		if page := br.text("#main"); strings.Contains(page, f.ID) || strings.Contains(page, "root-only") || strings.Contains(page, "rootAK") || strings.Contains(page, rootAK) {
 			t.Fatalf("%s shows root data:\n%s", tc.hash, page)
 		}
+	}
+	// What the console's buttons would send for the root account's objects
+	// (the same client the pages use, as the tenant) is refused too.
+	for _, c := range [][2]string{
+		{"DELETE", "/v1/admin/faults/" + f.ID},
+		{"DELETE", "/v1/admin/credentials/" + rootAK},
+		{"PUT", "/v1/admin/projects/" + root.Project.ID + "/subscriptions/ocr.general-text"},
+	} {
+		actx, cancel := context.WithTimeout(br.ctx, 20*time.Second)
+		code, err := chromedp.Run(actx, chromedp.Evaluate[string](`import("./app.js").then(m => m.api(`+q(c[0])+`, `+q(c[1])+`).then(() => "done", e => e.code || e.message))`, chromedp.EvalAwaitPromise))
+		cancel()
+		if err != nil || code != "AIP.0003" {
+			t.Fatalf("tenant %s %s: %q %v", c[0], c[1], code, err)
+		}
+	}
+	if _, err := e.s.Store.GetCredential(ctx, rootAK); err != nil {
+		t.Fatalf("root key: %v", err)
 	}
 	// Nothing of the root account changed.
 	if fs, _ := e.s.Store.ListFaults(ctx, root.Project.ID); len(fs) != 1 || fs[0].Remaining != 3 {

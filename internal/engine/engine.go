@@ -348,6 +348,9 @@ func OpenData(path string, data []byte, opts Options) (*Model, error) {
 	return m, nil
 }
 
+// Sessions is how many Runs of this Model can execute at once (PoolSize).
+func (m *Model) Sessions() int { return cap(m.pool) }
+
 // Path is the file the model was loaded from.
 func (m *Model) Path() string { return m.path }
 

@@ -579,7 +579,7 @@ async function jobsPage(params) {
         h("h4", "Request"), h("pre.json", JSON.stringify(job.request ?? null, null, 2))));
     } catch (e) { out.replaceChildren(errorBox(e)); }
   };
-  if (params.get("id")) show(params.get("id"));
+  if (params.get("id")) await show(params.get("id")); // drawn before the page says it is ready
   return h("div",
     h("form.inline", { onsubmit: (e) => { e.preventDefault(); show(e.target.id.value.trim()); } },
       h("input", { name: "id", placeholder: "job id", value: params.get("id") || "", size: 40 }), h("button", { type: "submit" }, "Look up")),

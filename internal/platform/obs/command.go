@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/platform/progress"
 )
 
 // Command is `aisd obs`: put, list and remove objects of the object store
@@ -43,13 +44,35 @@ func Command() *cobra.Command {
 
 	var project, contentType string
 	put := &cobra.Command{
-		Use:   "put BUCKET/KEY FILE",
-		Short: "Upload FILE (- for standard input) as BUCKET/KEY",
-		Args:  cobra.ExactArgs(2),
+		Use:   "put BUCKET/KEY FILE | put BUCKET[/PREFIX/] FILE|DIR...",
+		Short: "Upload FILE (- for standard input) as BUCKET/KEY, or files and directories under a prefix",
+		Long: "Upload FILE (- for standard input) as BUCKET/KEY. With several sources, a directory,\n" +
+			"or a target ending in / (or a bare bucket), every file is uploaded under the prefix:\n" +
+			"a file by its name, a directory's files by their path below it. A batch draws a\n" +
+			"progress bar on a terminal and prints one line per object otherwise.",
+		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			bucket, key, err := splitTarget(args[0], true)
+			target, sources := args[0], args[1:]
+			batch := len(sources) > 1 || strings.HasSuffix(target, "/") || !strings.Contains(strings.TrimPrefix(target, "obs://"), "/")
+			if !batch && sources[0] != "-" {
+				if st, err := os.Stat(sources[0]); err == nil && st.IsDir() {
+					batch = true
+				}
+			}
+			bucket, key, err := splitTarget(target, !batch)
 			if err != nil {
 				return err
+			}
+			var files []upload
+			if batch {
+				if key != "" && !strings.HasSuffix(key, "/") {
+					key += "/"
+				}
+				if files, err = collect(key, sources); err != nil {
+					return err
+				}
+			} else {
+				files = []upload{{key: key, path: sources[0], size: -1}}
 			}
 			s, err := open()
 			if err != nil {
@@ -77,28 +100,33 @@ func Command() *cobra.Command {
 			if project != "" && owner != project {
 				return fmt.Errorf("bucket %s belongs to project %s, not %s", bucket, owner, project)
 			}
-			var r io.Reader = cmd.InOrStdin()
-			size := int64(-1)
-			if args[1] != "-" {
-				f, err := os.Open(args[1])
+			if !batch {
+				o, err := putOne(cmd, s, bucket, files[0], contentType)
 				if err != nil {
 					return err
 				}
-				defer f.Close()
-				st, err := f.Stat()
+				fmt.Fprintf(cmd.OutOrStdout(), "obs://%s/%s\t%d bytes\tetag %s\n", bucket, o.Key, o.Size, o.ETag)
+				return nil
+			}
+			var total int64
+			for _, f := range files {
+				total += f.size
+			}
+			bar := progress.New(cmd.ErrOrStderr())
+			bar.Count = func(_ string, n int64) string { return progress.Size(n) }
+			bar.Start("upload", total)
+			for _, f := range files {
+				o, err := putOne(cmd, s, bucket, f, contentType, bar)
 				if err != nil {
-					return err
+					bar.Done()
+					return fmt.Errorf("%s: %w", f.path, err)
 				}
-				r, size = f, st.Size()
-				if contentType == "" {
-					contentType = mime.TypeByExtension(filepath.Ext(args[1]))
+				if !bar.On {
+					fmt.Fprintf(cmd.OutOrStdout(), "obs://%s/%s\t%d bytes\tetag %s\n", bucket, o.Key, o.Size, o.ETag)
 				}
 			}
-			o, err := s.Put(ctx, bucket, key, r, size, contentType)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "obs://%s/%s\t%d bytes\tetag %s\n", bucket, key, o.Size, o.ETag)
+			bar.Done()
+			fmt.Fprintf(cmd.OutOrStdout(), "uploaded %d object(s), %s, to obs://%s/%s\n", len(files), progress.Size(total), bucket, key)
 			return nil
 		},
 	}
@@ -180,4 +208,103 @@ func splitTarget(s string, needKey bool) (bucket, key string, err error) {
 		return "", "", fmt.Errorf("%q: expected BUCKET/KEY", s)
 	}
 	return bucket, key, nil
+}
+
+// upload is one file of a put: its key and where it is read from.
+type upload struct {
+	key, path string
+	size      int64
+}
+
+// collect lists the files of a batch put: a file under prefix by its
+// name, a directory's regular files by their slash path below it, in the
+// order the sources and the walk give them.
+func collect(prefix string, sources []string) ([]upload, error) {
+	var out []upload
+	seen := map[string]string{}
+	add := func(key, path string, size int64) error {
+		if !ValidKey(key) {
+			return fmt.Errorf("%s: %q is not a valid object key", path, key)
+		}
+		if other, dup := seen[key]; dup {
+			return fmt.Errorf("%s and %s would both be %s", other, path, key)
+		}
+		seen[key] = path
+		out = append(out, upload{key: key, path: path, size: size})
+		return nil
+	}
+	for _, src := range sources {
+		if src == "-" {
+			return nil, errors.New("standard input (-) needs a BUCKET/KEY target and no other source")
+		}
+		st, err := os.Stat(src)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			if err := add(prefix+filepath.Base(src), src, st.Size()); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		err = filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(src, path)
+			if err != nil {
+				return err
+			}
+			return add(prefix+filepath.ToSlash(rel), path, info.Size())
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no files to upload")
+	}
+	return out, nil
+}
+
+// counter counts the bytes read through it into a progress bar.
+type counter struct {
+	r   io.Reader
+	bar *progress.Bar
+}
+
+func (c counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.bar.Add(int64(n))
+	return n, err
+}
+
+// putOne uploads one file (- is standard input), its content type from
+// the flag or the file's extension.
+func putOne(cmd *cobra.Command, s Store, bucket string, f upload, contentType string, bar ...*progress.Bar) (Object, error) {
+	var r io.Reader = cmd.InOrStdin()
+	size := int64(-1)
+	if f.path != "-" {
+		file, err := os.Open(f.path)
+		if err != nil {
+			return Object{}, err
+		}
+		defer file.Close()
+		st, err := file.Stat()
+		if err != nil {
+			return Object{}, err
+		}
+		r, size = file, st.Size()
+		if contentType == "" {
+			contentType = mime.TypeByExtension(filepath.Ext(f.path))
+		}
+	}
+	if len(bar) > 0 {
+		r = counter{r: r, bar: bar[0]}
+	}
+	return s.Put(cmd.Context(), bucket, f.key, r, size, contentType)
 }

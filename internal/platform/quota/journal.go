@@ -1,7 +1,7 @@
 package quota
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,9 +16,12 @@ import (
 
 // journal keeps every queued usage record on disk until the store holds
 // it, so that a process killed between answering a call and writing its
-// queue loses no record. Each Record is one append (a single write(2); the
-// page cache outlives the process, though not the machine, which is why
-// there is no fsync per call). flush seals the open segment before it
+// queue loses no record. A segment is a file mapped shared into memory, so
+// each Record is one copy into the page cache with no system call: the page
+// cache outlives the process (kill -9 loses nothing appended before the
+// answer was written), though not the machine, which is why there is no
+// fsync per call. A segment is preallocated; the unused tail reads as NUL
+// bytes, and sealing cuts the file to the bytes written. flush seals the open segment before it
 // writes the queue and removes the sealed segments once the queue is in
 // the store; at start the segments left behind are read back into the
 // queue. The store skips records whose request it already holds, so a
@@ -26,9 +29,16 @@ import (
 type journal struct {
 	dir string
 	f   *os.File
-	seq int // the open segment
-	n   int // records appended to it
+	m   []byte // f mapped; nil when mapping failed (then f.Write per record)
+	off int    // bytes of m written
+	seq int    // the open segment
+	n   int    // records appended to it
+	buf []byte // scratch for one encoded record
 }
+
+// segmentBytes is a segment's preallocated size; a segment that fills up
+// is sealed and the next one opened.
+const segmentBytes = 1 << 20
 
 const journalExt = ".journal"
 
@@ -96,17 +106,24 @@ func segments(dir string) ([]int, error) {
 // readSegment reads a segment's records. A torn last line (the process
 // died inside the write) is skipped: its call was never answered.
 func readSegment(path string) ([]store.UsageRecord, error) {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	// The preallocated tail of a segment the process died with is NUL.
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
 	var out []store.UsageRecord
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
 		var jr journalRecord
-		if json.Unmarshal(sc.Bytes(), &jr) != nil {
+		if json.Unmarshal(line, &jr) != nil {
 			continue
 		}
 		out = append(out, store.UsageRecord{
@@ -114,21 +131,29 @@ func readSegment(path string) ([]store.UsageRecord, error) {
 			Time: msTime(jr.TimeMS), Status: jr.Status, Code: jr.Code, RequestID: jr.RequestID,
 		})
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 func (j *journal) openNext() error {
 	j.seq++
-	j.n = 0
-	f, err := os.OpenFile(filepath.Join(j.dir, segmentName(j.seq)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	j.n, j.off, j.m = 0, 0, nil
+	f, err := os.OpenFile(filepath.Join(j.dir, segmentName(j.seq)), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
 	j.f = f
+	if st, err := f.Stat(); err == nil && st.Size() == 0 && f.Truncate(segmentBytes) == nil {
+		if m, err := mapSegment(f, segmentBytes); err == nil {
+			j.m = m
+		} else {
+			f.Truncate(0) // written by f.Write then
+		}
+	}
 	return nil
 }
 
-// append writes one record as one line with one write.
+// append adds one record as one line: a copy into the mapped segment, or
+// one write when the segment is not mapped.
 func (j *journal) append(r store.UsageRecord) error {
 	b, err := json.Marshal(journalRecord{
 		ProjectID: r.ProjectID, UserID: r.UserID, Service: r.Service, API: r.API,
@@ -137,8 +162,40 @@ func (j *journal) append(r store.UsageRecord) error {
 	if err != nil {
 		return err
 	}
-	_, err = j.f.Write(append(b, '\n'))
+	b = append(b, '\n')
+	if j.m != nil && j.off+len(b) > len(j.m) && j.n > 0 {
+		// Full: seal it; the flush that follows removes it with the rest.
+		if _, err := j.rotate(); err != nil {
+			return err
+		}
+	}
+	if j.m != nil && j.off+len(b) <= len(j.m) {
+		j.off += copy(j.m[j.off:], b)
+		j.n++
+		return nil
+	}
+	if j.m != nil {
+		// A record larger than a segment (not made by aisd's calls):
+		// unmap, cut to what is written and append to the file.
+		if err := j.unmap(); err != nil {
+			return err
+		}
+	}
+	_, err = j.f.Write(b)
 	j.n++
+	return err
+}
+
+// unmap releases the mapping and cuts the file to the bytes written.
+func (j *journal) unmap() error {
+	if j.m == nil {
+		return nil
+	}
+	err := unmapSegment(j.m)
+	j.m = nil
+	if terr := j.f.Truncate(int64(j.off)); err == nil {
+		err = terr
+	}
 	return err
 }
 
@@ -149,8 +206,16 @@ func (j *journal) seal() (int, error) {
 	if j.n == 0 {
 		return j.seq - 1, nil
 	}
+	return j.rotate()
+}
+
+func (j *journal) rotate() (int, error) {
 	sealed := j.seq
-	if err := j.f.Close(); err != nil {
+	err := j.unmap()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return sealed, err
 	}
 	return sealed, j.openNext()
@@ -176,7 +241,10 @@ func (j *journal) removeUpTo(seq int) error {
 
 // close closes the open segment, removing it when every record is stored.
 func (j *journal) close(empty bool) error {
-	err := j.f.Close()
+	err := j.unmap()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
 	if empty {
 		if rerr := j.removeUpTo(j.seq + 1); rerr != nil {
 			err = errors.Join(err, rerr)

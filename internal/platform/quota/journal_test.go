@@ -118,3 +118,31 @@ func copySegments(t *testing.T, from, to string) {
 		}
 	}
 }
+
+// TestJournalFullSegmentRotates: more records than one mapped segment holds
+// go on in the next segment, and a process that dies then (no seal, no
+// close) loses none of them.
+func TestJournalFullSegmentRotates(t *testing.T) {
+	dir := t.TempDir()
+	j, _, err := openJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	const n = 15000 // ~110 bytes each: more than one segment
+	for i := range n {
+		if err := j.append(withID(call("RecognizeGeneralText", "ocr.general-text", 200, "", at), fmt.Sprintf("req-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if seqs, _ := segments(dir); len(seqs) < 2 {
+		t.Fatalf("segments %v: the first never filled", seqs)
+	}
+	_, recs, err := openJournal(dir) // j is left as a killed process leaves it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != n || recs[0].RequestID != "req-0" || recs[n-1].RequestID != fmt.Sprintf("req-%d", n-1) {
+		t.Fatalf("read back %d records, want %d in order", len(recs), n)
+	}
+}

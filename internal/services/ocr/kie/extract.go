@@ -89,7 +89,11 @@ func extractLines(p *Page, lines []*Line, s *Spec) Result {
 		}
 	}
 	for _, d := range s.Decoders {
-		for k, v := range decoders[d](lines) {
+		dec := decoders[d]
+		if pd, ok := pageDecoders[d]; ok {
+			dec = func(l []*Line) map[string]*Field { return pd(p, l) }
+		}
+		for k, v := range dec(lines) {
 			if _, dup := res.Fields[k]; !dup {
 				res.Fields[k] = v
 			}
@@ -495,6 +499,10 @@ var validators = map[string]func(string) bool{
 var decoders = map[string]func([]*Line) map[string]*Field{
 	"td3": decodeTD3,
 }
+
+// pageDecoders are decoders that may read parts of the page's image
+// again (p is nil for lines without a page).
+var pageDecoders = map[string]func(p *Page, lines []*Line) map[string]*Field{}
 
 // decodeTD3 finds the two MRZ lines of a passport data page.
 func decodeTD3(lines []*Line) map[string]*Field {

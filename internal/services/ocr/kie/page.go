@@ -100,6 +100,12 @@ type Page struct {
 	// Warped: the card's quadrilateral was found and rectified before
 	// reading.
 	Warped bool
+	// readImg is the image the lines were read in (shrunk, warped, not
+	// turned); reader and ctx let a decoder read part of it again (the
+	// MRZ band).
+	readImg image.Image
+	reader  Reader
+	ctx     context.Context
 }
 
 // init gives a page made outside Read (tests) its identity mapping: read
@@ -199,6 +205,7 @@ func Read(ctx context.Context, r Reader, orig image.Image) (*Page, error) {
 		}
 	}
 	p.Img = orig
+	p.readImg, p.reader, p.ctx = img, r, ctx
 	return p, nil
 }
 

@@ -40,6 +40,13 @@ type Pipeline struct {
 	// chars is the CTC alphabet: "blank", the dictionary, then " ".
 	chars []string
 	owned bool
+	// detGate admits as many detections as the detector has sessions,
+	// before their input and output buffers are taken: a request waiting
+	// for the detector then holds no buffers of its own, so concurrent
+	// requests share one buffer set (see floatPool) and peak memory does
+	// not grow with them. The detector's Runs are serialised anyway (one
+	// session, and its intra-op threads already use every core).
+	detGate chan struct{}
 }
 
 // New builds a pipeline on already opened models. dict is the dictionary
@@ -56,7 +63,7 @@ func New(cfg Config, det, cls, rec *engine.Model, dict []string) (*Pipeline, err
 	chars = append(chars, "blank")
 	chars = append(chars, dict...)
 	chars = append(chars, " ")
-	return &Pipeline{cfg: cfg, det: det, cls: cls, rec: rec, chars: chars}, nil
+	return &Pipeline{cfg: cfg, det: det, cls: cls, rec: rec, chars: chars, detGate: make(chan struct{}, det.Sessions())}, nil
 }
 
 // LoadOptions tune the sessions Load opens.
@@ -632,6 +639,12 @@ func (p *Pipeline) detect(ctx context.Context, m *bgr, quick bool) ([]detBox, er
 	if w <= 0 || h <= 0 {
 		return nil, nil
 	}
+	select {
+	case p.detGate <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-p.detGate }()
 	data := detInPool.get(3 * w * h)
 	defer detInPool.put(data)
 	m.resizeNormCHW(w, h, data)

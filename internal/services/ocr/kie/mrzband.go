@@ -1,0 +1,223 @@
+package kie
+
+import (
+	"image"
+	"math"
+	"sort"
+	"strings"
+
+	xdraw "golang.org/x/image/draw"
+	"golang.org/x/image/math/f64"
+
+	"github.com/aisd/aisd/internal/services/ocr/kie/geom"
+	"github.com/aisd/aisd/internal/services/ocr/kie/validate"
+	"github.com/aisd/aisd/internal/services/ocr/pipeline"
+)
+
+// The machine-readable zone is read a second time when its first reading
+// does not decode with every check digit: on photos the detector splits a
+// row of fillers into several boxes or misses a row, and the recogniser
+// drops characters of a blurred 30-character row. The band the MRZ rows
+// occupy is cut out of the read image upright and enlarged, its rows are
+// found again in it, and each row is recognised whole across the band's
+// width. Every reading of a row is a candidate; the check digits (ICAO
+// 9303) choose among their combinations.
+
+// mrzCand is one reading of an MRZ row.
+type mrzCand struct {
+	text  string
+	score float64
+	box   [4]pipeline.Point // input-image coordinates
+	// fy0, fy1: the row's extent in the page frame.
+	fy0, fy1 float64
+}
+
+// looksMRZ: a line made of the MRZ alphabet with a filler run.
+func looksMRZ(s string) bool {
+	c := validate.CleanMRZ(strings.ReplaceAll(s, " ", ""))
+	return len(c) >= 10 && strings.Contains(c, "<<") && len(c)*10 >= len(strings.ReplaceAll(s, " ", ""))*8
+}
+
+// bandScale enlarges the band so that an MRZ row is about this tall.
+const bandRowPx = 56
+
+// mrzRows re-reads the MRZ band of the page, which holds n rows: the
+// candidates for each row, top to bottom (nil when the page was not read
+// by Read or carries no MRZ-like line).
+func (p *Page) mrzRows(lines []*Line, n int) [][]mrzCand {
+	if p.reader == nil || p.readImg == nil {
+		return nil
+	}
+	var mrz []*Line
+	for _, l := range lines {
+		if looksMRZ(l.Text) {
+			mrz = append(mrz, l)
+		}
+	}
+	if len(mrz) == 0 {
+		return nil
+	}
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	var hs []float64
+	for _, l := range mrz {
+		x0, y0, x1, y1 = math.Min(x0, l.X0), math.Min(y0, l.Y0), math.Max(x1, l.X1), math.Max(y1, l.Y1)
+		hs = append(hs, l.H())
+	}
+	sort.Float64s(hs)
+	h := hs[len(hs)/2]
+	// Rows the detector missed lie within a row pitch (about 1.6 heights)
+	// of the ones found; the band reaches as far as n rows could.
+	rows := int(math.Round((y1-y0-h)/(1.6*h))) + 1
+	ext := float64(max(0, n-rows))*1.6*h + 0.5*h
+	y0, y1 = y0-ext, y1+ext
+	// The first row's start or the last one's end may have been cut.
+	x0, x1 = x0-1.5*h, x1+1.5*h
+	band, s, ok := p.cropFrame(x0, y0, x1, y1, bandRowPx/h)
+	if !ok {
+		return nil
+	}
+	res, err := p.reader.Run(p.ctx, band, pipeline.RunOptions{NoCls: true})
+	if err != nil {
+		return nil
+	}
+	// The band's boxes, merged into rows.
+	type row struct {
+		y0, y1, x0, x1 float64
+		parts          []pipeline.Line
+	}
+	var rs []*row
+	for _, l := range res.Lines {
+		if !looksMRZ(l.Text) && len(validate.CleanMRZ(l.Text)) < 4 {
+			continue
+		}
+		ly0, ly1, lx0, lx1 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+		for _, q := range l.Box {
+			ly0, ly1 = math.Min(ly0, float64(q[1])), math.Max(ly1, float64(q[1]))
+			lx0, lx1 = math.Min(lx0, float64(q[0])), math.Max(lx1, float64(q[0]))
+		}
+		var into *row
+		for _, r := range rs {
+			if math.Min(r.y1, ly1)-math.Max(r.y0, ly0) > 0.5*math.Min(r.y1-r.y0, ly1-ly0) {
+				into = r
+				break
+			}
+		}
+		if into == nil {
+			into = &row{y0: ly0, y1: ly1, x0: lx0, x1: lx1}
+			rs = append(rs, into)
+		}
+		into.y0, into.y1 = math.Min(into.y0, ly0), math.Max(into.y1, ly1)
+		into.x0, into.x1 = math.Min(into.x0, lx0), math.Max(into.x1, lx1)
+		into.parts = append(into.parts, l)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].y0 < rs[j].y0 })
+	// Rows the detector merged or missed even in the band: they stand a
+	// row pitch above and below the ones found, and are read whole there.
+	if len(rs) > 0 && len(rs) < n {
+		rh := rs[0].y1 - rs[0].y0
+		pitch := 1.6 * rh
+		if len(rs) > 1 {
+			pitch = (rs[len(rs)-1].y0 - rs[0].y0) / float64(len(rs)-1)
+		}
+		first, last := rs[0], rs[len(rs)-1]
+		bh := (y1 - y0) * s
+		for k := 1; k < n; k++ {
+			for _, y := range []float64{first.y0 - float64(k)*pitch, last.y0 + float64(k)*pitch} {
+				if y < 0 || y+rh > bh {
+					continue
+				}
+				clash := false
+				for _, r := range rs {
+					if math.Abs(r.y0-y) < rh/2 {
+						clash = true
+					}
+				}
+				if !clash {
+					rs = append(rs, &row{y0: y, y1: y + rh, x0: first.x0, x1: first.x1})
+				}
+			}
+		}
+		sort.Slice(rs, func(i, j int) bool { return rs[i].y0 < rs[j].y0 })
+	}
+	var out [][]mrzCand
+	for _, r := range rs {
+		sort.Slice(r.parts, func(i, j int) bool { return r.parts[i].Box[0][0] < r.parts[j].Box[0][0] })
+		var b strings.Builder
+		sc := 0.0
+		for _, l := range r.parts {
+			b.WriteString(l.Text)
+			sc += l.Score
+		}
+		if len(r.parts) > 0 {
+			sc /= float64(len(r.parts))
+		}
+		// Band pixels → frame → input image, for the row's box.
+		fy0, fy1 := y0+r.y0/s, y0+r.y1/s
+		fx0, fx1 := x0+r.x0/s, x0+r.x1/s
+		var box [4]pipeline.Point
+		for i, c := range [4]geom.Pt{{X: fx0, Y: fy0}, {X: fx1, Y: fy0}, {X: fx1, Y: fy1}, {X: fx0, Y: fy1}} {
+			q := p.fromFrame(c)
+			box[i] = pipeline.Point{int(math.Round(q.X)), int(math.Round(q.Y))}
+		}
+		var cs []mrzCand
+		if len(r.parts) > 0 {
+			cs = append(cs, mrzCand{text: b.String(), score: sc, box: box, fy0: fy0, fy1: fy1})
+		}
+		// The whole row across the band, as one line: no box split, no
+		// characters lost at a box's edge.
+		rh := (fy1 - fy0)
+		for _, pad := range []float64{0.2, 0.45} {
+			img, _, ok := p.cropFrame(x0, fy0-pad*rh, x1, fy1+pad*rh, bandRowPx/rh)
+			if !ok {
+				continue
+			}
+			one, err := p.reader.Run(p.ctx, img, pipeline.RunOptions{NoDet: true, NoCls: true})
+			if err != nil || len(one.Lines) == 0 {
+				continue
+			}
+			cs = append(cs, mrzCand{text: one.Lines[0].Text, score: one.Lines[0].Score, box: box, fy0: fy0, fy1: fy1})
+		}
+		if len(cs) > 0 {
+			out = append(out, cs)
+		}
+	}
+	return out
+}
+
+// cropFrame cuts the page-frame rectangle out of the read image, upright
+// and scaled by s; it answers the scale used (capped so the crop stays
+// small).
+func (p *Page) cropFrame(x0, y0, x1, y1, s float64) (*image.RGBA, float64, bool) {
+	s = math.Min(math.Max(s, 0.5), 4)
+	w, h := int((x1-x0)*s), int((y1-y0)*s)
+	if w < 8 || h < 8 {
+		return nil, 0, false
+	}
+	if w*h > 4<<20 {
+		return nil, 0, false
+	}
+	// dst (u,v) → frame (x0+u/s, y0+v/s) → read image: rotate by +Skew
+	// about the centre.
+	a := p.Skew * math.Pi / 180
+	cs, sn := math.Cos(a), math.Sin(a)
+	c := p.centre
+	// read = R·(frame − c) + c, frame = (x0,y0) + dst/s
+	// src = M·dst + t
+	m00, m01 := cs/s, -sn/s
+	m10, m11 := sn/s, cs/s
+	fx, fy := x0-c.X, y0-c.Y
+	tx := cs*fx - sn*fy + c.X
+	ty := sn*fx + cs*fy + c.Y
+	// xdraw wants source → destination: invert the affine map.
+	det := m00*m11 - m01*m10
+	i00, i01 := m11/det, -m01/det
+	i10, i11 := -m10/det, m00/det
+	s2d := f64.Aff3{i00, i01, -(i00*tx + i01*ty), i10, i11, -(i10*tx + i11*ty)}
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	// The band's surroundings are the card: fill white where the image ends.
+	for i := range out.Pix {
+		out.Pix[i] = 255
+	}
+	xdraw.CatmullRom.Transform(out, s2d, p.readImg, p.readImg.Bounds(), xdraw.Over, nil)
+	return out, s, true
+}
