@@ -123,6 +123,8 @@ export async function tryPage(params) {
     out);
 }
 
+function drawable(type) { return !/^(application\/pdf|video\/|audio\/)/.test(type || ""); }
+
 // elide shortens the base64 of the input in what is shown.
 function elide(body, ff) {
   if (!body || !ff || typeof body[ff] !== "string" || body[ff].length < 200) return body;
@@ -141,7 +143,8 @@ function result(a, r, body, ff) {
   return h("div",
     h(r.ok ? "p.status.ok#try-status" : "p.status.bad#try-status", { "data-status": r.status },
       `${r.status} ${r.ok ? "OK" : (r.json?.error_code || "")} ${r.ok ? "" : (r.json?.error_msg || "")} · ${r.ms} ms`),
-    r.ok ? overlay(r.json, ff && body?.[ff] && picked ? picked.objectURL : body?.url && /^https?:/.test(body.url) ? body.url : null) : null,
+    // A PDF, video or audio cannot be drawn on: its regions are listed.
+    r.ok ? overlay(r.json, ff && body?.[ff] && picked ? (drawable(picked.type) ? picked.objectURL : null) : body?.url && /^https?:/.test(body.url) ? body.url : null) : null,
     h("div.grid2",
       h("section.card", h("h3", "Request (as sent; body formatted, base64 shortened)"), h("pre#try-request", reqText)),
       h("section.card", h("h3", "Response"), h("pre#try-response", respText))),

@@ -3,6 +3,8 @@ package moderation
 import (
 	_ "embed"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -34,12 +36,27 @@ type contextRules struct {
 	Trade           []string            `yaml:"trade"`
 	Terms           map[string]termRule `yaml:"terms"`
 	Combos          []combo             `yaml:"combos"`
-	// terms by normalised form
-	byNorm map[string]termRule
+	// terms by normalised form, their cues as runes
+	byNorm map[string]*runeRule
 	// comboTerms are the combos' verbs and nouns (source "verb"/"noun",
-	// glossary = the combo's index), matched by the detector's automaton
+	// combo = the combo's index), matched by the detector's automaton
 	// in the same pass as the lexicon.
 	comboTerms []term
+}
+
+// runeRule is a termRule with its cues as runes, compared against the
+// call's folded runes without building strings.
+type runeRule struct {
+	needsTrade                                  bool
+	before, notAfter, notBefore, unlessSentence [][]rune
+}
+
+func toRunes(ss []string) [][]rune {
+	out := make([][]rune, len(ss))
+	for i, s := range ss {
+		out[i] = []rune(s)
+	}
+	return out
 }
 
 // combo is a trade verb and a contraband noun near each other.
@@ -56,21 +73,24 @@ func loadContextRules() (*contextRules, error) {
 	if err := yaml.Unmarshal(contextYAML, &r); err != nil {
 		return nil, fmt.Errorf("context.yaml: %w", err)
 	}
-	r.byNorm = map[string]termRule{}
+	r.byNorm = map[string]*runeRule{}
 	for t, rule := range r.Terms {
-		r.byNorm[string(normTerm(t))] = rule
+		r.byNorm[string(normTerm(t))] = &runeRule{
+			needsTrade: rule.NeedsTrade, before: toRunes(rule.Before), notAfter: toRunes(rule.NotAfter),
+			notBefore: toRunes(rule.NotBefore), unlessSentence: toRunes(rule.UnlessSentence),
+		}
 	}
 	var ts []term
 	for i, c := range r.Combos {
 		if _, ok := textCategories[c.Category]; !ok || c.Severity != sugBlock && c.Severity != sugReview || c.Window <= 0 {
 			return nil, fmt.Errorf("context.yaml: combo %d: category %q, severity %q, window %d", i, c.Category, c.Severity, c.Window)
 		}
-		// label carries the combo index, source the part
+		// combo carries the combo index, source the part
 		for _, v := range c.Verbs {
-			ts = append(ts, term{text: v, runes: normTerm(v), label: c.Category, severity: c.Severity, source: partVerb, glossary: fmt.Sprint(i)})
+			ts = append(ts, term{text: v, runes: normTerm(v), label: c.Category, severity: c.Severity, source: partVerb, combo: i})
 		}
 		for _, n := range c.Nouns {
-			ts = append(ts, term{text: n, runes: normTerm(n), label: c.Category, severity: c.Severity, source: partNoun, glossary: fmt.Sprint(i), word: isWordTerm(normTerm(n))})
+			ts = append(ts, term{text: n, runes: normTerm(n), label: c.Category, severity: c.Severity, source: partNoun, combo: i, word: isWordTerm(normTerm(n))})
 		}
 	}
 	for cue, w := range r.Report {
@@ -136,28 +156,37 @@ func bounds(runes []rune, s, e int, end func(rune) bool) (int, int) {
 	return a, b
 }
 
-func containsAny(s string, cues []string) bool {
-	for _, c := range cues {
-		if strings.Contains(s, c) {
+// attachRules points every term that has a per-term rule at it, so a hit
+// finds its rule without a map lookup (or a string built for the key).
+func (cr *contextRules) attachRules(ts []term) {
+	for i := range ts {
+		ts[i].rule = cr.byNorm[string(ts[i].runes)]
+	}
+}
+
+// Cue tests over the folded neighbours of a hit (rune slices of the
+// call's folded buffer).
+func runesHasPrefix(s, p []rune) bool { return len(s) >= len(p) && slices.Equal(s[:len(p)], p) }
+
+func runesHasSuffix(s, p []rune) bool {
+	return len(s) >= len(p) && slices.Equal(s[len(s)-len(p):], p)
+}
+
+func runesContains(s, p []rune) bool {
+	if len(p) == 0 {
+		return true
+	}
+	for i := 0; i+len(p) <= len(s); i++ {
+		if s[i] == p[0] && slices.Equal(s[i:i+len(p)], p) {
 			return true
 		}
 	}
 	return false
 }
 
-// hasPrefixAny / hasSuffixAny check the folded neighbours of a hit.
-func hasPrefixAny(s string, cues []string) bool {
+func anyCue(s []rune, cues [][]rune, f func(s, p []rune) bool) bool {
 	for _, c := range cues {
-		if strings.HasPrefix(s, c) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasSuffixAny(s string, cues []string) bool {
-	for _, c := range cues {
-		if strings.HasSuffix(s, c) {
+		if f(s, c) {
 			return true
 		}
 	}
@@ -165,14 +194,26 @@ func hasSuffixAny(s string, cues []string) bool {
 }
 
 // ctxText is a call's text with the context cues the detector's pass
-// found in it, and the sentence scores computed so far.
+// found in it, and the sentence scores computed so far. It is reused
+// between calls (reset).
 type ctxText struct {
 	runes                 []rune
 	report, negate, trade []hit
 	scores                map[int]int
+	// fold[foldAt[i]:foldAt[i+1]] is runes[i] folded (lower case,
+	// simplified); built once per call, on the first rule that needs it.
+	fold   []rune
+	foldAt []int32
+	folded bool
 }
 
-func newCtxText(runes []rune) *ctxText { return &ctxText{runes: runes} }
+// reset prepares t for a call on runes, keeping its buffers.
+func (t *ctxText) reset(runes []rune) {
+	t.runes = runes
+	t.report, t.negate, t.trade = t.report[:0], t.negate[:0], t.trade[:0]
+	clear(t.scores)
+	t.fold, t.foldAt, t.folded = t.fold[:0], t.foldAt[:0], false
+}
 
 // addCue files a cue hit.
 func (t *ctxText) addCue(h hit) {
@@ -186,21 +227,22 @@ func (t *ctxText) addCue(h hit) {
 	}
 }
 
-// folded is the folded form (lower case, simplified) of runes[a:b], for
-// the per-term neighbour tests.
-func (t *ctxText) folded(a, b int) string {
+// foldedRunes is the folded form of runes[a:b], a view of the call's
+// folded buffer.
+func (t *ctxText) foldedRunes(a, b int) []rune {
 	a, b = max(a, 0), min(b, len(t.runes))
 	if a >= b {
-		return ""
+		return nil
 	}
-	var sb strings.Builder
-	var buf [8]rune
-	for _, r := range t.runes[a:b] {
-		for _, c := range foldRune(buf[:0], r) {
-			sb.WriteRune(c)
+	if !t.folded {
+		for _, r := range t.runes {
+			t.foldAt = append(t.foldAt, int32(len(t.fold)))
+			t.fold = foldRune(t.fold, r)
 		}
+		t.foldAt = append(t.foldAt, int32(len(t.fold)))
+		t.folded = true
 	}
-	return sb.String()
+	return t.fold[t.foldAt[a]:t.foldAt[b]]
 }
 
 // reportScore is the weight of the report cues inside the sentence [a, b).
@@ -209,8 +251,11 @@ func (cr *contextRules) reportScore(t *ctxText, a, b int) int {
 		return s
 	}
 	score := 0
-	for _, h := range t.report {
-		if h.start >= a && h.end <= b {
+	for _, h := range t.report[firstEndAfter(t.report, a):] {
+		if h.end > b {
+			break
+		}
+		if h.start >= a {
 			score += h.term.weight
 		}
 	}
@@ -221,10 +266,19 @@ func (cr *contextRules) reportScore(t *ctxText, a, b int) int {
 	return score
 }
 
-// within reports whether a cue of hs lies inside [a, b).
+// firstEndAfter is the index of the first hit of hs ending after a. The
+// automaton emits hits in order of their end, so hs is sorted by end.
+func firstEndAfter(hs []hit, a int) int {
+	return sort.Search(len(hs), func(i int) bool { return hs[i].end > a })
+}
+
+// within reports whether a cue of hs (sorted by end) lies inside [a, b).
 func within(hs []hit, a, b int) bool {
-	for _, h := range hs {
-		if h.start >= a && h.end <= b {
+	for _, h := range hs[firstEndAfter(hs, a):] {
+		if h.end > b {
+			return false
+		}
+		if h.start >= a {
 			return true
 		}
 	}
@@ -235,23 +289,23 @@ func within(hs []hit, a, b int) bool {
 // rules.
 func (cr *contextRules) keep(ct *ctxText, t *term, s, e int) bool {
 	runes := ct.runes
-	if rule, ok := cr.byNorm[string(t.runes)]; ok {
-		if len(rule.NotAfter) > 0 && hasPrefixAny(ct.folded(e, e+4), rule.NotAfter) {
+	if rule := t.rule; rule != nil {
+		if len(rule.notAfter) > 0 && anyCue(ct.foldedRunes(e, e+4), rule.notAfter, runesHasPrefix) {
 			return false
 		}
-		if len(rule.NotBefore) > 0 && hasSuffixAny(ct.folded(s-4, s), rule.NotBefore) {
+		if len(rule.notBefore) > 0 && anyCue(ct.foldedRunes(s-4, s), rule.notBefore, runesHasSuffix) {
 			return false
 		}
-		if len(rule.Before) > 0 && !containsAny(ct.folded(s-2, s), rule.Before) {
+		if len(rule.before) > 0 && !anyCue(ct.foldedRunes(s-2, s), rule.before, runesContains) {
 			return false
 		}
-		if len(rule.UnlessSentence) > 0 {
+		if len(rule.unlessSentence) > 0 {
 			a, b := bounds(runes, s, e, sentenceEnd)
-			if containsAny(ct.folded(a, b), rule.UnlessSentence) {
+			if anyCue(ct.foldedRunes(a, b), rule.unlessSentence, runesContains) {
 				return false
 			}
 		}
-		if rule.NeedsTrade && !within(ct.trade, s-cr.TradeWindow, e+cr.TradeWindow) {
+		if rule.needsTrade && !within(ct.trade, s-cr.TradeWindow, e+cr.TradeWindow) {
 			return false
 		}
 	}
@@ -266,17 +320,27 @@ func (cr *contextRules) keep(ct *ctxText, t *term, s, e int) bool {
 	return !within(ct.negate, ca, s)
 }
 
-// combos pairs the verbs and nouns among hs: candidates spanning both.
-func (cr *contextRules) combos(hs []hit, ct *ctxText, want map[string]bool) []candidate {
+// combos appends to out the candidates spanning a verb and a noun of the
+// same combo among hs (sorted by end), near each other in one clause.
+func (cr *contextRules) combos(out []candidate, hs []hit, ct *ctxText, want map[string]bool) []candidate {
 	runes := ct.runes
-	var out []candidate
+	span := 0 // the longest part: bounds how far a noun's end may lie
+	for _, h := range hs {
+		span = max(span, h.end-h.start)
+	}
 	for i, v := range hs {
 		if v.term.source != partVerb || !want[v.term.label] {
 			continue
 		}
-		c := cr.Combos[atoiSmall(v.term.glossary)]
-		for j, n := range hs {
-			if j == i || n.term.source != partNoun || n.term.glossary != v.term.glossary {
+		c := &cr.Combos[v.term.combo]
+		// A noun within the window ends no earlier than v.start-Window
+		// and no later than v.end+Window+span.
+		for j := firstEndAfter(hs, v.start-c.Window-1); j < len(hs); j++ {
+			n := hs[j]
+			if n.end > v.end+c.Window+span {
+				break
+			}
+			if j == i || n.term.source != partNoun || n.term.combo != v.term.combo {
 				continue
 			}
 			a, b := min(v.start, n.start), max(v.end, n.end)
@@ -294,8 +358,8 @@ func (cr *contextRules) combos(hs []hit, ct *ctxText, want map[string]bool) []ca
 			if sep {
 				continue
 			}
-			t := &term{label: c.Category, severity: c.Severity}
-			if !cr.keep(ct, t, a, b) {
+			t := term{label: c.Category, severity: c.Severity}
+			if !cr.keep(ct, &t, a, b) {
 				continue
 			}
 			conf := confBlockTerm
@@ -306,12 +370,4 @@ func (cr *contextRules) combos(hs []hit, ct *ctxText, want map[string]bool) []ca
 		}
 	}
 	return out
-}
-
-func atoiSmall(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
-	return n
 }

@@ -113,6 +113,7 @@ func buildTextDetector() (*TextDetector, error) {
 		return nil, err
 	}
 	ts = append(ts, cr.comboTerms...)
+	cr.attachRules(ts)
 	return &TextDetector{m: newMatcher(ts), ctx: cr}, nil
 }
 
@@ -171,6 +172,10 @@ type scratch struct {
 	hits  []hit
 	cb    []byte
 	cidx  []int32
+	ct    ctxText
+	parts []hit
+	lex   []hit
+	cands []candidate
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -203,9 +208,10 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 	}
 	norm := normalizeInto(runes, sc.norm)
 	sc.norm = norm
-	ct := newCtxText(runes)
-	var cands []candidate
-	var parts, lex []hit // combo verbs and nouns; lexicon hits
+	ct := &sc.ct
+	ct.reset(runes)
+	cands := sc.cands[:0]
+	parts, lex := sc.parts[:0], sc.lex[:0] // combo verbs and nouns; lexicon hits
 	sc.hits = d.m.findInto(norm, runes, sc.hits[:0])
 	for _, h := range sc.hits {
 		if isContextPart(h.term) {
@@ -232,8 +238,9 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 		cands = append(cands, candidate{label: h.term.label, sev: h.term.severity, conf: conf, start: h.start, end: h.end})
 	}
 	if d.ctx != nil && len(parts) > 1 {
-		cands = append(cands, d.ctx.combos(parts, ct, want)...)
+		cands = d.ctx.combos(cands, parts, ct, want)
 	}
+	sc.parts, sc.lex = parts, lex
 	if want["ad"] {
 		var ct contactText
 		ct, sc.cb, sc.cidx = contactFormInto(runes, sc.cb, sc.cidx)
@@ -273,6 +280,7 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 		}
 		cands = kept
 	}
+	sc.cands = cands
 	return group(runes, cands)
 }
 

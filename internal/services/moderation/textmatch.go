@@ -19,6 +19,10 @@ type term struct {
 	word bool
 	// weight of a report cue (context rules)
 	weight int
+	// combo is the index of the combo a verb or noun belongs to.
+	combo int
+	// rule is the term's context rule, if it has one (attachRules).
+	rule *runeRule
 }
 
 // matcher is an Aho–Corasick automaton over the normalised alphabet: one

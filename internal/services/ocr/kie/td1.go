@@ -158,6 +158,12 @@ func td1Rank(t validate.TD1, conf float64, rows ...string) float64 {
 // combination of the readings of three consecutive rows; the lines
 // already found are candidates of the rows they overlap.
 func (p *Page) rereadTD1(lines []*Line) *td1Pick {
+	// A passport's 44-character rows are TD3's: no card zone to look for.
+	for _, l := range lines {
+		if len(clean1(l.Text)) >= 38 {
+			return nil
+		}
+	}
 	rows := p.mrzRows(lines, 3)
 	for _, l := range lines {
 		if !looksMRZ(l.Text) {
