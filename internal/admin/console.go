@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ func (a *API) registerConsole(mux interface{ Handle(string, http.Handler) }, h f
 	// that it is not an administrator without trying the admin calls.
 	mux.Handle("GET /v1/admin/me", api.InFamily(catalog.FamilyAIP, a.gw.Authenticated(api.HandlerFunc(a.me))))
 	h("GET /v1/admin/usage/errors", queryProject, a.usageErrors)
+	h("GET /v1/admin/jobs", queryProject, a.listJobs)
 	h("GET /v1/admin/jobs/{job_id}", ofJob, a.getJob)
 }
 
@@ -150,6 +152,34 @@ func (a *API) getJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	api.WriteJSON(w, http.StatusOK, map[string]any{"job": toJob(j)})
+	return nil
+}
+
+// listJobs lists a project's jobs, newest first: at most limit (1–100,
+// default 100), so the console's jobs page needs no id to start from.
+func (a *API) listJobs(w http.ResponseWriter, r *http.Request) error {
+	limit := 100
+	if v := strings.TrimSpace(r.URL.Query().Get("limit")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return catalog.New(catalog.AIP0007, "limit")
+		}
+		limit = n
+	}
+	js, err := a.st.ListJobs(r.Context(), strings.TrimSpace(r.URL.Query().Get("project_id")), limit)
+	if err != nil {
+		return err
+	}
+	out := make([]Job, len(js))
+	for i, j := range js {
+		out[i] = toJob(j)
+	}
+	api.WriteJSON(w, http.StatusOK, map[string]any{"jobs": out})
+	return nil
+}
+
+func toJob(j store.Job) Job {
 	out := Job{ID: j.ID, ProjectID: j.ProjectID, Kind: j.Kind, State: j.State,
 		Request: rawJSON(j.Request), Result: rawJSON(j.Result), ErrorCode: j.ErrorCode, ErrorMsg: j.ErrorMsg,
 		Attempts: j.Attempts, CallbackURL: j.CallbackURL, CallbackState: j.CallbackState, CallbackAttempts: j.CallbackAttempts,
@@ -157,6 +187,5 @@ func (a *API) getJob(w http.ResponseWriter, r *http.Request) error {
 	if !j.ExpiresAt.IsZero() {
 		out.ExpiresAt = j.ExpiresAt.UTC().Format(ts)
 	}
-	api.WriteJSON(w, http.StatusOK, map[string]any{"job": out})
-	return nil
+	return out
 }

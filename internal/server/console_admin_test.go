@@ -145,7 +145,41 @@ func TestAdminJob(t *testing.T) {
 	wantUnauthorized(t, s.ops.Do(ctx, "GET", "/v1/admin/jobs/rootjob", nil, nil, nil))
 	wantUnauthorized(t, s.ops.Do(ctx, "GET", "/v1/admin/jobs/nosuchjob", nil, nil, nil))
 	wantUnauthorized(t, s.dev.Do(ctx, "GET", "/v1/admin/jobs/tenantjob", nil, nil, nil))
+	// GET /v1/admin/jobs lists a project's jobs to its administrators only.
+	mk("tenantjob2", s.tenantProj)
+	for name, c := range map[string]*admin.Client{"root": s.root, "tenant admin": s.ops} {
+		var out struct {
+			Jobs []admin.Job `json:"jobs"`
+		}
+		if err := c.Do(ctx, "GET", "/v1/admin/jobs", url.Values{"project_id": {s.tenantProj}}, nil, &out); err != nil {
+			t.Fatalf("%s list: %v", name, err)
+		}
+		ids := map[string]bool{}
+		for _, j := range out.Jobs {
+			ids[j.ID] = true
+			if j.ProjectID != s.tenantProj || j.CallbackAttempts != 5 {
+				t.Fatalf("%s list: %+v", name, j)
+			}
+		}
+		if len(out.Jobs) != 2 || !ids["tenantjob"] || !ids["tenantjob2"] {
+			t.Fatalf("%s list: %+v, want tenantjob and tenantjob2", name, out.Jobs)
+		}
+		if err := c.Do(ctx, "GET", "/v1/admin/jobs", url.Values{"project_id": {s.tenantProj}, "limit": {"1"}}, nil, &out); err != nil || len(out.Jobs) != 1 {
+			t.Fatalf("%s list limit 1: %+v %v", name, out.Jobs, err)
+		}
+	}
+	wantUnauthorized(t, s.ops.Do(ctx, "GET", "/v1/admin/jobs", url.Values{"project_id": {s.rootProj}}, nil, nil))
+	wantUnauthorized(t, s.dev.Do(ctx, "GET", "/v1/admin/jobs", url.Values{"project_id": {s.tenantProj}}, nil, nil))
 	var ae *admin.APIError
+	for _, q := range []url.Values{nil, {"project_id": {s.tenantProj}, "limit": {"0"}}, {"project_id": {s.tenantProj}, "limit": {"x"}}} {
+		want := "AIP.0007"
+		if q == nil {
+			want = "AIP.0006"
+		}
+		if err := s.root.Do(ctx, "GET", "/v1/admin/jobs", q, nil, nil); !asAPIError(err, &ae) || ae.Code != want {
+			t.Fatalf("list %v: %v, want %s", q, err, want)
+		}
+	}
 	if err := s.root.Do(ctx, "GET", "/v1/admin/jobs/nosuchjob", nil, nil, nil); !asAPIError(err, &ae) || ae.Status != 400 || ae.Code != "AIP.0016" {
 		t.Fatalf("root, missing job: %v", err)
 	}

@@ -252,6 +252,9 @@ type Store interface {
 	// jobs whose runner stopped heartbeating are taken over.
 	RequeueStale(ctx context.Context, before time.Time) (int, error)
 	CountUnfinished(ctx context.Context, projectID string) (int, error)
+	// ListJobs lists a project's jobs, newest first (then id); a limit of
+	// 0 or less means 100.
+	ListJobs(ctx context.Context, projectID string, limit int) ([]Job, error)
 	// PendingCallbacks lists finished jobs whose callback is still pending,
 	// earliest CallbackAt first.
 	PendingCallbacks(ctx context.Context, limit int) ([]Job, error)

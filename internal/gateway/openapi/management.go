@@ -239,6 +239,8 @@ var Management = []Endpoint{
 		Summary: "The caller: its user, account, and whether it administers the account or the root account"},
 	{Method: "GET", Path: "/v1/admin/usage/errors", ID: "AdminUsageErrors", Tag: "admin", Auth: true, Query: []string{"project_id", "service", "from", "to"},
 		Summary: "Failed calls per day, API and error code of a project"},
+	{Method: "GET", Path: "/v1/admin/jobs", ID: "AdminListJobs", Tag: "admin", Auth: true, Query: []string{"project_id", "limit"},
+		Summary: "A project's asynchronous jobs, newest first (at most limit, 1–100, default 100)"},
 	{Method: "GET", Path: "/v1/admin/jobs/{job_id}", ID: "AdminGetJob", Tag: "admin", Auth: true,
 		Summary: "An asynchronous job with its result and callback attempts"},
 	{Method: "GET", Path: "/v1/admin/usage", ID: "AdminUsage", Tag: "admin", Auth: true, Query: []string{"project_id", "service", "from", "to"}, Resp: quota.UsageView{},

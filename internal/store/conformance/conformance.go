@@ -418,6 +418,25 @@ func testJobs(t *testing.T, s store.Store) {
 		t.Fatalf("CountUnfinished = %d", n)
 	}
 
+	// ListJobs: the project's own, newest first, limited.
+	newer, other := newJob("j2", at(time.Second)), newJob("j3", at(2*time.Second))
+	other.ProjectID = "p2"
+	newer.State = store.JobSucceeded // finished: the unfinished counts below stay j1's
+	must(t, s.CreateJob(ctx, newer))
+	must(t, s.CreateJob(ctx, other))
+	js, err := s.ListJobs(ctx, "p1", 0)
+	must(t, err)
+	if len(js) != 2 || js[0].ID != "j2" || js[1].ID != "j1" {
+		t.Fatalf("ListJobs(p1) = %v, want j2 then j1", jobIDs(js))
+	}
+	equal(t, js[1], normJob(j), "ListJobs element")
+	if js, err = s.ListJobs(ctx, "p1", 1); err != nil || len(js) != 1 || js[0].ID != "j2" {
+		t.Fatalf("ListJobs(p1, 1) = %v, %v", jobIDs(js), err)
+	}
+	if js, err = s.ListJobs(ctx, "nobody", 0); err != nil || len(js) != 0 {
+		t.Fatalf("ListJobs(nobody) = %v, %v", jobIDs(js), err)
+	}
+
 	got.State = store.JobSucceeded
 	got.Result = []byte(`{"suggestion":"pass"}`)
 	got.ErrorCode, got.ErrorMsg = "AIS.0999", "msg"
@@ -923,4 +942,12 @@ func testUsageOncePerRequest(t *testing.T, s store.Store) {
 	if n != 5+600+2 {
 		t.Fatalf("CountSuccess = %d after a 702-record batch, want %d", n, 5+600+2)
 	}
+}
+
+func jobIDs(js []store.Job) []string {
+	ids := make([]string, len(js))
+	for i, j := range js {
+		ids[i] = j.ID
+	}
+	return ids
 }

@@ -883,6 +883,30 @@ func (s *Store) CountUnfinished(ctx context.Context, projectID string) (int, err
 	return n, nil
 }
 
+// ListJobs lists a project's jobs, newest first (then id); a limit of 0
+// or less means 100.
+func (s *Store) ListJobs(ctx context.Context, projectID string, limit int) ([]store.Job, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	if err := s.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	out := sorted(s.jobs,
+		func(j store.Job) bool { return j.ProjectID == projectID },
+		func(a, b store.Job) int {
+			return cmp.Or(cmp.Compare(ms(b.CreatedAt), ms(a.CreatedAt)), cmp.Compare(a.ID, b.ID))
+		})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	for i := range out {
+		out[i] = copyJob(out[i])
+	}
+	return out, nil
+}
+
 // PendingCallbacks lists finished jobs whose callback is pending, earliest
 // CallbackAt (then id) first; a limit of 0 or less means 100.
 func (s *Store) PendingCallbacks(ctx context.Context, limit int) ([]store.Job, error) {

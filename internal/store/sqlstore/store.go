@@ -533,6 +533,14 @@ func (s *Store) CountUnfinished(ctx context.Context, projectID string) (int, err
 	return n, err
 }
 
+func (s *Store) ListJobs(ctx context.Context, projectID string, limit int) ([]store.Job, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	return list(ctx, s.db, scanJob, `SELECT `+jobCols+` FROM jobs
+		WHERE project_id = ? ORDER BY created_at DESC, id LIMIT ?`, projectID, limit)
+}
+
 func (s *Store) PendingCallbacks(ctx context.Context, limit int) ([]store.Job, error) {
 	if limit <= 0 {
 		limit = 100

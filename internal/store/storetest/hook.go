@@ -242,6 +242,11 @@ func (h *Hooked) CountUnfinished(ctx context.Context, projectID string) (n int, 
 	return n, err
 }
 
+func (h *Hooked) ListJobs(ctx context.Context, projectID string, limit int) (js []store.Job, err error) {
+	err = h.call("ListJobs", []any{projectID, limit}, func() error { js, err = h.st.ListJobs(ctx, projectID, limit); return err })
+	return js, err
+}
+
 func (h *Hooked) PendingCallbacks(ctx context.Context, limit int) (js []store.Job, err error) {
 	err = h.call("PendingCallbacks", []any{limit}, func() error { js, err = h.st.PendingCallbacks(ctx, limit); return err })
 	return js, err
