@@ -504,6 +504,11 @@ func TestConsoleOperatorJourney(t *testing.T) {
 		if s := br.text("#job dd.state"); s != "succeeded" {
 			t.Fatalf("state %q", s)
 		}
+		// The page lists the project's jobs without an id to start from.
+		br.goTo("#/jobs", "jobs")
+		if list := br.text("#jobs-list"); !strings.Contains(list, job.ID) || !strings.Contains(list, "failed, 3") {
+			t.Fatalf("job list lacks the job:\n%s", list)
+		}
 		br.goTo("#/jobs?id=0000000000000000000000000000dead", "jobs")
 		if code := eval[string](br, `(document.querySelector("#job .error[data-code]") || {dataset: {}}).dataset.code || ""`); code == "" {
 			t.Fatalf("unknown job: %s", br.text("#job"))

@@ -551,8 +551,8 @@ async function usagePage(params) {
       { title: "Day", cell: (r) => r.day }, { title: "API", cell: (r) => r.api }, { title: "Calls", cell: (r) => r.calls }, { title: "Succeeded", cell: (r) => r.success }], u.usage)));
 }
 
-// Jobs are looked up by id (the ones started from Try it are remembered
-// in this browser).
+// Jobs are listed from GET /v1/admin/jobs and looked up by id; the ones
+// started from Try it are remembered in this browser with their API.
 export function rememberJob(project, id, operation) {
   const key = "aisd.jobs." + project;
   const list = JSON.parse(localStorage.getItem(key) || "[]").filter((j) => j.id !== id);
@@ -580,11 +580,19 @@ async function jobsPage(params) {
     } catch (e) { out.replaceChildren(errorBox(e)); }
   };
   if (params.get("id")) await show(params.get("id")); // drawn before the page says it is ready
+  // The project's jobs from the admin API, newest first; jobs started from
+  // Try it in this browser are shown with the API they called.
+  let listed = [];
+  try { ({ jobs: listed } = await api("GET", `/v1/admin/jobs?project_id=${encodeURIComponent(S.project)}&limit=100`)); } catch (e) { listed = null; }
+  const op = Object.fromEntries(known.map((j) => [j.id, j.operation]));
   return h("div",
     h("form.inline", { onsubmit: (e) => { e.preventDefault(); show(e.target.id.value.trim()); } },
       h("input", { name: "id", placeholder: "job id", value: params.get("id") || "", size: 40 }), h("button", { type: "submit" }, "Look up")),
-    known.length ? table([
-      { title: "Job", cell: (j) => h("a", { href: `#/jobs?id=${j.id}` }, j.id) }, { title: "API", cell: (j) => j.operation }, { title: "Started", cell: (j) => j.at }], known) : h("p", "Jobs you start from Try it (video and audio moderation) are listed here."),
+    listed && listed.length ? h("div#jobs-list", table([
+      { title: "Job", cell: (j) => h("a", { href: `#/jobs?id=${j.id}` }, j.id) }, { title: "Kind", cell: (j) => op[j.id] || j.kind },
+      { title: "State", cell: (j) => j.state }, { title: "Callback", cell: (j) => j.callback_url ? `${j.callback_state || "none"}, ${j.callback_attempts}` : "none" },
+      { title: "Created", cell: (j) => j.created_at }], listed))
+      : h("p", listed ? "This project has no jobs yet (video and audio moderation start them)." : "The job list could not be read."),
     out);
 }
 
