@@ -886,44 +886,36 @@ func (s *Store) CountUnfinished(ctx context.Context, projectID string) (int, err
 // ListJobs lists a project's jobs, newest first (then id); a limit of 0
 // or less means 100.
 func (s *Store) ListJobs(ctx context.Context, projectID string, limit int) ([]store.Job, error) {
-	if limit <= 0 {
-		limit = 100
-	}
-	if err := s.rlock(ctx); err != nil {
-		return nil, err
-	}
-	defer s.mu.RUnlock()
-	out := sorted(s.jobs,
+	return s.jobsWhere(ctx, limit,
 		func(j store.Job) bool { return j.ProjectID == projectID },
 		func(a, b store.Job) int {
 			return cmp.Or(cmp.Compare(ms(b.CreatedAt), ms(a.CreatedAt)), cmp.Compare(a.ID, b.ID))
 		})
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	for i := range out {
-		out[i] = copyJob(out[i])
-	}
-	return out, nil
 }
 
 // PendingCallbacks lists finished jobs whose callback is pending, earliest
 // CallbackAt (then id) first; a limit of 0 or less means 100.
 func (s *Store) PendingCallbacks(ctx context.Context, limit int) ([]store.Job, error) {
-	if limit <= 0 {
-		limit = 100
-	}
-	if err := s.rlock(ctx); err != nil {
-		return nil, err
-	}
-	defer s.mu.RUnlock()
-	out := sorted(s.jobs,
+	return s.jobsWhere(ctx, limit,
 		func(j store.Job) bool {
 			return j.CallbackState == store.CallbackPending && (j.State == store.JobSucceeded || j.State == store.JobFailed)
 		},
 		func(a, b store.Job) int {
 			return cmp.Or(cmp.Compare(ms(a.CallbackAt), ms(b.CallbackAt)), cmp.Compare(a.ID, b.ID))
 		})
+}
+
+// jobsWhere copies out at most limit (0 or less: 100) of the jobs keep
+// admits, in compare's order.
+func (s *Store) jobsWhere(ctx context.Context, limit int, keep func(store.Job) bool, compare func(a, b store.Job) int) ([]store.Job, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	if err := s.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	out := sorted(s.jobs, keep, compare)
 	if len(out) > limit {
 		out = out[:limit]
 	}
