@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,19 +21,49 @@ const deployDir = "../../deploy"
 
 // checkArgs parses a command line of deploy/ with the real command tree:
 // an unknown subcommand or flag fails here, not at a user's start-up.
-func checkArgs(t *testing.T, where string, args []string) {
+// It returns the parsed flag values by name ("" for an unset flag).
+func checkArgs(t *testing.T, where string, args []string) func(flag string) string {
 	t.Helper()
 	root := newRoot()
 	cmd, rest, err := root.Find(args)
 	if err != nil || cmd == root {
 		t.Errorf("%s: %q names no aisd command (%v)", where, args, err)
-		return
+		return func(string) string { return "" }
 	}
 	if err := cmd.ParseFlags(rest); err != nil {
 		t.Errorf("%s: %q: %v", where, args, err)
 	}
 	if n := len(cmd.Flags().Args()); n > 0 {
 		t.Errorf("%s: %q: stray arguments %q", where, args, cmd.Flags().Args())
+	}
+	return func(flag string) string {
+		f := cmd.Flags().Lookup(flag)
+		if f == nil || !f.Changed {
+			return ""
+		}
+		if sv, ok := f.Value.(interface{ GetSlice() []string }); ok {
+			return strings.Join(sv.GetSlice(), ",")
+		}
+		return f.Value.String()
+	}
+}
+
+// checkAdvertised checks that a worker registers a URL the replicas can
+// reach: http:// host, with the port it listens on.
+func checkAdvertised(t *testing.T, where, advertise, listen, wantHost string) {
+	t.Helper()
+	u, err := url.Parse(advertise)
+	if err != nil || u.Scheme != "http" {
+		t.Errorf("%s: --advertise-url %q: want http://host:port, so that replicas with --workers discover find it", where, advertise)
+		return
+	}
+	_, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		t.Errorf("%s: --addr %q: %v", where, listen, err)
+		return
+	}
+	if u.Hostname() != wantHost || u.Port() != port {
+		t.Errorf("%s: advertises %q, want http://%s:%s (its own reachable name and listen port)", where, advertise, wantHost, port)
 	}
 }
 
@@ -94,12 +126,20 @@ func TestComposeFile(t *testing.T) {
 		if s.Image != "aisd:latest" {
 			continue
 		}
-		checkArgs(t, "compose "+name, s.Command)
+		flag := checkArgs(t, "compose "+name, s.Command)
 		switch s.Command[0] {
 		case "serve":
 			serves++
+			// The replicas forward to the workers registered in the
+			// store, not to a list written here.
+			if got := flag("workers"); got != "discover" {
+				t.Errorf("compose %s: --workers %q, want discover", name, got)
+			}
 		case "worker":
 			workers++
+			// Each worker registers its service name on the compose
+			// network, which every replica resolves.
+			checkAdvertised(t, "compose "+name, flag("advertise-url"), flag("addr"), name)
 		}
 		if s.EnvFile != "aisd.env" {
 			t.Errorf("compose %s: env_file %q", name, s.EnvFile)
@@ -148,16 +188,28 @@ func TestSystemdUnits(t *testing.T) {
 				continue
 			}
 			found = true
-			args := strings.Fields(strings.ReplaceAll(line, "%i", "8090"))
-			if args[0] != "/usr/local/bin/aisd" {
-				t.Errorf("%s: runs %s", unit, args[0])
+			// Two instances: each must listen and advertise on its own port.
+			for _, port := range []string{"8090", "8091"} {
+				args := strings.Fields(strings.ReplaceAll(line, "%i", port))
+				if args[0] != "/usr/local/bin/aisd" {
+					t.Errorf("%s: runs %s", unit, args[0])
+				}
+				flag := checkArgs(t, unit, args[1:])
+				if args[1] == "worker" {
+					checkAdvertised(t, unit+" instance "+port, flag("advertise-url"), flag("addr"), "127.0.0.1")
+					if !strings.HasSuffix(flag("addr"), ":"+port) {
+						t.Errorf("%s instance %s: listens on %q", unit, port, flag("addr"))
+					}
+				}
 			}
-			checkArgs(t, unit, args[1:])
 		}
 		f.Close()
 		if !found {
 			t.Errorf("%s: no ExecStart", unit)
 		}
 	}
-	checkEnv(t, filepath.Join(deployDir, "systemd", "aisd.env.example"))
+	env := checkEnv(t, filepath.Join(deployDir, "systemd", "aisd.env.example"))
+	if env["AISD_WORKERS"] != "discover" {
+		t.Errorf("systemd env: AISD_WORKERS=%q, want discover (the aisd-worker@ instances register themselves)", env["AISD_WORKERS"])
+	}
 }

@@ -16,8 +16,8 @@ import (
 // worker API that `aisd serve --workers` forwards to.
 func workerCmd() *cobra.Command {
 	var (
-		file, addr, dsn, modelsDir, dataDir string
-		engines                             []string
+		file, addr, dsn, modelsDir, dataDir, advertise string
+		engines                                        []string
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -38,7 +38,7 @@ at least 16 bytes), the store (dsn) and the object store (obs_*).`,
 			for _, fl := range []struct {
 				name     string
 				dst, src *string
-			}{{"dsn", &cfg.DSN, &dsn}, {"models-dir", &cfg.ModelsDir, &modelsDir}, {"data-dir", &cfg.DataDir, &dataDir}} {
+			}{{"dsn", &cfg.DSN, &dsn}, {"models-dir", &cfg.ModelsDir, &modelsDir}, {"data-dir", &cfg.DataDir, &dataDir}, {"advertise-url", &cfg.AdvertiseURL, &advertise}} {
 				if f.Changed(fl.name) {
 					*fl.dst = *fl.src
 				}
@@ -65,6 +65,7 @@ at least 16 bytes), the store (dsn) and the object store (obs_*).`,
 	f.StringSliceVar(&engines, "engines", nil, "engines to run: ocr,image,moderation (default all)")
 	f.StringVar(&dsn, "dsn", "", "store DSN shared with the serving replicas")
 	f.StringVar(&modelsDir, "models-dir", "", "models directory (default ./models)")
+	f.StringVar(&advertise, "advertise-url", "", "URL the serving replicas reach this worker at, registered in the store for `serve --workers discover` (default http:// and --addr unless that is a wildcard address)")
 	f.StringVar(&dataDir, "data-dir", "", "data directory for temporary files (default ./data)")
 	return cmd
 }

@@ -6,6 +6,7 @@
 package check
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,15 +60,32 @@ func render(t *testing.T, vals map[string]any) (map[string]string, error) {
 type container struct {
 	Args []string `json:"args"`
 	Env  []struct {
-		Name string `json:"name"`
+		Name      string `json:"name"`
+		ValueFrom struct {
+			FieldRef struct {
+				FieldPath string `json:"fieldPath"`
+			} `json:"fieldRef"`
+		} `json:"valueFrom"`
 	} `json:"env"`
+}
+
+type service struct {
+	Kind     string `json:"kind"`
+	Metadata struct {
+		Name string `json:"name"`
+	} `json:"metadata"`
+	Spec struct {
+		ClusterIP                string `json:"clusterIP"`
+		PublishNotReadyAddresses bool   `json:"publishNotReadyAddresses"`
+	} `json:"spec"`
 }
 
 type workload struct {
 	Kind string `json:"kind"`
 	Spec struct {
-		Replicas int `json:"replicas"`
-		Template struct {
+		Replicas    int    `json:"replicas"`
+		ServiceName string `json:"serviceName"`
+		Template    struct {
 			Spec struct {
 				Containers []container `json:"containers"`
 			} `json:"spec"`
@@ -81,6 +99,7 @@ func TestTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	var serve, worker workload
+	services := map[string]service{}
 	for name, doc := range out {
 		if !strings.HasSuffix(name, ".yaml") {
 			continue // NOTES.txt
@@ -95,18 +114,53 @@ func TestTemplate(t *testing.T) {
 				serve = w
 			case "StatefulSet":
 				worker = w
+			case "Service":
+				var svc service
+				if err := yaml.Unmarshal([]byte(part), &svc); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				services[svc.Metadata.Name] = svc
 			}
 		}
 	}
 	if serve.Spec.Replicas != 3 || worker.Spec.Replicas != 2 {
 		t.Fatalf("replicas: serve %d, workers %d", serve.Spec.Replicas, worker.Spec.Replicas)
 	}
-	args := strings.Join(serve.Spec.Template.Spec.Containers[0].Args, " ")
-	if !strings.Contains(args, "--workers=http://r-aisd-worker-0.r-aisd-worker:8090,http://r-aisd-worker-1.r-aisd-worker:8090") {
-		t.Fatalf("serve args: %s", args)
+	// The replicas find the workers in the store, not in a list fixed at
+	// install time: scaling the workers needs no restart of the replicas.
+	args := serve.Spec.Template.Spec.Containers[0].Args
+	if !slices.Contains(args, "--workers=discover") {
+		t.Fatalf("serve args %q: want --workers=discover", args)
 	}
-	if wargs := strings.Join(worker.Spec.Template.Spec.Containers[0].Args, " "); !strings.Contains(wargs, "--engines=ocr,image") {
-		t.Fatalf("worker args: %s", wargs)
+	wc := worker.Spec.Template.Spec.Containers[0]
+	if !slices.Contains(wc.Args, "--engines=ocr,image") {
+		t.Fatalf("worker args: %q", wc.Args)
+	}
+	// Each worker registers its own reachable URL: its pod name (from the
+	// downward API, expanded by Kubernetes in the args) under the headless
+	// Service of the StatefulSet, on the worker port.
+	if !slices.Contains(wc.Args, "--advertise-url=http://$(POD_NAME).r-aisd-worker:8090") {
+		t.Fatalf("worker args %q: want --advertise-url=http://$(POD_NAME).r-aisd-worker:8090", wc.Args)
+	}
+	podName := false
+	for _, e := range wc.Env {
+		if e.Name == "POD_NAME" {
+			podName = e.ValueFrom.FieldRef.FieldPath == "metadata.name"
+		}
+	}
+	if !podName {
+		t.Errorf("worker env: want POD_NAME from the downward API's metadata.name")
+	}
+	hs, ok := services["r-aisd-worker"]
+	if !ok || worker.Spec.ServiceName != "r-aisd-worker" || hs.Spec.ClusterIP != "None" || !hs.Spec.PublishNotReadyAddresses {
+		t.Fatalf("worker service: StatefulSet serviceName %q, service %+v: want the headless r-aisd-worker publishing not-ready addresses", worker.Spec.ServiceName, hs)
+	}
+	wenv := map[string]bool{}
+	for _, e := range wc.Env {
+		wenv[e.Name] = true
+	}
+	if !wenv["AISD_DSN"] || !wenv["AISD_WORKER_KEY"] {
+		t.Errorf("worker env lacks the store or the worker key, which registration needs: %v", wenv)
 	}
 	env := map[string]bool{}
 	for _, e := range serve.Spec.Template.Spec.Containers[0].Env {

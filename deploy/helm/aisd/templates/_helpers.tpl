@@ -4,14 +4,6 @@ app.kubernetes.io/name: aisd
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 {{- end -}}
-{{- define "aisd.workerURLs" -}}
-{{- $n := include "aisd.name" . -}}
-{{- $urls := list -}}
-{{- range $i := until (int .Values.workers.replicas) -}}
-{{- $urls = append $urls (printf "http://%s-worker-%d.%s-worker:%d" $n $i $n (int $.Values.workers.port)) -}}
-{{- end -}}
-{{- join "," $urls -}}
-{{- end -}}
 {{/* Environment every pod shares: store, Redis, S3 and the secrets. */}}
 {{- define "aisd.env" -}}
 - name: AISD_DSN
