@@ -97,13 +97,11 @@ func runAccuracy(root, out, command string, intra int) {
 	defer base.Close()
 	variants := append(groundtruth.Variants(), "fixtures")
 	type row struct {
-		name      string
-		all       cerTally
-		per       map[string]*cerTally
-		ms        float64
-		failures  int
-		singleMS  float64
-		singleCER cerTally
+		name     string
+		all      cerTally
+		per      map[string]*cerTally
+		ms       float64
+		failures int
 	}
 	var rows []row
 	for _, st := range settings() {

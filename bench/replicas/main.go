@@ -107,7 +107,6 @@ type run struct {
 	work  string
 	bin   string
 	procs []*proc
-	env   []string
 	out   strings.Builder // the report's lines
 	fails []string
 }

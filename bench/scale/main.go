@@ -204,7 +204,11 @@ func measure(bin string, n int, images [][]byte, d time.Duration, pin bool) (run
 	if err != nil {
 		return run{}, err
 	}
-	cli := ocr.NewOcrClient(ocr.OcrClientBuilder().WithRegion(region.NewRegion("cn-north-4", endpoint)).WithCredential(cred).Build())
+	hc, err := ocr.OcrClientBuilder().WithRegion(region.NewRegion("cn-north-4", endpoint)).WithCredential(cred).SafeBuild()
+	if err != nil {
+		return run{}, err
+	}
+	cli := ocr.NewOcrClient(hc)
 	bodies := make([]string, len(images))
 	for i, b := range images {
 		bodies[i] = base64.StdEncoding.EncodeToString(b)

@@ -37,7 +37,6 @@ import (
 // and a test reference whose function does not exist or whose body does
 // not name the code (its literal, its constant, or a Kind the catalog maps
 // to it in that family).
-var coverageStatuses = map[string]bool{"e2e": true, "unit": true, "shared": true, "gap": true, "pending": true, "unreachable": true}
 
 var seedFamily = map[string]Family{"000": FamilyImage, "001": FamilyModeration, "002": FamilyOCR, "003": FamilyOCR, "004": FamilyOCR}
 

@@ -306,7 +306,7 @@ func TestConsoleOperatorJourney(t *testing.T) {
 		return
 	}
 
-	ok = t.Run("try it: OCR boxes over the image", func(t *testing.T) {
+	t.Run("try it: OCR boxes over the image", func(t *testing.T) {
 		br.t = t
 		e.needOCR(t)
 		br.goTo("#/try?project="+projectID, "try")

@@ -33,7 +33,6 @@ type journal struct {
 	off int    // bytes of m written
 	seq int    // the open segment
 	n   int    // records appended to it
-	buf []byte // scratch for one encoded record
 }
 
 // segmentBytes is a segment's preallocated size; a segment that fills up

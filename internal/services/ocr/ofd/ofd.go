@@ -73,8 +73,6 @@ type Doc struct {
 	pages []string // content file of each page
 	tpls  map[string]string
 	box   [4]float64 // the document's default page area
-	// pageTpls are the template IDs each page names.
-	pageTpls [][]string
 }
 
 // Open checks the zip's directory against the limits and reads the

@@ -17,9 +17,7 @@ import (
 func normalise(s string) []rune {
 	out := make([]rune, 0, len(s))
 	for _, r := range s {
-		for _, f := range fold(r) {
-			out = append(out, f)
-		}
+		out = append(out, fold(r)...)
 	}
 	return out
 }

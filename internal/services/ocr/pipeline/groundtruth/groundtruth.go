@@ -97,18 +97,16 @@ func Set() ([]Sample, error) {
 }
 
 type style struct {
-	variant          string
-	n                int
-	size             [2]float64 // font size range in px
-	lines            [2]int     // lines per page range
-	fg, bg           func(r *rand.Rand) (color.RGBA, color.RGBA)
-	long, single     bool
-	post             func(img *image.RGBA, r *rand.Rand) image.Image
-	turn             int
-	quality          int // JPEG quality, 0 for PNG
-	skew             float64
-	scriptMix        bool
-	forceLatinSpaces bool
+	variant      string
+	n            int
+	size         [2]float64 // font size range in px
+	lines        [2]int     // lines per page range
+	fg           func(r *rand.Rand) (color.RGBA, color.RGBA)
+	long, single bool
+	post         func(img *image.RGBA, r *rand.Rand) image.Image
+	turn         int
+	quality      int // JPEG quality, 0 for PNG
+	skew         float64
 }
 
 func dark(r *rand.Rand) (color.RGBA, color.RGBA) {

@@ -37,7 +37,7 @@ var (
 )
 
 // ErrNoFont is returned when no CJK font is installed.
-var ErrNoFont = errors.New("Noto Sans CJK not installed (Debian package fonts-noto-cjk; make deps)")
+var ErrNoFont = errors.New("font Noto Sans CJK not installed (Debian package fonts-noto-cjk; make deps)")
 
 // Font returns the Simplified Chinese face of Noto Sans CJK.
 func Font() (*sfnt.Font, error) {
