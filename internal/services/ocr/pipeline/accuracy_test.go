@@ -146,3 +146,41 @@ func BenchmarkQuickMode(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkQuickModeSet: the default pipeline and quick_mode over the
+// single-line images of the ground-truth set, all of them per op; the
+// CER of each mode over the set is reported next to its time, so a faster
+// quick_mode that reads worse shows.
+func BenchmarkQuickModeSet(b *testing.B) {
+	p := accurate(b)
+	var set []groundtruth.Sample
+	for _, s := range groundTruth(b) {
+		if s.Variant == "single" {
+			set = append(set, s)
+		}
+	}
+	if len(set) == 0 {
+		b.Skip("no single-line images in the ground-truth set")
+	}
+	for _, c := range []struct {
+		name string
+		opts RunOptions
+	}{{"default", RunOptions{}}, {"quick_mode", RunOptions{SingleLine: true}}} {
+		b.Run(c.name, func(b *testing.B) {
+			var got, want []rune
+			for i := 0; i < b.N; i++ {
+				got, want = got[:0], want[:0]
+				for _, s := range set {
+					res, err := p.Run(context.Background(), s.Image, c.opts)
+					if err != nil {
+						b.Fatal(err)
+					}
+					got = append(append(got, []rune(joined(res))...), '\n')
+					want = append(append(want, []rune(strings.Join(s.Lines, "\n"))...), '\n')
+				}
+			}
+			b.ReportMetric(CER(got, want), "CER")
+			b.ReportMetric(float64(len(set)), "images/op")
+		})
+	}
+}
