@@ -609,7 +609,12 @@ func otherBenchmarks(dir string) string {
 			continue
 		}
 		title, _, _ := strings.Cut(string(b), "\n")
-		title = strings.TrimSpace(strings.TrimPrefix(title, "#"))
+		// A page without a title of its own is a fragment another
+		// script appends to its report (benchmarks-gateway-notes.md).
+		if !strings.HasPrefix(title, "# ") {
+			continue
+		}
+		title = strings.TrimSpace(strings.TrimPrefix(title, "# "))
 		links = append(links, fmt.Sprintf("[%s](%s)", title, filepath.Base(p)))
 	}
 	if len(links) == 0 {
