@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/math/f64"
@@ -30,6 +31,8 @@ type mrzCand struct {
 	box   [4]pipeline.Point // input-image coordinates
 	// fy0, fy1: the row's extent in the page frame.
 	fy0, fy1 float64
+	// exact: read in pieces, each with as many characters as glyphs.
+	exact bool
 }
 
 // looksMRZ: a line made of the MRZ alphabet with a filler run.
@@ -166,16 +169,23 @@ func (p *Page) mrzRows(lines []*Line, n int) [][]mrzCand {
 		// The whole row across the band, as one line: no box split, no
 		// characters lost at a box's edge.
 		rh := (fy1 - fy0)
-		for _, pad := range []float64{0.2, 0.45} {
-			img, _, ok := p.cropFrame(x0, fy0-pad*rh, x1, fy1+pad*rh, bandRowPx/rh)
+		// Stretched wider, a blurred row's glyphs span more of the
+		// recogniser's steps, and fewer are dropped.
+		for _, pw := range [][2]float64{{0.2, 1}, {0.45, 1}, {0.2, 1.6}, {0.3, 2.2}} {
+			pad := pw[0]
+			img, _, ok := p.cropFrameWide(x0, fy0-pad*rh, x1, fy1+pad*rh, bandRowPx/rh, pw[1])
 			if !ok {
 				continue
 			}
 			one, err := p.reader.Run(p.ctx, img, pipeline.RunOptions{NoDet: true, NoCls: true})
-			if err != nil || len(one.Lines) == 0 {
-				continue
+			if err == nil && len(one.Lines) > 0 {
+				cs = append(cs, mrzCand{text: one.Lines[0].Text, score: one.Lines[0].Score, box: box, fy0: fy0, fy1: fy1})
 			}
-			cs = append(cs, mrzCand{text: one.Lines[0].Text, score: one.Lines[0].Score, box: box, fy0: fy0, fy1: fy1})
+			if pw == [2]float64{0.2, 1} {
+				if t, sc, exact, ok := p.readInPieces(img, 3); ok {
+					cs = append(cs, mrzCand{text: t, score: sc, box: box, fy0: fy0, fy1: fy1, exact: exact})
+				}
+			}
 		}
 		if len(cs) > 0 {
 			out = append(out, cs)
@@ -188,8 +198,14 @@ func (p *Page) mrzRows(lines []*Line, n int) [][]mrzCand {
 // and scaled by s; it answers the scale used (capped so the crop stays
 // small).
 func (p *Page) cropFrame(x0, y0, x1, y1, s float64) (*image.RGBA, float64, bool) {
+	return p.cropFrameWide(x0, y0, x1, y1, s, 1)
+}
+
+// cropFrameWide is cropFrame with the width stretched sx times more than
+// the height.
+func (p *Page) cropFrameWide(x0, y0, x1, y1, s, sx float64) (*image.RGBA, float64, bool) {
 	s = math.Min(math.Max(s, 0.5), 4)
-	w, h := int((x1-x0)*s), int((y1-y0)*s)
+	w, h := int((x1-x0)*s*sx), int((y1-y0)*s)
 	if w < 8 || h < 8 {
 		return nil, 0, false
 	}
@@ -203,8 +219,8 @@ func (p *Page) cropFrame(x0, y0, x1, y1, s float64) (*image.RGBA, float64, bool)
 	c := p.centre
 	// read = R·(frame − c) + c, frame = (x0,y0) + dst/s
 	// src = M·dst + t
-	m00, m01 := cs/s, -sn/s
-	m10, m11 := sn/s, cs/s
+	m00, m01 := cs/(s*sx), -sn/s
+	m10, m11 := sn/(s*sx), cs/s
 	fx, fy := x0-c.X, y0-c.Y
 	tx := cs*fx - sn*fy + c.X
 	ty := sn*fx + cs*fy + c.Y
@@ -220,4 +236,173 @@ func (p *Page) cropFrame(x0, y0, x1, y1, s float64) (*image.RGBA, float64, bool)
 	}
 	xdraw.CatmullRom.Transform(out, s2d, p.readImg, p.readImg.Bounds(), xdraw.Over, nil)
 	return out, s, true
+}
+
+// readInPieces reads a row cut into n pieces at the blank columns
+// between its glyphs. PP-OCRv4's recogniser mixes features across the
+// whole line, and a long run of fillers then swallows the letters before
+// it (a clean "LEI<<MAN<HOU" followed by 18 fillers reads "<<<<<<"; its
+// first half alone reads right); a third of a row is short enough. A
+// piece read as nothing but fillers may come back as Λ, the recogniser's
+// filler seen upside down.
+//
+// exact: every piece read as many characters as it shows glyphs
+// (separate runs of ink), its trailing fillers aside, so no letter was
+// dropped or doubled.
+func (p *Page) readInPieces(img *image.RGBA, n int) (text string, score float64, exact, ok bool) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	if w < 8*n || h < 8 {
+		return "", 0, false, false
+	}
+	// Ink per column over the middle of the row, dark by Otsu's threshold.
+	var hist [256]int
+	lum := make([]uint8, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := img.PixOffset(img.Rect.Min.X+x, img.Rect.Min.Y+y)
+			v := uint8((299*int(img.Pix[i]) + 587*int(img.Pix[i+1]) + 114*int(img.Pix[i+2])) / 1000)
+			lum[y*w+x] = v
+			hist[v]++
+		}
+	}
+	th := otsu(hist[:], w*h)
+	ink := make([]int, w)
+	for y := h / 5; y < h-h/5; y++ {
+		for x := 0; x < w; x++ {
+			if lum[y*w+x] <= th {
+				ink[x]++
+			}
+		}
+	}
+	a, b := -1, -1
+	for x := 0; x < w; x++ {
+		if ink[x] > 0 {
+			if a < 0 {
+				a = x
+			}
+			b = x
+		}
+	}
+	if a < 0 || b-a < 4*n {
+		return "", 0, false, false
+	}
+	cuts := []int{0}
+	span := float64(b-a) / float64(n)
+	for k := 1; k < n; k++ {
+		c, ok := blankNear(ink, a, b, float64(a)+float64(k)*span, span/6)
+		if !ok {
+			return "", 0, false, false
+		}
+		cuts = append(cuts, c)
+	}
+	cuts = append(cuts, w)
+	var out strings.Builder
+	exact = true
+	for k := 0; k < n; k++ {
+		t, sc, ex, ok := p.readPiece(img, ink, cuts[k], cuts[k+1], 1)
+		if !ok {
+			return "", 0, false, false
+		}
+		out.WriteString(t)
+		score += sc / float64(n)
+		exact = exact && ex
+	}
+	return out.String(), score, exact, true
+}
+
+// readPiece reads columns [x0, x1) of a row; a piece the recogniser
+// reads as nothing is cut in two at its middle blank and read in halves,
+// depth times at most.
+func (p *Page) readPiece(img *image.RGBA, ink []int, x0, x1, depth int) (string, float64, bool, bool) {
+	glyphs := 0
+	for x := x0; x < x1; x++ {
+		if ink[x] > 0 && (x == x0 || ink[x-1] == 0) {
+			glyphs++
+		}
+	}
+	piece := img.SubImage(image.Rect(img.Rect.Min.X+x0, img.Rect.Min.Y, img.Rect.Min.X+x1, img.Rect.Max.Y))
+	// Any reading counts: the pieces' scores rank the candidate.
+	res, err := p.reader.Run(p.ctx, piece, pipeline.RunOptions{NoDet: true, NoCls: true, TextScore: 0.01})
+	if err != nil {
+		return "", 0, false, false
+	}
+	var t string
+	if len(res.Lines) > 0 {
+		t = strings.ReplaceAll(strings.ReplaceAll(res.Lines[0].Text, " ", ""), "Λ", "<")
+	}
+	if t == "" {
+		if depth == 0 || glyphs < 2 {
+			return "", 0, false, false
+		}
+		c, ok := blankNear(ink, x0, x1-1, float64(x0+x1)/2, float64(x1-x0)/4)
+		if !ok {
+			return "", 0, false, false
+		}
+		l, ls, le, lok := p.readPiece(img, ink, x0, c, depth-1)
+		r, rs, re, rok := p.readPiece(img, ink, c, x1, depth-1)
+		return l + r, (ls + rs) / 2, le && re, lok && rok
+	}
+	// The recogniser miscounts a long run of fillers, not the letters
+	// before it: a piece ending in one is given as many characters as it
+	// shows glyphs by that run's length.
+	exact := true
+	if d := glyphs - utf8.RuneCountInString(t); d != 0 {
+		run := len(t) - len(strings.TrimRight(t, "<"))
+		if run >= 3 && run+d >= 1 {
+			t = strings.TrimRight(t, "<") + strings.Repeat("<", run+d)
+		} else {
+			exact = false
+		}
+	}
+	return t, res.Lines[0].Score, exact, true
+}
+
+// blankNear is the middle of the run of blank columns (no ink) nearest
+// t, between the ink's ends a and b and within tol of t.
+func blankNear(ink []int, a, b int, t, tol float64) (int, bool) {
+	best, bestD := -1, tol
+	for x := max(a+1, int(t-tol)); x <= min(b-1, int(t+tol)); x++ {
+		if ink[x] > 0 {
+			continue
+		}
+		x0, x1 := x, x
+		for x0 > a && ink[x0-1] == 0 {
+			x0--
+		}
+		for x1 < b && ink[x1+1] == 0 {
+			x1++
+		}
+		m := (x0 + x1) / 2
+		if d := math.Abs(float64(m) - t); d < bestD {
+			best, bestD = m, d
+		}
+		x = x1
+	}
+	return best, best >= 0
+}
+
+// otsu is the threshold that best separates a histogram's two classes.
+func otsu(hist []int, total int) uint8 {
+	var sum float64
+	for i, c := range hist {
+		sum += float64(i * c)
+	}
+	var sumB, wB float64
+	best, th := -1.0, 0
+	for i, c := range hist {
+		wB += float64(c)
+		if wB == 0 {
+			continue
+		}
+		wF := float64(total) - wB
+		if wF == 0 {
+			break
+		}
+		sumB += float64(i * c)
+		mB, mF := sumB/wB, (sum-sumB)/wF
+		if v := wB * wF * (mB - mF) * (mB - mF); v > best {
+			best, th = v, i
+		}
+	}
+	return uint8(th)
 }

@@ -73,13 +73,16 @@ func decodeTD1Page(p *Page, lines []*Line) map[string]*Field {
 				c := &td1Pick{t: t, conf: (lines[i].Score + lines[j].Score + lines[k].Score) / 3,
 					box: union(union(lines[i].Box, lines[j].Box), lines[k].Box)}
 				c.rank = td1Rank(t, c.conf, clean[i], clean[j], clean[k])
+				// The name row has no check digit: a reading of another
+				// length than the row's 30 characters lost some.
+				c.short = len(clean[k]) != 30
 				if best == nil || c.rank > best.rank {
 					best = c
 				}
 			}
 		}
 	}
-	if (best == nil || !td1Sound(best.t)) && p != nil {
+	if (best == nil || !td1Sound(best.t) || best.short) && p != nil {
 		if b := p.rereadTD1(lines); b != nil && (best == nil || b.rank > best.rank) {
 			best = b
 		}
@@ -114,6 +117,8 @@ type td1Pick struct {
 	conf float64
 	box  [4]pipeline.Point
 	rank float64
+	// short: the name row was not read at its printed length.
+	short bool
 }
 
 // td1Rank orders decodings: each check digit that holds counts most,
@@ -191,6 +196,14 @@ func (p *Page) rereadTD1(lines []*Line) *td1Pick {
 					}
 					conf := (a.score + b.score + c.score) / 3
 					pk := &td1Pick{t: t, conf: conf, box: union(union(a.box, b.box), c.box), rank: td1Rank(t, conf, ra, rb, rc)}
+					// A row read in pieces with a character for every
+					// glyph outranks readings of the same checks that
+					// dropped some: the name row has no check digit.
+					for _, x := range []mrzCand{a, b, c} {
+						if x.exact {
+							pk.rank += 0.3
+						}
+					}
 					if best == nil || pk.rank > best.rank {
 						best = pk
 					}

@@ -43,12 +43,12 @@ func ParseTD1(l1, l2, l3 string) (TD1, bool) {
 	l1, l2, l3 = CleanMRZ(l1), CleanMRZ(l2), CleanMRZ(l3)
 	// Where only digits may stand (the dates, their check digits) or only
 	// letters (the name), the look-alikes a recogniser confuses are put
-	// right: O/0, I/1, S/5, B/8, Z/2. The issuer and the nationality are
-	// letters too.
+	// right: O/0, I/1, S/5, B/8, Z/2. The document code, the issuer and
+	// the nationality are letters too.
 	letters := strings.NewReplacer("0", "O", "1", "I", "5", "S", "8", "B", "2", "Z")
 	l3 = letters.Replace(l3)
 	if len(l1) >= 5 {
-		l1 = l1[:2] + letters.Replace(l1[2:5]) + l1[5:]
+		l1 = letters.Replace(l1[:5]) + l1[5:]
 	}
 	if len(l2) >= 18 {
 		l2 = l2[:15] + letters.Replace(l2[15:18]) + l2[18:]
