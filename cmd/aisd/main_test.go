@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aisd/aisd/internal/config"
 	"github.com/aisd/aisd/internal/server"
@@ -108,6 +111,41 @@ func TestServeOBSFlags(t *testing.T) {
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--dsn", "memory:"}, c.args...)
 		if _, err := run(t, args...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("serve %v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+// `aisd worker` checks its settings as `aisd serve` does, before it opens
+// anything or loads a model: each bad setting stops it with the reason.
+func TestWorkerValidatesConfig(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		yaml string
+		args []string
+		want string
+	}{
+		{"ocr_mode: fast\n", nil, `ocr_mode "fast": want accurate or reference`},
+		{"redis: 127.0.0.1:6379\n", nil, "redis must be a redis:// or rediss:// URL"},
+		{"gateway_max_mb: 4\nservice_max_mb: 8\n", nil, "body limits: need 0 < service_max_mb (8) <= gateway_max_mb (4)"},
+		{"", []string{"--advertise-url", "ftp://w1:8090"}, `advertise_url "ftp://w1:8090": want an http:// or https:// URL`},
+		{"obs_ca_file: ca.pem\n", nil, "obs_ca_file is set but obs_endpoint is not"},
+	} {
+		file := filepath.Join(dir, "aisd.yaml")
+		if err := os.WriteFile(file, []byte("worker_key: 00112233445566778899aabbccddeeff\n"+c.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"worker", "-c", file, "--addr", "127.0.0.1:0", "--data-dir", dir, "--dsn", "memory:", "--engines", "moderation"}, c.args...)
+		// A worker that starts despite the setting serves until the
+		// context ends, then returns nil: the test fails, not hangs.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		root := newRoot()
+		root.SetOut(io.Discard)
+		root.SetErr(io.Discard)
+		root.SetArgs(args)
+		err := root.ExecuteContext(ctx)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("worker %q %v: %v, want %q", c.yaml, c.args, err, c.want)
 		}
 	}
 }

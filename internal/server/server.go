@@ -224,7 +224,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// Real-time inference services (/v1/infers/…): registered models run
 	// in the engine, their files beside the data.
 	infers := infer.New(st, infer.Options{Dir: filepath.Join(cfg.DataDir, "infer-models"),
-		Runtime: engine.LibPath(s.modelsManager().Root()), Engine: s.engineOptions(1), Now: o.now})
+		Runtime: engine.LibPath(s.modelsManager().Root()), Engine: s.engineOptions(1), Now: o.now,
+		Forwarding: s.pool != nil})
 	s.closers = append(s.closers, infers.Close)
 	gw := gateway.New(gateway.Options{
 		IAM: s.IAM, Logger: log, Region: cfg.Region,

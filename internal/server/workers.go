@@ -78,11 +78,15 @@ func NewWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (w *Wor
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	key, err := workers.ParseKey(cfg.WorkerKey)
-	if err != nil {
+	// The same checks as a replica's: a worker usually reads the
+	// replicas' settings file, and a setting it cannot run with (an
+	// ocr_mode it does not know, body limits that contradict) must stop
+	// it at start rather than change its answers.
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := cfg.ValidateOBS(); err != nil {
+	key, err := workers.ParseKey(cfg.WorkerKey)
+	if err != nil {
 		return nil, err
 	}
 	// A worker shares its database with replicas and other workers: its

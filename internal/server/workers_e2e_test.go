@@ -18,8 +18,11 @@ import (
 
 	ocrmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1/model"
 
+	"github.com/aisd/aisd/internal/admin"
 	"github.com/aisd/aisd/internal/api"
+	"github.com/aisd/aisd/internal/catalog"
 	aisdcfg "github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/platform/infer"
 	"github.com/aisd/aisd/internal/platform/workers"
 	"github.com/aisd/aisd/internal/sdktest"
 	"github.com/aisd/aisd/internal/server"
@@ -373,5 +376,43 @@ func TestWorkersDiscoveredInStore(t *testing.T) {
 	e.s.Workers().Probe(context.Background())
 	if _, err := cli.RecognizeGeneralText(generalText()); sdktest.ErrOf(t, err).ErrorCode != "ModelArts.4503" {
 		t.Fatalf("after the worker shut down: %v", err)
+	}
+}
+
+// A forwarding replica refuses to register a model service (AIP.0016 with
+// the reason): the model's file would stay on that replica's disk, so it
+// would run there only while the other replicas of the store answered
+// ModelArts.4508 for it. An engine service is shared like the engine's
+// own routes: registered on one replica, its calls answer on another,
+// from the worker.
+func TestForwardingReplicaInferServices(t *testing.T) {
+	sh := newShared(t)
+	w, ws := startWorker(t, sh, testWorkerKey)
+	w.Handle("RecognizeGeneralText", wordsHandler("worker"))
+	a := forwarding(t, sh, testWorkerKey, func(c *aisdcfg.Config) { c.Engines = []string{"ocr"} }, ws.URL)
+	b := forwarding(t, sh, testWorkerKey, func(c *aisdcfg.Config) { c.Engines = []string{"ocr"} }, ws.URL)
+	services := "/v1/admin/projects/" + a.s.Root.Project.ID + "/infer-services"
+	adm := &admin.Client{Endpoint: a.srv.URL, AK: rootAK, SK: rootSK}
+	model := base64.StdEncoding.EncodeToString(classifierModel(t, [4][3]float32{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 1}}))
+	err := adm.Do(context.Background(), "POST", services, nil, map[string]any{"name": "animals", "model": map[string]any{
+		"onnx":    model,
+		"inputs":  []any{map[string]any{"name": "x", "dtype": "float32", "shape": []int{1, -1}}},
+		"outputs": []any{map[string]any{"name": "y"}},
+	}}, nil)
+	wantMsg := catalog.Render(catalog.New(catalog.AIP0016, infer.ForwardingMsg), catalog.FamilyAIP).Msg
+	if ae, ok := err.(*admin.APIError); !ok || ae.Status != 400 || ae.Code != "AIP.0016" || ae.Msg != wantMsg {
+		t.Fatalf("model service on a forwarding replica: %v, want 400 AIP.0016 %q", err, wantMsg)
+	}
+	var list struct {
+		Services []map[string]any `json:"services"`
+	}
+	if err := adm.Do(context.Background(), "GET", services, nil, nil, &list); err != nil || len(list.Services) != 0 {
+		t.Fatalf("services after the refusal: %v %v", err, list.Services)
+	}
+
+	id := registerService(t, a, map[string]any{"name": "reader", "engine": "ocr"})
+	status, out := inferCall(t, b, "POST", "/v1/infers/"+id+"/ocr/general-text", []byte(`{"image":"aGVsbG8="}`), rootAK, rootSK)
+	if status != 200 || !strings.Contains(toJSON(out), "worker for "+a.s.Root.Project.ID) {
+		t.Fatalf("engine service registered on replica A, called on B: %d %v", status, out)
 	}
 }

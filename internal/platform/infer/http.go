@@ -89,12 +89,18 @@ func (m *Manager) Handler(allow func(ctx context.Context, projectID string) erro
 	}))
 }
 
+// ForwardingMsg is AIP.0016's reason for a model service refused on a
+// forwarding replica.
+const ForwardingMsg = "model services are not available when the server forwards its engines to inference workers (workers is set): a model's file would stay on the replica that registered it, and the other replicas could not run it; serve an engine (engine services are shared), or register models on a server without workers"
+
 func adminErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, ErrSpec):
 		return catalog.New(catalog.AIP0016, err.Error()).Wrap(err)
+	case errors.Is(err, ErrForwarding):
+		return catalog.New(catalog.AIP0016, ForwardingMsg).Wrap(err)
 	case errors.Is(err, ErrNotLoaded):
 		return catalog.New(catalog.AIP0016, "the model cannot be loaded: ONNX Runtime is not installed on the server").Wrap(err)
 	case errors.Is(err, store.ErrNotFound):

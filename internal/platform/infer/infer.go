@@ -90,6 +90,9 @@ var (
 	// ErrNotLoaded: the model of a service cannot be loaded (its file is
 	// gone or ONNX Runtime is not installed): the service is not started.
 	ErrNotLoaded = errors.New("infer: model not loaded")
+	// ErrForwarding: a model service registered on a replica that
+	// forwards its engines to inference workers (see Options.Forwarding).
+	ErrForwarding = errors.New("infer: model services do not run on a forwarding replica")
 )
 
 func specErr(format string, args ...any) error {
@@ -106,7 +109,13 @@ type Options struct {
 	Engine  engine.Options
 	// MaxModelBytes bounds a registered model (default 256 MiB).
 	MaxModelBytes int64
-	Now           func() time.Time
+	// Forwarding refuses new model services: the replica forwards its
+	// engines to inference workers, so it is one of several that share
+	// the store, and a model's file kept on its disk would run here only
+	// while the others answered ModelArts.4508 for it. Engine services
+	// are unaffected (their calls go to the workers like any other).
+	Forwarding bool
+	Now        func() time.Time
 }
 
 // Manager registers, lists and runs the services.
@@ -161,6 +170,8 @@ func (m *Manager) Create(ctx context.Context, s Service, model []byte) (Service,
 		}
 	case s.Model == nil || len(model) == 0:
 		return Service{}, specErr("give an engine, or a model with its inputs and outputs")
+	case m.o.Forwarding:
+		return Service{}, ErrForwarding
 	}
 	now := m.o.Now().UTC().Truncate(time.Millisecond)
 	s.ID = newID()

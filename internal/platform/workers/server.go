@@ -157,7 +157,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusNotFound, "no API "+op+" on this worker")
 		return
 	}
-	c, err := decodeCall(r.Body, s.o.MaxBody)
+	c, err := decodeCall(r.Body, r.ContentLength, s.o.MaxBody)
 	if err != nil {
 		refuse(w, http.StatusBadRequest, err.Error())
 		return
