@@ -39,9 +39,10 @@ type Items struct {
 }
 
 type colHit struct {
-	col    int
-	line   *Line
-	x0, x1 float64
+	col      int
+	line     *Line
+	x0, x1   float64
+	from, to int // byte offsets in the line's text
 }
 
 // ReadItems reads the item table headed by cols: the header is the row
@@ -68,11 +69,28 @@ func ReadItems(p *Page, cols []Column, key string, stop []string) (Items, bool) 
 			for _, l := range p.Lines {
 				for _, m := range re.FindAllStringIndex(l.Text, -1) {
 					x0, x1 := l.spanX(m[0], m[1])
-					hits = append(hits, colHit{ci, l, x0, x1})
+					hits = append(hits, colHit{ci, l, x0, x1, m[0], m[1]})
 				}
 			}
 		}
 	}
+	// A label inside another column's longer label is part of that one
+	// (日期 in 客票生效日期), not a header of its own.
+	inner := func(h colHit) bool {
+		for _, o := range hits {
+			if o.col != h.col && o.line == h.line && o.from <= h.from && h.to <= o.to && o.to-o.from > h.to-h.from {
+				return true
+			}
+		}
+		return false
+	}
+	kept := hits[:0:0]
+	for _, h := range hits {
+		if !inner(h) {
+			kept = append(kept, h)
+		}
+	}
+	hits = kept
 	var hdr *Line
 	for _, h := range hits {
 		if h.col == ki {

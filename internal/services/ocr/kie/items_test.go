@@ -47,3 +47,30 @@ func TestItemsRefit(t *testing.T) {
 		}
 	}
 }
+
+// TestItemsInnerLabel: a column's label printed inside another column's
+// longer label (日期 in 客票生效日期) does not head a column; the
+// standalone one does, even when it sits a little off the header's row.
+func TestItemsInnerLabel(t *testing.T) {
+	cols := []Column{
+		{Name: "flight", Labels: []string{"航班号"}},
+		{Name: "cabin_class", Labels: []string{"座位等级"}},
+		{Name: "date", Labels: []string{"日期"}},
+		{Name: "time", Labels: []string{"时间"}},
+		{Name: "effective_date", Labels: []string{"客票生效日期"}},
+		{Name: "expiry_date", Labels: []string{"有效截止日期"}},
+	}
+	p := page(
+		"航班号", 220, 180, "座位等级", 380, 180, "日期", 500, 183, "时间", 820, 180, "客票生效日期有效截止日期", 960, 180,
+		"3U4062", 200, 220, "B", 390, 220, "2021-01-03", 490, 220, "21:45", 820, 220,
+		"票价", 100, 260)
+	it, ok := ReadItems(p, cols, "flight", []string{"票价"})
+	if !ok || len(it.Rows) != 1 {
+		t.Fatalf("rows %v ok %v", it.Rows, ok)
+	}
+	for k, v := range map[string]string{"flight": "3U4062", "cabin_class": "B", "date": "2021-01-03", "time": "21:45"} {
+		if f := it.Rows[0][k]; f == nil || f.Value != v {
+			t.Errorf("%s = %+v, want %q", k, f, v)
+		}
+	}
+}
