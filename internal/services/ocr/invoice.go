@@ -748,13 +748,15 @@ func readMVS(p *kie.Page) (kie.Result, map[string]bool, bool) {
 
 // ------------------------------------------------------ flight itinerary
 
+// The flight columns' patterns cut a row the detector read as one line
+// (B 2021-01-03 21:45) into its cells.
 var flightColumns = []kie.Column{
 	{Name: "carrier", Labels: []string{"承运人"}},
-	{Name: "flight", Labels: []string{"航班号"}},
-	{Name: "cabin_class", Labels: []string{"座位等级"}},
-	{Name: "date", Labels: []string{"日期"}},
-	{Name: "time", Labels: []string{"时间"}},
-	{Name: "fare_basis", Labels: []string{"客票级别/客票类别", "客票级别", "客票类别"}},
+	{Name: "flight", Labels: []string{"航班号"}, Pattern: `[A-Z0-9]{2}\d{3,4}`},
+	{Name: "cabin_class", Labels: []string{"座位等级"}, Pattern: `[A-Z]`},
+	{Name: "date", Labels: []string{"日期"}, Pattern: `\d{4}-\d{2}-\d{2}`},
+	{Name: "time", Labels: []string{"时间"}, Pattern: `\d{2}:\d{2}`},
+	{Name: "fare_basis", Labels: []string{"客票级别/客票类别", "客票级别", "客票类别"}, Pattern: `[A-Z][A-Z0-9]{0,7}`},
 	{Name: "effective_date", Labels: []string{"客票生效日期"}},
 	{Name: "expiry_date", Labels: []string{"有效截止日期"}},
 	{Name: "baggage_allowance", Labels: []string{"免费行李"}},

@@ -94,8 +94,8 @@ func detail(f *kie.Field) map[string]any {
 }
 
 // readInsurancePolicy answers the policy's model: each field with its
-// location; the insured (one: the main insured) and the applicant from
-// their blocks, the beneficiaries and items from their tables. The items'
+// location; the applicant from its block, every insured person from
+// theirs, the beneficiaries and items from their tables. The items'
 // premiums must sum to the printed total.
 func readInsurancePolicy(p *kie.Page) (model.InsurancePolicyResult, map[string]bool, bool) {
 	var out model.InsurancePolicyResult
@@ -112,16 +112,26 @@ func readInsurancePolicy(p *kie.Page) (model.InsurancePolicyResult, map[string]b
 	if f := r.Fields["bank_name"]; f != nil {
 		m["bank_name"] = f.Value
 	}
-	ins := map[string]any{}
-	for _, k := range []string{"insurant_name", "insurant_sex", "insurant_birthday", "insurant_id_type", "insurant_id_number"} {
-		if f := r.Fields[k]; f != nil && f.Value != "" {
-			ins[k] = detail(f)
-		}
-	}
-	if len(ins) > 0 {
-		m["insurant_list"] = []any{ins}
-	}
 	ch := checks(r)
+	// Every insured person, in print order; the id check holds when each
+	// one's number is valid.
+	insured := []any{}
+	for _, row := range r.Tables["insurant_list"] {
+		ins := map[string]any{}
+		for k, f := range row {
+			if f.Value != "" {
+				ins[k] = detail(f)
+			}
+		}
+		if f := row["insurant_id_number"]; f != nil && f.Valid != nil {
+			ok, seen := ch["insurant_id_number"]
+			ch = setCheck(ch, "insurant_id_number", *f.Valid && (ok || !seen))
+		}
+		insured = append(insured, ins)
+	}
+	if len(insured) > 0 {
+		m["insurant_list"] = insured
+	}
 	var sum int64
 	n := 0
 	for _, t := range []string{"beneficiary_list", "insurance_list"} {

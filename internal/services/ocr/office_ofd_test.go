@@ -57,10 +57,12 @@ func TestAcceptanceBillFromText(t *testing.T) {
 	}
 }
 
-// TestInsurancePolicyFromText: the applicant and the insured from their
-// blocks, one or two beneficiaries and one to three items from their
-// tables, each field with its location; the premiums sum to the total.
+// TestInsurancePolicyFromText: the applicant and every insured person
+// (one or two) from their blocks, one or two beneficiaries and one to
+// three items from their tables, each field with its location; the
+// premiums sum to the total.
 func TestInsurancePolicyFromText(t *testing.T) {
+	two := 0
 	for n := 0; n < 10; n++ {
 		p, s := officePage(t, "insurance_policy", n)
 		out, ch, ok := readInsurancePolicy(p)
@@ -101,5 +103,16 @@ func TestInsurancePolicyFromText(t *testing.T) {
 		if !ch["premium_sum"] || !ch["applicant_id_number"] || !ch["insurant_id_number"] {
 			t.Errorf("#%d: checks %v", n, ch)
 		}
+		insured := 1
+		if _, ok := s.Fields["insurant_list.1.insurant_name.words"]; ok {
+			insured, two = 2, two+1
+		}
+		if out.InsurantList == nil || len(*out.InsurantList) != insured {
+			il, _ := json.Marshal(out.InsurantList)
+			t.Errorf("#%d: insurant_list %s, want %d persons", n, il, insured)
+		}
+	}
+	if two == 0 {
+		t.Error("no specimen of ten prints two insured persons")
 	}
 }

@@ -1,6 +1,7 @@
 package ocr_test
 
 import (
+	"fmt"
 	"testing"
 
 	ocrsdk "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/ocr/v1"
@@ -107,11 +108,21 @@ func TestHealthCodeColour(t *testing.T) {
 }
 
 // TestInsurancePolicyShape: the policy's fields are {words, location}
-// as the SDK's structs say; the main insured is the first of
-// insurant_list; the beneficiaries and items are lists.
+// as the SDK's structs say; on a policy insuring two persons
+// insurant_list holds both, in print order, each with its own name and
+// id number; the beneficiaries and items are lists.
 func TestInsurancePolicyShape(t *testing.T) {
 	cli := client(t)
-	img, truth := specimenB64(t, "insurance_policy", 0, "clean")
+	var img *string
+	var truth map[string]string
+	for n := 0; n < 10 && img == nil; n++ {
+		if s, err := specimen.Make("insurance_policy", n); err == nil && s.Fields["insurant_list.1.insurant_name.words"] != "" {
+			img, truth = specimenB64(t, "insurance_policy", n, "clean")
+		}
+	}
+	if img == nil {
+		t.Fatal("no specimen of ten insures two persons")
+	}
 	r, err := cli.RecognizeInsurancePolicy(&model.RecognizeInsurancePolicyRequest{Body: &model.InsurancePolicyRequestBody{Image: img}})
 	if err != nil {
 		t.Fatal(err)
@@ -120,8 +131,19 @@ func TestInsurancePolicyShape(t *testing.T) {
 	if res.BillNumber == nil || *res.BillNumber.Words != truth["bill_number.words"] || len(*res.BillNumber.Location) != 4 {
 		t.Fatalf("bill_number %s", toJSON(res.BillNumber))
 	}
-	if res.InsurantList == nil || len(*res.InsurantList) != 1 || *(*res.InsurantList)[0].InsurantIdNumber.Words != truth["insurant_list.0.insurant_id_number.words"] {
-		t.Errorf("insurant_list %s", toJSON(res.InsurantList))
+	if res.InsurantList == nil || len(*res.InsurantList) != 2 {
+		t.Fatalf("insurant_list %s, want two persons", toJSON(res.InsurantList))
+	}
+	for i, p := range *res.InsurantList {
+		pre := fmt.Sprintf("insurant_list.%d.", i)
+		if p.InsurantName == nil || *p.InsurantName.Words != truth[pre+"insurant_name.words"] ||
+			p.InsurantIdNumber == nil || *p.InsurantIdNumber.Words != truth[pre+"insurant_id_number.words"] ||
+			p.InsurantIdNumber.Location == nil || len(*p.InsurantIdNumber.Location) != 4 {
+			t.Errorf("insured #%d: %s, want %s %s", i, toJSON(p), truth[pre+"insurant_name.words"], truth[pre+"insurant_id_number.words"])
+		}
+	}
+	if res.ApplicantName == nil || *res.ApplicantName.Words != truth["applicant_name.words"] {
+		t.Errorf("applicant_name %s, want %s", toJSON(res.ApplicantName), truth["applicant_name.words"])
 	}
 	if res.InsuranceList == nil || len(*res.InsuranceList) == 0 || *(*res.InsuranceList)[0].InsuranceName.Words != truth["insurance_list.0.insurance_name.words"] {
 		t.Errorf("insurance_list %s", toJSON(res.InsuranceList))

@@ -47,6 +47,7 @@ func Extract(p *Page, s *Spec) Result {
 }
 
 func extractLines(p *Page, lines []*Line, s *Spec) Result {
+	lines = p.starLines(lines, s)
 	res := Result{Fields: map[string]*Field{}, Score: score(lines, s)}
 	var hits []labelHit
 	for fi, f := range s.Fields {

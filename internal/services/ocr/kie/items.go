@@ -1,6 +1,7 @@
 package kie
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"sort"
@@ -16,6 +17,12 @@ type Column struct {
 	// names wrap inside their cell); other columns are read from the
 	// first line only.
 	Text bool
+	// Pattern, when set, is what the column's value is (a fare class
+	// letter, a yyyy-mm-dd date): a line whose characters were placed in
+	// columns it does not fit — the detector merged neighbouring cells
+	// into one line and the recogniser's character positions drift
+	// along it — is cut again by the patterns of the columns it spans.
+	Pattern string
 }
 
 // Items is an item table read from a page.
@@ -32,9 +39,10 @@ type Items struct {
 }
 
 type colHit struct {
-	col    int
-	line   *Line
-	x0, x1 float64
+	col      int
+	line     *Line
+	x0, x1   float64
+	from, to int // byte offsets in the line's text
 }
 
 // ReadItems reads the item table headed by cols: the header is the row
@@ -61,11 +69,28 @@ func ReadItems(p *Page, cols []Column, key string, stop []string) (Items, bool) 
 			for _, l := range p.Lines {
 				for _, m := range re.FindAllStringIndex(l.Text, -1) {
 					x0, x1 := l.spanX(m[0], m[1])
-					hits = append(hits, colHit{ci, l, x0, x1})
+					hits = append(hits, colHit{ci, l, x0, x1, m[0], m[1]})
 				}
 			}
 		}
 	}
+	// A label inside another column's longer label is part of that one
+	// (日期 in 客票生效日期), not a header of its own.
+	inner := func(h colHit) bool {
+		for _, o := range hits {
+			if o.col != h.col && o.line == h.line && o.from <= h.from && h.to <= o.to && o.to-o.from > h.to-h.from {
+				return true
+			}
+		}
+		return false
+	}
+	kept := hits[:0:0]
+	for _, h := range hits {
+		if !inner(h) {
+			kept = append(kept, h)
+		}
+	}
+	hits = kept
 	var hdr *Line
 	for _, h := range hits {
 		if h.col == ki {
@@ -158,6 +183,88 @@ func ReadItems(p *Page, cols []Column, key string, stop []string) (Items, bool) 
 		}
 		return fs
 	}
+	// pos is each column's place, left to right, in the header.
+	pos := map[int]int{}
+	for i, h := range found {
+		pos[h.col] = i
+	}
+	pats := map[int]*regexp.Regexp{}
+	for ci, c := range cols {
+		if c.Pattern != "" {
+			if re, err := regexp.Compile(`^(?:` + c.Pattern + `)$`); err == nil {
+				pats[ci] = re
+			}
+		}
+	}
+	// refit cuts one line's fragments again by the column patterns when
+	// one of them does not fit its column: the text they cover is matched
+	// against the patterns of a run of columns within one column of those
+	// they were placed in (a cell's text wholly or partly placed in its
+	// neighbour), the nearest run first.
+	refit := func(fs []frag) []frag {
+		if len(fs) == 0 {
+			return fs
+		}
+		bad := false
+		for _, f := range fs {
+			if re := pats[f.col]; re != nil && !re.MatchString(strings.Join(strings.Fields(f.line.Text[f.from:f.to]), "")) {
+				bad = true
+			}
+		}
+		if !bad {
+			return fs
+		}
+		a, b := len(found), -1
+		for _, f := range fs {
+			a, b = min(a, pos[f.col]), max(b, pos[f.col])
+		}
+		l, from, to := fs[0].line, fs[0].from, fs[len(fs)-1].to
+		text := l.Text[from:to]
+		// The spans within one column of the placed one, nearest first.
+		var spans [][2]int
+		for s := max(a-1, 0); s <= b+1; s++ {
+			for e := s; e <= min(b+1, len(found)-1); e++ {
+				spans = append(spans, [2]int{s, e})
+			}
+		}
+		off := func(sp [2]int) int { return abs(sp[0]-a) + abs(sp[1]-b) }
+		sort.SliceStable(spans, func(i, j int) bool { return off(spans[i]) < off(spans[j]) })
+		for _, sp := range spans {
+			s, e := sp[0], sp[1]
+			var sb strings.Builder
+			sb.WriteString(`^\s*`)
+			ok := true
+			for i := s; i <= e; i++ {
+				c := cols[found[i].col]
+				if c.Pattern == "" {
+					ok = false
+					break
+				}
+				fmt.Fprintf(&sb, `(?P<c%d>(?:%s))\s*`, i, c.Pattern)
+			}
+			if !ok {
+				continue
+			}
+			sb.WriteString(`$`)
+			re, err := regexp.Compile(sb.String())
+			if err != nil {
+				continue
+			}
+			m := re.FindStringSubmatchIndex(text)
+			if m == nil {
+				continue
+			}
+			var out []frag
+			for i := s; i <= e; i++ {
+				g := re.SubexpIndex(fmt.Sprintf("c%d", i))
+				if m[2*g] < m[2*g+1] {
+					out = append(out, frag{found[i].col, l, from + m[2*g], from + m[2*g+1]})
+				}
+			}
+			return out
+		}
+		return fs
+	}
 	read := func(fs []frag) map[string]*Field {
 		m := map[string]*Field{}
 		for _, f := range fs {
@@ -200,7 +307,7 @@ func ReadItems(p *Page, cols []Column, key string, stop []string) (Items, bool) 
 		sort.SliceStable(r, func(i, j int) bool { return r[i].X0 < r[j].X0 })
 		var fs []frag
 		for _, l := range r {
-			fs = append(fs, split(l)...)
+			fs = append(fs, refit(split(l))...)
 		}
 		m := read(fs)
 		if m[key] != nil || len(out.Rows) == 0 {
@@ -281,4 +388,11 @@ func LabelXs(l *Line, label string) [][2]float64 {
 		out = append(out, [2]float64{x0, x1})
 	}
 	return out
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

@@ -3,6 +3,7 @@ package kie
 import (
 	"fmt"
 	"math"
+	"sort"
 )
 
 // Parts of a page a spec reads beyond its own labelled fields: regions
@@ -29,6 +30,13 @@ type RegionSpec struct {
 	// From's row: a block left of it ends before that label, a block
 	// right of it starts at its own From label.
 	Beside string `yaml:"beside"`
+	// Each cuts the block into records, one at each row holding this
+	// label (a policy's insured persons, each starting at 姓名); every
+	// record is read with Spec alone and becomes a row of the result's
+	// table named List, its fields prefixed, instead of fields of the
+	// page.
+	Each string `yaml:"each"`
+	List string `yaml:"list"`
 }
 
 // TableSpec is an item table: its header's columns, the column whose
@@ -48,6 +56,9 @@ func (s *Spec) checkParts(known func(string) bool) error {
 		}
 		if !known(r.Spec) {
 			return fmt.Errorf("region: unknown spec %q", r.Spec)
+		}
+		if (r.Each == "") != (r.List == "") {
+			return fmt.Errorf("region %q: each and list go together", r.Spec)
 		}
 	}
 	for _, t := range s.Tables {
@@ -71,6 +82,22 @@ func readParts(p *Page, lines []*Line, s *Spec, res *Result) {
 		}
 		in := regionLines(lines, r)
 		if len(in) == 0 {
+			continue
+		}
+		if r.Each != "" {
+			for _, rec := range records(in, r.Each) {
+				row := map[string]*Field{}
+				for k, f := range extractLines(p, rec, sub).Fields {
+					row[r.Prefix+k] = f
+				}
+				if len(row) == 0 {
+					continue
+				}
+				if res.Tables == nil {
+					res.Tables = map[string][]map[string]*Field{}
+				}
+				res.Tables[r.List] = append(res.Tables[r.List], row)
+			}
 			continue
 		}
 		for k, f := range extractLines(p, in, sub).Fields {
@@ -147,6 +174,40 @@ func regionLines(lines []*Line, r RegionSpec) []*Line {
 		if l.CY() >= y0 && l.CY() < y1 && cx >= x0 && cx < x1 {
 			out = append(out, l)
 		}
+	}
+	return out
+}
+
+// records cuts a block's lines at each row holding the label: a record
+// runs from its label's row to the next one's; the lines above the first
+// (the block's heading) go with the first. A block without the label is
+// one record.
+func records(lines []*Line, label string) [][]*Line {
+	re := labelRe(label)
+	var starts []*Line
+	for _, l := range lines {
+		if re.MatchString(l.Text) {
+			starts = append(starts, l)
+		}
+	}
+	sort.Slice(starts, func(i, j int) bool { return starts[i].Y0 < starts[j].Y0 })
+	// One cut per row: the label may be read twice on a row (two lines
+	// the detector split).
+	var cuts []float64
+	for _, l := range starts {
+		top := l.Y0 - 0.3*l.H()
+		if n := len(cuts); n > 0 && top-cuts[n-1] < 0.8*l.H() {
+			continue
+		}
+		cuts = append(cuts, top)
+	}
+	if len(cuts) < 2 {
+		return [][]*Line{lines}
+	}
+	out := make([][]*Line, len(cuts))
+	for _, l := range lines {
+		i := sort.SearchFloat64s(cuts, l.CY()) - 1
+		out[max(i, 0)] = append(out[max(i, 0)], l)
 	}
 	return out
 }

@@ -55,6 +55,9 @@ type FieldSpec struct {
 	Normalize []string `yaml:"normalize"`
 	// Validate names a validator (see validators).
 	Validate string `yaml:"validate"`
+	// Stars: the value may be masked with '*', which the recogniser
+	// drops; the marks are looked for in the pixels (stars.go).
+	Stars bool `yaml:"stars"`
 
 	labelRes []*regexp.Regexp
 	re       *regexp.Regexp

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"slices"
 	"strings"
 	"time"
 
@@ -183,13 +184,18 @@ var (
 )
 
 // insurancePolicy is a life-insurance policy schedule: the applicant and
-// the insured, one or two beneficiaries, one to three insured items.
+// one or two insured persons (a family policy prints each under the
+// insured's heading), one or two beneficiaries, one to three insured
+// items.
 func (g gen) insurancePolicy(bool) Specimen {
 	brand := g.pick(cities)[:6]
 	company := brand + "人寿保险股份有限公司"
 	number := "P" + g.digits(15)
 	eff := g.date(2018, 2025)
-	l := Layout{W: 1240, H: 1260, BG: color.RGBA{255, 255, 255, 255}}
+	ni := 1 + g.r.IntN(2)
+	// Each further insured person takes two more rows.
+	dy := float64(ni-1) * 100
+	l := Layout{W: 1240, H: 1260 + int(dy), BG: color.RGBA{255, 255, 255, 255}}
 	d := drawer_{&l}
 	d.val(company, 330, 90, 40)
 	d.lab("个人保险合同保险单", 440, 150, 30, Bold)
@@ -198,47 +204,54 @@ func (g gen) insurancePolicy(bool) Specimen {
 	d.lab("合同生效日期：", 660, 220, 24, Sans)
 	d.val(cnDate(eff), 830, 220, 24)
 	f := map[string]string{"company.words": company, "bill_number.words": number, "effective_date.words": eff.Format("2006-01-02")}
-	person := func(y float64, title, key string) string {
+	heading := func(y float64, title string) {
+		d.lab(title, 80, y, 26, Bold)
+		l.Boxes = append(l.Boxes, Box{R: image.Rect(80, int(y)+12, 1160, int(y)+14), Color: grey})
+	}
+	// person prints one person's two rows at y (姓名 first).
+	person := func(y float64, key string) string {
 		zh, _, _ := g.person()
 		male := g.r.IntN(2) == 0
 		birth := g.date(1955, 2005)
 		id := g.idNumber(g.province(), birth, male, true)
 		sex := map[bool]string{true: "男", false: "女"}[male]
-		d.lab(title, 80, y, 26, Bold)
-		l.Boxes = append(l.Boxes, Box{R: image.Rect(80, int(y)+12, 1160, int(y)+14), Color: grey})
-		d.lab("姓名：", 100, y+50, 24, Sans)
-		d.val(zh, 180, y+50, 24)
-		d.lab("性别：", 500, y+50, 24, Sans)
-		d.val(sex, 580, y+50, 24)
-		d.lab("出生日期：", 780, y+50, 24, Sans)
-		d.val(birth.Format("2006-01-02"), 910, y+50, 24)
-		d.lab("证件类型：", 100, y+100, 24, Sans)
-		d.val("居民身份证", 230, y+100, 24)
-		d.lab("证件号码：", 500, y+100, 24, Sans)
-		d.val(id, 630, y+100, 24)
+		d.lab("姓名：", 100, y, 24, Sans)
+		d.val(zh, 180, y, 24)
+		d.lab("性别：", 500, y, 24, Sans)
+		d.val(sex, 580, y, 24)
+		d.lab("出生日期：", 780, y, 24, Sans)
+		d.val(birth.Format("2006-01-02"), 910, y, 24)
+		d.lab("证件类型：", 100, y+50, 24, Sans)
+		d.val("居民身份证", 230, y+50, 24)
+		d.lab("证件号码：", 500, y+50, 24, Sans)
+		d.val(id, 630, y+50, 24)
 		for k, v := range map[string]string{"name": zh, "sex": sex, "birthday": birth.Format("2006-01-02"), "id_type": "居民身份证", "id_number": id} {
 			f[key+k+".words"] = v
 		}
 		return zh
 	}
-	person(290, "投保人信息", "applicant_")
-	insured := person(460, "被保险人信息", "insurant_list.0.insurant_")
-	d.lab("受益人信息", 80, 630, 26, Bold)
-	l.Boxes = append(l.Boxes, Box{R: image.Rect(80, 642, 1160, 644), Color: grey})
+	heading(290, "投保人信息")
+	person(340, "applicant_")
+	heading(460, "被保险人信息")
+	var insured []string
+	for i := 0; i < ni; i++ {
+		insured = append(insured, person(510+float64(i)*100, fmt.Sprintf("insurant_list.%d.insurant_", i)))
+	}
+	heading(630+dy, "受益人信息")
 	for _, h := range []struct {
 		s string
 		x float64
 	}{{"受益人姓名", 100}, {"受益人类型", 360}, {"受益顺序", 640}, {"受益比例", 880}} {
-		d.lab(h.s, h.x, 690, 24, Sans)
+		d.lab(h.s, h.x, 690+dy, 24, Sans)
 	}
 	nb := 1 + g.r.IntN(2)
 	for i := 0; i < nb; i++ {
 		zh, _, _ := g.person()
-		if zh == insured {
+		if slices.Contains(insured, zh) {
 			zh = g.pick(surnames) + "子轩"
 		}
 		share := map[int]string{1: "100%", 2: "50%"}[nb]
-		y := 735 + float64(i)*45
+		y := 735 + dy + float64(i)*45
 		d.val(zh, 100, y, 24)
 		d.val("身故受益人", 360, y, 24)
 		d.val("1", 650, y, 24)
@@ -246,17 +259,16 @@ func (g gen) insurancePolicy(bool) Specimen {
 		p := fmt.Sprintf("beneficiary_list.%d.", i)
 		f[p+"beneficiary_name.words"], f[p+"beneficiary_type.words"], f[p+"beneficiary_order.words"], f[p+"beneficiary_share.words"] = zh, "身故受益人", "1", share
 	}
-	d.lab("保险项目", 80, 860, 26, Bold)
-	l.Boxes = append(l.Boxes, Box{R: image.Rect(80, 872, 1160, 874), Color: grey})
+	heading(860+dy, "保险项目")
 	for _, h := range []struct {
 		s string
 		x float64
 	}{{"险种名称", 80}, {"保险期间", 400}, {"基本保险金额", 560}, {"交费方式", 780}, {"交费期间", 940}, {"保险费", 1100}} {
-		d.lab(h.s, h.x, 920, 24, Sans)
+		d.lab(h.s, h.x, 920+dy, 24, Sans)
 	}
-	ni := 1 + g.r.IntN(3)
+	nitems := 1 + g.r.IntN(3)
 	var sum int64
-	for i := 0; i < ni; i++ {
+	for i := 0; i < nitems; i++ {
 		name := brand + g.pick(policyMain)
 		period, pay, freq := "终身", fmt.Sprintf("%d年", []int{10, 20, 30}[g.r.IntN(3)]), "年交"
 		amount := int64(10+g.r.IntN(90)) * 1000000
@@ -268,7 +280,7 @@ func (g gen) insurancePolicy(bool) Specimen {
 			prem = int64(5000 + g.r.IntN(50000))
 		}
 		sum += prem
-		y := 965 + float64(i)*45
+		y := 965 + dy + float64(i)*45
 		d.val(name, 80, y, 24)
 		d.val(period, 400, y, 24)
 		d.val(validate.FormatFen(amount), 560, y, 24)
@@ -281,11 +293,11 @@ func (g gen) insurancePolicy(bool) Specimen {
 			f[p+k+".words"] = v
 		}
 	}
-	d.lab("保险费合计：", 80, 1130, 24, Sans)
-	d.val("¥"+validate.FormatFen(sum), 230, 1130, 24)
+	d.lab("保险费合计：", 80, 1130+dy, 24, Sans)
+	d.val("¥"+validate.FormatFen(sum), 230, 1130+dy, 24)
 	bank := g.bankBranch()
-	d.lab("续期交费银行：", 80, 1190, 24, Sans)
-	d.val(bank, 260, 1190, 24)
+	d.lab("续期交费银行：", 80, 1190+dy, 24, Sans)
+	d.val(bank, 260, 1190+dy, 24)
 	f["bank_name"] = bank
 	return Specimen{Layout: l, Fields: f}
 }
