@@ -116,14 +116,45 @@ const (
 	partNoun    = "noun"
 )
 
-// isContextPart reports whether a hit is one of the context rules' terms
-// rather than a lexicon term.
-func isContextPart(t *term) bool {
-	return t.source == partVerb || t.source == partNoun || strings.HasPrefix(t.source, "cue:")
+// part is what a term is to the context rules, from its source.
+type part uint8
+
+const (
+	partLexicon part = iota // a category term (lexicon, pinyin, glossary)
+	partIsVerb
+	partIsNoun
+	partReport
+	partNegation
+	partTrade
+	partOtherCue // a "cue:" source no rule reads
+)
+
+func partOf(source string) part {
+	switch source {
+	case partVerb:
+		return partIsVerb
+	case partNoun:
+		return partIsNoun
+	case cueReport:
+		return partReport
+	case cueNegation:
+		return partNegation
+	case cueTrade:
+		return partTrade
+	}
+	if strings.HasPrefix(source, "cue:") {
+		return partOtherCue
+	}
+	return partLexicon
 }
 
-// reportable are the categories the report and negation rules may clear.
-var reportable = map[string]bool{"ban": true, "porn": true, "terrorism": true}
+// isContextPart reports whether a hit is one of the context rules' terms
+// rather than a lexicon term.
+func isContextPart(t *term) bool { return t.part != partLexicon }
+
+// reportable reports whether the report and negation rules may clear hits
+// of label l.
+func reportable(l labelID) bool { return l == labBan || l == labPorn || l == labTerrorism }
 
 // sentenceEnd and clauseEnd split a text for the rules.
 // (Switches: the rules scan every hit's sentence, rune by rune.)
@@ -217,12 +248,12 @@ func (t *ctxText) reset(runes []rune) {
 
 // addCue files a cue hit.
 func (t *ctxText) addCue(h hit) {
-	switch h.term.source {
-	case cueReport:
+	switch h.term.part {
+	case partReport:
 		t.report = append(t.report, h)
-	case cueNegation:
+	case partNegation:
 		t.negate = append(t.negate, h)
-	case cueTrade:
+	case partTrade:
 		t.trade = append(t.trade, h)
 	}
 }
@@ -288,8 +319,13 @@ func within(hs []hit, a, b int) bool {
 // keep reports whether a lexicon hit of term t at [s, e) survives the
 // rules.
 func (cr *contextRules) keep(ct *ctxText, t *term, s, e int) bool {
+	return cr.keepRule(ct, t.rule, t.lab, s, e)
+}
+
+// keepRule is keep for a hit of label l with the per-term rule (or nil).
+func (cr *contextRules) keepRule(ct *ctxText, rule *runeRule, l labelID, s, e int) bool {
 	runes := ct.runes
-	if rule := t.rule; rule != nil {
+	if rule != nil {
 		if len(rule.notAfter) > 0 && anyCue(ct.foldedRunes(e, e+4), rule.notAfter, runesHasPrefix) {
 			return false
 		}
@@ -309,7 +345,7 @@ func (cr *contextRules) keep(ct *ctxText, t *term, s, e int) bool {
 			return false
 		}
 	}
-	if !reportable[t.label] {
+	if !reportable(l) {
 		return true
 	}
 	a, b := bounds(runes, s, e, sentenceEnd)
@@ -322,14 +358,14 @@ func (cr *contextRules) keep(ct *ctxText, t *term, s, e int) bool {
 
 // combos appends to out the candidates spanning a verb and a noun of the
 // same combo among hs (sorted by end), near each other in one clause.
-func (cr *contextRules) combos(out []candidate, hs []hit, ct *ctxText, want map[string]bool) []candidate {
+func (cr *contextRules) combos(out []candidate, hs []hit, ct *ctxText, want labelSet) []candidate {
 	runes := ct.runes
 	span := 0 // the longest part: bounds how far a noun's end may lie
 	for _, h := range hs {
 		span = max(span, h.end-h.start)
 	}
 	for i, v := range hs {
-		if v.term.source != partVerb || !want[v.term.label] {
+		if v.term.part != partIsVerb || !want.has(v.term.lab) {
 			continue
 		}
 		c := &cr.Combos[v.term.combo]
@@ -340,7 +376,7 @@ func (cr *contextRules) combos(out []candidate, hs []hit, ct *ctxText, want map[
 			if n.end > v.end+c.Window+span {
 				break
 			}
-			if j == i || n.term.source != partNoun || n.term.combo != v.term.combo {
+			if j == i || n.term.part != partIsNoun || n.term.combo != v.term.combo {
 				continue
 			}
 			a, b := min(v.start, n.start), max(v.end, n.end)
@@ -358,15 +394,14 @@ func (cr *contextRules) combos(out []candidate, hs []hit, ct *ctxText, want map[
 			if sep {
 				continue
 			}
-			t := term{label: c.Category, severity: c.Severity}
-			if !cr.keep(ct, &t, a, b) {
+			if !cr.keepRule(ct, nil, v.term.lab, a, b) {
 				continue
 			}
 			conf := confBlockTerm
 			if c.Severity == sugReview {
 				conf = confReviewTerm
 			}
-			out = append(out, candidate{label: c.Category, sev: c.Severity, conf: conf, start: a, end: b})
+			out = append(out, candidate{lab: v.term.lab, gloss: -1, sev: c.Severity, conf: conf, start: int32(a), end: int32(b)})
 		}
 	}
 	return out

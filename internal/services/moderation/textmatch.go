@@ -23,6 +23,10 @@ type term struct {
 	combo int
 	// rule is the term's context rule, if it has one (attachRules).
 	rule *runeRule
+	// Derived by newMatcher: the label's id, and what part of the
+	// context rules the term is (partLexicon for a category term).
+	lab  labelID
+	part part
 }
 
 // matcher is an Aho–Corasick automaton over the normalised alphabet: one
@@ -144,6 +148,7 @@ func newMatcher(ts []term) *matcher {
 		if len(t.runes) == 0 {
 			continue
 		}
+		t.lab, t.part = labelOf(t.label), partOf(t.source)
 		m.terms = append(m.terms, t)
 		idx := int32(len(m.terms) - 1)
 		s := int32(0)
