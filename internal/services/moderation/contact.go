@@ -243,6 +243,14 @@ func urlEnd(s string, i int) int {
 // link filter: "example点com", "example dot com", "example。com".
 var dots = []string{".", "点", "。", "．", " dot ", "(dot)", "[dot]", "(.)", "[.]"}
 
+// dotStart marks the first bytes of dots.
+var dotStart = func() (t [256]bool) {
+	for _, d := range dots {
+		t[d[0]] = true
+	}
+	return
+}()
+
 // scanLinks finds links (scheme or www.), e-mail addresses and bare domain
 // names.
 func scanLinks(s string, out []contactHit) []contactHit {
@@ -287,6 +295,9 @@ func scanLinks(s string, out []contactHit) []contactHit {
 			}
 			sep := ""
 			for _, d := range dots {
+				if k == len(s) || !dotStart[s[k]] {
+					break // most labels end in no dot at all
+				}
 				if strings.HasPrefix(s[k:], d) {
 					sep = d
 					break
@@ -334,8 +345,10 @@ func hasLetter(s string) bool {
 }
 
 // scanContacts runs every scanner over the contact text.
-func scanContacts(s string) []contactHit {
-	var out []contactHit
+func scanContacts(s string) []contactHit { return scanContactsInto(s, nil) }
+
+// scanContactsInto is scanContacts appending to out.
+func scanContactsInto(s string, out []contactHit) []contactHit {
 	out = scanIM(s, out)
 	out = scanPhones(s, out)
 	out = scanLinks(s, out)

@@ -3,6 +3,7 @@ package moderation
 import (
 	_ "embed"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -230,19 +231,25 @@ func anyCue(s []rune, cues [][]rune, f func(s, p []rune) bool) bool {
 type ctxText struct {
 	runes                 []rune
 	report, negate, trade []hit
-	scores                map[int]int
+	// scoreAt[a] is the report score of the sentence starting at a, or
+	// noScore; empty until the first sentence is scored.
+	scoreAt []int32
+	// tmp holds the folded neighbours of one test (foldedRunes).
+	tmp []rune
 	// fold[foldAt[i]:foldAt[i+1]] is runes[i] folded (lower case,
-	// simplified); built once per call, on the first rule that needs it.
+	// simplified); built once per call, when a long span is asked for.
 	fold   []rune
 	foldAt []int32
 	folded bool
 }
 
+const noScore = math.MinInt32
+
 // reset prepares t for a call on runes, keeping its buffers.
 func (t *ctxText) reset(runes []rune) {
 	t.runes = runes
 	t.report, t.negate, t.trade = t.report[:0], t.negate[:0], t.trade[:0]
-	clear(t.scores)
+	t.scoreAt = t.scoreAt[:0]
 	t.fold, t.foldAt, t.folded = t.fold[:0], t.foldAt[:0], false
 }
 
@@ -258,12 +265,25 @@ func (t *ctxText) addCue(h hit) {
 	}
 }
 
-// foldedRunes is the folded form of runes[a:b], a view of the call's
-// folded buffer.
+// foldShort is the longest span foldedRunes folds on its own; a longer
+// one (a sentence without end, tested for every hit in it) is cut from the
+// whole text folded once.
+const foldShort = 64
+
+// foldedRunes is the folded form of runes[a:b]. It is valid until the next
+// call: most tests look at a few neighbours of a hit, and folding those
+// alone is far cheaper than folding a 10 000-character text for them.
 func (t *ctxText) foldedRunes(a, b int) []rune {
 	a, b = max(a, 0), min(b, len(t.runes))
 	if a >= b {
 		return nil
+	}
+	if b-a <= foldShort && !t.folded {
+		t.tmp = t.tmp[:0]
+		for _, r := range t.runes[a:b] {
+			t.tmp = foldRune(t.tmp, r)
+		}
+		return t.tmp
 	}
 	if !t.folded {
 		for _, r := range t.runes {
@@ -277,9 +297,16 @@ func (t *ctxText) foldedRunes(a, b int) []rune {
 }
 
 // reportScore is the weight of the report cues inside the sentence [a, b).
+// It is remembered by the sentence's start.
 func (cr *contextRules) reportScore(t *ctxText, a, b int) int {
-	if s, ok := t.scores[a]; ok {
-		return s
+	if len(t.scoreAt) == 0 {
+		t.scoreAt = slices.Grow(t.scoreAt, len(t.runes)+1)[:len(t.runes)+1]
+		for i := range t.scoreAt {
+			t.scoreAt[i] = noScore
+		}
+	}
+	if s := t.scoreAt[a]; s != noScore {
+		return int(s)
 	}
 	score := 0
 	for _, h := range t.report[firstEndAfter(t.report, a):] {
@@ -290,10 +317,7 @@ func (cr *contextRules) reportScore(t *ctxText, a, b int) int {
 			score += h.term.weight
 		}
 	}
-	if t.scores == nil {
-		t.scores = map[int]int{}
-	}
-	t.scores[a] = score
+	t.scoreAt[a] = int32(score)
 	return score
 }
 

@@ -167,16 +167,17 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 
 // scratch holds a call's large buffers between calls.
 type scratch struct {
-	runes []rune
-	off   []int32 // byte offset in the caller's text of each rune, and the end
-	norm  normText
-	hits  []hit
-	cb    []byte
-	cidx  []int32
-	ct    ctxText
-	parts []hit
-	lex   []hit
-	cands []candidate
+	runes    []rune
+	off      []int32 // byte offset in the caller's text of each rune, and the end
+	norm     normText
+	hits     []hit
+	cb       []byte
+	cidx     []int32
+	ct       ctxText
+	parts    []hit
+	lex      []hit
+	cands    []candidate
+	contacts []contactHit
 	// group's buffers
 	keys   []uint64
 	counts []int
@@ -298,7 +299,8 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 	if want.has(labAd) {
 		var ct contactText
 		ct, sc.cb, sc.cidx = contactFormInto(runes, sc.cb, sc.cidx)
-		for _, h := range scanContacts(ct.s) {
+		sc.contacts = scanContactsInto(ct.s, sc.contacts[:0])
+		for _, h := range sc.contacts {
 			sev, conf := sugReview, confURLOrNumber
 			if h.kind == kindIM {
 				sev, conf = sugBlock, confContact
