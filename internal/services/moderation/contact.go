@@ -222,7 +222,16 @@ var tlds = map[string]bool{
 	"ru": true, "su": true, "la": true, "im": true, "gg": true, "ly": true, "to": true,
 }
 
-func isLabelByte(c byte) bool { return isLatinByte(c) || isDigit(c) || c == '-' }
+func isLabelByte(c byte) bool { return labelByte[c] }
+
+// labelByte: a-z, 0-9 and '-', the bytes domain labels are written with.
+var labelByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		t[c] = isLatinByte(b) || isDigit(b) || b == '-'
+	}
+	return
+}()
 
 // urlEnd extends a link from i over the characters a URL is written with.
 func urlEnd(s string, i int) int {
@@ -243,10 +252,10 @@ func urlEnd(s string, i int) int {
 // link filter: "example点com", "example dot com", "example。com".
 var dots = []string{".", "点", "。", "．", " dot ", "(dot)", "[dot]", "(.)", "[.]"}
 
-// dotStart marks the first bytes of dots.
-var dotStart = func() (t [256]bool) {
+// dotsAt are dots by their first byte, in the order of dots.
+var dotsAt = func() (t [256][]string) {
 	for _, d := range dots {
-		t[d[0]] = true
+		t[d[0]] = append(t[d[0]], d)
 	}
 	return
 }()
@@ -294,10 +303,10 @@ func scanLinks(s string, out []contactHit) []contactHit {
 				end = k
 			}
 			sep := ""
-			for _, d := range dots {
-				if k == len(s) || !dotStart[s[k]] {
-					break // most labels end in no dot at all
-				}
+			if k == len(s) {
+				break
+			}
+			for _, d := range dotsAt[s[k]] {
 				if strings.HasPrefix(s[k:], d) {
 					sep = d
 					break
