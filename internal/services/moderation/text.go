@@ -181,7 +181,6 @@ type scratch struct {
 	// group's buffers
 	keys   []uint64
 	counts []int
-	segs   []Segment
 	grank  []int
 }
 
@@ -413,10 +412,9 @@ func group(sc *scratch, cands []candidate, black []*compiledGlossary, segText fu
 		keys[fill[b]] = uint64(c.start)<<startShft | uint64(MaxTextRunes-c.end)<<endShft | uint64(i)
 		fill[b]++
 	}
-	segs := sc.segs[:0]
-	type span struct{ lo, hi int } // a finding's segments in segs
-	var fds [numLabels]Finding
-	var fspan [numLabels]span
+	// First walk: sort each bucket, count the segments that survive
+	// merging, so that all findings' segments take one exact allocation.
+	nsegs := 0
 	var have labelSet
 	for b := 0; b < nb; b++ {
 		ks := keys[counts[b]:counts[b+1]]
@@ -424,45 +422,61 @@ func group(sc *scratch, cands []candidate, black []*compiledGlossary, segText fu
 			continue
 		}
 		slices.Sort(ks)
-		first := &cands[ks[0]&(1<<idxBits-1)]
-		l := first.lab
-		fd := &fds[l]
-		if !have.has(l) {
-			have |= 1 << l
-			*fd = Finding{Label: labelNames[l], Suggestion: first.sev}
-			fspan[l].lo = len(segs)
-		}
-		last := -1 // this bucket's last segment in segs
+		have |= 1 << cands[ks[0]&(1<<idxBits-1)].lab
+		end := int32(-1)
 		for _, k := range ks {
 			c := &cands[k&(1<<idxBits-1)]
-			if severity(c.sev) > severity(fd.Suggestion) {
-				fd.Suggestion = c.sev
-			}
-			fd.Confidence = math.Max(fd.Confidence, c.conf)
-			if last >= 0 && int(c.start) < segs[last].End {
-				segs[last].End = max(segs[last].End, int(c.end))
+			if c.start < end {
+				end = max(end, c.end)
 				continue
 			}
-			sg := Segment{Start: int(c.start), End: int(c.end)}
-			if c.gloss >= 0 {
-				sg.Glossary = black[c.gloss].name
-			}
-			segs = append(segs, sg)
-			last = len(segs) - 1
+			nsegs++
+			end = c.end
 		}
-		fspan[l].hi = len(segs)
 	}
-	sc.segs = segs
-	all := make([]Segment, len(segs))
+	all := make([]Segment, 0, nsegs)
 	out := make([]Finding, 0, bits.OnesCount16(uint16(have)))
-	for l := labelID(0); l < numLabels; l++ {
-		if !have.has(l) {
+	// Second walk: buckets of a label are adjacent, so each finding's
+	// segments are a run of all.
+	for b := 0; b < nb; {
+		ks := keys[counts[b]:counts[b+1]]
+		if len(ks) == 0 {
+			b++
 			continue
 		}
-		fd := fds[l]
-		sp := fspan[l]
-		fd.Segments = all[sp.lo:sp.hi:sp.hi]
-		copy(fd.Segments, segs[sp.lo:sp.hi])
+		first := &cands[ks[0]&(1<<idxBits-1)]
+		l := first.lab
+		fd := Finding{Label: labelNames[l], Suggestion: first.sev}
+		sev := severity(first.sev)
+		lo := len(all)
+		for ; b < nb; b++ {
+			ks := keys[counts[b]:counts[b+1]]
+			if len(ks) == 0 {
+				continue
+			}
+			if cands[ks[0]&(1<<idxBits-1)].lab != l {
+				break
+			}
+			last := -1 // this bucket's last segment in all
+			for _, k := range ks {
+				c := &cands[k&(1<<idxBits-1)]
+				if sv := severity(c.sev); sv > sev {
+					fd.Suggestion, sev = c.sev, sv
+				}
+				fd.Confidence = math.Max(fd.Confidence, c.conf)
+				if last >= 0 && int(c.start) < all[last].End {
+					all[last].End = max(all[last].End, int(c.end))
+					continue
+				}
+				sg := Segment{Start: int(c.start), End: int(c.end)}
+				if c.gloss >= 0 {
+					sg.Glossary = black[c.gloss].name
+				}
+				all = append(all, sg)
+				last = len(all) - 1
+			}
+		}
+		fd.Segments = all[lo:len(all):len(all)]
 		for k := range fd.Segments {
 			sg := &fd.Segments[k]
 			sg.Text = segText(int32(sg.Start), int32(sg.End))
