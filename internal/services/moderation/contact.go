@@ -222,7 +222,16 @@ var tlds = map[string]bool{
 	"ru": true, "su": true, "la": true, "im": true, "gg": true, "ly": true, "to": true,
 }
 
-func isLabelByte(c byte) bool { return isLatinByte(c) || isDigit(c) || c == '-' }
+func isLabelByte(c byte) bool { return labelByte[c] }
+
+// labelByte: a-z, 0-9 and '-', the bytes domain labels are written with.
+var labelByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		t[c] = isLatinByte(b) || isDigit(b) || b == '-'
+	}
+	return
+}()
 
 // urlEnd extends a link from i over the characters a URL is written with.
 func urlEnd(s string, i int) int {
@@ -242,6 +251,14 @@ func urlEnd(s string, i int) int {
 // dots are what people write between the labels of a domain to dodge a
 // link filter: "example点com", "example dot com", "example。com".
 var dots = []string{".", "点", "。", "．", " dot ", "(dot)", "[dot]", "(.)", "[.]"}
+
+// dotsAt are dots by their first byte, in the order of dots.
+var dotsAt = func() (t [256][]string) {
+	for _, d := range dots {
+		t[d[0]] = append(t[d[0]], d)
+	}
+	return
+}()
 
 // scanLinks finds links (scheme or www.), e-mail addresses and bare domain
 // names.
@@ -286,7 +303,10 @@ func scanLinks(s string, out []contactHit) []contactHit {
 				end = k
 			}
 			sep := ""
-			for _, d := range dots {
+			if k == len(s) {
+				break
+			}
+			for _, d := range dotsAt[s[k]] {
 				if strings.HasPrefix(s[k:], d) {
 					sep = d
 					break
@@ -334,8 +354,10 @@ func hasLetter(s string) bool {
 }
 
 // scanContacts runs every scanner over the contact text.
-func scanContacts(s string) []contactHit {
-	var out []contactHit
+func scanContacts(s string) []contactHit { return scanContactsInto(s, nil) }
+
+// scanContactsInto is scanContacts appending to out.
+func scanContactsInto(s string, out []contactHit) []contactHit {
 	out = scanIM(s, out)
 	out = scanPhones(s, out)
 	out = scanLinks(s, out)

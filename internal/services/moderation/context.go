@@ -3,6 +3,7 @@ package moderation
 import (
 	_ "embed"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -116,14 +117,45 @@ const (
 	partNoun    = "noun"
 )
 
-// isContextPart reports whether a hit is one of the context rules' terms
-// rather than a lexicon term.
-func isContextPart(t *term) bool {
-	return t.source == partVerb || t.source == partNoun || strings.HasPrefix(t.source, "cue:")
+// part is what a term is to the context rules, from its source.
+type part uint8
+
+const (
+	partLexicon part = iota // a category term (lexicon, pinyin, glossary)
+	partIsVerb
+	partIsNoun
+	partReport
+	partNegation
+	partTrade
+	partOtherCue // a "cue:" source no rule reads
+)
+
+func partOf(source string) part {
+	switch source {
+	case partVerb:
+		return partIsVerb
+	case partNoun:
+		return partIsNoun
+	case cueReport:
+		return partReport
+	case cueNegation:
+		return partNegation
+	case cueTrade:
+		return partTrade
+	}
+	if strings.HasPrefix(source, "cue:") {
+		return partOtherCue
+	}
+	return partLexicon
 }
 
-// reportable are the categories the report and negation rules may clear.
-var reportable = map[string]bool{"ban": true, "porn": true, "terrorism": true}
+// isContextPart reports whether a hit is one of the context rules' terms
+// rather than a lexicon term.
+func isContextPart(t *term) bool { return t.part != partLexicon }
+
+// reportable reports whether the report and negation rules may clear hits
+// of label l.
+func reportable(l labelID) bool { return l == labBan || l == labPorn || l == labTerrorism }
 
 // sentenceEnd and clauseEnd split a text for the rules.
 // (Switches: the rules scan every hit's sentence, rune by rune.)
@@ -199,40 +231,59 @@ func anyCue(s []rune, cues [][]rune, f func(s, p []rune) bool) bool {
 type ctxText struct {
 	runes                 []rune
 	report, negate, trade []hit
-	scores                map[int]int
+	// scoreAt[a] is the report score of the sentence starting at a, or
+	// noScore; empty until the first sentence is scored.
+	scoreAt []int32
+	// tmp holds the folded neighbours of one test (foldedRunes).
+	tmp []rune
 	// fold[foldAt[i]:foldAt[i+1]] is runes[i] folded (lower case,
-	// simplified); built once per call, on the first rule that needs it.
+	// simplified); built once per call, when a long span is asked for.
 	fold   []rune
 	foldAt []int32
 	folded bool
 }
 
+const noScore = math.MinInt32
+
 // reset prepares t for a call on runes, keeping its buffers.
 func (t *ctxText) reset(runes []rune) {
 	t.runes = runes
 	t.report, t.negate, t.trade = t.report[:0], t.negate[:0], t.trade[:0]
-	clear(t.scores)
+	t.scoreAt = t.scoreAt[:0]
 	t.fold, t.foldAt, t.folded = t.fold[:0], t.foldAt[:0], false
 }
 
 // addCue files a cue hit.
 func (t *ctxText) addCue(h hit) {
-	switch h.term.source {
-	case cueReport:
+	switch h.term.part {
+	case partReport:
 		t.report = append(t.report, h)
-	case cueNegation:
+	case partNegation:
 		t.negate = append(t.negate, h)
-	case cueTrade:
+	case partTrade:
 		t.trade = append(t.trade, h)
 	}
 }
 
-// foldedRunes is the folded form of runes[a:b], a view of the call's
-// folded buffer.
+// foldShort is the longest span foldedRunes folds on its own; a longer
+// one (a sentence without end, tested for every hit in it) is cut from the
+// whole text folded once.
+const foldShort = 64
+
+// foldedRunes is the folded form of runes[a:b]. It is valid until the next
+// call: most tests look at a few neighbours of a hit, and folding those
+// alone is far cheaper than folding a 10 000-character text for them.
 func (t *ctxText) foldedRunes(a, b int) []rune {
 	a, b = max(a, 0), min(b, len(t.runes))
 	if a >= b {
 		return nil
+	}
+	if b-a <= foldShort && !t.folded {
+		t.tmp = t.tmp[:0]
+		for _, r := range t.runes[a:b] {
+			t.tmp = foldRune(t.tmp, r)
+		}
+		return t.tmp
 	}
 	if !t.folded {
 		for _, r := range t.runes {
@@ -246,9 +297,16 @@ func (t *ctxText) foldedRunes(a, b int) []rune {
 }
 
 // reportScore is the weight of the report cues inside the sentence [a, b).
+// It is remembered by the sentence's start.
 func (cr *contextRules) reportScore(t *ctxText, a, b int) int {
-	if s, ok := t.scores[a]; ok {
-		return s
+	if len(t.scoreAt) == 0 {
+		t.scoreAt = slices.Grow(t.scoreAt, len(t.runes)+1)[:len(t.runes)+1]
+		for i := range t.scoreAt {
+			t.scoreAt[i] = noScore
+		}
+	}
+	if s := t.scoreAt[a]; s != noScore {
+		return int(s)
 	}
 	score := 0
 	for _, h := range t.report[firstEndAfter(t.report, a):] {
@@ -259,10 +317,7 @@ func (cr *contextRules) reportScore(t *ctxText, a, b int) int {
 			score += h.term.weight
 		}
 	}
-	if t.scores == nil {
-		t.scores = map[int]int{}
-	}
-	t.scores[a] = score
+	t.scoreAt[a] = int32(score)
 	return score
 }
 
@@ -288,8 +343,13 @@ func within(hs []hit, a, b int) bool {
 // keep reports whether a lexicon hit of term t at [s, e) survives the
 // rules.
 func (cr *contextRules) keep(ct *ctxText, t *term, s, e int) bool {
+	return cr.keepRule(ct, t.rule, t.lab, s, e)
+}
+
+// keepRule is keep for a hit of label l with the per-term rule (or nil).
+func (cr *contextRules) keepRule(ct *ctxText, rule *runeRule, l labelID, s, e int) bool {
 	runes := ct.runes
-	if rule := t.rule; rule != nil {
+	if rule != nil {
 		if len(rule.notAfter) > 0 && anyCue(ct.foldedRunes(e, e+4), rule.notAfter, runesHasPrefix) {
 			return false
 		}
@@ -309,7 +369,7 @@ func (cr *contextRules) keep(ct *ctxText, t *term, s, e int) bool {
 			return false
 		}
 	}
-	if !reportable[t.label] {
+	if !reportable(l) {
 		return true
 	}
 	a, b := bounds(runes, s, e, sentenceEnd)
@@ -322,14 +382,14 @@ func (cr *contextRules) keep(ct *ctxText, t *term, s, e int) bool {
 
 // combos appends to out the candidates spanning a verb and a noun of the
 // same combo among hs (sorted by end), near each other in one clause.
-func (cr *contextRules) combos(out []candidate, hs []hit, ct *ctxText, want map[string]bool) []candidate {
+func (cr *contextRules) combos(out []candidate, hs []hit, ct *ctxText, want labelSet) []candidate {
 	runes := ct.runes
 	span := 0 // the longest part: bounds how far a noun's end may lie
 	for _, h := range hs {
 		span = max(span, h.end-h.start)
 	}
 	for i, v := range hs {
-		if v.term.source != partVerb || !want[v.term.label] {
+		if v.term.part != partIsVerb || !want.has(v.term.lab) {
 			continue
 		}
 		c := &cr.Combos[v.term.combo]
@@ -340,7 +400,7 @@ func (cr *contextRules) combos(out []candidate, hs []hit, ct *ctxText, want map[
 			if n.end > v.end+c.Window+span {
 				break
 			}
-			if j == i || n.term.source != partNoun || n.term.combo != v.term.combo {
+			if j == i || n.term.part != partIsNoun || n.term.combo != v.term.combo {
 				continue
 			}
 			a, b := min(v.start, n.start), max(v.end, n.end)
@@ -358,15 +418,14 @@ func (cr *contextRules) combos(out []candidate, hs []hit, ct *ctxText, want map[
 			if sep {
 				continue
 			}
-			t := term{label: c.Category, severity: c.Severity}
-			if !cr.keep(ct, &t, a, b) {
+			if !cr.keepRule(ct, nil, v.term.lab, a, b) {
 				continue
 			}
 			conf := confBlockTerm
 			if c.Severity == sugReview {
 				conf = confReviewTerm
 			}
-			out = append(out, candidate{label: c.Category, sev: c.Severity, conf: conf, start: a, end: b})
+			out = append(out, candidate{lab: v.term.lab, gloss: -1, sev: c.Severity, conf: conf, start: int32(a), end: int32(b)})
 		}
 	}
 	return out

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 	"golang.org/x/text/width"
@@ -128,7 +129,7 @@ func foldRune(out []rune, r rune) []rune {
 		return append(out, r)
 	case r >= hanLo && r <= hanHi:
 		return append(out, t2s(r))
-	case r >= 0 && r <= 0xFFFF:
+	case r >= 0 && r <= foldTabMax:
 		bmpOnce.Do(buildBMP)
 		if f := bmpFold[r]; f >= 0 {
 			return append(out, f)
@@ -137,17 +138,20 @@ func foldRune(out []rune, r rune) []rune {
 	return foldSlow(out, r)
 }
 
-// bmpFold caches foldSlow for the Basic Multilingual Plane: the folded rune
-// when it is one rune, -1 when it is several (ligatures and the like).
+// bmpFold caches foldSlow for the Basic Multilingual Plane and the next
+// one (emoji, mathematical letters such as 𝐬𝐞𝐱): the folded rune when it
+// is one rune, -1 when it is several (ligatures and the like).
+const foldTabMax = 0x1FFFF
+
 var (
 	bmpOnce sync.Once
 	bmpFold []rune
 )
 
 func buildBMP() {
-	bmpFold = make([]rune, 0x10000)
+	bmpFold = make([]rune, foldTabMax+1)
 	var buf [8]rune
-	for r := rune(0); r <= 0xFFFF; r++ {
+	for r := rune(0); r <= foldTabMax; r++ {
 		if f := foldSlow(buf[:0], r); len(f) == 1 {
 			bmpFold[r] = f[0]
 		} else {
@@ -337,7 +341,9 @@ func contactFormInto(runes []rune, b []byte, idx []int32) (contactText, []byte, 
 		}
 	}
 	idx = append(idx, int32(len(runes)))
-	return contactText{s: string(b), idx: idx}, b, idx
+	// The scanners read s during the call that owns b and keep only
+	// offsets, so s may share b's bytes instead of copying them.
+	return contactText{s: unsafe.String(unsafe.SliceData(b), len(b)), idx: idx}, b, idx
 }
 
 // digitTable is chineseDigits densely, from '〇' (U+3007) to the last

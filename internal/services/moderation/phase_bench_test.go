@@ -26,9 +26,19 @@ func evalText(b *testing.B, normal bool) string {
 	return string(rs[:MaxTextRunes])
 }
 
-// BenchmarkDetectPhases splits a Detect call into its passes.
+// BenchmarkDetectPhases splits a Detect call into its passes, on the
+// normal and on the violating text of BenchmarkDetectEvalText.
 func BenchmarkDetectPhases(b *testing.B) {
-	text := evalText(b, true)
+	for _, normal := range []bool{true, false} {
+		name := "violating"
+		if normal {
+			name = "normal"
+		}
+		b.Run(name, func(b *testing.B) { detectPhases(b, evalText(b, normal)) })
+	}
+}
+
+func detectPhases(b *testing.B, text string) {
 	d, err := NewTextDetector()
 	if err != nil {
 		b.Fatal(err)
@@ -45,6 +55,9 @@ func BenchmarkDetectPhases(b *testing.B) {
 		{"find", func() { d.m.find(n, runes) }},
 		{"contactForm", func() { contactForm(runes) }},
 		{"scanContacts", func() { scanContacts(ct.s) }},
+		{"scanIM", func() { scanIM(ct.s, nil) }},
+		{"scanPhones", func() { scanPhones(ct.s, nil) }},
+		{"scanLinks", func() { scanLinks(ct.s, nil) }},
 		{"detect", func() { d.Detect(text, defaultTextCategories) }},
 	} {
 		b.Run(p.name, func(b *testing.B) { cpuLoop(b, len(text), p.f) })

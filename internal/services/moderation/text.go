@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"unicode/utf16"
@@ -167,26 +167,75 @@ func (d *TextDetector) Detect(text string, categories []string) []Finding {
 
 // scratch holds a call's large buffers between calls.
 type scratch struct {
-	runes []rune
-	norm  normText
-	hits  []hit
-	cb    []byte
-	cidx  []int32
-	ct    ctxText
-	parts []hit
-	lex   []hit
-	cands []candidate
+	runes    []rune
+	off      []int32 // byte offset in the caller's text of each rune, and the end
+	norm     normText
+	hits     []hit
+	cb       []byte
+	cidx     []int32
+	ct       ctxText
+	parts    []hit
+	lex      []hit
+	cands    []candidate
+	contacts []contactHit
+	// group's buffers
+	keys   []uint64
+	counts []int
+	grank  []int
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // candidate is one hit before grouping.
 type candidate struct {
-	label, sev string
+	start, end int32
+	lab        labelID
+	gloss      int16 // index of the black glossary, -1 for none
+	sev        string
 	conf       float64
-	start, end int
-	glossary   string
 }
+
+// labelID numbers the labels a finding may have, in their alphabetical
+// order (group orders findings' segments by label, then glossary name).
+type labelID uint8
+
+const (
+	labAbuse labelID = iota
+	labAd
+	labBan
+	labCustom
+	labPolitics
+	labPorn
+	labTerrorism
+	numLabels
+	labNone labelID = 255 // context cues and parts of no category of their own
+)
+
+var labelNames = [numLabels]string{"abuse", "ad", "ban", labelCustomized, "politics", "porn", "terrorism"}
+
+func labelOf(s string) labelID {
+	for i, n := range labelNames {
+		if n == s {
+			return labelID(i)
+		}
+	}
+	return labNone
+}
+
+// labelSet is a set of labels, the categories a call checks.
+type labelSet uint16
+
+func labelSetOf(categories []string) labelSet {
+	var w labelSet
+	for _, c := range categories {
+		if l := labelOf(c); l != labNone {
+			w |= 1 << l
+		}
+	}
+	return w
+}
+
+func (w labelSet) has(l labelID) bool { return l < numLabels && w&(1<<l) != 0 }
 
 // DetectWith is Detect that also matches the black glossaries (label
 // "customized", the glossary's suggestion) and drops every hit lying
@@ -194,18 +243,23 @@ type candidate struct {
 func (d *TextDetector) DetectWith(text string, categories []string, black, white []*compiledGlossary) []Finding {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
-	runes := sc.runes[:0]
-	for _, r := range text {
+	runes, off := sc.runes[:0], sc.off[:0]
+	valid := true // text as far as it is checked is well-formed UTF-8
+	end := len(text)
+	for i, r := range text {
 		if len(runes) == MaxTextRunes {
+			end = i
 			break
 		}
+		if r == utf8.RuneError && !strings.HasPrefix(text[i:], "\uFFFD") {
+			valid = false
+		}
 		runes = append(runes, r)
+		off = append(off, int32(i))
 	}
-	sc.runes = runes
-	want := map[string]bool{}
-	for _, c := range categories {
-		want[c] = true
-	}
+	off = append(off, int32(end))
+	sc.runes, sc.off = runes, off
+	want := labelSetOf(categories)
 	norm := normalizeInto(runes, sc.norm)
 	sc.norm = norm
 	ct := &sc.ct
@@ -215,14 +269,14 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 	sc.hits = d.m.findInto(norm, runes, sc.hits[:0])
 	for _, h := range sc.hits {
 		if isContextPart(h.term) {
-			if h.term.source == partVerb || h.term.source == partNoun {
+			if p := h.term.part; p == partIsVerb || p == partIsNoun {
 				parts = append(parts, h)
 			} else {
 				ct.addCue(h)
 			}
 			continue
 		}
-		if !want[h.term.label] {
+		if !want.has(h.term.lab) {
 			continue
 		}
 		lex = append(lex, h)
@@ -235,34 +289,35 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 		if h.term.severity == sugReview {
 			conf = confReviewTerm
 		}
-		cands = append(cands, candidate{label: h.term.label, sev: h.term.severity, conf: conf, start: h.start, end: h.end})
+		cands = append(cands, candidate{lab: h.term.lab, gloss: -1, sev: h.term.severity, conf: conf, start: int32(h.start), end: int32(h.end)})
 	}
 	if d.ctx != nil && len(parts) > 1 {
 		cands = d.ctx.combos(cands, parts, ct, want)
 	}
 	sc.parts, sc.lex = parts, lex
-	if want["ad"] {
+	if want.has(labAd) {
 		var ct contactText
 		ct, sc.cb, sc.cidx = contactFormInto(runes, sc.cb, sc.cidx)
-		for _, h := range scanContacts(ct.s) {
+		sc.contacts = scanContactsInto(ct.s, sc.contacts[:0])
+		for _, h := range sc.contacts {
 			sev, conf := sugReview, confURLOrNumber
 			if h.kind == kindIM {
 				sev, conf = sugBlock, confContact
 			}
 			start, end := ct.span(h.a, h.b)
-			cands = append(cands, candidate{label: "ad", sev: sev, conf: conf, start: start, end: end})
+			cands = append(cands, candidate{lab: labAd, gloss: -1, sev: sev, conf: conf, start: int32(start), end: int32(end)})
 		}
 	}
-	for _, g := range black {
+	for gi, g := range black {
 		for _, h := range g.m.find(norm, runes) {
-			cands = append(cands, candidate{label: labelCustomized, sev: g.suggestion, conf: confGlossaryHit, start: h.start, end: h.end, glossary: g.name})
+			cands = append(cands, candidate{lab: labCustom, gloss: int16(gi), sev: g.suggestion, conf: confGlossaryHit, start: int32(h.start), end: int32(h.end)})
 		}
 	}
 	if len(white) > 0 && len(cands) > 0 {
-		var spans [][2]int
+		var spans [][2]int32
 		for _, g := range white {
 			for _, h := range g.m.find(norm, runes) {
-				spans = append(spans, [2]int{h.start, h.end})
+				spans = append(spans, [2]int32{int32(h.start), int32(h.end)})
 			}
 		}
 		kept := cands[:0]
@@ -281,63 +336,169 @@ func (d *TextDetector) DetectWith(text string, categories []string, black, white
 		cands = kept
 	}
 	sc.cands = cands
-	return group(runes, cands)
+	segText := func(a, b int32) string {
+		if valid {
+			return text[off[a]:off[b]] // the caller's bytes: no copy
+		}
+		return string(runes[a:b])
+	}
+	return group(sc, cands, black, segText)
 }
 
+// Bits of a sort key of group: start, MaxTextRunes-end (longest first),
+// then the candidate's index.
+const (
+	posBits   = 14
+	idxBits   = 64 - 2*posBits
+	startShft = idxBits + posBits
+	endShft   = idxBits
+)
+
+var _ = [1 << posBits]struct{}{}[MaxTextRunes] // positions fit posBits
+
 // group turns candidates into one finding per label, most severe first.
-// One sort orders the candidates by label, glossary, start and longest
-// first; a walk then drops repeats and merges overlaps (a segment inside
-// another of the same glossary, "冰毒" inside "出售冰毒", adds nothing a
-// reviewer needs). Texts are cut from runes only for the spans kept.
-func group(runes []rune, cands []candidate) []Finding {
-	slices.SortFunc(cands, func(a, b candidate) int {
-		if c := strings.Compare(a.label, b.label); c != 0 {
-			return c
+// Candidates are bucketed by label and glossary (glossaries by name) and
+// each bucket sorted by start, longest first, as packed integer keys; a
+// walk then drops repeats and merges overlaps (a segment inside another of
+// the same glossary, "冰毒" inside "出售冰毒", adds nothing a reviewer
+// needs). All findings' segments share one allocation.
+func group(sc *scratch, cands []candidate, black []*compiledGlossary, segText func(a, b int32) string) []Finding {
+	if len(cands) == 0 {
+		return []Finding{}
+	}
+	// Buckets: labels before customized, one per glossary name (in name
+	// order), labels after it.
+	grank := sc.grank[:0]
+	ng := 0
+	if len(black) > 0 {
+		for range black {
+			grank = append(grank, 0)
 		}
-		if c := strings.Compare(a.glossary, b.glossary); c != 0 {
-			return c
-		}
-		if a.start != b.start {
-			return a.start - b.start
-		}
-		return b.end - a.end
-	})
-	var out []Finding
-	for i := 0; i < len(cands); {
-		j := i
-		fd := Finding{Label: cands[i].label, Suggestion: cands[i].sev}
-		for ; j < len(cands) && cands[j].label == fd.Label; j++ {
-			c := &cands[j]
-			if severity(c.sev) > severity(fd.Suggestion) {
-				fd.Suggestion = c.sev
+		for i, g := range black {
+			for _, h := range black {
+				if h.name < g.name {
+					grank[i]++ // names are unique (resolve), so ranks are too
+				}
 			}
-			fd.Confidence = math.Max(fd.Confidence, c.conf)
-			if k := len(fd.Segments) - 1; k >= 0 && fd.Segments[k].Glossary == c.glossary && c.start < fd.Segments[k].End {
-				fd.Segments[k].End = max(fd.Segments[k].End, c.end)
+			ng = max(ng, grank[i]+1)
+		}
+	}
+	sc.grank = grank
+	bucket := func(c *candidate) int {
+		switch {
+		case c.lab < labCustom:
+			return int(c.lab)
+		case c.lab == labCustom:
+			return int(labCustom) + grank[c.gloss]
+		}
+		return int(c.lab) + max(ng, 1) - 1
+	}
+	nb := int(numLabels) + max(ng, 1) - 1
+	counts := sc.counts[:0]
+	for range nb + 1 {
+		counts = append(counts, 0)
+	}
+	for i := range cands {
+		counts[bucket(&cands[i])+1]++
+	}
+	for b := 1; b <= nb; b++ {
+		counts[b] += counts[b-1]
+	}
+	keys := slices.Grow(sc.keys[:0], len(cands))[:len(cands)]
+	fill := slices.Clone(counts) // small: one per bucket
+	for i := range cands {
+		c := &cands[i]
+		b := bucket(c)
+		keys[fill[b]] = uint64(c.start)<<startShft | uint64(MaxTextRunes-c.end)<<endShft | uint64(i)
+		fill[b]++
+	}
+	// First walk: sort each bucket, count the segments that survive
+	// merging, so that all findings' segments take one exact allocation.
+	nsegs := 0
+	var have labelSet
+	for b := 0; b < nb; b++ {
+		ks := keys[counts[b]:counts[b+1]]
+		if len(ks) == 0 {
+			continue
+		}
+		slices.Sort(ks)
+		have |= 1 << cands[ks[0]&(1<<idxBits-1)].lab
+		end := int32(-1)
+		for _, k := range ks {
+			c := &cands[k&(1<<idxBits-1)]
+			if c.start < end {
+				end = max(end, c.end)
 				continue
 			}
-			fd.Segments = append(fd.Segments, Segment{Start: c.start, End: c.end, Glossary: c.glossary})
+			nsegs++
+			end = c.end
 		}
-		for k := range fd.Segments {
-			fd.Segments[k].Text = string(runes[fd.Segments[k].Start:fd.Segments[k].End])
-		}
-		sort.SliceStable(fd.Segments, func(a, b int) bool { return fd.Segments[a].Start < fd.Segments[b].Start })
-		out = append(out, fd)
-		i = j
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if severity(a.Suggestion) != severity(b.Suggestion) {
-			return severity(a.Suggestion) > severity(b.Suggestion)
+	all := make([]Segment, 0, nsegs)
+	out := make([]Finding, 0, bits.OnesCount16(uint16(have)))
+	// Second walk: buckets of a label are adjacent, so each finding's
+	// segments are a run of all.
+	for b := 0; b < nb; {
+		ks := keys[counts[b]:counts[b+1]]
+		if len(ks) == 0 {
+			b++
+			continue
+		}
+		first := &cands[ks[0]&(1<<idxBits-1)]
+		l := first.lab
+		fd := Finding{Label: labelNames[l], Suggestion: first.sev}
+		sev := severity(first.sev)
+		lo := len(all)
+		for ; b < nb; b++ {
+			ks := keys[counts[b]:counts[b+1]]
+			if len(ks) == 0 {
+				continue
+			}
+			if cands[ks[0]&(1<<idxBits-1)].lab != l {
+				break
+			}
+			last := -1 // this bucket's last segment in all
+			for _, k := range ks {
+				c := &cands[k&(1<<idxBits-1)]
+				if sv := severity(c.sev); sv > sev {
+					fd.Suggestion, sev = c.sev, sv
+				}
+				fd.Confidence = math.Max(fd.Confidence, c.conf)
+				if last >= 0 && int(c.start) < all[last].End {
+					all[last].End = max(all[last].End, int(c.end))
+					continue
+				}
+				sg := Segment{Start: int(c.start), End: int(c.end)}
+				if c.gloss >= 0 {
+					sg.Glossary = black[c.gloss].name
+				}
+				all = append(all, sg)
+				last = len(all) - 1
+			}
+		}
+		fd.Segments = all[lo:len(all):len(all)]
+		for k := range fd.Segments {
+			sg := &fd.Segments[k]
+			sg.Text = segText(int32(sg.Start), int32(sg.End))
+		}
+		if l == labCustom && ng > 1 {
+			// Glossary by glossary so far: in text order, ties by name.
+			slices.SortStableFunc(fd.Segments, func(a, b Segment) int { return a.Start - b.Start })
+		}
+		out = append(out, fd)
+	}
+	slices.SortFunc(out, func(a, b Finding) int {
+		if sa, sb := severity(a.Suggestion), severity(b.Suggestion); sa != sb {
+			return sb - sa
 		}
 		if a.Confidence != b.Confidence {
-			return a.Confidence > b.Confidence
+			if a.Confidence > b.Confidence {
+				return -1
+			}
+			return 1
 		}
-		return a.Label < b.Label
+		return strings.Compare(a.Label, b.Label)
 	})
-	if out == nil {
-		out = []Finding{}
-	}
 	return out
 }
 

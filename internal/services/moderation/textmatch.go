@@ -23,6 +23,10 @@ type term struct {
 	combo int
 	// rule is the term's context rule, if it has one (attachRules).
 	rule *runeRule
+	// Derived by newMatcher: the label's id, and what part of the
+	// context rules the term is (partLexicon for a category term).
+	lab  labelID
+	part part
 }
 
 // matcher is an Aho–Corasick automaton over the normalised alphabet: one
@@ -47,14 +51,22 @@ type matcher struct {
 	fail  []int32
 	// out[s] lists the terms ending at s itself (outs[outLo[s]:outLo[s+1]]
 	// once frozen); dict[s] is the nearest state on s's failure chain with
-	// terms of its own (0 = none); emit[s]: s or its chain has terms.
+	// terms of its own (0 = none).
 	out   [][]int32
 	outs  []int32
 	outLo []int32
 	dict  []int32
-	emit  []bool
 	terms []term
 }
+
+// Once frozen, every state number the automaton steps to (root, slots,
+// fail) carries emitFlag when the state or its failure chain has terms:
+// the scan learns it from the transition it has loaded anyway, instead of
+// a load from another table (a cache miss on most steps of a long text).
+const (
+	emitFlag  int32 = 1 << 30
+	stateMask       = emitFlag - 1
+)
 
 type edge struct{ class, next int32 }
 
@@ -80,7 +92,8 @@ func (m *matcher) next(s, c int32) (int32, bool) {
 	return search(m.kids[s], c)
 }
 
-// step is the goto function of the frozen automaton.
+// step is the goto function of the frozen automaton; s is a plain state
+// number, the result carries emitFlag.
 func (m *matcher) step(s, c int32) (int32, bool) {
 	if s == 0 {
 		n := m.root[c]
@@ -144,6 +157,7 @@ func newMatcher(ts []term) *matcher {
 		if len(t.runes) == 0 {
 			continue
 		}
+		t.lab, t.part = labelOf(t.label), partOf(t.source)
 		m.terms = append(m.terms, t)
 		idx := int32(len(m.terms) - 1)
 		s := int32(0)
@@ -267,13 +281,34 @@ func (m *matcher) freeze() {
 			m.slots[i] = slot{owner: s, next: e.next}
 		}
 	}
-	m.outLo, m.emit = make([]int32, n+1), make([]bool, n)
+	m.outLo = make([]int32, n+1)
+	emit := make([]bool, n)
 	for s := 0; s < n; s++ {
 		m.outLo[s] = int32(len(m.outs))
 		m.outs = append(m.outs, m.out[s]...)
-		m.emit[s] = len(m.out[s]) > 0 || m.dict[s] != 0
+		emit[s] = len(m.out[s]) > 0 || m.dict[s] != 0
 	}
 	m.outLo[n] = int32(len(m.outs))
+	if int32(n) > stateMask {
+		panic("moderation: automaton too large")
+	}
+	flag := func(s int32) int32 {
+		if emit[s] {
+			return s | emitFlag
+		}
+		return s
+	}
+	for c, s := range m.root {
+		m.root[c] = flag(s)
+	}
+	for i, sl := range m.slots {
+		if sl.owner != 0 {
+			m.slots[i].next = flag(sl.next)
+		}
+	}
+	for s, f := range m.fail {
+		m.fail[s] = flag(f)
+	}
 	m.kids, m.out = nil, nil
 }
 
@@ -301,17 +336,19 @@ func (m *matcher) findInto(n normText, orig []rune, hits []hit) []hit {
 			s = 0 // in no term: nothing continues through it
 			continue
 		}
+		st := int32(0) // s with its emitFlag
 		for {
 			if nx, ok := m.step(s, c); ok {
-				s = nx
+				st = nx
 				break
 			}
 			if s == 0 {
 				break
 			}
-			s = m.fail[s]
+			s = m.fail[s] & stateMask
 		}
-		if !m.emit[s] {
+		s = st & stateMask
+		if st&emitFlag == 0 {
 			continue
 		}
 		o := s
