@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aisd/aisd/internal/api"
@@ -133,10 +135,32 @@ func IdentityFrom(ctx context.Context) (iam.Identity, bool) {
 	return id, ok
 }
 
+// lastRIDTime is the time part of the last request id issued, so ids keep
+// increasing even when the clock steps back or two calls share a tick.
+var lastRIDTime atomic.Int64
+
+// newRequestID returns 32 hex digits: the issue time in Unix nanoseconds
+// (made strictly increasing in this process), then 64 random bits. Ids
+// that sort by time keep each usage record's insert into the unique
+// request_id index at the index's end: random ids dirtied a different page
+// per record and made metering cost 2-4× as much CPU per call.
 func newRequestID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	now := time.Now().UnixNano()
+	for {
+		last := lastRIDTime.Load()
+		if now <= last {
+			now = last + 1
+		}
+		if lastRIDTime.CompareAndSwap(last, now) {
+			break
+		}
+	}
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(now))
+	rand.Read(b[8:])
+	var out [32]byte
+	hex.Encode(out[:], b[:])
+	return string(out[:])
 }
 
 // statusWriter remembers what was written, for the access log and metrics.
