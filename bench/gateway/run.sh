@@ -42,7 +42,9 @@ http {
   limit_req_zone \$binary_remote_addr zone=z:1m rate=1r/m;
   server {
     listen 127.0.0.1:18090;
-    location /throttled { limit_req zone=z nodelay; limit_req_status 429; error_page 429 = @apig0308; return 200 '{}'; }
+    # try_files, not return: return answers in the rewrite phase, before
+    # limit_req (preaccess) ever runs, so the 429 would never be sent.
+    location /throttled { limit_req zone=z nodelay; limit_req_status 429; error_page 429 = @apig0308; root $work/www; try_files /static/ok.json =404; }
     location @apig0308 { default_type application/json; add_header X-Request-Id \$request_id always;
       return 429 '{"error_code":"APIG.0308","error_msg":"The throttling threshold has been reached: policy user over ratelimit,limit:1,time:1 minute","request_id":"\$request_id"}'; }
     location /static { default_type application/json; root $work/www; }
@@ -85,6 +87,10 @@ check() { # url body headers-file want-status
   [ "$code" = "$4" ] || { echo "bench-gateway: $1 answered $code, not $4: $(cat "$work/check.json")" >&2; exit 1; }
 }
 check "$ep/v3/$pid/moderation/text" "$tm" "$work/h-accepted" 200
+# nginx's peer path must refuse too (its one call a minute used up here).
+curl -s -o /dev/null http://127.0.0.1:18090/throttled
+code=$(curl -s -o "$work/check.json" -w '%{http_code}' http://127.0.0.1:18090/throttled)
+[ "$code" = 429 ] || { echo "bench-gateway: nginx /throttled answered $code, not 429" >&2; exit 1; }
 check "$ep/v2/$pid/ocr/general-text" '{"url":"https://example.com/a.png"}' "$work/h-badsig" 401
 # What the accepted path answers after its run (a rate that was not all 200s is reported).
 after_accepted() { # run before the bad signatures lock the AK

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/store"
@@ -36,6 +37,9 @@ type Call struct {
 	// RespHeader collects headers the controls add to the answer, success
 	// or error (the throttle's rate-limit state).
 	RespHeader http.Header
+	// Deadline is when the gateway's deadline for the whole call falls
+	// (zero: none); the chain after admission runs under it.
+	Deadline time.Time
 }
 
 // Control is one platform control a service call passes through

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -110,6 +111,18 @@ func (e *Error) WithHeaders(h http.Header) *Error {
 		n[k] = append(n[k], vs...)
 	}
 	c.Header = n
+	return c
+}
+
+// WithHeadersOwned is WithHeaders for a header the caller hands over: it
+// becomes the error's own (no copy) when the error has none yet; the
+// caller must not touch h afterwards.
+func (e *Error) WithHeadersOwned(h http.Header) *Error {
+	if len(e.Header) > 0 {
+		return e.WithHeaders(h)
+	}
+	c := e.clone()
+	c.Header = h
 	return c
 }
 
@@ -241,25 +254,26 @@ func fill(msg string, args []any) string {
 		return msg
 	}
 	var b strings.Builder
+	b.Grow(len(msg) + 16*len(args))
 	ai := 0
 	for i := 0; i < len(msg); i++ {
 		c := msg[i]
 		if ai < len(args) {
 			switch {
 			case c == '%' && i+1 < len(msg) && (msg[i+1] == 's' || msg[i+1] == 'd'):
-				fmt.Fprint(&b, args[ai])
+				writeArg(&b, args[ai])
 				ai++
 				i++
 				continue
 			case c == '{':
 				if j := strings.IndexByte(msg[i:], '}'); j > 0 {
-					fmt.Fprint(&b, args[ai])
+					writeArg(&b, args[ai])
 					ai++
 					i += j
 					continue
 				}
 			case strings.HasPrefix(msg[i:], "XXX") && wordEdge(msg, i-1) && wordEdge(msg, i+3):
-				fmt.Fprint(&b, args[ai])
+				writeArg(&b, args[ai])
 				ai++
 				i += 2
 				continue
@@ -268,6 +282,24 @@ func fill(msg string, args []any) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// writeArg writes a as fmt.Fprint would, without fmt for the common
+// strings and integers (a throttled call's limit is filled on every
+// refusal).
+func writeArg(b *strings.Builder, a any) {
+	switch v := a.(type) {
+	case string:
+		b.WriteString(v)
+	case int:
+		var buf [20]byte
+		b.Write(strconv.AppendInt(buf[:0], int64(v), 10))
+	case int64:
+		var buf [20]byte
+		b.Write(strconv.AppendInt(buf[:0], v, 10))
+	default:
+		fmt.Fprint(b, a)
+	}
 }
 
 // wordEdge reports whether position i is outside msg or not a letter, so

@@ -227,7 +227,7 @@ func (g *Gateway) authorizeProject(ctx context.Context, id iam.Identity, r *http
 // service would: AIS.0004 for Image Recognition and Moderation,
 // ModelArts.4203 for OCR.
 func (g *Gateway) authorizeAction(ctx context.Context, id iam.Identity, rt *routes.Route, projectID string) error {
-	return g.authorizeActionName(ctx, id, rt.Action(), projectID)
+	return g.authorizeActionName(ctx, id, routes.ActionOf(rt), projectID)
 }
 
 // authorizeActionName is authorizeAction for an action by name (the

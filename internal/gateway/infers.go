@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/aisd/aisd/internal/api"
@@ -201,11 +202,19 @@ func checkJSONType(r *http.Request) error {
 	return checkContentType(r, &routes.Route{ContentType: jsonBody})
 }
 
+// emptyQuery is the Query of a call without one: nil Values read as empty.
+var emptyQuery url.Values
+
 func (g *Gateway) newCall(ctx context.Context, r *http.Request, id iam.Identity, projectID, service, operation string, params map[string]string, body []byte) *api.Call {
+	// No query (most calls): an empty, read-only Values without parsing.
+	q := emptyQuery
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query()
+	}
 	return &api.Call{
 		RequestID: api.RequestID(ctx), DomainID: id.Domain.ID, ProjectID: projectID, UserID: id.User.ID,
 		Service: service, API: operation, Method: r.Method, Path: r.URL.Path,
-		PathParams: params, Query: r.URL.Query(), Header: r.Header, Body: body,
+		PathParams: params, Query: q, Header: r.Header, Body: body,
 		Domain: id.Domain, RespHeader: http.Header{},
 	}
 }

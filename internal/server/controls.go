@@ -24,9 +24,7 @@ func throttleControl(t *limits.Throttle) api.Control {
 			if err != nil {
 				return nil, err // the refusal carries the same headers
 			}
-			for k, vs := range d.Headers() {
-				c.RespHeader[k] = append(c.RespHeader[k], vs...)
-			}
+			d.WriteHeaders(c.RespHeader)
 			return next(ctx, c)
 		}
 	}

@@ -300,6 +300,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mux.Handle("/v1/{project_id}/subscriptions/{service_name}", subsAPI)
 
 	s.patterns = mux.patterns
+	gw.MuxPatterns(mux.patterns)
 
 	// Jobs start after every service registered its kinds; work left by a
 	// crashed process is requeued by Start.

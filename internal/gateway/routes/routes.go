@@ -80,6 +80,24 @@ type node struct {
 
 var root = build(table)
 
+// actions holds the IAM action of each route of the table, computed once
+// (the gateway authorizes every call by it).
+var actions = func() map[*Route]string {
+	m := make(map[*Route]string, len(table))
+	for i := range table {
+		m[&table[i]] = table[i].Action()
+	}
+	return m
+}()
+
+// ActionOf is r.Action(), precomputed for the routes Match returns.
+func ActionOf(r *Route) string {
+	if a, ok := actions[r]; ok {
+		return a
+	}
+	return r.Action()
+}
+
 func build(rs []Route) *node {
 	n := &node{}
 	for i := range rs {

@@ -189,3 +189,18 @@ func BenchmarkMatch(b *testing.B) {
 		})
 	}
 }
+
+// The precomputed action of the route Match returns is the one Action
+// computes, for every route of the table.
+func TestActionOfMatchesAction(t *testing.T) {
+	for _, r := range routes.All() {
+		path := regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(r.Path, "x1")
+		m, _, st := routes.Match(r.Method, path)
+		if st != routes.Found {
+			t.Fatalf("%s %s: not found", r.Method, path)
+		}
+		if got, want := routes.ActionOf(m), m.Action(); got != want {
+			t.Errorf("%s %s: ActionOf %q, Action %q", r.Method, r.Path, got, want)
+		}
+	}
+}

@@ -258,17 +258,52 @@ type Decision struct {
 // X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (Reset as
 // Unix time in seconds), plus Retry-After in seconds on a refusal.
 func (d Decision) Headers() http.Header {
-	h := http.Header{}
 	if d.Limit <= 0 {
-		return h
+		return http.Header{}
 	}
-	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(d.Reset.UnixNano())/1e9)), 10))
-	if !d.Allowed {
-		h.Set("Retry-After", strconv.Itoa(retrySeconds(d.RetryAfter)))
-	}
+	h := make(http.Header, 4)
+	d.WriteHeaders(h)
 	return h
+}
+
+// The canonical forms of the rate-limit header names (http.Header keys).
+const (
+	hdrLimit      = "X-Ratelimit-Limit"
+	hdrRemaining  = "X-Ratelimit-Remaining"
+	hdrReset      = "X-Ratelimit-Reset"
+	hdrRetryAfter = "Retry-After"
+)
+
+// WriteHeaders sets the headers Headers returns on h, replacing any of the
+// same names, in three allocations whatever their number: the values share
+// one string and the one-element slices one array (every call's answer
+// carries them).
+func (d Decision) WriteHeaders(h http.Header) {
+	if d.Limit <= 0 {
+		return
+	}
+	var buf [80]byte
+	b := strconv.AppendInt(buf[:0], int64(d.Limit), 10)
+	n1 := len(b)
+	b = strconv.AppendInt(b, int64(d.Remaining), 10)
+	n2 := len(b)
+	b = strconv.AppendInt(b, int64(math.Ceil(float64(d.Reset.UnixNano())/1e9)), 10)
+	n3 := len(b)
+	if !d.Allowed {
+		b = strconv.AppendInt(b, int64(retrySeconds(d.RetryAfter)), 10)
+	}
+	s := string(b)
+	vals := make([]string, 4)
+	vals[0], vals[1], vals[2] = s[:n1], s[n1:n2], s[n2:n3]
+	// Each value slice is capped at its one element so that an Add to it
+	// copies instead of writing into the next header's value.
+	h[hdrLimit] = vals[0:1:1]
+	h[hdrRemaining] = vals[1:2:2]
+	h[hdrReset] = vals[2:3:3]
+	if !d.Allowed {
+		vals[3] = s[n3:]
+		h[hdrRetryAfter] = vals[3:4:4]
+	}
 }
 
 func retrySeconds(d time.Duration) int {
@@ -299,7 +334,7 @@ func (t *Throttle) Allow(ctx context.Context, userID, projectID, api string) (De
 		return d, nil
 	}
 	d.RetryAfter = d.Reset.Sub(now)
-	return d, catalog.New(catalog.APIG0308, limit).WithHeaders(d.Headers())
+	return d, catalog.New(catalog.APIG0308, limit).WithHeadersOwned(d.Headers())
 }
 
 // sweep drops windows whose calls have all left, at most once a window

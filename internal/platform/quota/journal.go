@@ -33,6 +33,7 @@ type journal struct {
 	off int    // bytes of m written
 	seq int    // the open segment
 	n   int    // records appended to it
+	buf []byte // the line being appended (reused)
 }
 
 // segmentBytes is a segment's preallocated size; a segment that fills up
@@ -133,6 +134,50 @@ func readSegment(path string) ([]store.UsageRecord, error) {
 	return out, nil
 }
 
+// appendJournalRecord appends r as the line json.Marshal makes of its
+// journalRecord, byte for byte, without reflection: the usual fields need
+// no escaping and are copied; any other goes through encoding/json.
+func appendJournalRecord(b []byte, r store.UsageRecord) []byte {
+	str := func(b []byte, key, v string) []byte {
+		b = append(b, key...)
+		if plainJSON(v) {
+			b = append(b, '"')
+			b = append(b, v...)
+			return append(b, '"')
+		}
+		q, _ := json.Marshal(v)
+		return append(b, q...)
+	}
+	b = str(b, `{"p":`, r.ProjectID)
+	b = str(b, `,"u":`, r.UserID)
+	b = str(b, `,"s":`, r.Service)
+	b = str(b, `,"a":`, r.API)
+	b = append(b, `,"t":`...)
+	b = strconv.AppendInt(b, r.Time.UnixMilli(), 10)
+	b = append(b, `,"c":`...)
+	b = strconv.AppendInt(b, int64(r.Status), 10)
+	if r.Code != "" {
+		b = str(b, `,"e":`, r.Code)
+	}
+	if r.RequestID != "" {
+		b = str(b, `,"r":`, r.RequestID)
+	}
+	return append(b, '}')
+}
+
+// plainJSON reports whether s encodes in JSON as itself: printable ASCII
+// other than the quote, the backslash and the HTML characters
+// json.Marshal escapes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
 func (j *journal) openNext() error {
 	j.seq++
 	j.n, j.off, j.m = 0, 0, nil
@@ -154,13 +199,8 @@ func (j *journal) openNext() error {
 // append adds one record as one line: a copy into the mapped segment, or
 // one write when the segment is not mapped.
 func (j *journal) append(r store.UsageRecord) error {
-	b, err := json.Marshal(journalRecord{
-		ProjectID: r.ProjectID, UserID: r.UserID, Service: r.Service, API: r.API,
-		TimeMS: r.Time.UnixMilli(), Status: r.Status, Code: r.Code, RequestID: r.RequestID,
-	})
-	if err != nil {
-		return err
-	}
+	b := appendJournalRecord(j.buf[:0], r)
+	j.buf = b
 	b = append(b, '\n')
 	if j.m != nil && j.off+len(b) > len(j.m) && j.n > 0 {
 		// Full: seal it; the flush that follows removes it with the rest.
@@ -180,7 +220,7 @@ func (j *journal) append(r store.UsageRecord) error {
 			return err
 		}
 	}
-	_, err = j.f.Write(b)
+	_, err := j.f.Write(b)
 	j.n++
 	return err
 }

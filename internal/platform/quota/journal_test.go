@@ -2,6 +2,7 @@ package quota
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -144,5 +145,24 @@ func TestJournalFullSegmentRotates(t *testing.T) {
 	}
 	if len(recs) != n || recs[0].RequestID != "req-0" || recs[n-1].RequestID != fmt.Sprintf("req-%d", n-1) {
 		t.Fatalf("read back %d records, want %d in order", len(recs), n)
+	}
+}
+
+// The journal's hand-written line is what json.Marshal makes of the
+// record, escapes included, so segments read back as before.
+func TestJournalLineMatchesMarshal(t *testing.T) {
+	for _, r := range []store.UsageRecord{
+		{ProjectID: "p1", UserID: "u1", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: time.UnixMilli(1764700000123), Status: 200, RequestID: "0123456789abcdef0123456789abcdef"},
+		{ProjectID: "p1", UserID: "u1", Service: "s", API: "a", Time: time.UnixMilli(-5), Status: 429, Code: "APIG.0308"},
+		{ProjectID: `q"uote\\`, UserID: "<u>&", Service: "中文", API: "\t\n\u2028", Time: time.UnixMilli(0), Status: 0, Code: "x", RequestID: "\x00"},
+	} {
+		want, err := json.Marshal(journalRecord{ProjectID: r.ProjectID, UserID: r.UserID, Service: r.Service, API: r.API,
+			TimeMS: r.Time.UnixMilli(), Status: r.Status, Code: r.Code, RequestID: r.RequestID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJournalRecord(nil, r); string(got) != string(want) {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
@@ -61,5 +62,41 @@ func BenchmarkClaimJob(b *testing.B) {
 		if _, err := s.ClaimJob(ctx, []string{"k"}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The metering writer's batches (512 records, the queue's half-full mark):
+// request ids as random hex and as time-ordered hex (what the gateway
+// assigns), which keeps the unique request_id index's inserts at its end.
+func BenchmarkRecordUsageBatch(b *testing.B) {
+	for _, ordered := range []bool{false, true} {
+		name := "random-ids"
+		if ordered {
+			name = "ordered-ids"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := benchStore(b)
+			ctx := context.Background()
+			const batch = 512
+			rs := make([]store.UsageRecord, batch)
+			seq := uint64(time.Now().UnixNano())
+			rng := rand.New(rand.NewPCG(1, 2))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i += batch {
+				for j := range rs {
+					seq++
+					id := rng.Uint64()
+					if ordered {
+						id = seq
+					}
+					rs[j] = store.UsageRecord{ProjectID: "p1", UserID: "u1", Service: "ocr.general-text", API: "RecognizeGeneralText",
+						Time: time.Now(), Status: 429, Code: "APIG.0308", RequestID: fmt.Sprintf("%016x%016x", id, rng.Uint64())}
+				}
+				if err := s.RecordUsageBatch(ctx, rs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

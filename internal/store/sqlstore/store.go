@@ -321,9 +321,40 @@ func usageInsert(rs []store.UsageRecord) (string, []any) {
 		b.WriteString(` ON CONFLICT DO NOTHING`)
 		stmt, _ = usageInserts.LoadOrStore(len(rs), b.String())
 	}
+	// A field equal to the previous record's reuses its boxed value: a
+	// batch is mostly the same project, user, API and outcome, and each
+	// string or integer put in an interface is an allocation. Integers go
+	// in as int64, which the driver takes without converting (an int is
+	// converted, and boxed again).
 	args := make([]any, 0, 8*len(rs))
-	for _, r := range rs {
-		args = append(args, r.ProjectID, r.UserID, r.Service, r.API, ms(r.Time), r.Status, r.Code, r.RequestID)
+	var prev store.UsageRecord
+	var box [8]any
+	for i, r := range rs {
+		first := i == 0
+		if first || r.ProjectID != prev.ProjectID {
+			box[0] = r.ProjectID
+		}
+		if first || r.UserID != prev.UserID {
+			box[1] = r.UserID
+		}
+		if first || r.Service != prev.Service {
+			box[2] = r.Service
+		}
+		if first || r.API != prev.API {
+			box[3] = r.API
+		}
+		if t := ms(r.Time); first || t != ms(prev.Time) {
+			box[4] = t
+		}
+		if first || r.Status != prev.Status {
+			box[5] = int64(r.Status)
+		}
+		if first || r.Code != prev.Code {
+			box[6] = r.Code
+		}
+		box[7] = r.RequestID
+		args = append(args, box[:]...)
+		prev = r
 	}
 	return stmt.(string), args
 }
