@@ -60,7 +60,7 @@ func Write(w http.ResponseWriter, requestID string, err error, f Family) (Render
 // an encoding. The bytes are those json.Encoder writes for Body.
 func appendBody(dst []byte, r Rendered, requestID string) []byte {
 	gw := r.IsGateway() && requestID != ""
-	if gw && !plainJSON(requestID) {
+	if gw && !PlainJSON(requestID) {
 		return encodeBody(dst, r, requestID)
 	}
 	pre := bodyPrefix(r.Code, r.Msg)
@@ -84,10 +84,11 @@ func encodeBody(dst []byte, r Rendered, requestID string) []byte {
 	return buf.Bytes()
 }
 
-// plainJSON reports whether s encodes in JSON as itself (printable ASCII
+// PlainJSON reports whether s encodes in JSON as itself (printable ASCII
 // that is not a quote, a backslash or one of the HTML characters
-// json.Encoder escapes).
-func plainJSON(s string) bool {
+// json.Encoder and json.Marshal escape): such a string can be written
+// between quotes without an encoder.
+func PlainJSON(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {

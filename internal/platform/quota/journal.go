@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aisd/aisd/internal/catalog"
 	"github.com/aisd/aisd/internal/store"
 )
 
@@ -140,7 +141,7 @@ func readSegment(path string) ([]store.UsageRecord, error) {
 func appendJournalRecord(b []byte, r store.UsageRecord) []byte {
 	str := func(b []byte, key, v string) []byte {
 		b = append(b, key...)
-		if plainJSON(v) {
+		if catalog.PlainJSON(v) {
 			b = append(b, '"')
 			b = append(b, v...)
 			return append(b, '"')
@@ -163,19 +164,6 @@ func appendJournalRecord(b []byte, r store.UsageRecord) []byte {
 		b = str(b, `,"r":`, r.RequestID)
 	}
 	return append(b, '}')
-}
-
-// plainJSON reports whether s encodes in JSON as itself: printable ASCII
-// other than the quote, the backslash and the HTML characters
-// json.Marshal escapes.
-func plainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return false
-		}
-	}
-	return true
 }
 
 func (j *journal) openNext() error {
