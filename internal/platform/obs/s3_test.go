@@ -32,7 +32,7 @@ func testAuth(ak string) (string, string, error) {
 }
 
 // s3Server serves a fresh local store through S3Handler.
-func s3Server(t *testing.T, opts ...S3Option) (*httptest.Server, *Local) {
+func s3Server(t testing.TB, opts ...S3Option) (*httptest.Server, *Local) {
 	t.Helper()
 	st, err := NewLocal(t.TempDir())
 	if err != nil {
@@ -43,7 +43,7 @@ func s3Server(t *testing.T, opts ...S3Option) (*httptest.Server, *Local) {
 	return srv, st
 }
 
-func client(t *testing.T, srv *httptest.Server, ak, sk string, tr http.RoundTripper) *minio.Client {
+func client(t testing.TB, srv *httptest.Server, ak, sk string, tr http.RoundTripper) *minio.Client {
 	t.Helper()
 	u, _ := url.Parse(srv.URL)
 	c, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(ak, sk, ""), Region: "us-east-1",
