@@ -72,9 +72,10 @@ test: deps models
 	# The Helm chart, linted and rendered by Helm's Go packages (a module of
 	# its own: Helm's Kubernetes dependencies stay out of aisd's).
 	cd deploy/helm/check && $(GO) test -count=1 ./...
+	$(MAKE) test-replicas
 	FUZZTIME=3s bash tools/fuzz.sh
 
-# Run apart from `make test` (about 2 minutes of real processes):
+# Part of `make test` (about a minute of real processes):
 # three replicas and two workers on PostgreSQL, Redis and an S3 server, with
 # kill -9 mid-job (bench/replicas); says in one line why it skips where
 # PostgreSQL, redis-server, ffmpeg or the models are missing. REPLICAS_OUT=
