@@ -234,15 +234,25 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // readBody reads at most limit bytes; more is APIG.0201 (413). It never
-// buffers more than limit+1 bytes.
+// buffers more than limit+1 bytes. A declared Content-Length sizes the
+// buffer once (the SDK always sends one), instead of growing it in steps.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.Body == nil {
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
 	if r.ContentLength > limit {
 		return nil, catalog.New(catalog.APIG0201)
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var b []byte
+	var err error
+	if n := r.ContentLength; n >= 0 {
+		// One byte more than declared, so that a body longer than its
+		// Content-Length (not sent by net/http, which cuts it; possible
+		// from another Body) is still seen to run past the limit.
+		b, err = readFull(r.Body, make([]byte, 0, n+1), limit+1)
+	} else {
+		b, err = readFull(r.Body, make([]byte, 0, min(limit+1, 512)), limit+1)
+	}
 	if err != nil {
 		return nil, catalog.New(catalog.APIG0201).Wrap(err)
 	}
@@ -250,6 +260,26 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, catalog.New(catalog.APIG0201)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}
+
+// readFull appends rd's bytes to b until EOF or max bytes in all, growing
+// b only when its capacity runs out.
+func readFull(rd io.Reader, b []byte, max int64) ([]byte, error) {
+	for int64(len(b)) < max {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // let append pick the next size
+		}
+		room := b[len(b):min(int64(cap(b)), max)]
+		n, err := rd.Read(room)
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 	return b, nil
 }
 
