@@ -372,11 +372,18 @@ func (g *Gateway) finish(w http.ResponseWriter, r *http.Request, call *api.Call,
 	ctx := r.Context()
 	resp, err := chain(ctx, call)
 	addHeaders(w.Header(), call.RespHeader)
+	// A failure is resolved and rendered once, for its usage record and
+	// its answer.
+	var e *catalog.Error
+	var rend catalog.Rendered
+	if err != nil {
+		e = catalog.Resolve(err)
+		rend = e.In(fam)
+	}
 	if g.o.Meter != nil && call.ProjectID != "" {
 		rec := store.UsageRecord{ProjectID: call.ProjectID, UserID: call.UserID, Service: call.Service, API: call.API, Time: g.now(), Status: http.StatusOK, RequestID: call.RequestID}
 		if err != nil {
-			e := catalog.Render(err, fam)
-			rec.Status, rec.Code = e.Status, e.Code
+			rec.Status, rec.Code = rend.Status, rend.Code
 		}
 		if merr := g.o.Meter.Record(context.WithoutCancel(ctx), rec); merr != nil {
 			g.log.Error("metering", "request_id", call.RequestID, "err", merr)
@@ -385,10 +392,11 @@ func (g *Gateway) finish(w http.ResponseWriter, r *http.Request, call *api.Call,
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && (ctx.Err() != nil || !call.Deadline.IsZero() && !time.Now().Before(call.Deadline)) {
 			if _, ok := catalog.From(err); !ok {
-				err = catalog.New(catalog.APIG0201).Variant("timeout").Wrap(err)
+				api.WriteError(w, r, catalog.New(catalog.APIG0201).Variant("timeout").Wrap(err))
+				return
 			}
 		}
-		api.WriteError(w, r, err)
+		api.WriteResolved(w, r, err, e, rend)
 		return
 	}
 	api.WriteJSON(w, http.StatusOK, resp)
