@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/aisd/aisd/internal/admin"
 	"github.com/aisd/aisd/internal/config"
+	"github.com/aisd/aisd/internal/platform/asynclog"
 	"github.com/aisd/aisd/internal/platform/limits/redislimits"
 	"github.com/aisd/aisd/internal/platform/seed"
 	"github.com/aisd/aisd/internal/server"
@@ -65,13 +67,22 @@ func serveCmd() *cobra.Command {
 				}
 				spec = &sp
 			}
-			log := newLogger(cfg)
+			// The log (an access-log line per request at info) is
+			// written by a goroutine of its own: no request waits for
+			// stderr, and a line that finds the buffer full is dropped
+			// and counted (aisd_log_lines_dropped_total).
+			alog := asynclog.New(os.Stderr, 0)
+			defer alog.Close()
+			log := newLoggerTo(cfg, alog)
 			slog.SetDefault(log)
 			s, err := server.New(cmd.Context(), cfg, log)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
+			s.Gateway.Registry().MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "aisd_log_lines_dropped_total", Help: "Log lines dropped because the log's buffer was full (stderr not keeping up).",
+			}, func() float64 { return float64(alog.Dropped()) }))
 			out := cmd.OutOrStdout()
 			if spec != nil {
 				// Applied before the server listens: once /readyz
@@ -132,14 +143,16 @@ func applySeed(ctx context.Context, path string, spec seed.Spec, s *server.Serve
 	return nil
 }
 
-func newLogger(cfg config.Config) *slog.Logger {
+func newLogger(cfg config.Config) *slog.Logger { return newLoggerTo(cfg, os.Stderr) }
+
+func newLoggerTo(cfg config.Config, out io.Writer) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: lvl}
 	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+		return slog.New(slog.NewTextHandler(out, opts))
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	return slog.New(slog.NewJSONHandler(out, opts))
 }
 
 // objectsAt says where the object store is, for the start-up log.

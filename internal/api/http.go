@@ -71,9 +71,16 @@ type ErrorRecorder interface {
 // WriteError renders err in the request's family: the one place every
 // route's error answers are written, logged and counted.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) catalog.Rendered {
+	e := catalog.Resolve(err)
+	return WriteResolved(w, r, err, e, e.In(FamilyOf(r.Context())))
+}
+
+// WriteResolved is WriteError for an error already resolved (e, from
+// catalog.Resolve(err)) and rendered in the request's family (rend).
+func WriteResolved(w http.ResponseWriter, r *http.Request, err error, e *catalog.Error, rend catalog.Rendered) catalog.Rendered {
 	ctx := r.Context()
 	rid := RequestID(ctx)
-	rend, e := catalog.Write(w, rid, err, FamilyOf(ctx))
+	catalog.WriteRendered(w, rid, e, rend)
 	if rec, ok := w.(ErrorRecorder); ok {
 		rec.RecordError(rend.Code)
 	}

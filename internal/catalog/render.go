@@ -26,6 +26,13 @@ var contentTypeJSON = []string{"application/json;charset=UTF-8"}
 func Write(w http.ResponseWriter, requestID string, err error, f Family) (Rendered, *Error) {
 	e := Resolve(err)
 	r := e.In(f)
+	WriteRendered(w, requestID, e, r)
+	return r, e
+}
+
+// WriteRendered is Write for an error already resolved and rendered (the
+// gateway renders a failed call once, for its usage record and its answer).
+func WriteRendered(w http.ResponseWriter, requestID string, e *Error, r Rendered) {
 	h := w.Header()
 	for k, vs := range e.Header {
 		if len(vs) == 0 {
@@ -51,7 +58,6 @@ func Write(w http.ResponseWriter, requestID string, err error, f Family) (Render
 	}
 	w.WriteHeader(r.Status)
 	_, _ = w.Write(appendBody(nil, r, requestID))
-	return r, e
 }
 
 // appendBody appends the JSON body of r (and its request id when r is a

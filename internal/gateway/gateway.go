@@ -234,15 +234,25 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // readBody reads at most limit bytes; more is APIG.0201 (413). It never
-// buffers more than limit+1 bytes.
+// buffers more than limit+1 bytes. A declared Content-Length sizes the
+// buffer once (the SDK always sends one), instead of growing it in steps.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.Body == nil {
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
 	if r.ContentLength > limit {
 		return nil, catalog.New(catalog.APIG0201)
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var b []byte
+	var err error
+	if n := r.ContentLength; n >= 0 {
+		// One byte more than declared, so that a body longer than its
+		// Content-Length (not sent by net/http, which cuts it; possible
+		// from another Body) is still seen to run past the limit.
+		b, err = readFull(r.Body, make([]byte, 0, n+1), limit+1)
+	} else {
+		b, err = readFull(r.Body, make([]byte, 0, min(limit+1, 512)), limit+1)
+	}
 	if err != nil {
 		return nil, catalog.New(catalog.APIG0201).Wrap(err)
 	}
@@ -250,6 +260,26 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, catalog.New(catalog.APIG0201)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}
+
+// readFull appends rd's bytes to b until EOF or max bytes in all, growing
+// b only when its capacity runs out.
+func readFull(rd io.Reader, b []byte, max int64) ([]byte, error) {
+	for int64(len(b)) < max {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // let append pick the next size
+		}
+		room := b[len(b):min(int64(cap(b)), max)]
+		n, err := rd.Read(room)
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 	return b, nil
 }
 
@@ -342,11 +372,18 @@ func (g *Gateway) finish(w http.ResponseWriter, r *http.Request, call *api.Call,
 	ctx := r.Context()
 	resp, err := chain(ctx, call)
 	addHeaders(w.Header(), call.RespHeader)
+	// A failure is resolved and rendered once, for its usage record and
+	// its answer.
+	var e *catalog.Error
+	var rend catalog.Rendered
+	if err != nil {
+		e = catalog.Resolve(err)
+		rend = e.In(fam)
+	}
 	if g.o.Meter != nil && call.ProjectID != "" {
 		rec := store.UsageRecord{ProjectID: call.ProjectID, UserID: call.UserID, Service: call.Service, API: call.API, Time: g.now(), Status: http.StatusOK, RequestID: call.RequestID}
 		if err != nil {
-			e := catalog.Render(err, fam)
-			rec.Status, rec.Code = e.Status, e.Code
+			rec.Status, rec.Code = rend.Status, rend.Code
 		}
 		if merr := g.o.Meter.Record(context.WithoutCancel(ctx), rec); merr != nil {
 			g.log.Error("metering", "request_id", call.RequestID, "err", merr)
@@ -355,10 +392,11 @@ func (g *Gateway) finish(w http.ResponseWriter, r *http.Request, call *api.Call,
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && (ctx.Err() != nil || !call.Deadline.IsZero() && !time.Now().Before(call.Deadline)) {
 			if _, ok := catalog.From(err); !ok {
-				err = catalog.New(catalog.APIG0201).Variant("timeout").Wrap(err)
+				api.WriteError(w, r, catalog.New(catalog.APIG0201).Variant("timeout").Wrap(err))
+				return
 			}
 		}
-		api.WriteError(w, r, err)
+		api.WriteResolved(w, r, err, e, rend)
 		return
 	}
 	api.WriteJSON(w, http.StatusOK, resp)
