@@ -1,11 +1,14 @@
 package workers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -181,5 +184,51 @@ func TestOptions(t *testing.T) {
 	}
 	if k, err := ParseKey(strings.Repeat("ab", 16)); err != nil || len(k) != 16 {
 		t.Fatalf("16-byte key: %v", err)
+	}
+}
+
+// Calls one after another share one kept-alive connection, small calls
+// (sent joined) and large ones (written from their parts) alike, and the
+// worker gets each body whole: a body left unread or a length that does
+// not match would close the connection and dial another for every call.
+func TestCallsReuseTheConnection(t *testing.T) {
+	var conns atomic.Int32
+	var bodies sync.Map
+	srv := httptest.NewUnstartedServer(NewServer(ServerOptions{Key: key, Engines: []string{"ocr"}, Handlers: map[string]api.Handler{
+		"RecognizeGeneralText": func(_ context.Context, c *api.Call) (any, error) {
+			bodies.Store(c.RequestID, c.Body)
+			return map[string]int{"n": len(c.Body)}, nil
+		},
+	}}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	p := pool(t, Options{HealthInterval: time.Hour}, srv.URL) // the first probe dials
+	for i, size := range []int{0, 1 << 10, joinMax, joinMax + 1, 300 << 10, 2 << 20} {
+		body := make([]byte, size)
+		for j := range body {
+			body[j] = byte('a' + (i+j)%26)
+		}
+		for k := 0; k < 3; k++ {
+			id := strconv.Itoa(size) + "/" + strconv.Itoa(k)
+			out, err := p.Call(context.Background(), "ocr", &api.Call{API: "RecognizeGeneralText", RequestID: id, Body: body})
+			if err != nil {
+				t.Fatalf("%d bytes: %v", size, err)
+			}
+			if want := `{"n":` + strconv.Itoa(size) + `}`; string(out.(json.RawMessage)) != want {
+				t.Fatalf("%d bytes: answer %s, want %s", size, out, want)
+			}
+			got, _ := bodies.Load(id)
+			if !bytes.Equal(got.([]byte), body) && size > 0 {
+				t.Fatalf("%d bytes: the worker got %d other bytes", size, len(got.([]byte)))
+			}
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("18 calls one at a time dialled %d connections, want 1", n)
 	}
 }
