@@ -66,7 +66,12 @@ func (s *Service) readInvoice(ctx context.Context, c *api.Call, img, url *string
 		return nil, false, err
 	}
 	p, err = kie.Read(ctx, runner{s}, in.Image)
-	return p, false, err
+	if err != nil {
+		return nil, false, err
+	}
+	// Short labels and values lose their first glyph (出口 read 口).
+	p.MendLeftEdges()
+	return p, false, nil
 }
 
 // ofdPxPerMM places an OFD's text (in mm) in a frame of about 200 dpi,
@@ -234,10 +239,13 @@ func readVAT(p *kie.Page) (vatRead, bool) {
 	top, bottom := math.Inf(1), math.Inf(-1)
 	if ok {
 		top = items.Header.Y0
-		for _, it := range items.Rows {
+		for ri, it := range items.Rows {
 			amounts(it, "amount", "tax")
 			if f := it["tax_rate"]; f != nil {
 				f.Value = unflipRate(f.Value)
+			}
+			if f := it["name"]; f != nil {
+				f.Value = leadingStar(p, items.RowY[ri], f.Value)
 			}
 			out.items = append(out.items, it)
 		}
@@ -279,6 +287,29 @@ func readVAT(p *kie.Page) (vatRead, bool) {
 	}
 	vatChecks(&out)
 	return out, len(out.fields) > 2
+}
+
+// leadingStar puts back the leading '*' of a goods name the recogniser
+// dropped. The name is printed *category*name (the tax authority's
+// coding of goods): a name holding one '*', inside it, lost its first
+// one. That is the grammar's claim; it is put back only when the pixels
+// agree — a star-shaped mark printed just before the name's first
+// character on its row (kie.MarkBefore). A lone re-reading of so small a
+// mark answers '·' as often as '*', so the mark's shape decides.
+func leadingStar(p *kie.Page, rowY float64, name string) string {
+	cat, _, ok := strings.Cut(name, "*")
+	if !ok || cat == "" || strings.Count(name, "*") != 1 {
+		return name
+	}
+	for _, l := range p.Lines {
+		if math.Abs(l.CY()-rowY) >= 0.5*l.H() {
+			continue
+		}
+		if at := strings.Index(l.Text, cat+"*"); at >= 0 && p.MarkBefore(l, at) {
+			return "*" + name
+		}
+	}
+	return name
 }
 
 // unflipRate undoes the one misreading a rate can suffer that leaves

@@ -58,6 +58,13 @@ func (p *Page) starLines(lines []*Line, s *Spec) []*Line {
 
 type inkRun struct{ x0, x1, top, bottom float64 }
 
+// mark reports whether a run of l's ink is shaped like a star: short,
+// narrow and above the line's lower third.
+func (r inkRun) mark(l *Line) bool {
+	h := l.H()
+	return r.bottom-r.top <= 0.5*h && r.x1-r.x0 <= 0.8*h && r.bottom <= l.Y0+0.7*h
+}
+
 // restoreStars is l with the stars found after byte offset from put
 // back into its text and characters; nil when none is missing.
 func (p *Page) restoreStars(l *Line, from int) *Line {
@@ -83,58 +90,15 @@ func (p *Page) restoreStars(l *Line, from int) *Line {
 	}
 	// The detector's box may end before a trailing mark.
 	x1 := l.X1 + 0.6*h
-	ya, yb := l.Y0-0.15*h, l.Y1+0.15*h
-	b := p.readImg.Bounds()
-	lum := func(x, y float64) float64 {
-		q := geom.Rotate(geom.Pt{X: x, Y: y}, p.centre, p.Skew*math.Pi/180)
-		if q.X < float64(b.Min.X) || q.Y < float64(b.Min.Y) || q.X >= float64(b.Max.X) || q.Y >= float64(b.Max.Y) {
-			return 255
-		}
-		r, g, bl, _ := p.readImg.At(int(q.X), int(q.Y)).RGBA()
-		return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
-	}
-	// Ink is darker than the line's paper: below the midpoint of its
-	// darkest and median levels.
-	var all []float64
-	for x := l.X0; x < l.X1; x += 2 {
-		for y := l.Y0; y < l.Y1; y += 2 {
-			all = append(all, lum(x, y))
-		}
-	}
-	if len(all) < 20 {
+	runs := p.inkRuns(l, x0, x1)
+	if runs == nil {
 		return nil
-	}
-	sort.Float64s(all)
-	lo, mid := all[len(all)/50], all[len(all)/2]
-	if mid-lo < 40 {
-		return nil
-	}
-	thr := (lo + mid) / 2
-	var runs []inkRun
-	var cur *inkRun
-	for x := x0; x < x1; x++ {
-		top, bottom := math.Inf(1), math.Inf(-1)
-		for y := ya; y < yb; y++ {
-			if lum(x, y) < thr {
-				top, bottom = math.Min(top, y), math.Max(bottom, y)
-			}
-		}
-		if math.IsInf(top, 0) {
-			cur = nil
-			continue
-		}
-		if cur == nil {
-			runs = append(runs, inkRun{x, x, top, bottom})
-			cur = &runs[len(runs)-1]
-			continue
-		}
-		cur.x1, cur.top, cur.bottom = x, math.Min(cur.top, top), math.Max(cur.bottom, bottom)
 	}
 	// Marks: short, narrow ink above the line's lower third.
 	var stars []pipeline.Char
 	var starX [][2]float64
 	for i, r := range runs {
-		if r.bottom-r.top > 0.5*h || r.x1-r.x0 > 0.8*h || r.bottom > l.Y0+0.7*h {
+		if !r.mark(l) {
 			continue
 		}
 		// The mark alone, up to its neighbours' ink, read again.
@@ -205,4 +169,59 @@ func (p *Page) restoreStars(l *Line, from int) *Line {
 	}
 	out.X1 = math.Max(out.X1, starX[len(starX)-1][1])
 	return &out
+}
+
+// inkRuns are the runs of ink columns in l's row between x0 and x1 of
+// the page frame, each with its ink's top and bottom; nil when the line
+// shows no ink against its paper.
+func (p *Page) inkRuns(l *Line, x0, x1 float64) []inkRun {
+	h := l.H()
+	ya, yb := l.Y0-0.15*h, l.Y1+0.15*h
+	b := p.readImg.Bounds()
+	lum := func(x, y float64) float64 {
+		q := geom.Rotate(geom.Pt{X: x, Y: y}, p.centre, p.Skew*math.Pi/180)
+		if q.X < float64(b.Min.X) || q.Y < float64(b.Min.Y) || q.X >= float64(b.Max.X) || q.Y >= float64(b.Max.Y) {
+			return 255
+		}
+		r, g, bl, _ := p.readImg.At(int(q.X), int(q.Y)).RGBA()
+		return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+	}
+	// Ink is darker than the line's paper: below the midpoint of its
+	// darkest and median levels.
+	var all []float64
+	for x := l.X0; x < l.X1; x += 2 {
+		for y := l.Y0; y < l.Y1; y += 2 {
+			all = append(all, lum(x, y))
+		}
+	}
+	if len(all) < 20 {
+		return nil
+	}
+	sort.Float64s(all)
+	lo, mid := all[len(all)/50], all[len(all)/2]
+	if mid-lo < 40 {
+		return nil
+	}
+	thr := (lo + mid) / 2
+	var runs []inkRun
+	var cur *inkRun
+	for x := x0; x < x1; x++ {
+		top, bottom := math.Inf(1), math.Inf(-1)
+		for y := ya; y < yb; y++ {
+			if lum(x, y) < thr {
+				top, bottom = math.Min(top, y), math.Max(bottom, y)
+			}
+		}
+		if math.IsInf(top, 0) {
+			cur = nil
+			continue
+		}
+		if cur == nil {
+			runs = append(runs, inkRun{x, x, top, bottom})
+			cur = &runs[len(runs)-1]
+			continue
+		}
+		cur.x1, cur.top, cur.bottom = x, math.Min(cur.top, top), math.Max(cur.bottom, bottom)
+	}
+	return runs
 }
