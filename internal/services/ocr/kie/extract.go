@@ -454,6 +454,11 @@ var normalizers = map[string]func(string) string{
 		return strings.NewReplacer("I", "1", "O", "0", "Q", "0").Replace(strings.ToUpper(s))
 	},
 	"mrz": validate.CleanMRZ,
+	// bloodtype: a blood type is A, B, AB or O; a zero there is a
+	// misread O (the recogniser reads 〇/O/0 alike in a CJK run).
+	"bloodtype": func(s string) string {
+		return strings.NewReplacer("0", "O", "〇", "O", "o", "O").Replace(s)
+	},
 	// capsname: the surname before the comma is printed in capitals, so
 	// a lower-case l there is a misread I.
 	"capsname": func(s string) string {

@@ -81,3 +81,25 @@ func TestParseSpecErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestHouseholdRegisterReadings: a blood type read with a zero for its O
+// and the relationships a register prints beyond 户主/妻/子 are kept.
+func TestHouseholdRegisterReadings(t *testing.T) {
+	hr, _ := Builtin("household_register")
+	for _, tc := range []struct{ blood, wantBlood, rel string }{
+		{"0型", "O型", "之女"},
+		{"O型", "O型", "长子"},
+		{"AB型", "AB型", "儿媳"},
+		{"Ｂ型", "B型", "外甥"},
+		{"0", "O", "女婿"},
+	} {
+		p := page("户主或与户主关系", 40, 40, tc.rel, 260, 40, "血型", 40, 100, tc.blood, 160, 100)
+		r := Extract(p, hr)
+		if f := r.Fields["blood_type"]; f == nil || f.Value != tc.wantBlood {
+			t.Errorf("blood %q: blood_type = %+v, want %q", tc.blood, f, tc.wantBlood)
+		}
+		if f := r.Fields["householder_relationship"]; f == nil || f.Value != tc.rel {
+			t.Errorf("householder_relationship = %+v, want %q", f, tc.rel)
+		}
+	}
+}
