@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/aisd/aisd/internal/services/ocr/kie/geom"
 	"github.com/aisd/aisd/internal/services/ocr/kie/validate"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 )
@@ -70,6 +71,9 @@ func extractLines(p *Page, lines []*Line, s *Spec) Result {
 			if got = readLabelled(f, h, hits, lines, used); got != nil {
 				break
 			}
+		}
+		if got == nil && f.Reread {
+			got = p.rereadRight(f, fi, hits, lines)
 		}
 		if got == nil && f.Anywhere {
 			for _, l := range lines {
@@ -553,6 +557,61 @@ func decodeTD3(lines []*Line) map[string]*Field {
 			out["machine_code2"] = mk(b, t.CompositeOK)
 			return out
 		}
+	}
+	return nil
+}
+
+// rereadRight reads again, without the detector, the stretch right of a
+// label of field fi that ends its line, up to the next line on its row
+// (or four line heights), and takes the value if it fits the pattern.
+func (p *Page) rereadRight(f *FieldSpec, fi int, hits []labelHit, lines []*Line) map[string]*Field {
+	if p == nil || p.reader == nil {
+		return nil
+	}
+	for _, h := range hits {
+		l := h.line
+		if h.field != fi || strings.TrimSpace(l.Text[h.end:]) != "" {
+			continue
+		}
+		hgt := l.Y1 - l.Y0
+		if hgt <= 0 {
+			continue
+		}
+		x0, x1 := l.X1+0.1*hgt, l.X1+4*hgt
+		for _, o := range lines {
+			if o != l && o.X0 >= l.X1 && o.Y0 < l.Y1 && o.Y1 > l.Y0 {
+				x1 = math.Min(x1, o.X0-0.1*hgt)
+			}
+		}
+		if x1-x0 < 0.5*hgt {
+			continue
+		}
+		y0, y1 := l.Y0-0.15*hgt, l.Y1+0.15*hgt
+		img, _, ok := p.cropFrame(x0, y0, x1, y1, 48/hgt)
+		if !ok {
+			continue
+		}
+		res, err := p.reader.Run(p.ctx, img, pipeline.RunOptions{NoDet: true, NoCls: true})
+		if err != nil || len(res.Lines) == 0 || strings.TrimSpace(res.Lines[0].Text) == "" {
+			continue
+		}
+		rl := &Line{Line: pipeline.Line{Text: res.Lines[0].Text, Score: res.Lines[0].Score}}
+		got := match(f, rl, 0, len(rl.Text))
+		if got == nil {
+			continue
+		}
+		var box [4]pipeline.Point
+		for k, c := range [4]geom.Pt{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}} {
+			q := p.fromFrame(c)
+			box[k] = pipeline.Point{int(math.Round(q.X)), int(math.Round(q.Y))}
+		}
+		for _, v := range got {
+			v.Box = box
+			if v.Confidence == 0 {
+				v.Confidence = float64(res.Lines[0].Score)
+			}
+		}
+		return got
 	}
 	return nil
 }
