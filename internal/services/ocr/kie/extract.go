@@ -6,7 +6,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/aisd/aisd/internal/services/ocr/kie/geom"
 	"github.com/aisd/aisd/internal/services/ocr/kie/validate"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 )
@@ -600,11 +599,7 @@ func (p *Page) rereadRight(f *FieldSpec, fi int, hits []labelHit, lines []*Line)
 		if got == nil {
 			continue
 		}
-		var box [4]pipeline.Point
-		for k, c := range [4]geom.Pt{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}} {
-			q := p.fromFrame(c)
-			box[k] = pipeline.Point{int(math.Round(q.X)), int(math.Round(q.Y))}
-		}
+		box := p.frameRect(x0, y0, x1, y1)
 		for _, v := range got {
 			v.Box = box
 			if v.Confidence == 0 {

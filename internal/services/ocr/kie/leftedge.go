@@ -5,7 +5,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/aisd/aisd/internal/services/ocr/kie/geom"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 )
 
@@ -87,11 +86,7 @@ func (p *Page) mendLeft(l *Line) *Line {
 	i := 0
 	for _, r := range text {
 		a, b := x0+float64(i)*w, x0+float64(i+1)*w
-		var box [4]pipeline.Point
-		for k, c := range [4]geom.Pt{{X: a, Y: l.Y0}, {X: b, Y: l.Y0}, {X: b, Y: l.Y1}, {X: a, Y: l.Y1}} {
-			q := p.fromFrame(c)
-			box[k] = pipeline.Point{int(math.Round(q.X)), int(math.Round(q.Y))}
-		}
+		box := p.frameRect(a, l.Y0, b, l.Y1)
 		out.Chars = append(out.Chars, pipeline.Char{Char: string(r), Score: got.Score, Box: box})
 		out.charX = append(out.charX, [2]float64{a, b})
 		out.Box = union(out.Box, box)

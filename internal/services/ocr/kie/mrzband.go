@@ -10,7 +10,6 @@ import (
 	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/math/f64"
 
-	"github.com/aisd/aisd/internal/services/ocr/kie/geom"
 	"github.com/aisd/aisd/internal/services/ocr/kie/validate"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 )
@@ -157,11 +156,7 @@ func (p *Page) mrzRows(lines []*Line, n int) [][]mrzCand {
 		// Band pixels → frame → input image, for the row's box.
 		fy0, fy1 := y0+r.y0/s, y0+r.y1/s
 		fx0, fx1 := x0+r.x0/s, x0+r.x1/s
-		var box [4]pipeline.Point
-		for i, c := range [4]geom.Pt{{X: fx0, Y: fy0}, {X: fx1, Y: fy0}, {X: fx1, Y: fy1}, {X: fx0, Y: fy1}} {
-			q := p.fromFrame(c)
-			box[i] = pipeline.Point{int(math.Round(q.X)), int(math.Round(q.Y))}
-		}
+		box := p.frameRect(fx0, fy0, fx1, fy1)
 		var cs []mrzCand
 		if len(r.parts) > 0 {
 			cs = append(cs, mrzCand{text: b.String(), score: sc, box: box, fy0: fy0, fy1: fy1})

@@ -125,6 +125,17 @@ func (p *Page) toFrame(pt geom.Pt) geom.Pt {
 }
 
 // fromFrame maps a page-frame point back to the input image.
+// frameRect is the page-frame rectangle [x0,x1]×[y0,y1] as a box in the
+// input image (TL, TR, BR, BL).
+func (p *Page) frameRect(x0, y0, x1, y1 float64) [4]pipeline.Point {
+	var box [4]pipeline.Point
+	for k, c := range [4]geom.Pt{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}} {
+		q := p.fromFrame(c)
+		box[k] = pipeline.Point{int(math.Round(q.X)), int(math.Round(q.Y))}
+	}
+	return box
+}
+
 func (p *Page) fromFrame(pt geom.Pt) geom.Pt {
 	p.init()
 	return p.fromRead.Apply(geom.Rotate(pt, p.centre, p.Skew*math.Pi/180))

@@ -117,11 +117,7 @@ func (p *Page) restoreStars(l *Line, from int) *Line {
 		if err != nil || len(res.Lines) == 0 || res.Lines[0].Text != "*" {
 			continue
 		}
-		var box [4]pipeline.Point
-		for k, c := range [4]geom.Pt{{X: r.x0, Y: r.top}, {X: r.x1 + 1, Y: r.top}, {X: r.x1 + 1, Y: r.bottom + 1}, {X: r.x0, Y: r.bottom + 1}} {
-			q := p.fromFrame(c)
-			box[k] = pipeline.Point{int(math.Round(q.X)), int(math.Round(q.Y))}
-		}
+		box := p.frameRect(r.x0, r.top, r.x1+1, r.bottom+1)
 		stars = append(stars, pipeline.Char{Char: "*", Score: res.Lines[0].Score, Box: box})
 		starX = append(starX, [2]float64{r.x0, r.x1 + 1})
 	}
