@@ -434,8 +434,10 @@ func main() {
 
 	// Callbacks: the receiver refuses each job's first post, so every job
 	// is posted at least twice, each time with its key and the same
-	// outcome.
-	for wait := time.Now().Add(30 * time.Second); time.Now().Before(wait); time.Sleep(500 * time.Millisecond) {
+	// outcome. A callback that replica A had reserved when it was killed
+	// is posted again only once its reservation runs out (the 30 s post
+	// timeout plus 30 s), so the wait covers that and a retry's backoff.
+	for wait := time.Now().Add(100 * time.Second); time.Now().Before(wait); time.Sleep(500 * time.Millisecond) {
 		cbMu.Lock()
 		n := len(deliveries)
 		cbMu.Unlock()
