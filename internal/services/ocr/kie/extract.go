@@ -18,6 +18,9 @@ type Field struct {
 	Box [4]pipeline.Point
 	// Valid is the validator's verdict; nil when the field has none.
 	Valid *bool
+	// line is the detected line the value was read from (nil when read
+	// again without the detector).
+	line *Line
 }
 
 // Result is what Extract read from a page.
@@ -71,8 +74,17 @@ func extractLines(p *Page, lines []*Line, s *Spec) Result {
 				break
 			}
 		}
-		if got == nil && f.Reread {
-			got = p.rereadRight(f, fi, hits, lines)
+		if f.Reread && (got == nil || failed(got[f.Name])) {
+			// A missed value, or one its validator refuses (a detector box
+			// that cut 回 to its inner 口): read the stretch again, and
+			// keep a refused value unless the new reading passes.
+			var bad *Line
+			if got != nil {
+				bad = got[f.Name].line
+			}
+			if again := p.rereadRight(f, fi, hits, lines, bad); again != nil && (got == nil || !failed(again[f.Name])) {
+				got = again
+			}
 		}
 		if got == nil && f.Anywhere {
 			for _, l := range lines {
@@ -389,7 +401,7 @@ func post(name, v string) string {
 // field makes a Field from the characters of l.Text[from:to], with their
 // mean recogniser score and enclosing box.
 func field(f *FieldSpec, l *Line, from, to int, v string) *Field {
-	out := &Field{Value: v, Confidence: l.Score, Box: l.Box}
+	out := &Field{Value: v, Confidence: l.Score, Box: l.Box, line: l}
 	if len(l.Chars) > 0 {
 		// Chars are dictionary entries in text order; walk them by bytes.
 		off := 0
@@ -494,14 +506,15 @@ var normalizers = map[string]func(string) string{
 var now = time.Now
 
 var validators = map[string]func(string) bool{
-	"gb11643": func(s string) bool { n, ok := validate.ParseIDNumber(s); return ok && n.Valid(now()) },
-	"luhn":    validate.Luhn,
-	"vin":     validate.ValidVIN,
-	"hkid":    validate.ValidHKID,
-	"run":     validate.ValidRUN,
-	"uscc":    validate.ValidUSCC,
-	"plate":   func(s string) bool { return validate.ParsePlate(s).Valid },
-	"date":    func(s string) bool { _, ok := validate.ParseDate(s); return ok },
+	"gb11643":   func(s string) bool { n, ok := validate.ParseIDNumber(s); return ok && n.Valid(now()) },
+	"luhn":      validate.Luhn,
+	"vin":       validate.ValidVIN,
+	"hkid":      validate.ValidHKID,
+	"run":       validate.ValidRUN,
+	"uscc":      validate.ValidUSCC,
+	"plate":     func(s string) bool { return validate.ParsePlate(s).Valid },
+	"date":      func(s string) bool { _, ok := validate.ParseDate(s); return ok },
+	"ethnicity": validate.Ethnicity,
 }
 
 // decoders read structures that span lines and carry their own checks.
@@ -560,10 +573,14 @@ func decodeTD3(lines []*Line) map[string]*Field {
 	return nil
 }
 
+// failed reports whether a value's validator refused it.
+func failed(f *Field) bool { return f != nil && f.Valid != nil && !*f.Valid }
+
 // rereadRight reads again, without the detector, the stretch right of a
 // label of field fi that ends its line, up to the next line on its row
-// (or four line heights), and takes the value if it fits the pattern.
-func (p *Page) rereadRight(f *FieldSpec, fi int, hits []labelHit, lines []*Line) map[string]*Field {
+// other than the refused value's own (or four line heights), and takes
+// the value if it fits the pattern.
+func (p *Page) rereadRight(f *FieldSpec, fi int, hits []labelHit, lines []*Line, refused *Line) map[string]*Field {
 	if p == nil || p.reader == nil {
 		return nil
 	}
@@ -577,8 +594,13 @@ func (p *Page) rereadRight(f *FieldSpec, fi int, hits []labelHit, lines []*Line)
 			continue
 		}
 		x0, x1 := l.X1+0.1*hgt, l.X1+4*hgt
+		if refused != nil && refused.X0 >= l.X1 && refused.Y0 < l.Y1 && refused.Y1 > l.Y0 {
+			// Around the refused value: its box was too tight, not
+			// misplaced, and the gap before it may hold the label's edge.
+			x0 = math.Max(x0, refused.X0-0.5*hgt)
+		}
 		for _, o := range lines {
-			if o != l && o.X0 >= l.X1 && o.Y0 < l.Y1 && o.Y1 > l.Y0 {
+			if o != l && o != refused && o.X0 >= l.X1 && o.Y0 < l.Y1 && o.Y1 > l.Y0 {
 				x1 = math.Min(x1, o.X0-0.1*hgt)
 			}
 		}

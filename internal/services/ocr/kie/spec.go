@@ -48,9 +48,10 @@ type FieldSpec struct {
 	// Anywhere: without a label (or a labelled value), take the first
 	// line anywhere on the page whose text matches Pattern.
 	Anywhere bool `yaml:"anywhere"`
-	// Reread: when no value is found, the space right of a label that
-	// ends its line is read again without the detector (a one-character
-	// value such as 女 can be missed by the detector).
+	// Reread: when no value is found, or its validator refuses it, the
+	// space right of a label that ends its line is read again without the
+	// detector (a one-character value such as 女 can be missed by the
+	// detector, or boxed too tight: 回 read as its inner 口).
 	Reread bool `yaml:"reread"`
 	// Lines > 1 lets the value continue on up to Lines lines below,
 	// aligned with its first line (addresses).

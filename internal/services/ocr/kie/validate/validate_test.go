@@ -234,3 +234,17 @@ func TestRUN(t *testing.T) {
 		}
 	}
 }
+
+func TestEthnicity(t *testing.T) {
+	if n := len(ethnicGroups); n != 56 {
+		t.Fatalf("%d ethnic groups, want 56", n)
+	}
+	for in, want := range map[string]bool{
+		"汉": true, "回": true, "蒙古": true, "柯尔克孜": true, "维吾尔族": true, " 满 ": true,
+		"口": false, "汉汉": false, "族": false, "": false, "穿青": false,
+	} {
+		if got := Ethnicity(in); got != want {
+			t.Errorf("Ethnicity(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
