@@ -598,6 +598,7 @@ func (p *Page) rereadRight(f *FieldSpec, fi int, hits []labelHit, lines []*Line,
 			// Around the refused value: its box was too tight, not
 			// misplaced, and the gap before it may hold the label's edge.
 			x0 = math.Max(x0, refused.X0-0.5*hgt)
+			x1 = math.Max(x1, refused.X1+0.5*hgt)
 		}
 		for _, o := range lines {
 			if o != l && o != refused && o.X0 >= l.X1 && o.Y0 < l.Y1 && o.Y1 > l.Y0 {

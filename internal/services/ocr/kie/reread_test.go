@@ -31,22 +31,31 @@ func TestRereadMissedValue(t *testing.T) {
 	}
 }
 
-// TestRereadRefusedValue: on ID card #1 the detector boxes only the inner
-// square of 回, read 口, which is no ethnic group; the stretch around it is
-// read again and 回 passes.
+// TestRereadRefusedValue: a value its validator refuses is read again
+// around its line. On ID card #1 the detector boxes only the inner square
+// of 回, read 口, which is no ethnic group; on the transport certificate
+// photo #0 the plate 川JMJ519 is read 川IJMJ519, which no plate is.
 func TestRereadRefusedValue(t *testing.T) {
 	r := reader(t)
-	spec, _ := Builtin("id_card_front")
-	b, s, err := specimen.Image("id_card_front", 1, "clean")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Read(context.Background(), r, decode(t, b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := Extract(p, spec).Fields["ethnicity"]
-	if f == nil || f.Value != s.Fields["ethnicity"] || f.Valid == nil || !*f.Valid {
-		t.Fatalf("ethnicity = %+v, want %q, valid", f, s.Fields["ethnicity"])
+	for _, tc := range []struct {
+		kind, variant, field string
+		n                    int
+	}{
+		{"id_card_front", "clean", "ethnicity", 1},
+		{"transportation_license", "photo", "vehicle_number", 0},
+	} {
+		spec, _ := Builtin(tc.kind)
+		b, s, err := specimen.Image(tc.kind, tc.n, tc.variant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Read(context.Background(), r, decode(t, b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := Extract(p, spec).Fields[tc.field]
+		if f == nil || f.Value != s.Fields[tc.field] || f.Valid == nil || !*f.Valid {
+			t.Errorf("%s %s #%d: %s = %+v, want %q, valid", tc.kind, tc.variant, tc.n, tc.field, f, s.Fields[tc.field])
+		}
 	}
 }
