@@ -2,6 +2,7 @@ package kie
 
 import (
 	"math"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -448,6 +449,12 @@ func normalize(f *FieldSpec, s string) string {
 	return s
 }
 
+var (
+	abbrevDotRe  = regexp.MustCompile(`\b(\p{Lu}{1,6})\.(\p{Lu}|\d)`)
+	wordNumberRe = regexp.MustCompile(`(\p{Lu}{2,})(\d)`)
+	loneLetterRe = regexp.MustCompile(`(?:^|\b)([B-DF-NP-TV-XZÑ]) +(\p{Lu})`)
+)
+
 var normalizers = map[string]func(string) string{
 	"halfwidth": validate.HalfWidth,
 	"upper":     strings.ToUpper,
@@ -469,6 +476,17 @@ var normalizers = map[string]func(string) string{
 		return strings.NewReplacer("I", "1", "O", "0", "Q", "0").Replace(strings.ToUpper(s))
 	},
 	"mrz": validate.CleanMRZ,
+	// spanishwords joins a lone letter to the word after it where Spanish
+	// has no one-letter word (only a, e, o, u and y are): a place name
+	// read "H UANCAYO" or "I BAGUE" is one word the recogniser split.
+	"spanishwords": func(s string) string { return loneLetterRe.ReplaceAllString(s, "$1$2") },
+	// addressspacing puts back the spaces a recogniser drops in a Latin
+	// street address: after an abbreviation's period (AV.SAN → AV. SAN)
+	// and before the house number (FLORES805 → FLORES 805).
+	"addressspacing": func(s string) string {
+		s = abbrevDotRe.ReplaceAllString(s, "$1. $2")
+		return wordNumberRe.ReplaceAllString(s, "$1 $2")
+	},
 	// bloodtype: a blood type is A, B, AB or O; a zero there is a
 	// misread O (the recogniser reads 〇/O/0 alike in a CJK run).
 	"bloodtype": func(s string) string {
