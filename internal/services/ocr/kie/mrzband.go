@@ -2,6 +2,8 @@ package kie
 
 import (
 	"image"
+	"image/color"
+	"image/draw"
 	"math"
 	"sort"
 	"strings"
@@ -261,6 +263,22 @@ func (p *Page) readInPieces(img *image.RGBA, n int) (text string, score float64,
 		}
 	}
 	th := otsu(hist[:], w*h)
+	// The paper's colour, to pad each piece with.
+	var sum [3]int
+	paper := 0
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if lum[y*w+x] > th {
+				i := img.PixOffset(img.Rect.Min.X+x, img.Rect.Min.Y+y)
+				sum[0], sum[1], sum[2] = sum[0]+int(img.Pix[i]), sum[1]+int(img.Pix[i+1]), sum[2]+int(img.Pix[i+2])
+				paper++
+			}
+		}
+	}
+	bg := color.RGBA{255, 255, 255, 255}
+	if paper > 0 {
+		bg = color.RGBA{uint8(sum[0] / paper), uint8(sum[1] / paper), uint8(sum[2] / paper), 255}
+	}
 	ink := make([]int, w)
 	for y := h / 5; y < h-h/5; y++ {
 		for x := 0; x < w; x++ {
@@ -294,7 +312,7 @@ func (p *Page) readInPieces(img *image.RGBA, n int) (text string, score float64,
 	var out strings.Builder
 	exact = true
 	for k := 0; k < n; k++ {
-		t, sc, ex, ok := p.readPiece(img, ink, cuts[k], cuts[k+1], 1)
+		t, sc, ex, ok := p.readPiece(img, bg, ink, cuts[k], cuts[k+1], 1)
 		if !ok {
 			return "", 0, false, false
 		}
@@ -308,22 +326,18 @@ func (p *Page) readInPieces(img *image.RGBA, n int) (text string, score float64,
 // readPiece reads columns [x0, x1) of a row; a piece the recogniser
 // reads as nothing is cut in two at its middle blank and read in halves,
 // depth times at most.
-func (p *Page) readPiece(img *image.RGBA, ink []int, x0, x1, depth int) (string, float64, bool, bool) {
-	glyphs := 0
+func (p *Page) readPiece(img *image.RGBA, bg color.RGBA, ink []int, x0, x1, depth int) (string, float64, bool, bool) {
+	var glyphEnds []int // the column after each glyph's last
 	for x := x0; x < x1; x++ {
-		if ink[x] > 0 && (x == x0 || ink[x-1] == 0) {
-			glyphs++
+		if ink[x] > 0 && (x+1 == x1 || ink[x+1] == 0) {
+			glyphEnds = append(glyphEnds, x+1)
 		}
 	}
-	piece := img.SubImage(image.Rect(img.Rect.Min.X+x0, img.Rect.Min.Y, img.Rect.Min.X+x1, img.Rect.Max.Y))
+	glyphs := len(glyphEnds)
 	// Any reading counts: the pieces' scores rank the candidate.
-	res, err := p.reader.Run(p.ctx, piece, pipeline.RunOptions{NoDet: true, NoCls: true, TextScore: 0.01})
-	if err != nil {
+	t, score, ok := p.readCols(img, bg, x0, x1, 0)
+	if !ok {
 		return "", 0, false, false
-	}
-	var t string
-	if len(res.Lines) > 0 {
-		t = strings.ReplaceAll(strings.ReplaceAll(res.Lines[0].Text, " ", ""), "Λ", "<")
 	}
 	if t == "" {
 		if depth == 0 || glyphs < 2 {
@@ -333,23 +347,55 @@ func (p *Page) readPiece(img *image.RGBA, ink []int, x0, x1, depth int) (string,
 		if !ok {
 			return "", 0, false, false
 		}
-		l, ls, le, lok := p.readPiece(img, ink, x0, c, depth-1)
-		r, rs, re, rok := p.readPiece(img, ink, c, x1, depth-1)
+		l, ls, le, lok := p.readPiece(img, bg, ink, x0, c, depth-1)
+		r, rs, re, rok := p.readPiece(img, bg, ink, c, x1, depth-1)
 		return l + r, (ls + rs) / 2, le && re, lok && rok
 	}
 	// The recogniser miscounts a long run of fillers, not the letters
 	// before it: a piece ending in one is given as many characters as it
-	// shows glyphs by that run's length.
+	// shows glyphs by that run's length. Unless it dropped a letter at
+	// the piece's edge ("OU<<<" read "U<<<"): the glyphs the letters read
+	// and the missing ones are read again alone, with a margin, and
+	// taken when they read as that many letters.
 	exact := true
 	if d := glyphs - utf8.RuneCountInString(t); d != 0 {
-		run := len(t) - len(strings.TrimRight(t, "<"))
+		head := strings.TrimRight(t, "<")
+		run := len(t) - len(head)
 		if run >= 3 && run+d >= 1 {
-			t = strings.TrimRight(t, "<") + strings.Repeat("<", run+d)
+			t = head + strings.Repeat("<", run+d)
+			if k := utf8.RuneCountInString(head) + d; d > 0 && k < glyphs {
+				if again, _, ok := p.readCols(img, bg, x0, glyphEnds[k-1]+1, img.Rect.Dy()/4); ok &&
+					utf8.RuneCountInString(again) == k && !strings.HasSuffix(again, "<") {
+					t = again + strings.Repeat("<", glyphs-k)
+				}
+			}
 		} else {
 			exact = false
 		}
 	}
-	return t, res.Lines[0].Score, exact, true
+	return t, score, exact, true
+}
+
+// readCols reads columns [x0, x1) of a row without the detector, with pad
+// columns of paper (bg) before them, spaces dropped and the filler seen
+// upside down (Λ) taken for what it is.
+func (p *Page) readCols(img *image.RGBA, bg color.RGBA, x0, x1, pad int) (string, float64, bool) {
+	h := img.Rect.Dy()
+	var piece image.Image = img.SubImage(image.Rect(img.Rect.Min.X+x0, img.Rect.Min.Y, img.Rect.Min.X+x1, img.Rect.Max.Y))
+	if pad > 0 {
+		m := image.NewRGBA(image.Rect(0, 0, x1-x0+pad, h))
+		draw.Draw(m, m.Rect, image.NewUniform(bg), image.Point{}, draw.Src)
+		draw.Draw(m, image.Rect(pad, 0, pad+x1-x0, h), img, image.Pt(img.Rect.Min.X+x0, img.Rect.Min.Y), draw.Src)
+		piece = m
+	}
+	res, err := p.reader.Run(p.ctx, piece, pipeline.RunOptions{NoDet: true, NoCls: true, TextScore: 0.01})
+	if err != nil {
+		return "", 0, false
+	}
+	if len(res.Lines) == 0 {
+		return "", 0, true
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(res.Lines[0].Text, " ", ""), "Λ", "<"), float64(res.Lines[0].Score), true
 }
 
 // blankNear is the middle of the run of blank columns (no ink) nearest

@@ -1,8 +1,10 @@
 package kie
 
 import (
+	"context"
 	"testing"
 
+	"github.com/aisd/aisd/internal/services/ocr/kie/specimen"
 	"github.com/aisd/aisd/internal/services/ocr/kie/validate"
 )
 
@@ -34,5 +36,25 @@ func TestRecombineTD1First(t *testing.T) {
 	bad[14] = '0' + (bad[14]-'0'+3)%10
 	if got := recombineTD1First([]mrzCand{{text: string(bad)}}); len(got) != 1 {
 		t.Errorf("a wrong check digit was recombined: %v", got)
+	}
+}
+
+// TestTD1DroppedLetter: on the Macao card back #3 the piece "OU<<<" of the
+// name row reads "U<<<" (the O at the cut is lost); its glyphs read again
+// alone give the letter back, not one more filler.
+func TestTD1DroppedLetter(t *testing.T) {
+	r := reader(t)
+	spec, _ := Builtin("macao_id_card_back")
+	b, s, err := specimen.Image("macao_id_card_back", 3, "clean")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Read(context.Background(), r, decode(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := Extract(p, spec).Fields["machine_code3"]
+	if want := s.Fields["machine_code3"]; f == nil || f.Value != want {
+		t.Fatalf("machine_code3 = %+v, want %q", f, want)
 	}
 }
