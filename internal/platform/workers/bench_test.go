@@ -85,6 +85,8 @@ func BenchmarkHop(b *testing.B) {
 			q := func(f float64) float64 { return float64(lat[int(f*float64(len(lat)-1))].Microseconds()) }
 			b.ReportMetric(q(0.5), "p50-us")
 			b.ReportMetric(q(0.99), "p99-us")
+			b.ReportMetric(q(0.999), "p999-us")
+			b.ReportMetric(q(1), "max-us")
 		})
 	}
 }

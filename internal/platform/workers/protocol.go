@@ -170,11 +170,22 @@ func (r *callReader) writeN(w io.Writer, n int64) (int64, error) {
 // and filled in place; io.ReadAll would grow it in steps, zeroing and
 // copying the bytes of a large image several times over.
 func readSized(r io.Reader, n, max int64) ([]byte, error) {
+	return readSizedInto(r, n, max, nil)
+}
+
+// readSizedInto is readSized taking a declared length's buffer from bufs
+// (nil: a fresh one).
+func readSizedInto(r io.Reader, n, max int64, bufs *bufPool) ([]byte, error) {
 	if n > max {
 		return nil, errOverLimit
 	}
 	if n > 0 {
-		b := make([]byte, n)
+		var b []byte
+		if bufs != nil {
+			b = bufs.get(int(n))
+		} else {
+			b = make([]byte, n)
+		}
 		k, err := io.ReadFull(r, b)
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
@@ -193,20 +204,33 @@ var errOverLimit = errors.New("over the size limit")
 // decodeCall reads a forwarded call of n bytes (-1 when unknown). The
 // call's body is a slice of what was read, not a copy.
 func decodeCall(r io.Reader, n, max int64) (*api.Call, error) {
-	b, err := readSized(r, n, max)
+	c, _, err := decodeCallInto(r, n, max, nil)
+	return c, err
+}
+
+// decodeCallInto is decodeCall reading into a buffer from bufs, which it
+// returns so that the caller can hand it back once the call is done with.
+func decodeCallInto(r io.Reader, n, max int64, bufs *bufPool) (*api.Call, []byte, error) {
+	b, err := readSizedInto(r, n, max, bufs)
+	fail := func(err error) (*api.Call, []byte, error) {
+		if bufs != nil && b != nil {
+			bufs.put(b)
+		}
+		return nil, nil, err
+	}
 	if err != nil {
 		if errors.Is(err, errOverLimit) {
-			return nil, errors.New("call over the size limit")
+			return fail(errors.New("call over the size limit"))
 		}
-		return nil, err
+		return fail(err)
 	}
 	i := bytes.IndexByte(b, '\n')
 	if i < 0 {
-		return nil, errors.New("call header: no end of line")
+		return fail(errors.New("call header: no end of line"))
 	}
 	var m meta
 	if err := json.Unmarshal(b[:i], &m); err != nil {
-		return nil, fmt.Errorf("call header: %w", err)
+		return fail(fmt.Errorf("call header: %w", err))
 	}
 	body := b[i+1:]
 	if len(body) == 0 {
@@ -216,7 +240,7 @@ func decodeCall(r io.Reader, n, max int64) (*api.Call, error) {
 		RequestID: m.RequestID, DomainID: m.DomainID, ProjectID: m.ProjectID, UserID: m.UserID,
 		Service: m.Service, API: m.API, Method: m.Method, Path: m.Path, PathParams: m.PathParams,
 		Query: m.Query, Header: m.Header, Body: body, Domain: m.Domain, RespHeader: http.Header{},
-	}, nil
+	}, b, nil
 }
 
 // forwardedHeader drops the caller's credentials: the worker trusts the

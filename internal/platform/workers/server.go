@@ -41,6 +41,7 @@ type Server struct {
 	engines  map[string]bool
 	handlers map[string]api.Handler
 	inflight atomic.Int64
+	bufs     bufPool
 }
 
 // NewServer returns a worker API over the handlers.
@@ -57,7 +58,7 @@ func NewServer(o ServerOptions) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{o: o, engines: map[string]bool{}, handlers: map[string]api.Handler{}}
+	s := &Server{o: o, engines: map[string]bool{}, handlers: map[string]api.Handler{}, bufs: bufPool{limit: 64 << 20}}
 	for _, e := range o.Engines {
 		s.engines[e] = true
 	}
@@ -157,7 +158,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusNotFound, "no API "+op+" on this worker")
 		return
 	}
-	c, err := decodeCall(r.Body, r.ContentLength, s.o.MaxBody)
+	c, callBuf, err := decodeCallInto(r.Body, r.ContentLength, s.o.MaxBody, &s.bufs)
 	if err != nil {
 		refuse(w, http.StatusBadRequest, err.Error())
 		return
@@ -175,6 +176,11 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var b []byte
 		if b, err = json.Marshal(resp); err == nil {
+			// The answer is rendered and the handler has returned: nothing
+			// refers to the call's body any more. (After an error it may:
+			// a handler that gave up at a deadline can leave work running
+			// on it, so that buffer is left to the collector.)
+			s.bufs.put(callBuf)
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set(HeaderOutcome, "ok")
 			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
