@@ -15,9 +15,20 @@ func FuzzDecodeCall(f *testing.F) {
 	f.Add([]byte("{\"service\":\"ocr\"}"), int64(17))
 	f.Add([]byte("\n"), int64(5))
 	f.Add([]byte("{\"header\":{\"A\":[\"b\"]},\"path_params\":{\"x\":\"y\"}}\nbody"), int64(1<<30))
-	const max = 1 << 16
+	const max = 1 << 17
+	// Calls read into the worker's reused buffers (those of 32 KB and
+	// more come from it and go back to it) decode as fresh ones do.
+	bufs := &bufPool{limit: 1 << 20}
+	f.Add(bytes.Repeat([]byte("\n"), 40<<10), int64(40<<10))
 	f.Fuzz(func(t *testing.T, b []byte, n int64) {
 		c, err := decodeCall(bytes.NewReader(b), n, max)
+		c2, buf, err2 := decodeCallInto(bytes.NewReader(b), n, max, bufs)
+		if (err == nil) != (err2 == nil) || err == nil && !bytes.Equal(c.Body, c2.Body) {
+			t.Fatalf("read into a reused buffer: %v, %v; fresh: %v", c2, err2, err)
+		}
+		if err2 == nil {
+			bufs.put(buf)
+		}
 		if err != nil {
 			return
 		}
