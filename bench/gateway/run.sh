@@ -20,6 +20,9 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
 go build -o "$work/aisd" ./cmd/aisd
 go build -o "$work/sign" ./bench/gateway/sign
+go build -o "$work/floor" ./bench/gateway/floor
+"$work/floor" -addr 127.0.0.1:18091 &
+floor_pid=$!
 
 export AISD_ROOT_AK=BENCHROOTAK000000001 AISD_ROOT_SK=benchRootSecretKey000000000000000000001
 AISD_ADDR=127.0.0.1:18080 AISD_S3_ADDR=127.0.0.1:18082 AISD_MODELS_DIR=${AISD_MODELS_DIR:-$PWD/models} AISD_DATA_DIR="$work/data" AISD_RATE_LIMIT=1 AISD_ENGINES=moderation AISD_LOG_LEVEL=warn \
@@ -62,7 +65,7 @@ ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc
 run() { # name server(aisd|nginx) url method body [headers-file]
   local hdrs=() pids
   if [ -n "${6:-}" ]; then while IFS= read -r l; do hdrs+=(-H "$l"); done <"$6"; fi
-  if [ "$2" = aisd ]; then pids=$aisd_pid; else pids=$(nginx_pids); fi
+  case $2 in aisd) pids=$aisd_pid ;; floor) pids=$floor_pid ;; *) pids=$(nginx_pids) ;; esac
   local t0 t1
   t0=$(ticks $pids)
   WRK_METHOD=$4 WRK_BODY=$5 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s bench/gateway/post.lua "${hdrs[@]}" "$3" >"$work/$1.txt"
@@ -100,6 +103,8 @@ after_accepted() { # run before the bad signatures lock the AK
 }
 read -r a1 l1 c1 < <(run aisd-throttled aisd "$ep/v2/$pid/ocr/general-text" POST '{"url":"https://example.com/a.png"}' "$work/h-throttled")
 read -r n1 m1 d1 < <(run nginx-throttled nginx "http://127.0.0.1:18090/throttled" GET "")
+# The Go floor gets the same signed POST, headers and body as aisd's throttled path.
+read -r f1 g1 e1 < <(run floor-throttled floor "http://127.0.0.1:18091/v2/$pid/ocr/general-text" POST '{"url":"https://example.com/a.png"}' "$work/h-throttled")
 read -r a3 l3 c3 < <(run aisd-accepted aisd "$ep/v3/$pid/moderation/text" POST "$tm" "$work/h-accepted")
 accepted_after=$(after_accepted)
 # Last: wrong signatures lock the AK after a few failures (APIG.0301 "AK
@@ -123,6 +128,8 @@ out=${OUT:-docs/benchmarks-gateway.md}
   echo "| signed + throttled (APIG.0308, 429) | $a1 | $l1 | $c1 | nginx limit_req 429, same JSON body | $n1 | $m1 | $d1 | $(ratio "$a1" "$n1") | $(ratio "$d1" "$c1") |"
   echo "| bad signature (APIG.0301, 401) | $a2 | $l2 | $c2 | nginx limit_req 429 | $n1 | $m1 | $d1 | $(ratio "$a2" "$n1") | $(ratio "$d1" "$c2") |"
   echo "| accepted text moderation (200) | $a3 | $l3 | $c3 | nginx static file | $n3 | $m3 | $d3 | $(ratio "$a3" "$n3") | $(ratio "$d3" "$c3") |"
+  echo
+  echo "The Go floor (bench/gateway/floor: Go's net/http server answering the same 429 body to the same signed POST, with no work behind it), in the same run: $f1 req/s, p99 $g1, $e1 CPU µs/req — $(ratio "$f1" "$n1")× nginx's limit_req rate; aisd's throttled reject is $(ratio "$a1" "$f1")× the floor's rate and $(ratio "$e1" "$c1")× its CPU per request."
   echo
   echo "Non-2xx answers: aisd throttled $(status aisd-throttled), bad signature $(status aisd-badsig), accepted $(status aisd-accepted); nginx throttled $(status nginx-throttled)."
   echo
