@@ -129,7 +129,7 @@ out=${OUT:-docs/benchmarks-gateway.md}
   echo "| bad signature (APIG.0301, 401) | $a2 | $l2 | $c2 | nginx limit_req 429 | $n1 | $m1 | $d1 | $(ratio "$a2" "$n1") | $(ratio "$d1" "$c2") |"
   echo "| accepted text moderation (200) | $a3 | $l3 | $c3 | nginx static file | $n3 | $m3 | $d3 | $(ratio "$a3" "$n3") | $(ratio "$d3" "$c3") |"
   echo
-  echo "The Go floor (bench/gateway/floor: Go's net/http server answering the same 429 body to the same signed POST, with no work behind it), in the same run: $f1 req/s, p99 $g1, $e1 CPU µs/req — $(ratio "$f1" "$n1")× nginx's limit_req rate; aisd's throttled reject is $(ratio "$a1" "$f1")× the floor's rate and $(ratio "$e1" "$c1")× its CPU per request."
+  echo "The Go floor (bench/gateway/floor: Go's net/http server answering the same 429 body to the same signed POST, with no work behind it), in the same run: $f1 req/s, p99 $g1, $e1 CPU µs/req — $(ratio "$f1" "$n1")× nginx's limit_req rate; aisd's throttled reject runs at $(ratio "$a1" "$f1")× the floor's rate, and the floor needs $(ratio "$e1" "$c1")× aisd's CPU per request."
   echo
   echo "Non-2xx answers: aisd throttled $(status aisd-throttled), bad signature $(status aisd-badsig), accepted $(status aisd-accepted); nginx throttled $(status nginx-throttled)."
   echo

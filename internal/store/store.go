@@ -78,7 +78,13 @@ type UsageRecord struct {
 	// RequestID identifies the metered call: a record whose RequestID is
 	// already stored is not stored again. Empty: no such check.
 	RequestID string
+	// Calls is how many calls of this outcome the record stands for (0
+	// is taken as 1): refusals are counted, not recorded one by one.
+	Calls int64
 }
+
+// N is the number of calls r stands for.
+func (r UsageRecord) N() int64 { return max(r.Calls, 1) }
 
 // UsageFilter selects usage records.
 type UsageFilter struct {

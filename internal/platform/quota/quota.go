@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -74,8 +75,11 @@ type Meter struct {
 
 	loadMu sync.Mutex // held while queued records are written and while counters load
 
-	mu       sync.Mutex
-	queue    []pending
+	mu    sync.Mutex
+	queue []pending
+	// tally indexes the queued refusals by their key: a refusal like one
+	// already queued adds to its count instead of queueing a record.
+	tally    map[tallyKey]int
 	writing  int // records taken from the queue by the flush in progress
 	counters map[counterKey]*counter
 	closed   bool
@@ -95,6 +99,23 @@ type pending struct {
 }
 
 type counterKey struct{ project, service, month string }
+
+// tallyKey is what makes refusals the same record: who, which API, which
+// answer and which minute.
+type tallyKey struct {
+	project, user, service, api, code string
+	status                            int
+	minute                            int64
+}
+
+// counted reports whether r is a refusal for load (429: the throttle's
+// APIG.0308, the in-flight cap's ModelArts.4401). Those are counted rather
+// than recorded one by one: a client hammering past its limit would
+// otherwise cost a row, and a journal write, per refused call — the store's
+// work for one refusal was most of what a throttled answer cost, and a
+// flood of them filled the disk. The reports only ever sum them per day,
+// API and code; each refused call is still in the access log.
+func counted(r store.UsageRecord) bool { return r.Status == http.StatusTooManyRequests }
 
 type counter struct {
 	n      int64
@@ -298,6 +319,20 @@ func (m *Meter) Record(ctx context.Context, r store.UsageRecord) error {
 		m.mu.Unlock()
 		return fmt.Errorf("quota: %d usage records waiting for the store; record for %s/%s dropped", hardCapFactor*m.bufMax, r.ProjectID, r.API)
 	}
+	if counted(r) {
+		k := tallyKey{r.ProjectID, r.UserID, r.Service, r.API, r.Code, r.Status, r.Time.UnixMilli() / 60000}
+		if i, ok := m.tally[k]; ok {
+			// Not journalled: a killed process may lose the count of the
+			// refusals of its last write interval (not billed, and logged).
+			m.queue[i].r.Calls = m.queue[i].r.N() + r.N()
+			m.mu.Unlock()
+			return nil
+		}
+		if m.tally == nil {
+			m.tally = map[tallyKey]int{}
+		}
+		m.tally[k] = len(m.queue)
+	}
 	m.queue = append(m.queue, pending{r: r})
 	if m.j != nil {
 		if err := m.j.append(r); err != nil {
@@ -330,6 +365,7 @@ func (m *Meter) flush(ctx context.Context) error {
 	m.mu.Lock()
 	batch := m.queue
 	m.queue = nil
+	clear(m.tally)
 	if len(batch) == 0 {
 		m.mu.Unlock()
 		return nil
@@ -390,6 +426,7 @@ func (m *Meter) flush(ctx context.Context) error {
 	if len(keep) > 0 {
 		m.mu.Lock()
 		m.queue = append(keep, m.queue...)
+		clear(m.tally) // its indexes were into the queue before keep
 		m.writing = 0
 		m.mu.Unlock()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -366,5 +367,66 @@ func TestStoreOutageBounded(t *testing.T) {
 	}
 	if n := st.stored(t); n != queued || queued+refused != 200 {
 		t.Fatalf("stored %d of %d kept (%d refused)", n, queued, refused)
+	}
+}
+
+// TestRefusalsCounted: throttled calls are counted into one record per
+// user, API, code and minute, not written one by one; every report still
+// sums them exactly, across a failed write and into the next minute, and
+// successes keep a record each.
+func TestRefusalsCounted(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	var rows int
+	view := storetest.Hook(st.view, func(c storetest.Call, next func() error) error {
+		switch c.Method {
+		case "RecordUsage":
+			rows++
+		case "RecordUsageBatch":
+			rows += len(c.Args[0].([]store.UsageRecord))
+		}
+		return next()
+	})
+	m := New(view, Options{Logger: quiet, Buffer: 100000, Linger: time.Hour})
+	t0 := time.Date(2026, 12, 3, 10, 0, 30, 0, time.UTC)
+	for i := range 3000 {
+		at := t0
+		if i >= 2000 {
+			at = t0.Add(time.Minute) // the next minute: another record
+		}
+		r := call("A", "s", 429, "APIG.0308", at)
+		r.RequestID = fmt.Sprintf("r%d", i)
+		if err := m.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1000 {
+			st.setFailNext(1) // the batch fails, then goes one by one
+			if err := m.Flush(ctx); err == nil {
+				t.Log("flush after a refused write succeeded one by one")
+			}
+		}
+	}
+	for i := range 5 {
+		r := call("A", "s", 200, "", t0)
+		r.RequestID = fmt.Sprintf("ok%d", i)
+		if err := m.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	errs, err := st.st.UsageErrors(ctx, store.UsageFilter{ProjectID: proj})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 1 || errs[0].Code != "APIG.0308" || errs[0].Calls != 3000 {
+		t.Fatalf("usage errors %+v, want 3000 APIG.0308", errs)
+	}
+	if n := st.stored(t); n != 3005 {
+		t.Fatalf("usage counts %d calls, want 3005", n)
+	}
+	if rows > 12 {
+		t.Errorf("%d rows written for 3000 refusals and 5 successes, want a handful", rows)
 	}
 }

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Agencies", testAgencies},
 		{"Usage", testUsage},
 		{"UsageOncePerRequest", testUsageOncePerRequest},
+		{"UsageCounted", testUsageCounted},
 		{"Settings", testSettings},
 		{"Meta", testMeta},
 		{"Jobs", testJobs},
@@ -291,6 +292,31 @@ func testAgencies(t *testing.T, s store.Store) {
 		t.Fatal("agency still granted after revoking")
 	}
 	must(t, s.SetAgency(ctx, "p1", "moderation", false))
+}
+
+// testUsageCounted: a record standing for several calls (refusals are
+// counted, not recorded one by one) counts as that many in every report,
+// and is stored once, by its request id, however often it is written.
+func testUsageCounted(t *testing.T, s store.Store) {
+	at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	recs := []store.UsageRecord{
+		{ProjectID: "pc", UserID: "u", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: at, Status: 429, Code: "APIG.0308", RequestID: "r-counted-1", Calls: 250},
+		{ProjectID: "pc", UserID: "u", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: at, Status: 200, RequestID: "r-counted-2"},
+		{ProjectID: "pc", UserID: "u", Service: "ocr.general-text", API: "RecognizeGeneralText", Time: at, Status: 200, RequestID: "r-counted-3", Calls: 1},
+	}
+	must(t, s.RecordUsageBatch(ctx, recs))
+	must(t, s.RecordUsage(ctx, recs[0])) // again: not counted twice
+	rows, err := s.Usage(ctx, store.UsageFilter{ProjectID: "pc"})
+	must(t, err)
+	equal(t, rows, []store.UsageRow{{Day: "2026-06-01", API: "RecognizeGeneralText", Calls: 252, Success: 2}}, "Usage with a counted record")
+	errs, err := s.UsageErrors(ctx, store.UsageFilter{ProjectID: "pc"})
+	must(t, err)
+	equal(t, errs, []store.UsageErrorRow{{Day: "2026-06-01", API: "RecognizeGeneralText", Code: "APIG.0308", Calls: 250}}, "UsageErrors with a counted record")
+	n, err := s.CountSuccess(ctx, "pc", "ocr.general-text", time.Time{})
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("CountSuccess = %d, want 2 (refusals are no successes)", n)
+	}
 }
 
 func testUsage(t *testing.T, s store.Store) {

@@ -587,7 +587,7 @@ func (s *Store) CountSuccess(ctx context.Context, projectID, service string, sin
 	var n int64
 	for _, r := range s.usage {
 		if r.ProjectID == projectID && r.Service == service && ms(r.Time) >= from && success(r.Status) {
-			n++
+			n += r.N()
 		}
 	}
 	return n, nil
@@ -617,9 +617,9 @@ func (s *Store) Usage(ctx context.Context, f store.UsageFilter) ([]store.UsageRo
 			row = &store.UsageRow{Day: k.day, API: k.api}
 			rows[k] = row
 		}
-		row.Calls++
+		row.Calls += r.N()
 		if success(r.Status) {
-			row.Success++
+			row.Success += r.N()
 		}
 	}
 	out := make([]store.UsageRow, 0, len(rows))
@@ -656,7 +656,7 @@ func (s *Store) UsageErrors(ctx context.Context, f store.UsageFilter) ([]store.U
 			row = &store.UsageErrorRow{Day: k.day, API: k.api, Code: k.code}
 			rows[k] = row
 		}
-		row.Calls++
+		row.Calls += r.N()
 	}
 	out := make([]store.UsageErrorRow, 0, len(rows))
 	for _, row := range rows {

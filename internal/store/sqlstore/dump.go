@@ -47,7 +47,7 @@ var Tables = []Table{
 	{"credentials", cols("ak:text user_id:text domain_id:text sealed_sk:bytes description:text created_at:int"), "ak"},
 	{"subscriptions", cols("project_id:text service:text created_at:int"), "project_id, service"},
 	{"agencies", cols("project_id:text service:text"), "project_id, service"},
-	{"usage_records", cols("project_id:text user_id:text service:text api:text at:int status:int code:text request_id:text"), "id"},
+	{"usage_records", cols("project_id:text user_id:text service:text api:text at:int status:int code:text request_id:text calls:int"), "id"},
 	{"settings", cols("project_id:text key:text value:text"), "project_id, key"},
 	{"jobs", cols("id:text project_id:text user_id:text kind:text state:text request:bytes result:bytes error_code:text error_msg:text " +
 		"request_id:text callback_url:text seed:text attempts:int callback_state:text callback_attempts:int callback_at:int " +

@@ -272,11 +272,11 @@ const successCond = `status >= 200 AND status < 300`
 
 // insertUsage skips a record of a request already metered (the unique
 // index on request_id), so a replayed journal counts each call once.
-const insertUsage = `INSERT INTO usage_records (project_id, user_id, service, api, at, status, code, request_id)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+const insertUsage = `INSERT INTO usage_records (project_id, user_id, service, api, at, status, code, request_id, calls)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 func (s *Store) RecordUsage(ctx context.Context, r store.UsageRecord) error {
-	_, err := s.db.Exec(ctx, insertUsage, r.ProjectID, r.UserID, r.Service, r.API, ms(r.Time), r.Status, r.Code, r.RequestID)
+	_, err := s.db.Exec(ctx, insertUsage, r.ProjectID, r.UserID, r.Service, r.API, ms(r.Time), r.Status, r.Code, r.RequestID, r.N())
 	return err
 }
 
@@ -311,12 +311,12 @@ func usageInsert(rs []store.UsageRecord) (string, []any) {
 	stmt, ok := usageInserts.Load(len(rs))
 	if !ok {
 		var b strings.Builder
-		b.WriteString(`INSERT INTO usage_records (project_id, user_id, service, api, at, status, code, request_id) VALUES `)
+		b.WriteString(`INSERT INTO usage_records (project_id, user_id, service, api, at, status, code, request_id, calls) VALUES `)
 		for i := range rs {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?)`)
+			b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		}
 		b.WriteString(` ON CONFLICT DO NOTHING`)
 		stmt, _ = usageInserts.LoadOrStore(len(rs), b.String())
@@ -326,9 +326,9 @@ func usageInsert(rs []store.UsageRecord) (string, []any) {
 	// string or integer put in an interface is an allocation. Integers go
 	// in as int64, which the driver takes without converting (an int is
 	// converted, and boxed again).
-	args := make([]any, 0, 8*len(rs))
+	args := make([]any, 0, 9*len(rs))
 	var prev store.UsageRecord
-	var box [8]any
+	var box [9]any
 	for i, r := range rs {
 		first := i == 0
 		if first || r.ProjectID != prev.ProjectID {
@@ -353,6 +353,9 @@ func usageInsert(rs []store.UsageRecord) (string, []any) {
 			box[6] = r.Code
 		}
 		box[7] = r.RequestID
+		if first || r.N() != prev.N() {
+			box[8] = r.N()
+		}
 		args = append(args, box[:]...)
 		prev = r
 	}
@@ -361,7 +364,7 @@ func usageInsert(rs []store.UsageRecord) (string, []any) {
 
 func (s *Store) CountSuccess(ctx context.Context, projectID, service string, since time.Time) (int64, error) {
 	var n int64
-	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM usage_records
+	err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(calls), 0) FROM usage_records
 		WHERE project_id = ? AND service = ? AND at >= ? AND `+successCond, projectID, service, since.UnixMilli()).Scan(&n)
 	return n, err
 }
@@ -372,7 +375,7 @@ func (s *Store) Usage(ctx context.Context, f store.UsageFilter) ([]store.UsageRo
 		return nil, err
 	}
 	day := fmt.Sprintf(s.d.DayExpr, "at")
-	q := `SELECT ` + day + ` AS day, api, COUNT(*), SUM(CASE WHEN ` + successCond + ` THEN 1 ELSE 0 END)
+	q := `SELECT ` + day + ` AS day, api, SUM(calls), SUM(CASE WHEN ` + successCond + ` THEN calls ELSE 0 END)
 		FROM usage_records WHERE ` + where + `
 		GROUP BY ` + day + `, api ORDER BY day, api`
 	return list(ctx, s.db, func(r interface{ Scan(...any) error }) (store.UsageRow, error) {
@@ -388,7 +391,7 @@ func (s *Store) UsageErrors(ctx context.Context, f store.UsageFilter) ([]store.U
 		return nil, err
 	}
 	day := fmt.Sprintf(s.d.DayExpr, "at")
-	q := `SELECT ` + day + ` AS day, api, code, COUNT(*)
+	q := `SELECT ` + day + ` AS day, api, code, SUM(calls)
 		FROM usage_records WHERE ` + where + ` AND NOT (` + successCond + `)
 		GROUP BY ` + day + `, api, code ORDER BY day, api, code`
 	return list(ctx, s.db, func(r interface{ Scan(...any) error }) (store.UsageErrorRow, error) {
