@@ -425,11 +425,13 @@ func restoreStore(ctx context.Context, d Dumper, r io.Reader, replace bool, m Ma
 		if !ok {
 			return "", nil, false, fmt.Errorf("%s: unknown table %q (an archive of a newer aisd?)", storeName, rw.Table)
 		}
-		if len(ks) != len(rw.Values) {
+		// Fewer values: an archive of an earlier aisd, from before columns
+		// were added (they take their defaults); more: of a newer one.
+		if len(rw.Values) == 0 || len(rw.Values) > len(ks) {
 			return "", nil, false, fmt.Errorf("%s: table %s has %d columns, the archive %d", storeName, rw.Table, len(ks), len(rw.Values))
 		}
-		vals := make([]any, len(ks))
-		for i, k := range ks {
+		vals := make([]any, len(rw.Values))
+		for i, k := range ks[:len(rw.Values)] {
 			v, err := decodeValue(k, rw.Values[i])
 			if err != nil {
 				return "", nil, false, fmt.Errorf("%s: %s: %w", storeName, rw.Table, err)

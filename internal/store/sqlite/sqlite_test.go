@@ -103,3 +103,40 @@ func TestUnknownScheme(t *testing.T) {
 		t.Fatal("unknown scheme accepted")
 	}
 }
+
+// TestRestoreEarlierArchive: a usage row of an archive made before the
+// calls column existed (8 values) restores, counting as one call.
+func TestRestoreEarlierArchive(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, "sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d, ok := s.(interface {
+		Restore(ctx context.Context, replace bool, next func() (string, []any, bool, error)) error
+	})
+	if !ok {
+		t.Fatalf("%T cannot restore", s)
+	}
+	at := int64(1780000000000)
+	rows := [][]any{
+		{"p", "u", "ocr.general-text", "RecognizeGeneralText", at, int64(429), "APIG.0308", "r1"},
+		{"p", "u", "ocr.general-text", "RecognizeGeneralText", at, int64(429), "APIG.0308", "r2", int64(40)},
+	}
+	i := 0
+	err = d.Restore(ctx, true, func() (string, []any, bool, error) {
+		if i == len(rows) {
+			return "", nil, true, nil
+		}
+		i++
+		return "usage_records", rows[i-1], false, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs, err := s.UsageErrors(ctx, store.UsageFilter{ProjectID: "p"})
+	if err != nil || len(errs) != 1 || errs[0].Calls != 41 {
+		t.Fatalf("usage errors %+v, %v; want 41 calls", errs, err)
+	}
+}

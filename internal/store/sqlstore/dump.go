@@ -179,18 +179,22 @@ func (s *Store) Restore(ctx context.Context, replace bool, next func() (table st
 			if !ok {
 				return fmt.Errorf("restore: unknown table %q", name)
 			}
-			if len(row) != len(t.Columns) {
+			// A shorter row is from an archive of an earlier aisd: the
+			// columns added since (at the end, with defaults) take their
+			// defaults.
+			if len(row) == 0 || len(row) > len(t.Columns) {
 				return fmt.Errorf("restore %s: %d values for %d columns", name, len(row), len(t.Columns))
 			}
-			stmt, ok := stmts[name]
+			key := fmt.Sprint(name, "/", len(row))
+			stmt, ok := stmts[key]
 			if !ok {
-				names := make([]string, len(t.Columns))
-				for i, c := range t.Columns {
+				names := make([]string, len(row))
+				for i, c := range t.Columns[:len(row)] {
 					names[i] = c.Name
 				}
 				stmt = "INSERT INTO " + name + " (" + strings.Join(names, ", ") + ") VALUES (" +
 					strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + ")"
-				stmts[name] = stmt
+				stmts[key] = stmt
 			}
 			if _, err := q.Exec(ctx, stmt, row...); err != nil {
 				return fmt.Errorf("restore %s: %w", name, s.write(err))
