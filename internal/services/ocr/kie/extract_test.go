@@ -104,40 +104,30 @@ func TestHouseholdRegisterReadings(t *testing.T) {
 	}
 }
 
-// TestPeruAddressSpacing: the spaces a recogniser drops after a street
-// abbreviation's period and before the house number are put back.
-func TestPeruAddressSpacing(t *testing.T) {
-	back, _ := Builtin("peru_id_card_back")
-	for read, want := range map[string]string{
-		"AV.SAN MARTIN 801":         "AV. SAN MARTIN 801",
-		"JR.LAS FLORES805":          "JR. LAS FLORES 805",
-		"AV. SAN MARTIN 801":        "AV. SAN MARTIN 801",
-		"MZ.B LT.12 URB.LOS OLIVOS": "MZ. B LT. 12 URB. LOS OLIVOS",
-		"CAL. 3B 1.5":               "CAL. 3B 1.5",
-	} {
-		p := page("Domicilio", 40, 40, read, 40, 80)
-		if f := Extract(p, back).Fields["address"]; f == nil || f.Value != want {
-			t.Errorf("%q: address = %+v, want %q", read, f, want)
-		}
-	}
-}
-
-// TestSpanishPlaceWords: a place name split after its first letter is
+// TestLatinSpacing: the spaces a recogniser drops in a Peruvian address
+// (after a street abbreviation's period, before the house number) are put
+// back, and a place name split after a letter that is no Spanish word is
 // joined again; Spanish one-letter words stay apart.
-func TestSpanishPlaceWords(t *testing.T) {
-	back, _ := Builtin("peru_id_card_back")
-	for read, want := range map[string]string{
-		"H UANCAYO":        "HUANCAYO",
-		"EL TAMBO":         "EL TAMBO",
-		"LA LIBERTAD":      "LA LIBERTAD",
-		"SAN JUAN Y SANTA": "SAN JUAN Y SANTA",
-		"T UMBES":          "TUMBES",
+func TestLatinSpacing(t *testing.T) {
+	for _, tc := range []struct{ kind, label, field, read, want string }{
+		{"peru_id_card_back", "Domicilio", "address", "AV.SAN MARTIN 801", "AV. SAN MARTIN 801"},
+		{"peru_id_card_back", "Domicilio", "address", "JR.LAS FLORES805", "JR. LAS FLORES 805"},
+		{"peru_id_card_back", "Domicilio", "address", "AV. SAN MARTIN 801", "AV. SAN MARTIN 801"},
+		{"peru_id_card_back", "Domicilio", "address", "MZ.B LT.12 URB.LOS OLIVOS", "MZ. B LT. 12 URB. LOS OLIVOS"},
+		{"peru_id_card_back", "Domicilio", "address", "CAL. 3B 1.5", "CAL. 3B 1.5"},
+		{"peru_id_card_back", "Provincia", "province", "H UANCAYO", "HUANCAYO"},
+		{"peru_id_card_back", "Provincia", "province", "EL TAMBO", "EL TAMBO"},
+		{"peru_id_card_back", "Provincia", "province", "LA LIBERTAD", "LA LIBERTAD"},
+		{"peru_id_card_back", "Provincia", "province", "SAN JUAN Y SANTA", "SAN JUAN Y SANTA"},
+		{"peru_id_card_back", "Provincia", "province", "T UMBES", "TUMBES"},
 	} {
-		p := page("Provincia", 40, 40, read, 40, 80)
-		if f := Extract(p, back).Fields["province"]; f == nil || f.Value != want {
-			t.Errorf("%q: province = %+v, want %q", read, f, want)
+		spec, _ := Builtin(tc.kind)
+		p := page(tc.label, 40, 40, tc.read, 40, 80)
+		if f := Extract(p, spec).Fields[tc.field]; f == nil || f.Value != tc.want {
+			t.Errorf("%s %q: %s = %+v, want %q", tc.kind, tc.read, tc.field, f, tc.want)
 		}
 	}
+	// The Colombian card prints the value above its caption.
 	co, _ := Builtin("colombia_id_card_back")
 	p := page("07-MAR-2000 I BAGUE", 40, 40, "FECHA Y LUGAR DE EXPEDICION", 40, 80)
 	if f := Extract(p, co).Fields["issue_authority"]; f == nil || f.Value != "IBAGUE" {

@@ -50,6 +50,20 @@ func reader(t testing.TB) *pipeline.Pipeline {
 	return shared
 }
 
+// readSpecimen generates specimen n of kind in variant and reads it.
+func readSpecimen(t testing.TB, r Reader, kind string, n int, variant string) (*Page, specimen.Specimen) {
+	t.Helper()
+	b, s, err := specimen.Image(kind, n, variant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Read(context.Background(), r, decode(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, s
+}
+
 func decode(t testing.TB, b []byte) image.Image {
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {

@@ -1,10 +1,8 @@
 package kie
 
 import (
-	"context"
 	"testing"
 
-	"github.com/aisd/aisd/internal/services/ocr/kie/specimen"
 	"github.com/aisd/aisd/internal/services/ocr/pipeline"
 )
 
@@ -14,14 +12,7 @@ import (
 func TestRereadMissedValue(t *testing.T) {
 	r := reader(t)
 	spec, _ := Builtin("id_card_front")
-	b, s, err := specimen.Image("id_card_front", 2, "photo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Read(context.Background(), r, decode(t, b))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, s := readSpecimen(t, r, "id_card_front", 2, "photo")
 	f := Extract(p, spec).Fields["sex"]
 	if f == nil || f.Value != s.Fields["sex"] {
 		t.Fatalf("sex = %+v, want %q", f, s.Fields["sex"])
@@ -45,14 +36,7 @@ func TestRereadRefusedValue(t *testing.T) {
 		{"transportation_license", "photo", "vehicle_number", 0},
 	} {
 		spec, _ := Builtin(tc.kind)
-		b, s, err := specimen.Image(tc.kind, tc.n, tc.variant)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := Read(context.Background(), r, decode(t, b))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, s := readSpecimen(t, r, tc.kind, tc.n, tc.variant)
 		f := Extract(p, spec).Fields[tc.field]
 		if f == nil || f.Value != s.Fields[tc.field] || f.Valid == nil || !*f.Valid {
 			t.Errorf("%s %s #%d: %s = %+v, want %q, valid", tc.kind, tc.variant, tc.n, tc.field, f, s.Fields[tc.field])

@@ -16,16 +16,9 @@ func TestMaskedNames(t *testing.T) {
 	r := reader(t)
 	hc, _ := Builtin("health_code")
 	pcr, _ := Builtin("pcr_test_record")
-	b, s, err := specimen.Image("health_code", 2, "photo")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, s := readSpecimen(t, r, "health_code", 2, "photo")
 	if s.Fields["name"] != "朱*" {
 		t.Fatalf("specimen #2's holder is %q: the case is gone", s.Fields["name"])
-	}
-	p, err := Read(context.Background(), r, decode(t, b))
-	if err != nil {
-		t.Fatal(err)
 	}
 	if got := Extract(p, hc).Fields["name"]; got == nil || got.Value != "朱*" {
 		t.Errorf("health code #2 photo: name %+v, want 朱*", got)

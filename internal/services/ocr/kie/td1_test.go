@@ -1,10 +1,8 @@
 package kie
 
 import (
-	"context"
 	"testing"
 
-	"github.com/aisd/aisd/internal/services/ocr/kie/specimen"
 	"github.com/aisd/aisd/internal/services/ocr/kie/validate"
 )
 
@@ -45,14 +43,7 @@ func TestRecombineTD1First(t *testing.T) {
 func TestTD1DroppedLetter(t *testing.T) {
 	r := reader(t)
 	spec, _ := Builtin("macao_id_card_back")
-	b, s, err := specimen.Image("macao_id_card_back", 3, "clean")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Read(context.Background(), r, decode(t, b))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, s := readSpecimen(t, r, "macao_id_card_back", 3, "clean")
 	f := Extract(p, spec).Fields["machine_code3"]
 	if want := s.Fields["machine_code3"]; f == nil || f.Value != want {
 		t.Fatalf("machine_code3 = %+v, want %q", f, want)
