@@ -9,6 +9,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10s}; CONNS=${CONNS:-32}; THREADS=${THREADS:-1}
+# Equal footing: nginx runs one worker, so every server gets one CPU (and Go
+# one P: GOMAXPROCS=1) and wrk another. Unpinned, a Go server with a P per
+# CPU and wrk are three busy threads on two CPUs, and the scheduler's time
+# slices, not the servers, set the p99. PIN=0 runs everything unpinned.
+if [ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  srv=(env GOMAXPROCS=1 taskset -c 1); cli=(taskset -c 0)
+else
+  srv=(); cli=()
+fi
 for pair in wrk:wrk nginx:nginx-light; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   if ! command -v "$cmd" >/dev/null && ! [ -x "/usr/sbin/$cmd" ]; then
@@ -21,12 +30,12 @@ work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; [ -f "$work/nginx.pid" ] &
 go build -o "$work/aisd" ./cmd/aisd
 go build -o "$work/sign" ./bench/gateway/sign
 go build -o "$work/floor" ./bench/gateway/floor
-"$work/floor" -addr 127.0.0.1:18091 &
+"${srv[@]}" "$work/floor" -addr 127.0.0.1:18091 &
 floor_pid=$!
 
 export AISD_ROOT_AK=BENCHROOTAK000000001 AISD_ROOT_SK=benchRootSecretKey000000000000000000001
 AISD_ADDR=127.0.0.1:18080 AISD_S3_ADDR=127.0.0.1:18082 AISD_MODELS_DIR=${AISD_MODELS_DIR:-$PWD/models} AISD_DATA_DIR="$work/data" AISD_RATE_LIMIT=1 AISD_ENGINES=moderation AISD_LOG_LEVEL=warn \
-  "$work/aisd" serve >"$work/aisd.log" 2>&1 &
+  "${srv[@]}" "$work/aisd" serve >"$work/aisd.log" 2>&1 &
 aisd_pid=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:18080/healthz >/dev/null && break; sleep 0.2; done
 ep=http://127.0.0.1:18080
@@ -55,7 +64,7 @@ http {
 }
 NGX
 mkdir -p "$work/www/static"; echo '{"result":{"suggestion":"pass"}}' >"$work/www/static/ok.json"
-"$NGINX" -c "$work/nginx.conf"
+"${srv[@]}" "$NGINX" -c "$work/nginx.conf"
 sleep 0.5
 
 # CPU time (user+sys, clock ticks) of the server answering a run: the
@@ -68,7 +77,7 @@ run() { # name server(aisd|nginx) url method body [headers-file]
   case $2 in aisd) pids=$aisd_pid ;; floor) pids=$floor_pid ;; *) pids=$(nginx_pids) ;; esac
   local t0 t1
   t0=$(ticks $pids)
-  WRK_METHOD=$4 WRK_BODY=$5 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s bench/gateway/post.lua "${hdrs[@]}" "$3" >"$work/$1.txt"
+  WRK_METHOD=$4 WRK_BODY=$5 "${cli[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s bench/gateway/post.lua "${hdrs[@]}" "$3" >"$work/$1.txt"
   t1=$(ticks $pids)
   local rps p99 n cpu
   rps=$(awk '/^Requests\/sec/{print $2}' "$work/$1.txt")

@@ -35,10 +35,28 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, keyRequestID, id)
 }
 
+// WithRequest is WithFamily(WithRequestID(ctx, id), f) in one context
+// value: the gateway learns a service call's family as it learns its id,
+// and every call pays for each value it adds.
+func WithRequest(ctx context.Context, id string, f catalog.Family) context.Context {
+	return context.WithValue(ctx, keyRequestID, request{id, f})
+}
+
+// request is the value WithRequest stores under keyRequestID.
+type request struct {
+	id  string
+	fam catalog.Family
+}
+
 // RequestID is the gateway-assigned id of the request ctx belongs to.
 func RequestID(ctx context.Context) string {
-	s, _ := ctx.Value(keyRequestID).(string)
-	return s
+	switch v := ctx.Value(keyRequestID).(type) {
+	case string:
+		return v
+	case request:
+		return v.id
+	}
+	return ""
 }
 
 // WithFamily returns ctx whose errors render in family f.
@@ -47,10 +65,14 @@ func WithFamily(ctx context.Context, f catalog.Family) context.Context {
 }
 
 // FamilyOf is the family errors of ctx render in: the route's, or the
-// management APIs' AIP dialect when none was declared.
+// management APIs' AIP dialect when none was declared. A WithFamily made
+// after WithRequest (inside it) wins.
 func FamilyOf(ctx context.Context) catalog.Family {
 	if f, ok := ctx.Value(keyFamily).(catalog.Family); ok {
 		return f
+	}
+	if v, ok := ctx.Value(keyRequestID).(request); ok {
+		return v.fam
 	}
 	return catalog.FamilyAIP
 }

@@ -57,7 +57,8 @@ func WriteRendered(w http.ResponseWriter, requestID string, e *Error, r Rendered
 		}
 	}
 	w.WriteHeader(r.Status)
-	_, _ = w.Write(appendBody(nil, r, requestID))
+	// Sized for the cached prefix, the request id and its key: one allocation.
+	_, _ = w.Write(appendBody(make([]byte, 0, len(r.Code)+len(r.Msg)+len(requestID)+64), r, requestID))
 }
 
 // appendBody appends the JSON body of r (and its request id when r is a

@@ -107,7 +107,7 @@ func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, bo
 	if st := r.Header.Get(headerSecurityToken); st != "" {
 		return g.authTemporary(ctx, r, body, bodyType, a, st, now)
 	}
-	sk, err := g.iam.SecretKey(ctx, a.AK)
+	sk, cred, err := g.iam.OpenCredential(ctx, a.AK)
 	if errors.Is(err, store.ErrNotFound) {
 		return iam.Identity{}, apig0301(msgAKNotExist, a.AK)
 	}
@@ -135,7 +135,7 @@ func (g *Gateway) authAKSK(ctx context.Context, r *http.Request, body []byte, bo
 	if err := g.lock.Succeed(ctx, a.AK); err != nil {
 		return iam.Identity{}, lockoutErr(err)
 	}
-	id, err := g.iam.IdentityForAK(ctx, a.AK)
+	id, err := g.iam.IdentityForCredential(ctx, cred)
 	if err != nil {
 		return id, err
 	}

@@ -91,6 +91,7 @@ type Gateway struct {
 	lock      limits.Lockout // AKs
 	pwLock    limits.Lockout // password logins, by domain and user name
 	now       func() time.Time
+	realClock bool // now is time.Now: its readings serve contexts' deadlines too
 	log       *slog.Logger
 	obs       *observer
 	muxPats   atomic.Pointer[muxFilter] // nil: ask the mux for every path
@@ -112,7 +113,8 @@ func (g *Gateway) mayMux(r *http.Request) bool {
 
 // New builds a Gateway.
 func New(o Options) *Gateway {
-	if o.Now == nil {
+	realClock := o.Now == nil
+	if realClock {
 		o.Now = time.Now
 	}
 	if o.Logger == nil {
@@ -127,7 +129,7 @@ func New(o Options) *Gateway {
 	if o.LoginLockout == nil {
 		o.LoginLockout = limits.NewMemoryLockout(o.LockFailures, o.LockDuration)
 	}
-	g := &Gateway{o: o, iam: o.IAM, lock: o.AKLockout,
+	g := &Gateway{o: o, iam: o.IAM, lock: o.AKLockout, realClock: realClock,
 		pwLock: o.LoginLockout, now: o.Now, log: o.Logger, obs: newObserver()}
 	g.chains = map[string]api.Handler{}
 	g.notServed = api.Chain(func(context.Context, *api.Call) (any, error) {
@@ -183,6 +185,7 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	code   string
+	rid    [1]string // the X-Request-Id header's value
 }
 
 func (w *statusWriter) WriteHeader(s int) {
@@ -209,24 +212,28 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := g.now()
 	rid := newRequestID()
 	sw := &statusWriter{ResponseWriter: w}
-	sw.Header().Set("X-Request-Id", rid)
-	r = r.WithContext(api.WithRequestID(r.Context(), rid))
+	sw.rid[0] = rid
+	// The writer's own one-element slice: a Set would allocate one.
+	sw.Header()["X-Request-Id"] = sw.rid[:1:1]
 	apiName := "-"
 	if isInferPath(r.URL.Path) {
-		apiName = g.serveInfer(sw, r)
+		apiName = g.serveInfer(sw, r.WithContext(api.WithRequest(r.Context(), rid, catalog.FamilyOCR)))
 	} else if g.mayMux(r) {
 		if _, pattern := g.o.Mux.Handler(r); pattern != "" {
 			apiName = pattern
 			// ServeHTTP (not the returned handler) so path values are set.
-			g.o.Mux.ServeHTTP(sw, r)
+			g.o.Mux.ServeHTTP(sw, r.WithContext(api.WithRequestID(r.Context(), rid)))
 		} else {
-			apiName = g.serveRoute(sw, r)
+			apiName = g.serveRoute(sw, r, rid, start)
 		}
 	} else {
-		apiName = g.serveRoute(sw, r)
+		apiName = g.serveRoute(sw, r, rid, start)
 	}
 	dur := g.now().Sub(start)
 	g.obs.observe(apiName, sw.status, sw.code, dur)
+	if !g.log.Enabled(r.Context(), slog.LevelInfo) {
+		return // no access log: skip building its attributes
+	}
 	g.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("request_id", rid), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("api", apiName), slog.Int("status", sw.status), slog.String("error_code", sw.code),
@@ -237,6 +244,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // buffers more than limit+1 bytes. A declared Content-Length sizes the
 // buffer once (the SDK always sends one), instead of growing it in steps.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
+	b, err := readBodyBytes(r, limit)
+	if err == nil && b != nil {
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	return b, err
+}
+
+// readBodyBytes is readBody for a caller that keeps the bytes itself (a
+// service call carries them in its Call): r.Body is left consumed.
+func readBodyBytes(r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
@@ -259,7 +276,6 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if int64(len(b)) > limit {
 		return nil, catalog.New(catalog.APIG0201)
 	}
-	r.Body = io.NopCloser(bytes.NewReader(b))
 	return b, nil
 }
 
@@ -306,14 +322,14 @@ func (g *Gateway) Authenticated(h http.Handler) http.Handler {
 
 // serveRoute runs a service API call through the whole chain and returns
 // the API name for logs and metrics.
-func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
+func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request, rid string, start time.Time) string {
 	rt, params, st := routes.Match(r.Method, r.URL.Path)
 	if st == routes.NotFound {
-		api.WriteError(w, r, catalog.New(catalog.APIG0101))
+		api.WriteError(w, r.WithContext(api.WithRequestID(r.Context(), rid)), catalog.New(catalog.APIG0101))
 		return "-"
 	}
 	fam := rt.Family
-	ctx := api.WithFamily(r.Context(), fam)
+	ctx := api.WithRequest(r.Context(), rid, fam)
 	r = r.WithContext(ctx)
 	if st == routes.MethodNotAllowed {
 		api.WriteError(w, r, catalog.E(catalog.KindMethodNotAllowed))
@@ -325,9 +341,12 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request) string {
 	// counters) and, with replicas, Redis under its own timeouts.
 	var deadline time.Time
 	if g.o.Timeout > 0 {
-		deadline = time.Now().Add(g.o.Timeout) // real time: contexts' clock, not g.now
+		if !g.realClock {
+			start = time.Now() // real time: contexts' clock, not g.now
+		}
+		deadline = start.Add(g.o.Timeout)
 	}
-	body, err := readBody(r, g.o.GatewayMaxBody)
+	body, err := readBodyBytes(r, g.o.GatewayMaxBody)
 	if err != nil {
 		api.WriteError(w, r, err)
 		return rt.Operation

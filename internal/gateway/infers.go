@@ -41,8 +41,7 @@ const (
 // family of the 45xx codes). An engine service's own answers are its
 // family's, as on the engine's own routes.
 func (g *Gateway) serveInfer(w http.ResponseWriter, r *http.Request) string {
-	ctx := api.WithFamily(r.Context(), catalog.FamilyOCR)
-	r = r.WithContext(ctx)
+	ctx := r.Context() // WithRequest in the OCR family (ServeHTTP)
 	rest := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, inferPrefix), "/")
 	sid, sub, _ := strings.Cut(rest, "/")
 	switch {

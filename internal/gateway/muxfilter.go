@@ -12,12 +12,35 @@ import (
 // uncleaned paths, host patterns, CONNECT) is "could match".
 type muxFilter struct {
 	all  bool // ask the mux for every path
-	pats []muxPattern
+	root muxNode
 }
 
-type muxPattern struct {
-	segs   []string // "" for a wildcard segment
-	prefix bool     // ends in "/" or {name...}: matches longer paths too
+// muxNode is a trie of the patterns' segments, so that a path is judged in
+// one walk down its own segments instead of against every pattern (most of
+// the server's patterns share /v1/admin).
+type muxNode struct {
+	lit   map[string]*muxNode
+	wild  *muxNode // a {name} segment
+	exact bool     // a pattern ends here
+	pre   bool     // a pattern ending in "/" or {name...} ends here: longer paths match too
+}
+
+func (n *muxNode) child(seg string) *muxNode {
+	if seg == "" {
+		if n.wild == nil {
+			n.wild = &muxNode{}
+		}
+		return n.wild
+	}
+	if n.lit == nil {
+		n.lit = map[string]*muxNode{}
+	}
+	c := n.lit[seg]
+	if c == nil {
+		c = &muxNode{}
+		n.lit[seg] = c
+	}
+	return c
 }
 
 func newMuxFilter(patterns []string) *muxFilter {
@@ -30,32 +53,41 @@ func newMuxFilter(patterns []string) *muxFilter {
 			f.all = true // a host pattern
 			continue
 		}
-		var mp muxPattern
+		prefix := false
 		rest := p[1:]
 		if strings.HasSuffix(rest, "/") || rest == "" {
-			mp.prefix = true
+			prefix = true
 			rest = strings.TrimSuffix(rest, "/")
 		}
 		if rest == "" {
 			f.all = true // "/" matches every path
 			continue
 		}
+		n := &f.root
 		for _, s := range strings.Split(rest, "/") {
 			switch {
 			case s == "{$}":
 				// The path ends in "/" right here; taken as a prefix (a
 				// superset, which only means asking the mux).
-				mp.prefix = true
+				prefix = true
 				continue
 			case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "...}"):
-				mp.prefix = true
+				prefix = true
 				continue
 			case strings.HasPrefix(s, "{"):
 				s = ""
 			}
-			mp.segs = append(mp.segs, s)
+			n = n.child(s)
 		}
-		f.pats = append(f.pats, mp)
+		if n == &f.root {
+			f.all = true // only wildcards: "/{path...}"
+			continue
+		}
+		if prefix {
+			n.pre = true
+		} else {
+			n.exact = true
+		}
 	}
 	return f
 }
@@ -72,28 +104,25 @@ func (f *muxFilter) couldMatch(r *http.Request) bool {
 		strings.HasSuffix(path, "/.") || strings.HasSuffix(path, "/..") {
 		return true // the mux cleans or unescapes it first: let it judge
 	}
-	for i := range f.pats {
-		if f.pats[i].match(path[1:]) {
+	return f.root.match(path[1:])
+}
+
+// match reports whether the path (without its leading "/") could match a
+// pattern below n.
+func (n *muxNode) match(path string) bool {
+	seg, rest, more := strings.Cut(path, "/")
+	for _, c := range [2]*muxNode{n.lit[seg], n.wild} {
+		switch {
+		case c == nil:
+		case !more:
+			// The path ends here: a match when a pattern does too, or when
+			// only a trailing slash is missing (the mux redirects to it).
+			if c.exact || c.pre {
+				return true
+			}
+		case c.pre || c.match(rest):
 			return true
 		}
 	}
 	return false
-}
-
-// match reports whether the path (without its leading "/") could match.
-func (p *muxPattern) match(path string) bool {
-	for i, s := range p.segs {
-		seg, rest, more := strings.Cut(path, "/")
-		if s != "" && seg != s {
-			return false
-		}
-		if !more {
-			// Path ends here: a match when the pattern does too, or when
-			// only a trailing slash is missing (the mux redirects to it).
-			return i == len(p.segs)-1
-		}
-		path = rest
-	}
-	// Segments left over in the path.
-	return p.prefix
 }

@@ -176,10 +176,22 @@ func (s *Service) addCredential(ctx context.Context, u store.User, ak, sk, desc 
 
 // SecretKey returns the plain SK of an AK (store.ErrNotFound when unknown).
 func (s *Service) SecretKey(ctx context.Context, ak string) (string, error) {
+	sk, _, err := s.OpenCredential(ctx, ak)
+	return sk, err
+}
+
+// OpenCredential is SecretKey that also returns the credential it read,
+// for IdentityForCredential: a signed call reads its credential once.
+func (s *Service) OpenCredential(ctx context.Context, ak string) (string, store.Credential, error) {
 	c, err := s.st.GetCredential(ctx, ak)
 	if err != nil {
-		return "", err
+		return "", c, err
 	}
+	sk, err := s.openSK(ak, c)
+	return sk, c, err
+}
+
+func (s *Service) openSK(ak string, c store.Credential) (string, error) {
 	s.skMu.RLock()
 	o, ok := s.opened[ak]
 	s.skMu.RUnlock()
@@ -231,6 +243,11 @@ func (s *Service) IdentityForAK(ctx context.Context, ak string) (Identity, error
 	if err != nil {
 		return Identity{}, err
 	}
+	return s.identity(ctx, c.UserID, c.DomainID)
+}
+
+// IdentityForCredential is IdentityForAK for a credential already read.
+func (s *Service) IdentityForCredential(ctx context.Context, c store.Credential) (Identity, error) {
 	return s.identity(ctx, c.UserID, c.DomainID)
 }
 

@@ -105,7 +105,7 @@ func (g *Guard) Do(ctx context.Context, service string, fn func(context.Context)
 		callCtx, cancel = context.WithTimeoutCause(ctx, d, errPlatformDeadline)
 	}
 	ch := make(chan result, 1)
-	go func() {
+	goPooled(func() {
 		defer release()
 		defer cancel()
 		var r result
@@ -116,7 +116,7 @@ func (g *Guard) Do(ctx context.Context, service string, fn func(context.Context)
 			ch <- r
 		}()
 		r.v, r.err = fn(callCtx)
-	}()
+	})
 
 	var r result
 	select {

@@ -318,11 +318,11 @@ func retrySeconds(d time.Duration) int {
 // APIG.0308 (429, "...limit:N,time:1 minute") carrying the same headers as
 // the Decision, Retry-After included. Refused calls are not counted.
 func (t *Throttle) Allow(ctx context.Context, userID, projectID, api string) (Decision, error) {
-	limit := t.limitFor(ctx, projectID, api)
+	now := t.now() // one clock read for the limit's cache and the window
+	limit := t.limitFor(ctx, now, projectID, api)
 	if limit <= 0 {
 		return Decision{Allowed: true}, nil
 	}
-	now := t.now()
 	w, err := t.windows.Take(ctx, WindowKey(userID, projectID, api), limit, now)
 	if err != nil {
 		// Never let calls through uncounted: replicas sharing the windows
@@ -370,11 +370,10 @@ func (t *Throttle) Keys() int {
 	return -1
 }
 
-func (t *Throttle) limitFor(ctx context.Context, projectID, api string) int {
+func (t *Throttle) limitFor(ctx context.Context, now time.Time, projectID, api string) int {
 	if t.settings == nil || projectID == "" {
 		return t.def
 	}
-	now := t.now()
 	k := limitKey{projectID, api}
 	t.mu.Lock()
 	c, ok := t.limits[k]
