@@ -112,14 +112,7 @@ func TestSpecimenFields(t *testing.T) {
 				}
 				right, total := 0, 0
 				for n := 0; n < 2; n++ {
-					b, s, err := specimen.Image(kind, n, variant)
-					if err != nil {
-						t.Fatal(err)
-					}
-					p, err := Read(context.Background(), r, decode(t, b))
-					if err != nil {
-						t.Fatal(err)
-					}
+					p, s := readSpecimen(t, r, kind, n, variant)
 					res := Extract(p, spec)
 					for k, want := range s.Fields {
 						if kind == "bankcard" && k != "card_number" && k != "expiry_date" {
