@@ -5,10 +5,11 @@
 #   throttled  SDK-signed call over the rate limit (APIG.0308)  vs nginx limit_req 429 with the same JSON body
 #   badsig     SDK-signed call with a wrong signature (APIG.0301) vs the same nginx 429 path
 #   accepted   SDK-signed text moderation of a short text (200)  vs nginx serving a static file
-# Writes docs/benchmarks-gateway.md. DURATION, CONNS and THREADS tune wrk.
+# Writes docs/benchmarks-gateway.md. ROUNDS (interleaved rounds, medians
+# reported), DURATION (of each wrk run), CONNS and THREADS tune it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DURATION=${DURATION:-10s}; CONNS=${CONNS:-32}; THREADS=${THREADS:-1}
+DURATION=${DURATION:-5s}; CONNS=${CONNS:-32}; THREADS=${THREADS:-1}; ROUNDS=${ROUNDS:-5}
 # Equal footing: nginx runs one worker, so every server gets one CPU (and Go
 # one P: GOMAXPROCS=1) and wrk another. Unpinned, a Go server with a P per
 # CPU and wrk are three busy threads on two CPUs, and the scheduler's time
@@ -71,6 +72,15 @@ sleep 0.5
 # machine may be shared, so wall-clock rates are read next to CPU per request.
 nginx_pids() { local m; m=$(cat "$work/nginx.pid"); echo "$m $(ps -o pid= --ppid "$m")"; }
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$t"; }
+settle() { # pids: wait (at most 30 s) until they use under 3 % of a CPU, then print their ticks
+  local a b i
+  b=$(ticks "$@")
+  for i in $(seq 100); do
+    sleep 0.3; a=$b; b=$(ticks "$@")
+    [ $((b - a)) -le 1 ] && break
+  done
+  echo "$b"
+}
 run() { # name server(aisd|nginx) url method body [headers-file]
   local hdrs=() pids
   if [ -n "${6:-}" ]; then while IFS= read -r l; do hdrs+=(-H "$l"); done <"$6"; fi
@@ -78,7 +88,10 @@ run() { # name server(aisd|nginx) url method body [headers-file]
   local t0 t1
   t0=$(ticks $pids)
   WRK_METHOD=$4 WRK_BODY=$5 "${cli[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s bench/gateway/post.lua "${hdrs[@]}" "$3" >"$work/$1.txt"
-  t1=$(ticks $pids)
+  # A server may finish a run's work after wrk stops (aisd's usage meter
+  # writes the accepted calls' records in batches): wait until it is idle,
+  # so that work is counted in this run's CPU, not charged to the next run.
+  t1=$(settle $pids)
   local rps p99 n cpu
   rps=$(awk '/^Requests\/sec/{print $2}' "$work/$1.txt")
   p99=$(awk '$1=="99%"{print $2}' "$work/$1.txt")
@@ -110,41 +123,71 @@ after_accepted() { # run before the bad signatures lock the AK
   while IFS= read -r l; do hdrs+=(-H "$l"); done <"$work/h-accepted"
   curl -s -w ' (status %{http_code})' -X POST "${hdrs[@]}" --data-binary "$tm" "$ep/v3/$pid/moderation/text"
 }
-read -r a1 l1 c1 < <(run aisd-throttled aisd "$ep/v2/$pid/ocr/general-text" POST '{"url":"https://example.com/a.png"}' "$work/h-throttled")
-read -r n1 m1 d1 < <(run nginx-throttled nginx "http://127.0.0.1:18090/throttled" GET "")
-# The Go floor gets the same signed POST, headers and body as aisd's throttled path.
-read -r f1 g1 e1 < <(run floor-throttled floor "http://127.0.0.1:18091/v2/$pid/ocr/general-text" POST '{"url":"https://example.com/a.png"}' "$work/h-throttled")
-read -r a3 l3 c3 < <(run aisd-accepted aisd "$ep/v3/$pid/moderation/text" POST "$tm" "$work/h-accepted")
+# Rounds, not one long run per server: a shared machine's speed drifts by
+# half within a minute (the Go floor alone measured 32 k and then 47 k req/s
+# in consecutive runs), so one run of each side measures the host as much
+# as the servers. Each round runs the peers back to back, in an order that
+# alternates between rounds, and the figures reported are the medians over
+# rounds of each ratio taken within its round.
+: >"$work/rounds"
+for r in $(seq "$ROUNDS"); do
+  if [ $((r % 2)) = 1 ]; then order="aisd nginx floor"; else order="floor nginx aisd"; fi
+  for who in $order; do
+    case $who in
+      aisd) read -r a1 l1 c1 < <(run aisd-throttled-$r aisd "$ep/v2/$pid/ocr/general-text" POST '{"url":"https://example.com/a.png"}' "$work/h-throttled") ;;
+      nginx) read -r n1 m1 d1 < <(run nginx-throttled-$r nginx "http://127.0.0.1:18090/throttled" GET "") ;;
+      # The Go floor gets the same signed POST, headers and body as aisd's throttled path.
+      floor) read -r f1 g1 e1 < <(run floor-throttled-$r floor "http://127.0.0.1:18091/v2/$pid/ocr/general-text" POST '{"url":"https://example.com/a.png"}' "$work/h-throttled") ;;
+    esac
+  done
+  if [ $((r % 2)) = 1 ]; then order="aisd nginx"; else order="nginx aisd"; fi
+  for who in $order; do
+    case $who in
+      aisd) read -r a3 l3 c3 < <(run aisd-accepted-$r aisd "$ep/v3/$pid/moderation/text" POST "$tm" "$work/h-accepted") ;;
+      nginx) read -r n3 m3 d3 < <(run nginx-static-$r nginx "http://127.0.0.1:18090/static/ok.json" GET "") ;;
+    esac
+  done
+  echo "$r $a1 $l1 $c1 $n1 $m1 $d1 $f1 $g1 $e1 $a3 $l3 $c3 $n3 $m3 $d3" >>"$work/rounds"
+done
 accepted_after=$(after_accepted)
 # Last: wrong signatures lock the AK after a few failures (APIG.0301 "AK
 # access failed to reach the limit"), so after this run the AK answers 401
 # until the lock expires, and most of this run measures the locked answer.
+# One run, beside the first round's nginx limit_req figures.
 read -r a2 l2 c2 < <(run aisd-badsig aisd "$ep/v2/$pid/ocr/general-text" POST '{"url":"https://example.com/a.png"}' "$work/h-badsig")
-read -r n3 m3 d3 < <(run nginx-static nginx "http://127.0.0.1:18090/static/ok.json" GET "")
 
-status() { awk '/Non-2xx/{n=$NF} END{print n+0}' "$work/$1.txt"; }
+# ms of a wrk latency (e.g. 812.00us, 3.65ms, 1.02s).
+ms() { awk -v v="$1" 'BEGIN{u=v; sub(/[0-9.]+/,"",u); n=v+0; if(u=="us")n/=1000; else if(u=="s")n*=1000; printf "%.2f", n}'; }
+# median of the numbers on stdin, one per line
+median() { sort -g | awk '{v[NR]=$1} END{if(NR%2)printf "%.2f", v[(NR+1)/2]; else printf "%.2f", (v[NR/2]+v[NR/2+1])/2}'; }
+col() { awk -v c="$1" '{print $c}' "$work/rounds" | while read -r v; do case $v in *s) ms "$v"; echo ;; *) echo "$v" ;; esac; done | median; }
+rcol() { awk -v a="$1" -v b="$2" '{printf "%.3f\n", $a/$b}' "$work/rounds" | median; }
+list() { awk -v a="$1" -v b="$2" '{printf "%s%.2f", (NR>1?", ":""), $a/$b}' "$work/rounds"; }
+status() { cat "$work"/$1*.txt | awk '/Non-2xx/{n+=$NF} END{print n+0}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 out=${OUT:-docs/benchmarks-gateway.md}
 {
   echo "# Gateway benchmark"
   echo
-  echo "Generated by \`make bench-gateway\` (bench/gateway/run.sh) on $(date -u +%Y-%m-%d), $(nproc) CPUs, wrk -t$THREADS -c$CONNS -d$DURATION, loopback, aisd and nginx started by the script in the same run. Each aisd request is signed by the official SDK's signer (bench/gateway/sign) and replayed."
+  echo "Generated by \`make bench-gateway\` (bench/gateway/run.sh) on $(date -u +%Y-%m-%d), $(nproc) CPUs, loopback, aisd, nginx and the Go floor started by the script in the same run: $ROUNDS rounds, each running every server of a path back to back (wrk -t$THREADS -c$CONNS -d$DURATION each) in an order that alternates between rounds. Figures are medians over the rounds; a ratio is taken within each round, then its median reported. Each aisd request is signed by the official SDK's signer (bench/gateway/sign) and replayed."
   echo
-  echo "Machine load during the run (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg). CPU µs/req is the server process's user+sys time over the run divided by the requests answered (nginx: master and worker), which a shared machine disturbs far less than the rates; the CPU ratio is nginx's CPU per request over aisd's (the rate aisd would reach relative to nginx were both given the same CPU)."
+  echo "Placement: $([ ${#srv[@]} -gt 0 ] && echo "each server on CPU 1 (nginx one worker, the Go servers GOMAXPROCS=1), wrk on CPU 0" || echo "unpinned (PIN=0 or under 2 CPUs)"). Machine load after the run (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg). CPU µs/req is the server process's user+sys time over a run divided by the requests answered (nginx: master and worker), which a shared machine disturbs less than the rates; the CPU ratio is nginx's CPU per request over aisd's."
   echo
-  echo "| path | aisd req/s | aisd p99 | aisd CPU µs/req | peer | peer req/s | peer p99 | peer CPU µs/req | aisd / peer (rate) | aisd / peer (CPU) |"
+  echo "| path | aisd req/s | aisd p99 (ms) | aisd CPU µs/req | peer | peer req/s | peer p99 (ms) | peer CPU µs/req | aisd / peer (rate) | aisd / peer (CPU) |"
   echo "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
-  echo "| signed + throttled (APIG.0308, 429) | $a1 | $l1 | $c1 | nginx limit_req 429, same JSON body | $n1 | $m1 | $d1 | $(ratio "$a1" "$n1") | $(ratio "$d1" "$c1") |"
-  echo "| bad signature (APIG.0301, 401) | $a2 | $l2 | $c2 | nginx limit_req 429 | $n1 | $m1 | $d1 | $(ratio "$a2" "$n1") | $(ratio "$d1" "$c2") |"
-  echo "| accepted text moderation (200) | $a3 | $l3 | $c3 | nginx static file | $n3 | $m3 | $d3 | $(ratio "$a3" "$n3") | $(ratio "$d3" "$c3") |"
+  echo "| signed + throttled (APIG.0308, 429) | $(col 2) | $(col 3) | $(col 4) | nginx limit_req 429, same JSON body | $(col 5) | $(col 6) | $(col 7) | **$(rcol 2 5)** | $(rcol 7 4) |"
+  echo "| bad signature (APIG.0301, 401), one run | $a2 | $(ms "$l2") | $c2 | nginx limit_req 429 (last round) | $n1 | $(ms "$m1") | $d1 | $(ratio "$a2" "$n1") | $(ratio "$d1" "$c2") |"
+  echo "| accepted text moderation (200) | $(col 11) | $(col 12) | $(col 13) | nginx static file | $(col 14) | $(col 15) | $(col 16) | **$(rcol 11 14)** | $(rcol 16 13) |"
   echo
-  echo "The Go floor (bench/gateway/floor: Go's net/http server answering the same 429 body to the same signed POST, with no work behind it), in the same run: $f1 req/s, p99 $g1, $e1 CPU µs/req — $(ratio "$f1" "$n1")× nginx's limit_req rate; aisd's throttled reject runs at $(ratio "$a1" "$f1")× the floor's rate, and the floor needs $(ratio "$e1" "$c1")× aisd's CPU per request."
+  echo "Per round, throttled reject × nginx's rate: $(list 2 5); accepted × nginx's static file: $(list 11 14). aisd's throttled p99 per round (ms): $(awk '{printf "%s%s", (NR>1?", ":""), $3}' "$work/rounds")."
+  echo
+  echo "The Go floor (bench/gateway/floor: Go's net/http server answering the same 429 body to the same signed POST, with no work behind it): $(col 8) req/s, p99 $(col 9) ms, $(col 10) CPU µs/req — $(rcol 8 5)× nginx's limit_req rate; aisd's throttled reject runs at $(rcol 2 8)× the floor's rate (per round: $(list 2 8))."
   echo
   echo "Non-2xx answers: aisd throttled $(status aisd-throttled), bad signature $(status aisd-badsig), accepted $(status aisd-accepted); nginx throttled $(status nginx-throttled)."
   echo
-  echo "The accepted path after its run answered: \`$accepted_after\`."
+  echo "The accepted path after its runs answered: \`$accepted_after\`."
   echo
-  echo "Reproduce: \`make bench-gateway\` (or \`DURATION=30s CONNS=64 bash bench/gateway/run.sh\`)."
+  echo "Reproduce: \`make bench-gateway\` (or \`ROUNDS=9 DURATION=10s CONNS=64 bash bench/gateway/run.sh\`)."
   # The reading of the figures is kept by hand next to the script's table.
   if [ -f docs/benchmarks-gateway-notes.md ]; then echo; cat docs/benchmarks-gateway-notes.md; fi
 } >"$out"
