@@ -21,12 +21,23 @@ import (
 // returns its address.
 func serve(t *testing.T) string {
 	t.Helper()
+	addr, _ := serveWith(t, nil)
+	return addr
+}
+
+// serveWith is serve with the configuration changed by edit; it returns the
+// server too.
+func serveWith(t *testing.T, edit func(*aisdcfg.Config)) (string, *server.Server) {
+	t.Helper()
 	cfg := aisdcfg.Default()
 	dir := t.TempDir()
 	cfg.DataDir, cfg.DSN = dir, "sqlite:"+filepath.Join(dir, "aisd.db")
 	cfg.RootAK, cfg.RootSK = rootAK, rootSK
 	cfg.Engines = nil
 	cfg.Addr, cfg.S3Addr = "127.0.0.1:0", ""
+	if edit != nil {
+		edit(&cfg)
+	}
 	s, err := server.New(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -37,13 +48,13 @@ func serve(t *testing.T) string {
 	t.Cleanup(func() { cancel(); <-done; s.Close() })
 	select {
 	case addr := <-addrc:
-		return addr
+		return addr, s
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("server did not start")
 	}
-	return ""
+	return "", nil
 }
 
 var requestIDRe = regexp.MustCompile(`^[0-9a-f]{32}$`)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -116,7 +115,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	if log == nil {
-		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+		log = slog.New(slog.DiscardHandler) // disabled: no line is even built
 	}
 	s = &Server{Config: cfg, log: log}
 	imagecheck.SetDecodeBudget(int64(cfg.DecodeBudgetMB) << 20)
@@ -362,6 +361,10 @@ func (s *Server) S3Handler() http.Handler {
 	}, obs.WithLogger(s.log), obs.WithMultipartDir(filepath.Join(s.Config.DataDir, "s3-multipart")))
 }
 
+// maxHeaderBytes bounds a request's line and headers on the gateway's
+// listener (an IAM token is a few KB); more is APIG.0201 (431).
+const maxHeaderBytes = 64 << 10
+
 // Serve listens on cfg.Addr (and cfg.S3Addr when set) until ctx is done,
 // then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ready func(addr, s3addr string)) error {
@@ -369,8 +372,15 @@ func (s *Server) Serve(ctx context.Context, ready func(addr, s3addr string)) err
 	if err != nil {
 		return err
 	}
-	srvs := []*http.Server{{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}}
-	lns := []net.Listener{s.Gateway.Listener(ln)} // net/http's own 400s in the catalog's shape
+	// The gateway's listener is served by the edge (fasthttp), the S3 API's
+	// by net/http: S3 clients stream large objects, which the edge would
+	// buffer whole.
+	edge := s.Gateway.Edge(s.Gateway, gateway.EdgeOptions{
+		MaxHeaderBytes: maxHeaderBytes, MaxBody: int64(s.Config.GatewayMaxMB) << 20,
+		ReadTimeout: 2 * time.Minute, IdleTimeout: 120 * time.Second,
+	})
+	var srvs []*http.Server
+	var lns []net.Listener
 	s3addr := ""
 	if s.Config.S3Addr != "" {
 		ln3, err := net.Listen("tcp", s.Config.S3Addr)
@@ -384,7 +394,8 @@ func (s *Server) Serve(ctx context.Context, ready func(addr, s3addr string)) err
 		srvs = append(srvs, &http.Server{Handler: s.S3Handler(), ReadHeaderTimeout: 10 * time.Second})
 		lns = append(lns, ln3)
 	}
-	errc := make(chan error, len(srvs))
+	errc := make(chan error, len(srvs)+1)
+	go func() { errc <- edge.Serve(ln) }()
 	for i := range srvs {
 		go func(i int) { errc <- srvs[i].Serve(lns[i]) }(i)
 	}
@@ -399,8 +410,11 @@ func (s *Server) Serve(ctx context.Context, ready func(addr, s3addr string)) err
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var errs []error
-	if !errors.Is(err, http.ErrServerClosed) {
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)
+	}
+	if e := edge.Shutdown(sctx); e != nil {
+		errs = append(errs, e)
 	}
 	for _, srv := range srvs {
 		if e := srv.Shutdown(sctx); e != nil && !errors.Is(e, http.ErrServerClosed) {
